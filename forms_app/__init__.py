@@ -1,0 +1,30 @@
+"""延吉社区大管家 — the form service. `flask --app forms_app run` starts it."""
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Application factory: config from the environment, then test config; wire the parts."""
+    app = Flask(__name__, instance_relative_config=True, static_url_path="/forms/static")
+    from . import config, directory, errors, security, site, store, views
+
+    app.config.from_mapping(config.from_environ(os.environ))
+    if test_config:
+        app.config.from_mapping(test_config)
+    config.finalise(app.config, debug=app.debug)
+    app.extensions["directory"] = directory.load(app.config["DIRECTORY_FILE"] or None)
+
+    store.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    views.init_app(app)
+    site.init_app(app)
+    if app.config["SEED_SAMPLE_SESSIONS"]:
+        with app.app_context():
+            from .reception import seed_sample_sessions
+
+            seed_sample_sessions(store.get_db(), app.extensions["directory"])
+    return app

@@ -1,0 +1,52 @@
+"""Every setting, its environment variable and its default — the one place to look.
+
+README's configuration table and .env.example list the same names.
+"""
+from __future__ import annotations
+
+import os
+
+# name -> (default, parser). Read once by create_app; tests override with test_config.
+_BOOL = lambda v: str(v).strip().lower() in ("1", "true", "yes", "on")  # noqa: E731
+SETTINGS: dict[str, tuple[object, object]] = {
+    "SECRET_KEY": (None, str),                   # required unless FLASK_DEBUG=1
+    "DATABASE": ("instance/yanji.sqlite3", str),  # SQLite file (WAL mode)
+    "DIRECTORY_FILE": ("", str),                 # empty: data/directory.yaml
+    "SITE_DIR": ("", str),                       # built knowledge base to serve at / (dev/single-port)
+    "SEED_SAMPLE_SESSIONS": (False, _BOOL),      # seed sample joint-reception sessions if none exist
+    "RATELIMIT_STORAGE_URI": ("memory://", str),  # redis://host:6379 when several instances run
+    "RATELIMIT_SUBMIT": ("10 per minute;60 per hour", str),
+    "RATELIMIT_LOOKUP": ("10 per minute;30 per hour", str),
+    "RATELIMIT_ENABLED": (True, _BOOL),
+    "MAX_CONTENT_LENGTH": (64 * 1024, int),      # bytes; larger bodies get a 413 page
+    "TRUSTED_PROXIES": (0, int),                 # 1 behind nginx: trust one X-Forwarded-For hop
+    "SESSION_COOKIE_SECURE": (None, _BOOL),      # default: on outside development
+    "GOOGLE_SERVICE_ACCOUNT_FILE": ("", str),
+    "SHEETS_SPREADSHEET_KEY": ("", str),
+    "SHEETS_API_BASE_URL": ("", str),            # empty: Google's own hosts
+}
+
+
+def from_environ(environ=os.environ) -> dict:
+    """Settings from the environment, parsed, with defaults for what is unset."""
+    out = {}
+    for name, (default, parse) in SETTINGS.items():
+        raw = environ.get(name)
+        out[name] = default if raw in (None, "") else parse(raw)
+    return out
+
+
+def finalise(config, debug: bool) -> None:
+    """Derived settings and the checks that must stop a misconfigured start."""
+    if not config.get("SECRET_KEY"):
+        if not (debug or config.get("TESTING")):
+            raise RuntimeError("SECRET_KEY must be set outside development (see .env.example).")
+        config["SECRET_KEY"] = "dev-only-not-secret"
+    if config.get("SESSION_COOKIE_SECURE") is None:
+        config["SESSION_COOKIE_SECURE"] = not (debug or config.get("TESTING"))
+    config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    # Residents on a slow phone may take a while; a form stays valid for six hours.
+    config["WTF_CSRF_TIME_LIMIT"] = 6 * 3600
+    config["RATELIMIT_HEADERS_ENABLED"] = True
+    config["SHEETS_ENABLED"] = bool(config.get("SHEETS_SPREADSHEET_KEY") and config.get("GOOGLE_SERVICE_ACCOUNT_FILE"))

@@ -1,0 +1,44 @@
+"""Chinese error pages for every status a resident can meet; never a stack trace."""
+from __future__ import annotations
+
+import logging
+
+from flask import render_template
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: ("请求有问题", "页面信息不完整。请返回上一页，刷新后再试一次。"),
+    403: ("不能访问", "这个页面不能打开。请返回首页。"),
+    404: ("没有找到这个页面", "地址可能输错了，或者页面已经搬走。请从首页重新进入。"),
+    405: ("操作方式不对", "请从页面上的按钮进入，不要直接输入地址。"),
+    413: ("内容太多了", "一次提交的内容太多。请把说明写短一些，再提交。"),
+    429: ("操作太频繁了", "您短时间内提交了很多次。请休息几分钟再试；着急的话请直接打电话给大管家。"),
+    500: ("系统出了点问题", "不是您的错。请过几分钟再试；着急的话请直接打电话给大管家。"),
+}
+
+
+def render_error(code: int):
+    """The page for one status code, in Chinese."""
+    title, text = MESSAGES.get(code, MESSAGES[500])
+    return render_template("error.html", title=title, text=text, code=code), code
+
+
+def _http_error(exc: HTTPException):
+    """Known HTTP errors: show our page with the same status."""
+    return render_error(exc.code or 500)
+
+
+def _unexpected(exc: Exception):
+    """Anything else: log it (no request body, so no personal data) and show the 500 page."""
+    if isinstance(exc, HTTPException):
+        return _http_error(exc)
+    log.exception("unhandled error: %s", type(exc).__name__)
+    return render_error(InternalServerError.code)
+
+
+def init_app(app) -> None:
+    """Register the handlers."""
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)

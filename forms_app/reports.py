@@ -1,0 +1,52 @@
+"""Problem reports in the local store: create (idempotently) and look up."""
+from __future__ import annotations
+
+import hmac
+import sqlite3
+
+from . import clock, outbox
+from .references import new_reference
+from .store import transaction
+
+FIELDS = ("channel", "area_id", "compound_id", "building", "room", "category_id", "urgent",
+          "urgent_note", "description", "contact_name", "phone", "best_time", "join_reception",
+          "on_behalf", "behalf_relation", "behalf_consent")
+
+
+def create(conn: sqlite3.Connection, submission_id: str, data: dict) -> tuple[sqlite3.Row, bool]:
+    """Store a report and queue it for the sheet; (row, created). Same submission id: same row."""
+    existing = by_submission(conn, submission_id)
+    if existing is not None:
+        return existing, False
+    now = clock.iso(clock.now())
+    columns = ("ref", "submission_id", "created_at", "updated_at", *FIELDS)
+    sql = f"INSERT INTO reports ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    for _ in range(8):  # a reference collision is ~1 in 10^8; retry with a fresh one
+        try:
+            with transaction(conn):
+                cur = conn.execute(sql, (new_reference("report"), submission_id, now, now, *(data[f] for f in FIELDS)))
+                outbox.enqueue(conn, "report", cur.lastrowid)
+        except sqlite3.IntegrityError as exc:
+            if "submission_id" in str(exc):
+                return by_submission(conn, submission_id), False
+            if "ref" not in str(exc):
+                raise
+            continue
+        return by_submission(conn, submission_id), True
+    raise RuntimeError("could not allocate a unique reference")
+
+
+def by_submission(conn: sqlite3.Connection, submission_id: str) -> sqlite3.Row | None:
+    """The report a form submission created, if any."""
+    return conn.execute("SELECT * FROM reports WHERE submission_id = ?", (submission_id,)).fetchone()
+
+
+def by_ref(conn: sqlite3.Connection, ref: str) -> sqlite3.Row | None:
+    """The report with this reference, if any."""
+    return conn.execute("SELECT * FROM reports WHERE ref = ?", (ref,)).fetchone()
+
+
+def phone_matches(row: sqlite3.Row | None, last4: str) -> bool:
+    """Constant-time check of the last four phone digits (no early exit to time)."""
+    stored = row["phone"][-4:] if row is not None else "----"
+    return hmac.compare_digest(stored, last4) and row is not None

@@ -1,0 +1,93 @@
+"""/forms/reception — sign up for a joint reception, get a seat or a waiting place, cancel."""
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, abort, redirect, render_template, request, session, url_for
+
+from .. import calendar_file, reception, reports
+from ..forms import LookupForm, ReceptionForm
+from ..references import normalise
+from ..security import limiter, lookup_limit, submit_limit
+from ..store import get_db
+from . import directory
+from .report import remember
+
+bp = Blueprint("reception", __name__, url_prefix="/forms/reception")
+log = logging.getLogger(__name__)
+
+
+@bp.route("", methods=["GET", "POST"])
+@limiter.limit(submit_limit, methods=["POST"])
+def form():
+    """Choose a session and sign up."""
+    conn, d = get_db(), directory()
+    sessions = reception.open_sessions(conn)
+    form = ReceptionForm(directory=d, sessions=sessions)
+    if request.method == "GET":
+        if request.args.get("session") in {s.id for s in sessions}:
+            form.session.data = request.args["session"]
+        if request.args.get("compound") in d.compounds:
+            form.compound.data = request.args["compound"]
+    elif form.validate_on_submit():
+        if form.linked_ref.data and reports.by_ref(conn, form.linked_ref.data) is None:
+            form.linked_ref.errors.append("没有找到这个编号。请核对一下；不记得可以不填。")
+        else:
+            data = {"name": form.name.data, "phone": form.phone.phone.e164, "compound_id": form.compound.data,
+                    "topic": form.topic.data, "linked_ref": form.linked_ref.data or ""}
+            try:
+                outcome = reception.sign_up(conn, form.session.data, form.submission_id.data, data)
+            except LookupError:
+                form.session.errors.append("这一场刚刚停止报名了，请选择其他场次。")
+            else:
+                log.info("signup %s %s", outcome.signup["ref"], outcome.status)
+                remember(outcome.signup["ref"])
+                return redirect(url_for("reception.done", ref=outcome.signup["ref"], again=int(outcome.status == "duplicate")), code=303)
+    status = 400 if form.errors else 200
+    return render_template("reception/form.html", form=form, sessions=sessions), status
+
+
+@bp.get("/done/<ref>")
+def done(ref: str):
+    """Confirmation: seat or waiting place, the details as plain text, the .ics link."""
+    if ref not in session.get("refs", []):
+        abort(404)
+    conn = get_db()
+    signup = reception.by_ref(conn, ref)
+    if signup is None:
+        abort(404)
+    return render_template("reception/done.html", signup=signup, again=request.args.get("again") == "1",
+                           session_=reception.get_session(conn, signup["session_id"]),
+                           position=reception.waiting_position(conn, signup))
+
+
+@bp.get("/<ref>.ics")
+def ics(ref: str):
+    """The session as a calendar file (no personal data in it)."""
+    conn = get_db()
+    signup = reception.by_ref(conn, normalise(ref))
+    if signup is None or signup["state"] == "cancelled":
+        abort(404)
+    body = calendar_file.for_signup(signup, reception.get_session(conn, signup["session_id"]), request.host_url)
+    return Response(body, mimetype="text/calendar",
+                    headers={"Content-Disposition": f'attachment; filename="lianhejiedai-{signup["ref"]}.ics"'})
+
+
+@bp.route("/cancel", methods=["GET", "POST"])
+@limiter.limit(lookup_limit, methods=["POST"])
+def cancel():
+    """Cancel with reference + last four phone digits; a freed seat goes to the first waiting."""
+    form = LookupForm()
+    if request.method == "GET" and request.args.get("ref"):
+        form.ref.data = request.args["ref"]
+    if form.validate_on_submit():
+        conn = get_db()
+        ref = normalise(form.ref.data)
+        signup = reception.by_ref(conn, ref) if ref else None
+        if signup is None or not reports.phone_matches(signup, form.last4.data) or signup["state"] == "cancelled":
+            return render_template("reception/cancel.html", form=form, not_found=True), 400
+        session_ = reception.get_session(conn, signup["session_id"])
+        promoted = reception.cancel(conn, ref)
+        log.info("signup %s cancelled; promoted=%s", ref, promoted["ref"] if promoted else "-")
+        return render_template("reception/cancelled.html", ref=ref, session_=session_)
+    return render_template("reception/cancel.html", form=form, not_found=False), 400 if form.errors else 200

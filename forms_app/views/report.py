@@ -1,0 +1,75 @@
+"""/forms/report — a resident reports a problem; the confirmation names their steward."""
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+
+from .. import clock, reports
+from ..forms import ReportForm
+from ..security import limiter, submit_limit
+from ..store import get_db
+from . import directory
+
+bp = Blueprint("report", __name__, url_prefix="/forms/report")
+log = logging.getLogger(__name__)
+CHANNELS = {"web": "网页", "qr": "二维码", "behalf": "代办"}
+
+
+def _channel(form: ReportForm) -> str:
+    """How it came in: on someone's behalf, from a stairwell QR code, or the web."""
+    if form.on_behalf.data:
+        return CHANNELS["behalf"]
+    return CHANNELS["qr"] if request.args.get("compound") else CHANNELS["web"]
+
+
+def remember(ref: str) -> None:
+    """Let this browser (only) see its confirmation page again."""
+    session["refs"] = ([r for r in session.get("refs", []) if r != ref] + [ref])[-10:]
+
+
+@bp.route("", methods=["GET", "POST"])
+@limiter.limit(submit_limit, methods=["POST"])
+def form():
+    """Show the form (pre-filled from ?compound=&category=) or take a submission."""
+    d = directory()
+    form = ReportForm(directory=d)
+    if request.method == "GET":
+        if request.args.get("compound") in d.compounds:
+            form.compound.data = request.args["compound"]
+        if request.args.get("category") in d.categories:
+            form.category.data = request.args["category"]
+    elif form.validate_on_submit():
+        compound = d.compounds[form.compound.data]
+        data = {
+            "channel": _channel(form), "area_id": compound.area.id, "compound_id": compound.id,
+            "building": form.building.data, "room": form.room.data, "category_id": form.category.data,
+            "urgent": int(form.urgent.data == "yes"), "urgent_note": "", "description": form.description.data,
+            "contact_name": form.contact_name.data, "phone": form.phone.phone.e164,
+            "best_time": form.best_time.data or "", "join_reception": int(form.join_reception.data),
+            "on_behalf": int(form.on_behalf.data), "behalf_relation": form.behalf_relation.data if form.on_behalf.data else "",
+            "behalf_consent": int(bool(form.on_behalf.data and form.behalf_consent.data)),
+        }
+        row, created = reports.create(get_db(), form.submission_id.data, data)
+        log.info("report %s %s (category=%s, urgent=%s)", row["ref"], "stored" if created else "resubmitted",
+                 row["category_id"], row["urgent"])
+        remember(row["ref"])
+        return redirect(url_for("report.done", ref=row["ref"]), code=303)
+    status = 400 if form.errors else 200
+    return render_template("report/form.html", form=form, directory=d), status
+
+
+@bp.get("/done/<ref>")
+def done(ref: str):
+    """The confirmation: reference, steward, what happens next — only for the browser that sent it."""
+    if ref not in session.get("refs", []):
+        abort(404)
+    row = reports.by_ref(get_db(), ref)
+    if row is None:
+        abort(404)
+    d = directory()
+    created = clock.parse(row["created_at"])
+    call_by = clock.add_working_days(created.date(), int(d.street.get("callback_working_days", 1)))
+    return render_template("report/done.html", report=row, compound=d.compounds[row["compound_id"]],
+                           category=d.categories[row["category_id"]], call_by=clock.chinese_date(call_by),
+                           created=clock.chinese_datetime(created), directory=d)
