@@ -11,15 +11,11 @@ from wtforms.validators import ValidationError
 from .references import normalise as normalise_ref
 from .validators import Empty, Length, Phone, Required, RequiredIf, ValidChoice, clean_text
 
-BEST_TIMES = [("", "什么时间都可以"), ("上午", "上午（9:00–12:00）"), ("下午", "下午（13:00–17:00）"),
-              ("傍晚", "傍晚（17:00–19:00）"), ("周末", "周末")]
-URGENCY = [("no", "不紧急"), ("yes", "紧急：正在漏水、电梯停运、有安全危险")]
+# Choices use WTForms' shorthand dicts: {value: label} or {group: {value: label}}.
+BEST_TIMES = {"": "什么时间都可以", "上午": "上午（9:00–12:00）", "下午": "下午（13:00–17:00）",
+              "傍晚": "傍晚（17:00–19:00）", "周末": "周末"}
+URGENCY = {"no": "不紧急", "yes": "紧急：正在漏水、电梯停运、有安全危险"}
 TEXT = [clean_text]
-
-
-def _new_submission_id() -> str:
-    """A fresh id for one filled-in form; a second tap on 提交 reuses it."""
-    return uuid.uuid4().hex
 
 
 class SubmissionId:
@@ -38,15 +34,21 @@ class _Base(FlaskForm):
     class Meta:
         locales = ("zh",)
 
-    submission_id = HiddenField(default=_new_submission_id, validators=[SubmissionId()])
+    submission_id = HiddenField(validators=[SubmissionId()])
     website = StringField("请勿填写", validators=[Empty()], filters=TEXT)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_submitted():
+            # A fresh id for this filled-in form: a second tap on 提交 reuses it, so it stores once.
+            self.submission_id.data = uuid.uuid4().hex
 
-def _compound_choices(directory) -> list:
+
+def _compound_choices(directory) -> dict:
     """Compounds grouped by residential area, for an <optgroup> select."""
-    groups: dict = {"": [("", "请选择小区")]}
+    groups: dict = {"": "请选择小区"}
     for area in directory.areas.values():
-        groups[f"{area.name}居民区"] = [(c.id, c.name) for c in directory.compounds_in(area.id)]
+        groups[f"{area.name}居民区"] = {c.id: c.name for c in directory.compounds_in(area.id)}
     return groups
 
 
@@ -71,7 +73,7 @@ class ReportForm(_Base):
     def __init__(self, *args, directory=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.compound.choices = _compound_choices(directory)
-        self.category.choices = [(c.id, c.name) for c in directory.categories.values()]
+        self.category.choices = {c.id: c.name for c in directory.categories.values()}
 
     def validate_behalf_consent(self, field):
         """Someone reporting for a neighbour must confirm the neighbour agreed."""
@@ -93,7 +95,7 @@ class ReceptionForm(_Base):
     def __init__(self, *args, directory=None, sessions=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.compound.choices = _compound_choices(directory)
-        self.session.choices = [(s.id, s.label) for s in sessions]
+        self.session.choices = {s.id: s.label for s in sessions}
 
     def validate_linked_ref(self, field):
         """Accept 'w7k3 m9p' as well as 'W7K3-M9P'."""

@@ -90,7 +90,5 @@ class ValidChoice:
         self.message = message
 
     def __call__(self, form, field):
-        choices = field.choices.values() if isinstance(field.choices, dict) else [field.choices]
-        allowed = {value for group in choices for value, *_ in group}
-        if field.data not in allowed:
+        if field.data not in {choice.value for choice in field.iter_choices()}:
             raise ValidationError(self.message)

@@ -1,9 +1,95 @@
-"""Fixtures shared by every test: a real Chromium, shared across the session."""
+"""Fixtures shared by every test: app → client → form helpers, and a real Chromium."""
 from __future__ import annotations
+
+import re
 
 import pytest
 
+from forms_app import create_app
+from forms_app.store import connect
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, PHONE
+
+VALID_REPORT = {
+    "compound": "yanji2", "building": "55号", "room": "601", "category": "leak", "urgent": "no",
+    "description": "卫生间天花板一直滴水，应该是楼上漏下来的。", "contact_name": "王阿姨",
+    "phone": "138 1234 5678", "best_time": "上午", "consent": "y",
+}
+VALID_SIGNUP = {"name": "李先生", "phone": "139 8765 4321", "compound": "kongjiangdong3",
+                "topic": "我们楼想加装电梯，想问问法治专员怎么征询意见。", "consent": "y"}
+
+
+@pytest.fixture
+def app_config(tmp_path):
+    """Test configuration; tests may change it before asking for `app`."""
+    return {"TESTING": True, "DATABASE": str(tmp_path / "store.sqlite3"), "SEED_SAMPLE_SESSIONS": True,
+            "RATELIMIT_ENABLED": False, "SECRET_KEY": "test"}
+
+
+@pytest.fixture
+def app(app_config):
+    """A fresh app on its own SQLite file."""
+    return create_app(app_config)
+
+
+@pytest.fixture
+def client(app):
+    """Flask's test client."""
+    return app.test_client()
+
+
+@pytest.fixture
+def db(app):
+    """A separate connection to the app's store, for assertions."""
+    conn = connect(app.config["DATABASE"])
+    yield conn
+    conn.close()
+
+
+def hidden_fields(html: str) -> dict:
+    """The hidden inputs (CSRF token, submission id) of a rendered form."""
+    return dict(re.findall(r'<input[^>]*name="(csrf_token|submission_id)"[^>]*value="([^"]*)"', html)
+                + [(n, v) for v, n in re.findall(r'<input[^>]*value="([^"]*)"[^>]*name="(csrf_token|submission_id)"', html)])
+
+
+class Forms:
+    """Fill in and submit forms the way a browser does: GET the page, keep its hidden fields."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def submit(self, url: str, data: dict, drop: tuple = (), **kwargs):
+        """GET url, then POST its hidden fields plus data (minus the names in drop)."""
+        page = self.client.get(url)
+        fields = {**hidden_fields(page.get_data(as_text=True)), **data}
+        for name in drop:
+            fields.pop(name, None)
+        return self.client.post(url, data=fields, **kwargs)
+
+    def report(self, url: str = "/forms/report", **changes):
+        """Submit a valid report, with changes."""
+        return self.submit(url, {**VALID_REPORT, **changes})
+
+    def signup(self, session_id: str, **changes):
+        """Sign up for a session, with changes."""
+        return self.submit("/forms/reception", {**VALID_SIGNUP, "session": session_id, **changes})
+
+
+@pytest.fixture
+def forms(client):
+    """Form-filling helper over the test client."""
+    return Forms(client)
+
+
+def text(response) -> str:
+    """Response body as text."""
+    return response.get_data(as_text=True)
+
+
+def reference(response) -> str:
+    """The reference shown in #reference."""
+    found = re.search(r'id="reference"[^>]*>([^<]+)<', text(response))
+    assert found, text(response)[:500]
+    return found.group(1).strip()
 
 
 @pytest.fixture(scope="session")
@@ -24,3 +110,15 @@ def phone_page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+def checked(body: str, name: str) -> list[str]:
+    """Values of the checked radios/checkboxes called `name`."""
+    tags = re.findall(rf'<input[^>]*\bname="{name}"[^>]*>', body)
+    return [re.search(r'value="([^"]*)"', t).group(1) for t in tags if re.search(r"\bchecked\b", t)]
+
+
+def selected(body: str, name: str) -> list[str]:
+    """Values of the selected options of the <select> called `name`."""
+    select = re.search(rf'<select[^>]*\bname="{name}"[^>]*>(.*?)</select>', body, re.S).group(1)
+    return re.findall(r'<option selected value="([^"]*)"', select) + re.findall(r'<option value="([^"]*)" selected', select)

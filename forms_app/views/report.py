@@ -70,6 +70,6 @@ def done(ref: str):
     d = directory()
     created = clock.parse(row["created_at"])
     call_by = clock.add_working_days(created.date(), int(d.street.get("callback_working_days", 1)))
-    return render_template("report/done.html", report=row, compound=d.compounds[row["compound_id"]],
-                           category=d.categories[row["category_id"]], call_by=clock.chinese_date(call_by),
+    return render_template("report/done.html", report=row, compound=d.compounds.get(row["compound_id"]),
+                           category=d.categories.get(row["category_id"]), call_by=clock.chinese_date(call_by),
                            created=clock.chinese_datetime(created), directory=d)

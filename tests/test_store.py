@@ -1,0 +1,56 @@
+import sqlite3
+import threading
+
+import pytest
+
+from forms_app import store
+
+
+def test_connect_creates_schema_in_wal_mode(tmp_path):
+    conn = store.connect(str(tmp_path / "a" / "s.sqlite3"))
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == len(store.MIGRATIONS)
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"reports", "sessions", "signups", "outbox"} <= tables
+
+
+def test_migrate_is_idempotent_and_upgrades_an_old_file(tmp_path, monkeypatch):
+    path = str(tmp_path / "s.sqlite3")
+    monkeypatch.setattr(store, "MIGRATIONS", store.MIGRATIONS[:1])
+    store.connect(path).close()
+    monkeypatch.setattr(store, "MIGRATIONS", [*store.MIGRATIONS, "ALTER TABLE reports ADD COLUMN extra TEXT NOT NULL DEFAULT '';"])
+    conn = store.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert "extra" in [r[1] for r in conn.execute("PRAGMA table_info(reports)")]
+    assert store.migrate(conn) == 2
+
+
+def test_concurrent_first_connections_migrate_once(tmp_path):
+    path, errors = str(tmp_path / "s.sqlite3"), []
+
+    def open_it():
+        try:
+            store.connect(path).close()
+        except Exception as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+
+
+def test_failed_transaction_rolls_back(tmp_path):
+    conn = store.connect(str(tmp_path / "s.sqlite3"))
+    with pytest.raises(sqlite3.IntegrityError):
+        with store.transaction(conn):
+            conn.execute("INSERT INTO sessions (id, date, start_time, end_time, place, parties, capacity) VALUES ('a','2026-12-05','9:00','11:00','p','居委会',3)")
+            conn.execute("INSERT INTO sessions (id, date, start_time, end_time, place, parties, capacity) VALUES ('a','2026-12-05','9:00','11:00','p','居委会',3)")
+    assert conn.execute("SELECT count(*) FROM sessions").fetchone()[0] == 0
+
+
+def test_statements_split_on_complete_sql_only():
+    script = "CREATE TABLE a (x TEXT DEFAULT ';');\n-- a comment; with a semicolon\nCREATE INDEX i ON a(x);\n"
+    assert len(store._statements(script)) == 2

@@ -1,0 +1,119 @@
+"""HTTP tests of /forms/reception: sign up, waiting list, duplicates, cancel, .ics."""
+import pytest
+from icalendar import Calendar
+
+from forms_app import reception
+from tests.conftest import VALID_SIGNUP, checked, reference, text
+
+
+@pytest.fixture
+def small(db):
+    """A session with two seats, far in the future."""
+    db.execute("INSERT INTO sessions (id, date, start_time, end_time, place, parties, capacity) "
+               "VALUES ('small', '2099-01-03', '9:00', '11:00', '社区服务中心', '居委会、业委会、物业、城管中队、法治专员', 2)")
+    return "small"
+
+
+def signups(db):
+    return db.execute("SELECT count(*) FROM signups").fetchone()[0]
+
+
+def test_form_lists_open_sessions_with_seats(client):
+    body = text(client.get("/forms/reception"))
+    assert body.count('name="session"') == 3 and "还有 3 个名额" in body and "法治专员" in body
+
+
+def test_preselect_session_from_the_url(client, small):
+    assert checked(text(client.get("/forms/reception?session=small")), "session") == ["small"]
+
+
+def test_sign_up_confirms_with_reference_and_plain_text_details(forms, small, db):
+    page = forms.client.get(forms.signup(small).headers["Location"])
+    ref = reference(page)
+    body = text(page)
+    assert "报名成功" in body and "1月3日（周六）9:00–11:00" in body and "社区服务中心" in body
+    assert db.execute("SELECT state FROM signups WHERE ref = ?", (ref,)).fetchone()[0] == "confirmed"
+
+
+def test_full_session_puts_people_on_the_waiting_list_with_their_place(forms, small, db):
+    for n in range(2):
+        forms.signup(small, phone=f"1380000000{n}")
+    page = forms.client.get(forms.signup(small, phone="13800000009").headers["Location"])
+    assert "候补名单第" in text(page) and '<span id="position">1</span>' in text(page)
+
+
+def test_same_phone_twice_shows_the_first_sign_up(forms, small, db):
+    first = reference(forms.client.get(forms.signup(small).headers["Location"]))
+    again = forms.client.get(forms.signup(small, phone="139-8765-4321").headers["Location"])
+    assert reference(again) == first and "已经报过这一场了" in text(again)
+    assert signups(db) == 1
+
+
+def test_cancel_promotes_the_first_waiting(forms, small, db):
+    refs = [reference(forms.client.get(forms.signup(small, phone=f"1380000000{n}").headers["Location"])) for n in range(3)]
+    response = forms.submit("/forms/reception/cancel", {"ref": refs[0].lower().replace("-", " "), "last4": "0000"})
+    assert response.status_code == 200 and "已取消报名" in text(response)
+    states = dict(db.execute("SELECT ref, state FROM signups").fetchall())
+    assert states == {refs[0]: "cancelled", refs[1]: "confirmed", refs[2]: "confirmed"}
+
+
+@pytest.mark.parametrize("ref, last4", [("J222-333", "4321"), (None, "1234"), (None, "43210")])
+def test_cancel_with_a_wrong_pair_changes_nothing(forms, small, db, ref, last4):
+    mine = reference(forms.client.get(forms.signup(small).headers["Location"]))
+    response = forms.submit("/forms/reception/cancel", {"ref": ref or mine, "last4": last4})
+    assert response.status_code == 400
+    assert db.execute("SELECT state FROM signups").fetchone()[0] == "confirmed"
+
+
+@pytest.mark.parametrize("changes, field_id, message", [
+    ({"session": ""}, "session-0", "请选择一个接待场次。"),
+    ({"session": "gone"}, "session-0", "这一场已经不能报名了"),
+    ({"name": ""}, "name", "请填写怎么称呼您。"),
+    ({"phone": "12"}, "phone", "请填写正确的电话"),
+    ({"compound": ""}, "compound", "请选择您住的小区。"),
+    ({"topic": "电梯"}, "topic", "问题太短了"),
+    ({"topic": "电" * 301}, "topic", "问题太长了"),
+    ({"linked_ref": "hello"}, "linked_ref", "编号的格式不对"),
+    ({"linked_ref": "W222-333"}, "linked_ref", "没有找到这个编号"),
+    ({"consent": ""}, "consent", "请勾选同意隐私说明。"),
+])
+def test_each_invalid_field(forms, small, db, changes, field_id, message):
+    response = forms.signup(small, **changes)
+    body = text(response)
+    assert response.status_code == 400 and f'<a href="#{field_id}">{message}' in body
+    assert signups(db) == 0
+    if "name" not in changes:
+        assert 'value="李先生"' in body
+
+
+def test_linked_report_reference_is_accepted_in_any_case(forms, small, db):
+    ref = reference(forms.client.get(forms.report().headers["Location"]))
+    forms.signup(small, linked_ref=ref.lower())
+    assert db.execute("SELECT linked_ref FROM signups").fetchone()[0] == ref
+
+
+def test_closed_between_page_and_submit(forms, small, db):
+    page = forms.client.get("/forms/reception")
+    from tests.conftest import hidden_fields
+    db.execute("UPDATE sessions SET is_open = 0 WHERE id = 'small'")
+    response = forms.client.post("/forms/reception", data={**hidden_fields(text(page)), **VALID_SIGNUP, "session": "small"})
+    assert response.status_code == 400 and signups(db) == 0
+
+
+def test_ics_file(forms, small, client):
+    ref = reference(forms.client.get(forms.signup(small).headers["Location"]))
+    response = client.get(f"/forms/reception/{ref}.ics")
+    assert response.mimetype == "text/calendar"
+    event = Calendar.from_ical(response.data).walk("VEVENT")[0]
+    assert str(event["dtstart"].dt) == "2099-01-03 09:00:00+08:00" and event["location"] == "社区服务中心"
+    assert "139" not in response.get_data(as_text=True)  # no phone number in the file
+
+
+def test_ics_of_unknown_reference_is_404(client):
+    assert client.get("/forms/reception/J222-333.ics").status_code == 404
+
+
+def test_no_open_sessions_says_so(client, db):
+    db.execute("UPDATE sessions SET is_open = 0")
+    body = text(client.get("/forms/reception"))
+    assert "最近没有可以报名的场次" in body and "<form" not in body.split("<main")[1].split("</main>")[0].replace('action="/forms/reception/cancel"', "")
