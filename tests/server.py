@@ -1,0 +1,56 @@
+"""Run the real app under gunicorn on 127.0.0.1 for tests that need a running server."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    """A port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_up(url: str, timeout: float = 20) -> None:
+    """Poll url until it answers 200, or fail."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url, timeout=1).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"server at {url} did not come up")
+
+
+@contextmanager
+def gunicorn(env: dict, workers: int = 2, threads: int = 4):
+    """gunicorn serving forms_app:create_app() with extra environment; yields the base URL."""
+    port = free_port()
+    full_env = {**os.environ, "SECRET_KEY": "test-secret", "SESSION_COOKIE_SECURE": "0", **env}
+    cmd = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+           "--threads", str(threads), "--log-level", "warning", "forms_app:create_app()"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(base + "/healthz")
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        proc.stderr.close()
