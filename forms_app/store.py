@@ -5,12 +5,15 @@ reads its outbox from here. Connections are per app context (per request / per c
 """
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
-from contextlib import contextmanager
+import threading
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import click
-from flask import current_app, g
+from flask import current_app
 
 # Each entry moves the schema one version up; PRAGMA user_version records where a file is.
 # Never edit a released entry: append a new one.
@@ -84,11 +87,50 @@ MIGRATIONS: list[str] = [
 ]
 
 
-def connect(path: str) -> sqlite3.Connection:
+class WriteGate:
+    """Serialises writers to one store file: a thread lock in the process, flock across processes.
+
+    Waiting here wakes the next writer the moment the lock is free; left to SQLite, contending
+    writers poll with back-off sleeps of up to 100 ms, which is what a resident would feel.
+    """
+
+    _gates: dict[str, "WriteGate"] = {}
+    _gates_lock = threading.Lock()
+
+    def __init__(self, path: str):
+        self.lock = threading.Lock()
+        self.fd = os.open(f"{path}.lock", os.O_CREAT | os.O_RDWR, 0o600)
+
+    @classmethod
+    def for_path(cls, path: str) -> "WriteGate":
+        """One gate per store file per process."""
+        with cls._gates_lock:
+            if path not in cls._gates:
+                cls._gates[path] = cls(path)
+            return cls._gates[path]
+
+    def __enter__(self):
+        self.lock.acquire()
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
+
+    def __exit__(self, *exc):
+        fcntl.flock(self.fd, fcntl.LOCK_UN)
+        self.lock.release()
+
+
+class StoreConnection(sqlite3.Connection):
+    """A connection that knows the write gate of its file."""
+
+    gate: WriteGate | None = None
+
+
+def connect(path: str) -> StoreConnection:
     """Open the store in WAL mode with a generous busy timeout; migrate it."""
     if path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path, timeout=15, isolation_level=None, check_same_thread=False)
+    conn = sqlite3.connect(path, timeout=15, isolation_level=None, check_same_thread=False, factory=StoreConnection)
+    if path != ":memory:":
+        conn.gate = WriteGate.for_path(str(Path(path).resolve()))
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")  # a committed report survives a power cut
@@ -129,29 +171,31 @@ def _statements(script: str) -> list[str]:
 
 
 @contextmanager
-def transaction(conn: sqlite3.Connection, immediate: bool = True):
-    """BEGIN IMMEDIATE … COMMIT: writers queue up instead of failing mid-way."""
-    conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
-    try:
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
+def transaction(conn: StoreConnection):
+    """A write transaction: queue at the gate, BEGIN IMMEDIATE, COMMIT or roll back."""
+    with conn.gate or nullcontext():
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
 
 
 def get_db() -> sqlite3.Connection:
-    """The app context's connection, opened on first use."""
-    if "db" not in g:
-        g.db = connect(current_app.config["DATABASE"])
-    return g.db
+    """This thread's connection for the current app, opened once and reused across requests.
 
-
-def close_db(_exc=None) -> None:
-    """Close the app context's connection, if any."""
-    conn = g.pop("db", None)
-    if conn is not None:
-        conn.close()
+    Opening a connection (WAL pragma, schema check) costs more than a whole insert, so each
+    worker thread keeps its own; they are dropped with the app.
+    """
+    local = current_app.extensions["store"]
+    conn = getattr(local, "conn", None)
+    if conn is None:
+        conn = local.conn = connect(current_app.config["DATABASE"])
+    if conn.in_transaction:  # a request that died mid-transaction must not leak it to the next
+        conn.execute("ROLLBACK")
+    return conn
 
 
 @click.command("init-db")
@@ -166,6 +210,6 @@ def init_db_command() -> None:
 
 
 def init_app(app) -> None:
-    """Register teardown and the CLI command."""
-    app.teardown_appcontext(close_db)
+    """Give the app its per-thread connections and the CLI command."""
+    app.extensions["store"] = threading.local()
     app.cli.add_command(init_db_command)
