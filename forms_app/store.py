@@ -132,11 +132,12 @@ def connect(path: str) -> StoreConnection:
     if path != ":memory:":
         conn.gate = WriteGate.for_path(str(Path(path).resolve()))
     conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")  # a committed report survives a power cut
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA busy_timeout=15000")
-    migrate(conn)
+    with conn.gate or nullcontext():  # switching to WAL does not wait on SQLite's busy timeout
+        conn.execute("PRAGMA journal_mode=WAL")
+        migrate(conn)
     return conn
 
 

@@ -12,9 +12,10 @@ def test_new_reference_shape_and_alphabet():
         assert not set(ref) & set("01OIL")
 
 
-def test_references_do_not_repeat_in_a_large_sample():
-    sample = {references.new_reference("report") for _ in range(20000)}
-    assert len(sample) == 20000
+def test_references_draw_on_the_whole_alphabet_in_every_position():
+    sample = [references.new_reference("report").replace("-", "")[1:] for _ in range(3000)]
+    for position in range(references.BODY_LENGTH):
+        assert {ref[position] for ref in sample} == set(references.ALPHABET)
 
 
 @pytest.mark.parametrize("typed, expected", [
