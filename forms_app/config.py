@@ -24,6 +24,9 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "GOOGLE_SERVICE_ACCOUNT_FILE": ("", str),
     "SHEETS_SPREADSHEET_KEY": ("", str),
     "SHEETS_API_BASE_URL": ("", str),            # empty: Google's own hosts
+    "SHEETS_TIMEOUT": (30.0, float),             # seconds per Sheets API call
+    "SYNC_INTERVAL": (5.0, float),               # seconds between delivery cycles (quota: 60 writes/min)
+    "SYNC_PULL_INTERVAL": (60.0, float),         # seconds between reads of the stewards' edits
 }
 
 

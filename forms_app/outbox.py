@@ -26,3 +26,22 @@ def backlog(conn: sqlite3.Connection) -> int:
 def last_delivery(conn: sqlite3.Connection) -> str | None:
     """When the sheet last accepted a delivery (ISO, Shanghai), if ever."""
     return conn.execute("SELECT max(delivered_at) FROM outbox").fetchone()[0]
+
+
+def pending(conn: sqlite3.Connection, limit: int) -> list[sqlite3.Row]:
+    """The oldest undelivered items."""
+    return conn.execute("SELECT * FROM outbox WHERE delivered_at IS NULL ORDER BY id LIMIT ?", (limit,)).fetchall()
+
+
+def mark_delivered(conn: sqlite3.Connection, ids: list[int]) -> None:
+    """Record that these items reached the sheet."""
+    if ids:
+        conn.executemany("UPDATE outbox SET delivered_at = ? WHERE id = ?",
+                         [(clock.iso(clock.now()), i) for i in ids])
+
+
+def mark_failed(conn: sqlite3.Connection, ids: list[int], error: str) -> None:
+    """Count a failed attempt (kept for /healthz and the stewards' view)."""
+    if ids:
+        conn.executemany("UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?",
+                         [(error[:200], i) for i in ids])

@@ -1,0 +1,181 @@
+"""The sync worker: outbox → stewards' sheet (batched, retried, exactly once), and sheet → store.
+
+Exactly once: every row carries its submission id. After any write whose outcome is unknown
+(a 5xx, a timeout, a dropped connection — or a worker killed mid-call, hence also at start),
+the worker reads the sheet's id column before appending again and skips what is there.
+"""
+from __future__ import annotations
+
+import logging
+import random
+import sqlite3
+import threading
+import time
+
+import click
+from flask import current_app
+
+from . import clock, outbox, reception
+from .sheet_layout import REPORTS, SESSIONS, SIGNUP_STATES, SIGNUPS, STATUSES, parse_session, report_row, signup_row
+from .sheets import SheetError, Sheets
+from .store import get_db, transaction
+
+log = logging.getLogger(__name__)
+
+
+class Worker:
+    """One worker per store. All its state is in SQLite, so a killed worker resumes where it stopped."""
+
+    def __init__(self, conn: sqlite3.Connection, sheets: Sheets, directory, *, batch: int = 500,
+                 interval: float = 5.0, pull_interval: float = 60.0, backoff_cap: float = 60.0,
+                 sleep=None, monotonic=time.monotonic, rng=random.random):
+        self.conn, self.sheets, self.directory = conn, sheets, directory
+        self.batch, self.interval, self.pull_interval, self.backoff_cap = batch, interval, pull_interval, backoff_cap
+        self.stop = threading.Event()
+        self.sleep = sleep or self.stop.wait
+        self.monotonic, self.rng = monotonic, rng
+        self.verify = True  # a previous run may have died after Google applied its append
+        self.failures = 0
+        self.next_pull = 0.0
+
+    # --- outbox → sheet ---------------------------------------------------------------
+
+    def deliver(self) -> int:
+        """One cycle: at most one append per worksheet carrying every pending row; returns items delivered."""
+        items = outbox.pending(self.conn, self.batch)
+        by_kind: dict[str, list] = {"report": [], "signup": []}
+        for item in items:
+            by_kind[item["kind"]].append(item)
+        done = 0
+        if by_kind["report"]:
+            done += self._reports(by_kind["report"])
+        if by_kind["signup"]:
+            done += self._signups(by_kind["signup"])
+        return done
+
+    def _rows(self, table: str, items) -> list[sqlite3.Row]:
+        """The store rows behind outbox items, oldest first, each once."""
+        ids = sorted({i["row_id"] for i in items})
+        marks = ",".join("?" * len(ids))
+        return self.conn.execute(f"SELECT * FROM {table} WHERE id IN ({marks}) ORDER BY id", ids).fetchall()
+
+    def _write(self, items, call) -> None:
+        """Run one write; on failure count the attempt (and remember to verify if it may have landed)."""
+        try:
+            call()
+        except SheetError as exc:
+            self.verify = self.verify or exc.ambiguous
+            with transaction(self.conn):
+                outbox.mark_failed(self.conn, [i["id"] for i in items], str(exc))
+            raise
+
+    def _reports(self, items) -> int:
+        """New reports → 问题登记, skipping any the sheet already has when in doubt."""
+        rows = self._rows("reports", items)
+        if self.verify:
+            present = set(self.sheets.column(REPORTS, REPORTS.id_column))
+            rows = [r for r in rows if r["submission_id"] not in present]
+        if rows:
+            self._write(items, lambda: self.sheets.append(REPORTS, [report_row(r, self.directory) for r in rows]))
+        with transaction(self.conn):
+            outbox.mark_delivered(self.conn, [i["id"] for i in items])
+        self.verify = False
+        log.info("delivered %d report rows (%d queue items)", len(rows), len(items))
+        return len(items)
+
+    def _signups(self, items) -> int:
+        """Sign-ups → 接待报名: new ones appended, changed ones (cancelled, promoted) updated in place."""
+        rows = self._rows("signups", items)
+        where = {sid: n for n, sid in enumerate(self.sheets.column(SIGNUPS, SIGNUPS.id_column), start=1)}
+        new = [r for r in rows if r["submission_id"] not in where]
+        changed = [(f"{SIGNUPS.letter('报名状态')}{where[r['submission_id']]}", SIGNUP_STATES[r["state"]])
+                   for r in rows if r["submission_id"] in where]
+        if new:
+            self._write(items, lambda: self.sheets.append(SIGNUPS, [
+                signup_row(r, reception.get_session(self.conn, r["session_id"]), self.directory) for r in new]))
+        if changed:
+            self._write(items, lambda: self.sheets.update_cells(SIGNUPS, changed))
+        with transaction(self.conn):
+            outbox.mark_delivered(self.conn, [i["id"] for i in items])
+        log.info("delivered %d new and %d changed sign-ups", len(new), len(changed))
+        return len(items)
+
+    # --- sheet → store ----------------------------------------------------------------
+
+    def pull(self) -> None:
+        """Read the stewards' edits: report status and public note, and the reception sessions."""
+        now = clock.iso(clock.now())
+        updates = [(rec["状态"], rec["公开进展"], now, rec["提交编号"], rec["状态"], rec["公开进展"])
+                   for rec in self.sheets.records(REPORTS) if rec.get("状态") in STATUSES and rec.get("提交编号")]
+        sessions = [s for s in map(parse_session, self.sheets.records(SESSIONS)) if s]
+        with transaction(self.conn):
+            self.conn.executemany(
+                "UPDATE reports SET status = ?, public_note = ?, updated_at = ? "
+                "WHERE submission_id = ? AND (status != ? OR public_note != ?)", updates)
+            for s in sessions:
+                self.conn.execute(
+                    "INSERT INTO sessions (id, date, start_time, end_time, place, parties, capacity, is_open, note) "
+                    "VALUES (:id, :date, :start_time, :end_time, :place, :parties, :capacity, :is_open, :note) "
+                    "ON CONFLICT(id) DO UPDATE SET date=excluded.date, start_time=excluded.start_time, "
+                    "end_time=excluded.end_time, place=excluded.place, parties=excluded.parties, "
+                    "capacity=excluded.capacity, is_open=excluded.is_open, note=excluded.note", s)
+
+    # --- the loop ---------------------------------------------------------------------
+
+    def backoff(self) -> float:
+        """Exponential back-off with jitter, capped: 2, 4, 8 … 60 s (each between half and all of it)."""
+        delay = min(self.backoff_cap, 2.0 * 2 ** (self.failures - 1))
+        return delay / 2 + self.rng() * delay / 2
+
+    def cycle(self) -> bool:
+        """Pull if due, then deliver once; False (and a back-off pause) on a failure."""
+        try:
+            if self.monotonic() >= self.next_pull:
+                self.pull()
+                self.next_pull = self.monotonic() + self.pull_interval
+            self.deliver()
+        except SheetError as exc:
+            self.failures += 1
+            delay = self.backoff()
+            log.warning("sheet unavailable (%s); retry %d in %.1f s", exc, self.failures, delay)
+            self.sleep(delay)
+            return False
+        self.failures = 0
+        return True
+
+    def run(self, once: bool = False, max_failures: int = 8) -> bool:
+        """Until stopped (or, with once, until the outbox is empty); True when nothing is left."""
+        while not self.stop.is_set():
+            ok = self.cycle()
+            if once and ok and outbox.backlog(self.conn) == 0:
+                return True
+            if once and self.failures >= max_failures:
+                return False
+            if ok:
+                self.sleep(self.interval if outbox.backlog(self.conn) == 0 else min(self.interval, 1.0))
+        return outbox.backlog(self.conn) == 0
+
+
+@click.command("sync")
+@click.option("--once", is_flag=True, help="Deliver everything pending, then exit.")
+def sync_command(once: bool) -> None:
+    """Deliver the outbox to the stewards' Google Sheet and read their edits back."""
+    app = current_app
+    if not app.config["SHEETS_ENABLED"]:
+        raise click.ClickException("未配置 Google 表格（GOOGLE_SERVICE_ACCOUNT_FILE, SHEETS_SPREADSHEET_KEY）。")
+    sheets = Sheets.from_config(app.config)
+    worker = Worker(get_db(), sheets, app.extensions["directory"],
+                    interval=app.config["SYNC_INTERVAL"], pull_interval=app.config["SYNC_PULL_INTERVAL"])
+    try:
+        drained = worker.run(once=once)
+    except KeyboardInterrupt:
+        drained = False
+    finally:
+        sheets.close()
+    if once and not drained:
+        raise click.ClickException("还有内容没能送到表格，稍后会重试。")
+
+
+def init_app(app) -> None:
+    """Register the CLI command."""
+    app.cli.add_command(sync_command)
