@@ -1,0 +1,111 @@
+"""Hook: replace `[[marker]]` lines in pages with Markdown rendered from the directory data.
+
+A marker is alone on its line: `[[name]]` or `[[name:argument]]`. on_page_markdown only
+dispatches; each marker has one small render function. An unknown marker, a missing or
+unexpected argument, or an unknown category fails the build: a page must never ship with
+`[[...]]` showing.
+"""
+from __future__ import annotations
+
+import json
+import re
+import sys
+from html import escape
+from pathlib import Path
+
+_ROOT = str(Path(__file__).resolve().parent.parent)
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)
+
+from mkdocs.exceptions import PluginError  # noqa: E402
+
+from forms_app.directory import Contact, Directory  # noqa: E402
+from forms_app.phones import PhoneError, normalise_phone  # noqa: E402
+from hooks.build import ROOT, current_directory, link  # noqa: E402
+from hooks.compound_pages import contact_card  # noqa: E402
+
+MARKER = re.compile(r"^[ \t]*\[\[([^\]:]*)(?::([^\]]*))?\]\][ \t]*$", re.MULTILINE)
+FIGURES_PATH = ROOT / "data" / "figures.json"
+
+
+def _button(label: str, href: str) -> str:
+    """A big primary button to a form of the forms service (same origin, so not a docs link)."""
+    return f'<a class="md-button md-button--primary kb-button" href="{escape(href)}">{escape(label)}</a>'
+
+
+def render_who_does_what(directory: Directory, src_uri: str) -> str:
+    """A table: each problem category → who does what, linking to its guide."""
+    rows = ["| 问题 | 谁来做什么 |", "| --- | --- |"]
+    for category in directory.categories.values():
+        parties = "<br>".join(escape(p.strip()) for p in re.split(r"[；;]", category.parties) if p.strip())
+        rows.append(f"| [{escape(category.name)}]({link(src_uri, category.guide + '.md')}) | {parties} |")
+    return "\n".join(rows)
+
+
+def render_report_button(directory: Directory, category_id: str) -> str:
+    """The report form with this problem category chosen."""
+    if category_id not in directory.categories:
+        known = "、".join(directory.categories)
+        raise PluginError(f"问题类别「{category_id}」不在目录数据里（现有：{known}）。")
+    return _button("在线反映这个问题", f"/forms/report?category={category_id}")
+
+
+def render_figures(path: Path = FIGURES_PATH) -> str:
+    """The latest public figures, from a JSON file the forms service exports, if there is one.
+
+    Expected shape: {"as_of": "2025年6月30日", "figures": {"收到": 216, "已协商解决": 175, ...}}.
+    """
+    if not path.exists():
+        return "最新数字正在统计中。"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        figures, as_of = data["figures"], data.get("as_of")
+        rows = [f"| {escape(str(label))} | {int(value)} |" for label, value in figures.items()]
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise PluginError(f"{path.name} 的格式不对（{exc}），应为 {{\"as_of\": ..., \"figures\": {{项目: 数量}}}}。") from None
+    heading = [f"截至{escape(str(as_of))}：", ""] if as_of else []
+    return "\n".join(heading + ["| 项目 | 数量 |", "| --- | ---: |"] + rows)
+
+
+def render_office(directory: Directory) -> str:
+    """The street's steward office: name, phone (tap to call), address and hours."""
+    office = directory.street.get("office") or {}
+    extra = {k: str(office[k]) for k in ("address", "hours") if office.get(k)}
+    try:
+        phone = normalise_phone(str(office.get("phone", ""))).display
+    except PhoneError:
+        raise PluginError(f"目录数据里 street.office 的电话「{office.get('phone')}」格式不对。") from None
+    return contact_card(Contact(str(office.get("name", "")), phone, extra), "street.office")
+
+
+# marker name → (needs an argument?, render(directory, src_uri, argument))
+RENDERERS = {
+    "who-does-what": (False, lambda d, uri, arg: render_who_does_what(d, uri)),
+    "report-button": (True, lambda d, uri, arg: render_report_button(d, arg)),
+    "reception-button": (False, lambda d, uri, arg: _button("报名参加联合接待", "/forms/reception")),
+    "status-button": (False, lambda d, uri, arg: _button("查询办理进度", "/forms/status")),
+    "figures": (False, lambda d, uri, arg: render_figures()),
+    "office": (False, lambda d, uri, arg: render_office(d)),
+}
+
+
+def render_markers(markdown: str, src_uri: str, directory: Directory) -> str:
+    """Replace every marker line in one page's Markdown; raise on anything unknown."""
+    def replace(match: re.Match) -> str:
+        name, arg = match.group(1).strip(), match.group(2)
+        where = f"docs/{src_uri} 里的 {match.group(0).strip()}"
+        if name not in RENDERERS:
+            raise PluginError(f"{where}：不认识这个标记。可用的标记：{'、'.join(RENDERERS)}。")
+        needs_arg, render = RENDERERS[name]
+        if needs_arg != bool(arg and arg.strip()):
+            raise PluginError(f"{where}：{'要写成 [[' + name + ':类别]]' if needs_arg else '这个标记不带冒号后面的内容'}。")
+        try:
+            return render(directory, src_uri, arg.strip() if arg else None)
+        except PluginError as exc:
+            raise PluginError(f"{where}：{exc}") from None
+    return MARKER.sub(replace, markdown)
+
+
+def on_page_markdown(markdown, page, config, files):
+    """Dispatch the page's markers to their render functions."""
+    return render_markers(markdown, page.file.src_uri, current_directory())
