@@ -1,0 +1,39 @@
+"""data/search-synonyms.yaml: residents' words → one page each, indexed with their prefixes."""
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from mkdocs.exceptions import PluginError
+
+from hooks import search
+
+
+def test_keywords_are_words_and_their_han_prefixes():
+    assert search.keywords(["维修基金", "5G基站", "渗水"]).split() == ["维修", "维修基", "维修基金", "5G基站", "渗水"]
+
+
+def test_no_two_pages_share_a_keyword_or_prefix():
+    """Material looks a query up by its longest known prefix: a shared one makes pages compete."""
+    pages = {page: set(search.keywords(words).split()) for page, words in search.load_synonyms().items()}
+    shared = {f"{a} & {b}": pages[a] & pages[b] for a, b in itertools.combinations(pages, 2) if pages[a] & pages[b]}
+    assert shared == {}
+
+
+def test_jieba_user_dictionary_has_the_domain_terms():
+    words = {line.split()[0] for line in (search.ROOT / "data" / "search-dict.txt").read_text(encoding="utf-8").splitlines()
+             if line.strip()}
+    assert {"业委会", "大管家", "维修资金", "加装电梯", "垃圾厢房", "联合接待"} <= words
+
+
+@pytest.mark.parametrize("text, message", [
+    ("guides/leak:\n  漏水: [渗水]\nguides/parking:\n  停车: [渗水]\n", "「渗水」同时写在 guides/leak 和 guides/parking 下面"),
+    ("guides/leak: [渗水]\n", "「guides/leak」下面要写「正式说法: [居民说法, ...]」"),
+    ("guides/leak:\n  漏水: []\n", "「guides/leak」下面要写"),
+])
+def test_malformed_synonyms_fail(tmp_path, text, message):
+    path = tmp_path / "search-synonyms.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(PluginError) as error:
+        search.load_synonyms(path)
+    assert message in str(error.value)
