@@ -112,7 +112,7 @@ def compound_markdown(directory: Directory, compound: Compound) -> str:
         "## 您的大管家 { #steward }", "", steward, "",
         f'<a class="md-button md-button--primary kb-button" href="/forms/report?compound={escape(compound.id)}">'
         f"在线反映{name}的问题</a>", "",
-        "## 扫码反映问题 { #qr }", "",
+        "## 扫码反映问题 { #qr data-search-exclude }", "",  # the same words on every compound page
         f"![{name}的二维码：扫码反映问题](qr/{compound.id}.svg){{ .kb-qr }}", "",
         f"用手机微信扫一扫，打开的表格已经选好「{name}」。", "",
         f"[打印楼道海报]({compound.id}-poster.md){{ .md-button }}", "",
