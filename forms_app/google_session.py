@@ -30,6 +30,9 @@ def redirect(url: str, base_url: str | None) -> str:
 class _RedirectingSession(requests.Session):
     """A plain session for google-auth's own calls, redirected like the main one."""
 
+    # google-auth deep-copies this session for its background lookup; Session copies only __attrs__.
+    __attrs__ = [*requests.Session.__attrs__, "base_url"]
+
     def __init__(self, base_url: str):
         super().__init__()
         self.base_url = base_url
