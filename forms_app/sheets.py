@@ -108,12 +108,24 @@ class Sheets:
             self.worksheet(layout.title).batch_update(
                 [{"range": a1, "values": [[value]]} for a1, value in cells], value_input_option="RAW")
 
-    def metadata(self) -> dict:
-        """Spreadsheet metadata with sheet properties, protected ranges and validation rules."""
+    def metadata(self, ranges: list[str] | None = None) -> dict:
+        """Sheet properties, protected ranges, column widths; with ranges, also their validation rules."""
+        fields = "sheets(properties,protectedRanges,data(columnMetadata(pixelSize),rowData(values(dataValidation))))"
+        params = {"fields": fields, "includeGridData": "true" if ranges else "false"}
+        if ranges:
+            params["ranges"] = ranges
         with _translated(write=False):
-            return self.book().fetch_sheet_metadata(params={
-                "fields": "sheets(properties,protectedRanges,data.columnMetadata.pixelSize)",
-                "includeGridData": "false"})
+            return self.book().fetch_sheet_metadata(params=params)
+
+    def row(self, layout: Layout, number: int) -> list[str]:
+        """The values of one row (trailing empty cells trimmed, as Google does)."""
+        with _translated(write=False):
+            return self.worksheet(layout.title).row_values(number)
+
+    def set_row(self, layout: Layout, number: int, values: list[str]) -> None:
+        """Write one row as plain text, from column A."""
+        with _translated(write=True):
+            self.worksheet(layout.title).update([values], f"A{number}", value_input_option="RAW")
 
     def add_worksheet(self, layout: Layout) -> None:
         """Create a worksheet sized for its columns."""

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 # Each entry moves the schema one version up; PRAGMA user_version records where a file is.
 # Never edit a released entry: append a new one.
@@ -200,6 +201,7 @@ def get_db() -> sqlite3.Connection:
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db_command() -> None:
     """Create or migrate the store (and seed sample sessions when configured)."""
     from .reception import seed_sample_sessions

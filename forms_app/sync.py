@@ -14,6 +14,7 @@ import time
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from . import clock, outbox, reception
 from .sheet_layout import REPORTS, SESSIONS, SIGNUP_STATES, SIGNUPS, STATUSES, parse_session, report_row, signup_row
@@ -157,6 +158,7 @@ class Worker:
 
 
 @click.command("sync")
+@with_appcontext
 @click.option("--once", is_flag=True, help="Deliver everything pending, then exit.")
 def sync_command(once: bool) -> None:
     """Deliver the outbox to the stewards' Google Sheet and read their edits back."""

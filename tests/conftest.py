@@ -122,3 +122,35 @@ def selected(body: str, name: str) -> list[str]:
     """Values of the selected options of the <select> called `name`."""
     select = re.search(rf'<select[^>]*\bname="{name}"[^>]*>(.*?)</select>', body, re.S).group(1)
     return re.findall(r'<option selected value="([^"]*)"', select) + re.findall(r'<option value="([^"]*)" selected', select)
+
+
+# --- The stewards' sheet on the local Sheets API emulator ----------------------------------
+from tests.sheets_emulator.fixtures import emu, emulator, key_file, service_account  # noqa: E402,F401
+
+SHEET_KEY = "STEWARDS-SHEET"
+
+
+@pytest.fixture
+def sheet_config(app_config, emu, key_file):
+    """App config with delivery on, pointed at an empty spreadsheet on the emulator."""
+    emu.state.create_spreadsheet("延吉社区大管家", spreadsheet_id=SHEET_KEY)
+    return {**app_config, "GOOGLE_SERVICE_ACCOUNT_FILE": str(key_file), "SHEETS_SPREADSHEET_KEY": SHEET_KEY,
+            "SHEETS_API_BASE_URL": emu.url, "SHEETS_TIMEOUT": 2.0}
+
+
+@pytest.fixture
+def sheet_app(sheet_config):
+    """An app whose stewards' sheet is set up on the emulator."""
+    from forms_app.sheet_setup import setup
+    from forms_app.sheets import Sheets
+
+    app = create_app(sheet_config)
+    sheets = Sheets.from_config(app.config)
+    setup(sheets)
+    sheets.close()
+    return app
+
+
+def sheet_values(emu, title: str) -> list[list[str]]:
+    """What the emulator holds in one worksheet (header row included)."""
+    return [row for row in emu.state.dump_values(SHEET_KEY, title)["values"] if any(row)]

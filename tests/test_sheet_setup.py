@@ -1,0 +1,63 @@
+"""`flask sheet-setup` against the emulator: what it creates, and that a second run sends nothing."""
+from forms_app import sheet_layout as sl
+from forms_app.sheet_setup import PROTECTION, setup
+from forms_app.sheets import Sheets
+from tests.conftest import SHEET_KEY, sheet_values
+
+
+def sheet_meta(emu, title):
+    book = emu.state.spreadsheet(SHEET_KEY)
+    return book.sheet_by_title(title)
+
+
+def test_setup_creates_the_worksheets_with_headers_dropdown_widths_and_protection(sheet_config, emu):
+    from forms_app import create_app
+
+    app = create_app(sheet_config)
+    sheets = Sheets.from_config(app.config)
+    changes = setup(sheets)
+    assert any("问题登记" in c for c in changes)
+    for layout in sl.LAYOUTS:
+        assert sheet_values(emu, layout.title)[0] == list(layout.headers)
+    meta = sheets.metadata()
+    by_title = {s["properties"]["title"]: s for s in meta["sheets"]}
+    reports = by_title["问题登记"]
+    assert reports["properties"]["gridProperties"]["frozenRowCount"] == 1
+    widths = reports["data"][0]["columnMetadata"]
+    assert widths[sl.REPORTS.col("问题描述") - 1]["pixelSize"] == 360
+    [protected] = [p for p in reports["protectedRanges"] if p["description"] == PROTECTION]
+    assert protected["warningOnly"] is True and protected["range"]["endColumnIndex"] == len(sl.REPORTS.service_columns)
+    cell = f"'问题登记'!{sl.REPORTS.letter('状态')}5"
+    rule = sheets.metadata([cell])["sheets"][0]["data"][0]["rowData"][0]["values"][0]["dataValidation"]
+    assert [v["userEnteredValue"] for v in rule["condition"]["values"]] == list(sl.STATUSES)
+    sheets.close()
+
+
+def test_second_run_changes_nothing(sheet_app, emu):
+    before = emu.state.stats.snapshot()["write_requests"]
+    sheets = Sheets.from_config(sheet_app.config)
+    assert setup(sheets) == []
+    assert emu.state.stats.snapshot()["write_requests"] == before
+    sheets.close()
+
+
+def test_setup_repairs_a_header_a_steward_overwrote(sheet_app, emu):
+    sheets = Sheets.from_config(sheet_app.config)
+    sheets.set_row(sl.REPORTS, 1, ["编号", "乱写的"])
+    assert setup(sheets) == ["「问题登记」写入表头"]
+    assert sheet_values(emu, "问题登记")[0] == list(sl.REPORTS.headers)
+    sheets.close()
+
+
+def test_cli_seeds_sessions_once_and_reports_in_chinese(sheet_app, emu):
+    runner = sheet_app.test_cli_runner()
+    first = runner.invoke(args=["sheet-setup"])
+    assert "接待场次" in first.output and first.exit_code == 0
+    assert len(sheet_values(emu, "接待场次")) == 1 + 3
+    second = runner.invoke(args=["sheet-setup"])
+    assert second.output.strip() == "表格已是最新，没有改动。"
+
+
+def test_cli_without_configuration_says_what_is_missing(app):
+    result = app.test_cli_runner().invoke(args=["sheet-setup"])
+    assert result.exit_code != 0 and "未配置 Google 表格" in result.output

@@ -1,0 +1,194 @@
+"""The sync worker against the emulator, through the real gspread over real HTTP."""
+import pytest
+
+from forms_app import outbox, reports
+from forms_app.sheet_layout import REPORTS, SIGNUPS
+from forms_app.sheets import Sheets
+from forms_app.store import connect
+from forms_app.sync import Worker
+from tests.conftest import Forms, reference, sheet_values, text
+from tests.test_reports import DATA
+
+
+@pytest.fixture
+def conn(sheet_app):
+    c = connect(sheet_app.config["DATABASE"])
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def make_worker(sheet_app, conn):
+    """Workers with a fake clock: sleeping advances simulated time instead of waiting."""
+    made = []
+
+    def make(**options):
+        sheets = Sheets.from_config(sheet_app.config)
+        worker = Worker(conn, sheets, sheet_app.extensions["directory"], **options)
+        worker.slept = []
+        worker.sleep = worker.slept.append
+        made.append(sheets)
+        return worker
+
+    yield make
+    for sheets in made:
+        sheets.close()
+
+
+def add_reports(conn, n, start=0):
+    for i in range(start, start + n):
+        reports.create(conn, f"{i:032x}", {**DATA, "description": f"第 {i} 个问题"})
+
+
+def ids_in_sheet(emu):
+    return [row[1] for row in sheet_values(emu, REPORTS.title)[1:]]
+
+
+def test_one_append_per_worksheet_per_cycle(make_worker, conn, emu):
+    add_reports(conn, 30)
+    before = emu.state.stats.snapshot()["requests"].get("values.append", 0)
+    assert make_worker().deliver() == 30
+    assert emu.state.stats.snapshot()["requests"]["values.append"] - before == 1
+    assert len(ids_in_sheet(emu)) == 30 and outbox.backlog(conn) == 0
+
+
+def test_delivered_row_matches_what_the_resident_submitted(sheet_app, make_worker, conn, emu):
+    forms = Forms(sheet_app.test_client())
+    ref = reference(forms.client.get(forms.report(url="/forms/report?compound=yanji2").headers["Location"]))
+    make_worker().deliver()
+    [row] = [dict(zip(REPORTS.headers, r)) for r in sheet_values(emu, REPORTS.title)[1:]]
+    assert row["编号"] == ref and row["来源"] == "二维码" and row["联系电话"] == "138 1234 5678"
+    assert row["状态"] == "已受理" and row["问题类别"] == "漏水/渗水"
+
+
+HOSTILE = ['=HYPERLINK("http://evil.example","点我")', "+1+1", "-2+3", "@SUM(A1)", "=1/0", "字" * 5000,
+           "控制\x01字符\x7f", "表情 😀👍🏻", "从右到左\u202e覆盖", "第一行\n第二行\r\n第三行", "'=单引号开头", "\t=TAB"]
+
+
+def test_hostile_text_arrives_as_plain_text_in_one_cell(make_worker, conn, emu):
+    for i, value in enumerate(HOSTILE):
+        reports.create(conn, f"{i:032x}", {**DATA, "description": value, "contact_name": value[:20]})
+    make_worker().deliver()
+    dump = emu.state.dump_values("STEWARDS-SHEET", REPORTS.title)
+    column = REPORTS.letter("问题描述")
+    stored = [dump["cells"][f"{column}{n}"] for n in range(2, 2 + len(HOSTILE))]
+    assert stored == [{"stringValue": v} for v in HOSTILE]  # strings, never formulas or numbers
+    assert all("formulaValue" not in c for c in dump["cells"].values())
+
+
+@pytest.mark.parametrize("kind, options", [
+    ("applied_then_drop", {}),
+    ("applied_then_status", {"status": 503}),
+    ("applied_then_status", {"status": 500}),
+    ("delay", {"seconds": 3, "apply_first": True}),   # applied, but the answer comes after the client gave up
+])
+def test_applied_but_answer_lost_is_not_doubled(make_worker, conn, emu, kind, options):
+    add_reports(conn, 5)
+    worker = make_worker()
+    worker.deliver()                      # first cycle: clean
+    add_reports(conn, 5, start=5)
+    emu.faults.add(kind, op="values.append", **options)
+    assert worker.cycle() is False        # the worker saw a failure…
+    assert len(ids_in_sheet(emu)) == 10   # …although Google applied it
+    assert worker.cycle() is True
+    assert sorted(ids_in_sheet(emu)) == [f"{i:032x}" for i in range(10)]
+    assert outbox.backlog(conn) == 0
+
+
+def test_quota_refusal_is_retried_and_not_treated_as_applied(make_worker, conn, emu):
+    add_reports(conn, 3)
+    worker = make_worker()
+    worker.verify = False
+    emu.faults.add("status", op="values.append", status=429, times=2)
+    assert [worker.cycle() for _ in range(3)] == [False, False, True]
+    assert worker.verify is False and len(ids_in_sheet(emu)) == 3
+    assert len(worker.slept) == 2 and worker.slept[1] > worker.slept[0] / 2
+
+
+def test_backoff_doubles_with_jitter_and_is_capped(make_worker):
+    worker = make_worker(rng=lambda: 1.0)
+    delays = []
+    for failures in range(1, 9):
+        worker.failures = failures
+        delays.append(worker.backoff())
+    assert delays == [2, 4, 8, 16, 32, 60, 60, 60]
+    worker.rng = lambda: 0.0
+    assert worker.backoff() == 30
+
+
+def test_outage_of_every_kind_then_recovery_delivers_each_report_exactly_once(sheet_app, make_worker, conn, emu):
+    """500 residents submit while the sheet fails in every way for a stretch of simulated minutes."""
+    forms = Forms(sheet_app.test_client())
+    worker = make_worker(batch=60)
+    faults = [("status", {"status": 429}), ("status", {"status": 500}), ("status", {"status": 503}),
+              ("drop", {}), ("applied_then_drop", {}), ("applied_then_status", {"status": 503}),
+              ("delay", {"seconds": 3, "apply_first": True}), ("delay", {"seconds": 3}), ("refuse", {"seconds": 0.5})]
+    seen_ok = 0
+    for i in range(500):
+        response = forms.report(phone=f"138{i:08d}")
+        seen_ok += response.status_code == 303
+        if i % 50 == 25:
+            kind, options = faults[(i // 50) % len(faults)]
+            emu.faults.add(kind, op="write", times=2, **options)
+            worker.cycle()
+            worker.cycle()
+    assert seen_ok == 500                                  # every resident saw success
+    emu.faults.clear()
+    emu.resume_connections()
+    for _ in range(40):
+        if worker.cycle() and outbox.backlog(conn) == 0:
+            break
+    ids = ids_in_sheet(emu)
+    assert len(ids) == 500 and len(set(ids)) == 500
+    assert set(ids) == {r[0] for r in conn.execute("SELECT submission_id FROM reports")}
+    assert sum(worker.slept) >= 120                        # minutes of simulated back-off
+
+
+def test_signups_are_appended_then_updated_in_place(sheet_app, make_worker, conn, emu):
+    forms = Forms(sheet_app.test_client())
+    conn.execute("UPDATE sessions SET capacity = 1")
+    session = conn.execute("SELECT id FROM sessions ORDER BY date LIMIT 1").fetchone()[0]
+    first = reference(forms.client.get(forms.signup(session, phone="13800000001").headers["Location"]))
+    forms.signup(session, phone="13800000002")
+    worker = make_worker()
+    worker.deliver()
+    states = {r[0]: r[SIGNUPS.col("报名状态") - 1] for r in sheet_values(emu, SIGNUPS.title)[1:]}
+    assert sorted(states.values()) == ["候补", "已报名"]
+    forms.submit("/forms/reception/cancel", {"ref": first, "last4": "0001"})
+    worker.deliver()
+    rows = sheet_values(emu, SIGNUPS.title)[1:]
+    assert len(rows) == 2
+    assert sorted(r[SIGNUPS.col("报名状态") - 1] for r in rows) == ["已取消", "已报名"]
+
+
+def test_stewards_edits_reach_the_progress_page(sheet_app, make_worker, conn, emu):
+    forms = Forms(sheet_app.test_client())
+    ref = reference(forms.client.get(forms.report().headers["Location"]))
+    worker = make_worker()
+    worker.deliver()
+    sheets = Sheets.from_config(sheet_app.config)
+    sheets.update_cells(REPORTS, [(f"{REPORTS.letter('状态')}2", "处理中"),
+                                  (f"{REPORTS.letter('公开进展')}2", "物业明天上门。")])
+    sheets.close()
+    worker.pull()
+    body = text(forms.submit("/forms/status", {"ref": ref, "last4": "5678"}))
+    assert '<p class="status" id="status">处理中</p>' in body and "物业明天上门。" in body
+
+
+def test_sessions_come_from_the_sheet(sheet_app, make_worker, conn, emu):
+    sheets = Sheets.from_config(sheet_app.config)
+    from forms_app.sheet_layout import SESSIONS
+    sheets.append(SESSIONS, [["2099-03-07-am", "2099-03-07", "9:00", "11:00", "控江东三村活动室", "居委会、法治专员", "8", "是", ""]])
+    sheets.close()
+    make_worker().pull()
+    body = text(sheet_app.test_client().get("/forms/reception"))
+    assert "控江东三村活动室" in body and "3月7日（周六）" in body
+
+
+def test_sync_once_cli_drains_and_health_shows_it(sheet_app, conn, emu):
+    add_reports(conn, 4)
+    result = sheet_app.test_cli_runner().invoke(args=["sync", "--once"])
+    assert result.exit_code == 0, result.output
+    health = sheet_app.test_client().get("/healthz").get_json()
+    assert health["outbox_backlog"] == 0 and health["last_delivery"] and health["sheets"] == "on"
+    assert len(ids_in_sheet(emu)) == 4
