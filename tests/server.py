@@ -26,9 +26,9 @@ def wait_until_up(url: str, timeout: float = 20) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            if requests.get(url, timeout=1).status_code == 200:
+            if requests.get(url, timeout=3).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except requests.RequestException:  # refused while binding, or slow while the worker boots
             pass
         time.sleep(0.1)
     raise RuntimeError(f"server at {url} did not come up")
