@@ -6,6 +6,7 @@ import sqlite3
 
 from . import clock, outbox
 from .references import new_reference
+from .sheet_layout import STATUSES, STEWARD_FIELDS
 from .store import transaction
 
 FIELDS = ("channel", "area_id", "compound_id", "building", "room", "category_id", "urgent",
@@ -13,8 +14,8 @@ FIELDS = ("channel", "area_id", "compound_id", "building", "room", "category_id"
           "on_behalf", "behalf_relation", "behalf_consent")
 
 
-def create(conn: sqlite3.Connection, submission_id: str, data: dict) -> tuple[sqlite3.Row, bool]:
-    """Store a report and queue it for the sheet; (row, created). Same submission id: same row."""
+def create(conn: sqlite3.Connection, submission_id: str, data: dict, alert: bool = False) -> tuple[sqlite3.Row, bool]:
+    """Store a report and queue it for the sheet (and an urgent alert); (row, created). Same submission id: same row."""
     existing = by_submission(conn, submission_id)
     if existing is not None:
         return existing, False
@@ -26,6 +27,8 @@ def create(conn: sqlite3.Connection, submission_id: str, data: dict) -> tuple[sq
             with transaction(conn):
                 cur = conn.execute(sql, (new_reference("report"), submission_id, now, now, *(data[f] for f in FIELDS)))
                 outbox.enqueue(conn, "report", cur.lastrowid)
+                if alert:
+                    outbox.enqueue(conn, "alert", cur.lastrowid, {"type": "urgent"})
         except sqlite3.IntegrityError as exc:
             if "submission_id" in str(exc):
                 return by_submission(conn, submission_id), False
@@ -50,3 +53,26 @@ def phone_matches(row: sqlite3.Row | None, last4: str) -> bool:
     """Constant-time check of the last four phone digits (no early exit to time)."""
     stored = row["phone"][-4:] if row is not None else "----"
     return hmac.compare_digest(stored, last4) and row is not None
+
+
+def update(conn: sqlite3.Connection, report_id: int, changes: dict, alert: dict | None = None) -> dict:
+    """Change the stewards' fields of a report; queue the changed cells for the sheet. Returns what changed.
+
+    Marking a report 已解决 stamps 办结时间 when none was given. Call inside no transaction.
+    """
+    unknown = set(changes) - set(STEWARD_FIELDS)
+    if unknown or ("status" in changes and changes["status"] not in STATUSES):
+        raise ValueError(f"not a steward field or status: {sorted(unknown) or changes['status']}")
+    with transaction(conn):
+        row = conn.execute("SELECT * FROM reports WHERE id = ?", (report_id,)).fetchone()
+        if changes.get("status") == "已解决" and not (changes.get("resolved_at") or row["resolved_at"]):
+            changes = {**changes, "resolved_at": clock.now().strftime("%Y-%m-%d")}
+        changed = {k: v for k, v in changes.items() if row[k] != v}
+        if changed:
+            sets = ", ".join(f"{k} = ?" for k in changed)
+            conn.execute(f"UPDATE reports SET {sets}, updated_at = ? WHERE id = ?",
+                         [*changed.values(), clock.iso(clock.now()), report_id])
+            outbox.enqueue(conn, "report_update", report_id, {STEWARD_FIELDS[k]: v for k, v in changed.items()})
+        if alert:
+            outbox.enqueue(conn, "alert", report_id, alert)
+    return changed

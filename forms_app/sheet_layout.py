@@ -68,6 +68,10 @@ SESSIONS = Layout(
     id_column="场次编号",
 )
 LAYOUTS = (REPORTS, SIGNUPS, SESSIONS)
+# The stewards' columns of 问题登记 and the store's columns that mirror them.
+STEWARD_FIELDS = {"status": "状态", "steward_name": "负责大管家", "coordinating": "协调单位", "notes": "处理记录",
+                  "public_note": "公开进展", "first_contact_at": "首次联系时间", "resolved_at": "办结时间",
+                  "satisfaction": "回访满意度"}
 SIGNUP_STATES = {"confirmed": "已报名", "waiting": "候补", "cancelled": "已取消"}
 
 
@@ -93,7 +97,8 @@ def report_row(row, directory) -> list[str]:
         "紧急" if row["urgent"] else "", row["description"], row["contact_name"], display_phone(row["phone"]),
         row["best_time"], "愿意" if row["join_reception"] else "",
         row["behalf_relation"] + ("（本人已同意）" if row["behalf_consent"] else "") if row["on_behalf"] else "",
-        row["status"], compound.steward.name if compound else "", "", "", row["public_note"], "", "", "",
+        *(row[field] or (compound.steward.name if field == "steward_name" and compound else "")
+          for field in STEWARD_FIELDS),
     ]
     return [cell(v) for v in values]
 

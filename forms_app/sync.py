@@ -17,7 +17,9 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from . import clock, outbox, reception
-from .sheet_layout import REPORTS, SESSIONS, SIGNUP_STATES, SIGNUPS, STATUSES, parse_session, report_row, signup_row
+from .sheet_layout import (REPORTS, SESSIONS, SIGNUP_STATES, SIGNUPS, STATUSES, STEWARD_FIELDS, parse_session,
+                           report_row, signup_row)
+from .notify import Notifier, NotifyError, alert_for
 from .sheets import SheetError, Sheets
 from .store import get_db, transaction
 
@@ -25,12 +27,17 @@ log = logging.getLogger(__name__)
 
 
 class Worker:
-    """One worker per store. All its state is in SQLite, so a killed worker resumes where it stopped."""
+    """One worker per store. All its state is in SQLite, so a killed worker resumes where it stopped.
 
-    def __init__(self, conn: sqlite3.Connection, sheets: Sheets, directory, *, batch: int = 500,
+    `sheets` (delivery to the stewards' sheet) and `notifier` (urgent alerts) are each optional:
+    the worker delivers the outbox kinds it has a channel for and leaves the rest queued.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, sheets: Sheets | None, directory, *, notifier=None, batch: int = 500,
                  interval: float = 5.0, pull_interval: float = 60.0, backoff_cap: float = 60.0,
                  sleep=None, monotonic=time.monotonic, rng=random.random):
-        self.conn, self.sheets, self.directory = conn, sheets, directory
+        self.conn, self.sheets, self.directory, self.notifier = conn, sheets, directory, notifier
+        self.kinds = (outbox.SHEET_KINDS if sheets else ()) + (outbox.ALERT_KINDS if notifier else ())
         self.batch, self.interval, self.pull_interval, self.backoff_cap = batch, interval, pull_interval, backoff_cap
         self.stop = threading.Event()
         self.sleep = sleep or self.stop.wait
@@ -42,17 +49,37 @@ class Worker:
     # --- outbox → sheet ---------------------------------------------------------------
 
     def deliver(self) -> int:
-        """One cycle: at most one append per worksheet carrying every pending row; returns items delivered."""
-        items = outbox.pending(self.conn, self.batch)
-        by_kind: dict[str, list] = {"report": [], "signup": []}
+        """One cycle: alerts first, then at most one append (and one update) per worksheet; returns items delivered."""
+        items = outbox.pending(self.conn, self.batch, self.kinds)
+        by_kind: dict[str, list] = {kind: [] for kind in outbox.KINDS}
         for item in items:
             by_kind[item["kind"]].append(item)
-        done = 0
+        done = self._alerts(by_kind["alert"]) if by_kind["alert"] else 0
         if by_kind["report"]:
             done += self._reports(by_kind["report"])
+        if by_kind["report_update"]:
+            done += self._report_updates(by_kind["report_update"])
         if by_kind["signup"]:
             done += self._signups(by_kind["signup"])
         return done
+
+    def _alerts(self, items) -> int:
+        """Each alert on its own: one failing channel must not hold back the others or the sheet."""
+        failed = None
+        for item in items:
+            report = self.conn.execute("SELECT * FROM reports WHERE id = ?", (item["row_id"],)).fetchone()
+            try:
+                self.notifier.send(alert_for(report, outbox.payload(item), self.directory))
+            except NotifyError as exc:
+                failed = exc
+                with transaction(self.conn):
+                    outbox.mark_failed(self.conn, [item["id"]], str(exc))
+                continue
+            with transaction(self.conn):
+                outbox.mark_delivered(self.conn, [item["id"]])
+        if failed is not None:
+            raise failed
+        return len(items)
 
     def _rows(self, table: str, items) -> list[sqlite3.Row]:
         """The store rows behind outbox items, oldest first, each once."""
@@ -84,6 +111,21 @@ class Worker:
         log.info("delivered %d report rows (%d queue items)", len(rows), len(items))
         return len(items)
 
+    def _report_updates(self, items) -> int:
+        """Changed steward fields (a follow-up, the stewards' page, retention) → their cells, in ONE request."""
+        where = {sid: n for n, sid in enumerate(self.sheets.column(REPORTS, REPORTS.id_column), start=1)}
+        rows = {r["id"]: r for r in self._rows("reports", items)}
+        cells: dict[str, str] = {}
+        for item in items:  # oldest first, so a later change to the same cell wins
+            line = where.get(rows[item["row_id"]]["submission_id"])
+            for header, value in outbox.payload(item).items():
+                if line:
+                    cells[f"{REPORTS.letter(header)}{line}"] = str(value)
+        self._write(items, lambda: self.sheets.update_cells(REPORTS, list(cells.items())))
+        with transaction(self.conn):
+            outbox.mark_delivered(self.conn, [i["id"] for i in items])
+        return len(items)
+
     def _signups(self, items) -> int:
         """Sign-ups → 接待报名: new ones appended, changed ones (cancelled, promoted) updated in place."""
         rows = self._rows("signups", items)
@@ -104,15 +146,25 @@ class Worker:
     # --- sheet → store ----------------------------------------------------------------
 
     def pull(self) -> None:
-        """Read the stewards' edits: report status and public note, and the reception sessions."""
+        """Read the stewards' edits (status, public note and the other steward columns) and the sessions."""
         now = clock.iso(clock.now())
-        updates = [(rec["状态"], rec["公开进展"], now, rec["提交编号"], rec["状态"], rec["公开进展"])
-                   for rec in self.sheets.records(REPORTS) if rec.get("状态") in STATUSES and rec.get("提交编号")]
+        fields = list(STEWARD_FIELDS)
+        # A report whose own change has not reached the sheet yet keeps its local values.
+        waiting = {r[0] for r in self.conn.execute(
+            "SELECT r.submission_id FROM outbox o JOIN reports r ON r.id = o.row_id "
+            "WHERE o.kind = 'report_update' AND o.delivered_at IS NULL")}
+        updates = []
+        for rec in self.sheets.records(REPORTS):
+            if rec.get("状态") not in STATUSES or not rec.get("提交编号") or rec["提交编号"] in waiting:
+                continue
+            values = [rec.get(STEWARD_FIELDS[f], "") for f in fields]
+            updates.append((*values, now, rec["提交编号"], *values))
         sessions = [s for s in map(parse_session, self.sheets.records(SESSIONS)) if s]
+        differs = " OR ".join(f"{f} != ?" for f in fields)
         with transaction(self.conn):
             self.conn.executemany(
-                "UPDATE reports SET status = ?, public_note = ?, updated_at = ? "
-                "WHERE submission_id = ? AND (status != ? OR public_note != ?)", updates)
+                f"UPDATE reports SET {', '.join(f'{f} = ?' for f in fields)}, updated_at = ? "
+                f"WHERE submission_id = ? AND ({differs})", updates)
             for s in sessions:
                 self.conn.execute(
                     "INSERT INTO sessions (id, date, start_time, end_time, place, parties, capacity, is_open, note) "
@@ -131,14 +183,14 @@ class Worker:
     def cycle(self) -> bool:
         """Pull if due, then deliver once; False (and a back-off pause) on a failure."""
         try:
-            if self.monotonic() >= self.next_pull:
+            if self.sheets and self.monotonic() >= self.next_pull:
                 self.pull()
                 self.next_pull = self.monotonic() + self.pull_interval
             self.deliver()
-        except SheetError as exc:
+        except (SheetError, NotifyError) as exc:
             self.failures += 1
             delay = self.backoff()
-            log.warning("sheet unavailable (%s); retry %d in %.1f s", exc, self.failures, delay)
+            log.warning("delivery failed (%s); retry %d in %.1f s", exc, self.failures, delay)
             self.sleep(delay)
             return False
         self.failures = 0
@@ -148,32 +200,35 @@ class Worker:
         """Until stopped (or, with once, until the outbox is empty); True when nothing is left."""
         while not self.stop.is_set():
             ok = self.cycle()
-            if once and ok and outbox.backlog(self.conn) == 0:
+            left = outbox.backlog(self.conn, self.kinds)
+            if once and ok and left == 0:
                 return True
             if once and self.failures >= max_failures:
                 return False
             if ok:
-                self.sleep(self.interval if outbox.backlog(self.conn) == 0 else min(self.interval, 1.0))
-        return outbox.backlog(self.conn) == 0
+                self.sleep(self.interval if left == 0 else min(self.interval, 1.0))
+        return outbox.backlog(self.conn, self.kinds) == 0
 
 
 @click.command("sync")
 @with_appcontext
 @click.option("--once", is_flag=True, help="Deliver everything pending, then exit.")
 def sync_command(once: bool) -> None:
-    """Deliver the outbox to the stewards' Google Sheet and read their edits back."""
+    """Deliver the outbox (sheet rows, urgent alerts) and read the stewards' edits back."""
     app = current_app
-    if not app.config["SHEETS_ENABLED"]:
-        raise click.ClickException("未配置 Google 表格（GOOGLE_SERVICE_ACCOUNT_FILE, SHEETS_SPREADSHEET_KEY）。")
-    sheets = Sheets.from_config(app.config)
-    worker = Worker(get_db(), sheets, app.extensions["directory"],
+    notifier = Notifier.from_config(app.config)
+    if not app.config["SHEETS_ENABLED"] and notifier is None:
+        raise click.ClickException("未配置 Google 表格，也未配置紧急提醒：没有要发送的内容（见 .env.example）。")
+    sheets = Sheets.from_config(app.config) if app.config["SHEETS_ENABLED"] else None
+    worker = Worker(get_db(), sheets, app.extensions["directory"], notifier=notifier,
                     interval=app.config["SYNC_INTERVAL"], pull_interval=app.config["SYNC_PULL_INTERVAL"])
     try:
         drained = worker.run(once=once)
     except KeyboardInterrupt:
         drained = False
     finally:
-        sheets.close()
+        if sheets:
+            sheets.close()
     if once and not drained:
         raise click.ClickException("还有内容没能送到表格，稍后会重试。")
 

@@ -6,7 +6,8 @@ ROW = {"ref": "W222-333", "submission_id": "a" * 32, "created_at": "2026-11-28T1
        "area_id": "yanji23", "compound_id": "yanji2", "building": "55号", "room": "601", "category_id": "leak",
        "urgent": 1, "description": "=HYPERLINK(\"http://x\",\"点我\")", "contact_name": "王阿姨",
        "phone": "+8613812345678", "best_time": "上午", "join_reception": 1, "on_behalf": 1,
-       "behalf_relation": "邻居", "behalf_consent": 1, "status": "已受理", "public_note": ""}
+       "behalf_relation": "邻居", "behalf_consent": 1, "status": "已受理", "public_note": "", "steward_name": "",
+       "coordinating": "", "notes": "", "first_contact_at": "", "resolved_at": "", "satisfaction": ""}
 
 
 @pytest.fixture(scope="module")
@@ -25,6 +26,10 @@ def test_report_row_matches_the_headers_and_keeps_text_as_text(d):
     assert as_dict["代办关系"] == "邻居（本人已同意）" and as_dict["是否紧急"] == "紧急"
     assert as_dict["状态"] == "已受理" and as_dict["负责大管家"] == "周芳（示例）"
     assert all(isinstance(v, str) for v in row)
+
+
+def test_store_mirrors_exactly_the_stewards_columns():
+    assert list(sl.STEWARD_FIELDS.values()) == list(sl.REPORTS.steward_columns)
 
 
 def test_cells_are_cut_to_googles_limit():

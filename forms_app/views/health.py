@@ -11,13 +11,15 @@ bp = Blueprint("health", __name__)
 
 @bp.get("/healthz")
 def healthz():
-    """Store reachable, schema version, outbox backlog, last delivery to the sheet."""
+    """Store reachable, schema version, what still has to reach the sheet, last delivery; no personal data."""
     conn = get_db()
+    sheets = current_app.config["SHEETS_ENABLED"]
     return jsonify({
         "status": "ok",
         "store": "ok",
         "schema_version": conn.execute("PRAGMA user_version").fetchone()[0],
-        "sheets": "on" if current_app.config["SHEETS_ENABLED"] else "off",
-        "outbox_backlog": outbox.backlog(conn),
-        "last_delivery": outbox.last_delivery(conn),
+        "sheets": "on" if sheets else "off",
+        "outbox_backlog": outbox.backlog(conn, outbox.SHEET_KINDS) if sheets else 0,
+        "last_delivery": outbox.last_delivery(conn, outbox.SHEET_KINDS) if sheets else None,
+        "alerts_backlog": outbox.backlog(conn, outbox.ALERT_KINDS),
     })

@@ -50,7 +50,8 @@ def form():
             "on_behalf": int(form.on_behalf.data), "behalf_relation": form.behalf_relation.data if form.on_behalf.data else "",
             "behalf_consent": int(bool(form.on_behalf.data and form.behalf_consent.data)),
         }
-        row, created = reports.create(get_db(), form.submission_id.data, data)
+        urgent = bool(data["urgent"] or d.categories[form.category.data].urgent)
+        row, created = reports.create(get_db(), form.submission_id.data, data, alert=urgent)
         log.info("report %s %s (category=%s, urgent=%s)", row["ref"], "stored" if created else "resubmitted",
                  row["category_id"], row["urgent"])
         remember(row["ref"])
