@@ -120,3 +120,18 @@ class LookupForm(FlaskForm):
         if not (len(digits) == 4 and digits.isdigit()):
             raise ValidationError("请填写电话号码的最后四位，是 4 个数字。")
         field.data = digits
+
+
+class FollowupForm(FlaskForm):
+    """回访: was it really solved, and how satisfied is the resident."""
+
+    class Meta:
+        locales = ("zh",)
+
+    ref = HiddenField()
+    solved = RadioField("问题解决了吗？", choices={"yes": "解决了", "no": "没有解决"}, validate_choice=False,
+                        validators=[Required("请选择问题解决了没有。"), ValidChoice("请选择问题解决了没有。")])
+    satisfaction = RadioField("您对处理过程满意吗？", choices={"5": "5 分：很满意", "4": "4 分：满意", "3": "3 分：一般",
+                                                      "2": "2 分：不太满意", "1": "1 分：很不满意"},
+                              validate_choice=False, validators=[Required("请选择满意程度。"), ValidChoice("请选择满意程度。")])
+    comment = TextAreaField("还想说点什么（可不填）", validators=[Length(max=300, label="意见")], filters=TEXT)

@@ -55,24 +55,37 @@ def phone_matches(row: sqlite3.Row | None, last4: str) -> bool:
     return hmac.compare_digest(stored, last4) and row is not None
 
 
-def update(conn: sqlite3.Connection, report_id: int, changes: dict, alert: dict | None = None) -> dict:
-    """Change the stewards' fields of a report; queue the changed cells for the sheet. Returns what changed.
+# Store column → 问题登记 header, for every column that can change after the row was appended.
+SHEET_HEADERS = {**STEWARD_FIELDS, "contact_name": "联系人", "phone": "联系电话", "room": "室号",
+                 "behalf_relation": "代办关系", "description": "问题描述", "best_time": "希望联系时间"}
 
-    Marking a report 已解决 stamps 办结时间 when none was given. Call inside no transaction.
+
+def apply_changes(conn: sqlite3.Connection, row: sqlite3.Row, changes: dict) -> dict:
+    """Inside a transaction: write the changed columns and queue their cells for the sheet; return them.
+
+    Marking a report 已解决 stamps 办结时间 (today) when none was given.
     """
+    if changes.get("status") == "已解决" and not (changes.get("resolved_at") or row["resolved_at"]):
+        changes = {**changes, "resolved_at": clock.now().strftime("%Y-%m-%d")}
+    changed = {k: v for k, v in changes.items() if row[k] != v}
+    if changed:
+        sets = ", ".join(f"{k} = ?" for k in changed)
+        conn.execute(f"UPDATE reports SET {sets}, updated_at = ? WHERE id = ?",
+                     [*changed.values(), clock.iso(clock.now()), row["id"]])
+        cells = {SHEET_HEADERS[k]: v for k, v in changed.items() if k in SHEET_HEADERS}
+        if cells:
+            outbox.enqueue(conn, "report_update", row["id"], cells)
+    return changed
+
+
+def update(conn: sqlite3.Connection, report_id: int, changes: dict, alert: dict | None = None) -> dict:
+    """Change the stewards' fields of a report (own transaction); returns what changed."""
     unknown = set(changes) - set(STEWARD_FIELDS)
     if unknown or ("status" in changes and changes["status"] not in STATUSES):
         raise ValueError(f"not a steward field or status: {sorted(unknown) or changes['status']}")
     with transaction(conn):
         row = conn.execute("SELECT * FROM reports WHERE id = ?", (report_id,)).fetchone()
-        if changes.get("status") == "已解决" and not (changes.get("resolved_at") or row["resolved_at"]):
-            changes = {**changes, "resolved_at": clock.now().strftime("%Y-%m-%d")}
-        changed = {k: v for k, v in changes.items() if row[k] != v}
-        if changed:
-            sets = ", ".join(f"{k} = ?" for k in changed)
-            conn.execute(f"UPDATE reports SET {sets}, updated_at = ? WHERE id = ?",
-                         [*changed.values(), clock.iso(clock.now()), report_id])
-            outbox.enqueue(conn, "report_update", report_id, {STEWARD_FIELDS[k]: v for k, v in changed.items()})
+        changed = apply_changes(conn, row, changes)
         if alert:
             outbox.enqueue(conn, "alert", report_id, alert)
     return changed

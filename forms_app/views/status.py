@@ -1,10 +1,10 @@
 """/forms/status — reference + last four phone digits → where things stand."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, abort, render_template, request, session
 
-from .. import clock, reception, reports
-from ..forms import LookupForm
+from .. import clock, followup, reception, reports
+from ..forms import FollowupForm, LookupForm
 from ..references import kind_of, normalise
 from ..security import limiter, lookup_limit
 from ..store import get_db
@@ -38,8 +38,37 @@ def lookup():
         if kind == "report":
             context["category"] = directory().categories.get(row["category_id"])
             context["compound"] = directory().compounds.get(row["compound_id"])
+            if followup.due(conn, row):
+                _verified(row["ref"])
+                context["followup_form"] = FollowupForm(ref=row["ref"], formdata=None)
         else:
             context["session_"] = reception.get_session(conn, row["session_id"])
             context["position"] = reception.waiting_position(conn, row)
         return render_template("status/result.html", **context)
     return render_template("status/form.html", form=form, not_found=False), 400 if form.errors else 200
+
+
+def _verified(ref: str) -> None:
+    """This browser proved it knows the phone behind ref (for the follow-up that comes next)."""
+    session["verified"] = ([r for r in session.get("verified", []) if r != ref] + [ref])[-10:]
+
+
+@bp.post("/followup")
+@limiter.limit(lookup_limit)
+def answer_followup():
+    """The resident's answer: solved or not (not → reopened, steward alerted), satisfaction, comment."""
+    form = FollowupForm()
+    ref = form.ref.data or ""
+    conn = get_db()
+    row = reports.by_ref(conn, ref) if ref in session.get("verified", []) else None
+    if row is None:
+        abort(404)
+    if not followup.due(conn, row):
+        return render_template("status/followup_done.html", row=row, reopened=row["status"] != "已解决", already=True)
+    if not form.validate_on_submit():
+        context = {"kind": "report", "row": row, "updated": clock.chinese_datetime(clock.parse(row["updated_at"])),
+                   "category": directory().categories.get(row["category_id"]),
+                   "compound": directory().compounds.get(row["compound_id"]), "followup_form": form}
+        return render_template("status/result.html", **context), 400
+    reopened = followup.record(conn, row["id"], form.solved.data == "yes", int(form.satisfaction.data), form.comment.data)
+    return render_template("status/followup_done.html", row=row, reopened=reopened, already=False)

@@ -1,0 +1,43 @@
+"""A resident whose report was marked 已解决 answers the follow-up in Chromium."""
+import pytest
+
+from forms_app.store import connect
+from tests.browser import axe_violations, describe
+from tests.server import gunicorn
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def server(tmp_path):
+    db = tmp_path / "store.sqlite3"
+    with gunicorn({"DATABASE": str(db), "RATELIMIT_ENABLED": "0"}, workers=1) as url:
+        yield url, str(db)
+
+
+def test_resident_says_not_solved_and_the_report_reopens(phone_page, server):
+    base, db = server
+    page = phone_page
+    page.goto(f"{base}/forms/report?compound=yanji2&category=facilities")
+    page.get_by_label("楼号").fill("55号")
+    page.get_by_label("请说说情况").fill("楼梯没有扶手，老人上下楼很危险。")
+    page.get_by_label("怎么称呼您").fill("王阿姨")
+    page.get_by_label("联系电话").fill("13812345678")
+    page.get_by_label("我已看过隐私说明").check()
+    page.get_by_role("button", name="提交").click()
+    reference = page.locator("#reference").inner_text()
+    conn = connect(db)
+    conn.execute("UPDATE reports SET status = '已解决', resolved_at = '2026-11-20', public_note = '扶手已经装好。'")
+    page.goto(f"{base}/forms/status?ref={reference}")
+    page.get_by_label("电话号码的最后四位").fill("5678")
+    page.get_by_role("button", name="查询").click()
+    assert page.locator("#public-note").inner_text() == "扶手已经装好。"
+    violations = axe_violations(page)
+    assert violations == [], describe(violations)
+    page.get_by_label("没有解决").check()
+    page.get_by_label("2 分：不太满意").check()
+    page.get_by_label("还想说点什么").fill("只装了一半，三楼以上还没有。")
+    page.get_by_role("button", name="提交回访").click()
+    assert "重新打开" in page.locator("main").inner_text()
+    assert tuple(conn.execute("SELECT status, reopened FROM reports").fetchone()) == ("处理中", 1)
+    conn.close()
