@@ -9,7 +9,7 @@ from flask import Flask
 def create_app(test_config: dict | None = None) -> Flask:
     """Application factory: config from the environment, then test config; wire the parts."""
     app = Flask(__name__, instance_relative_config=True, static_url_path="/forms/static")
-    from . import config, digest, directory, errors, figures, security, sheet_setup, site, store, sync, views
+    from . import config, digest, directory, errors, figures, retention, security, sheet_setup, site, store, sync, views
 
     app.config.from_mapping(config.from_environ(os.environ))
     if test_config:
@@ -26,6 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     sheet_setup.init_app(app)
     digest.init_app(app)
     figures.init_app(app)
+    retention.init_app(app)
     if app.config["SEED_SAMPLE_SESSIONS"]:
         with app.app_context():
             from .reception import seed_sample_sessions

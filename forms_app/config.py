@@ -23,6 +23,7 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "SESSION_COOKIE_SECURE": (None, _BOOL),      # default: on outside development
     "GOOGLE_SERVICE_ACCOUNT_FILE": ("", str),
     "SHEETS_SPREADSHEET_KEY": ("", str),
+    "RETENTION_DAYS": (730, int),                # personal data removed this long after a report closes
     "SHEETS_API_BASE_URL": ("", str),            # empty: Google's own hosts
     "SHEETS_TIMEOUT": (30.0, float),             # seconds per Sheets API call
     "SYNC_INTERVAL": (5.0, float),               # seconds between delivery cycles (quota: 60 writes/min)

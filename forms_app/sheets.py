@@ -12,7 +12,7 @@ import requests
 from google.oauth2.service_account import Credentials
 
 from .google_session import make_session
-from .sheet_layout import Layout
+from .sheet_layout import Layout, column_letter
 
 RETRYABLE = {408, 429, 500, 502, 503, 504}
 
@@ -107,6 +107,16 @@ class Sheets:
         with _translated(write=True):
             self.worksheet(layout.title).batch_update(
                 [{"range": a1, "values": [[value]]} for a1, value in cells], value_input_option="RAW")
+
+    def update_rows(self, layout: Layout, rows: list[tuple[int, list[str]]]) -> None:
+        """Rewrite the service columns of many rows (row number, values) in ONE request, as plain text."""
+        if not rows:
+            return
+        last = column_letter(len(layout.service_columns))
+        with _translated(write=True):
+            self.worksheet(layout.title).batch_update(
+                [{"range": f"A{n}:{last}{n}", "values": [values[:len(layout.service_columns)]]} for n, values in rows],
+                value_input_option="RAW")
 
     def metadata(self, ranges: list[str] | None = None) -> dict:
         """Sheet properties, protected ranges, column widths; with ranges, also their validation rules."""

@@ -17,7 +17,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from . import clock, outbox, reception
-from .sheet_layout import (REPORTS, SESSIONS, SIGNUP_STATES, SIGNUPS, STATUSES, STEWARD_FIELDS, parse_session,
+from .sheet_layout import (REPORTS, SESSIONS, SIGNUPS, STATUSES, STEWARD_FIELDS, parse_session,
                            report_row, signup_row)
 from .notify import Notifier, NotifyError, alert_for
 from .sheets import SheetError, Sheets
@@ -127,17 +127,16 @@ class Worker:
         return len(items)
 
     def _signups(self, items) -> int:
-        """Sign-ups → 接待报名: new ones appended, changed ones (cancelled, promoted) updated in place."""
+        """Sign-ups → 接待报名: new ones appended; changed ones (cancelled, promoted, anonymised) rewritten in place."""
         rows = self._rows("signups", items)
         where = {sid: n for n, sid in enumerate(self.sheets.column(SIGNUPS, SIGNUPS.id_column), start=1)}
-        new = [r for r in rows if r["submission_id"] not in where]
-        changed = [(f"{SIGNUPS.letter('报名状态')}{where[r['submission_id']]}", SIGNUP_STATES[r["state"]])
-                   for r in rows if r["submission_id"] in where]
+        values = {r["id"]: signup_row(r, reception.get_session(self.conn, r["session_id"]), self.directory) for r in rows}
+        new = [values[r["id"]] for r in rows if r["submission_id"] not in where]
+        changed = [(where[r["submission_id"]], values[r["id"]]) for r in rows if r["submission_id"] in where]
         if new:
-            self._write(items, lambda: self.sheets.append(SIGNUPS, [
-                signup_row(r, reception.get_session(self.conn, r["session_id"]), self.directory) for r in new]))
+            self._write(items, lambda: self.sheets.append(SIGNUPS, new))
         if changed:
-            self._write(items, lambda: self.sheets.update_cells(SIGNUPS, changed))
+            self._write(items, lambda: self.sheets.update_rows(SIGNUPS, changed))
         with transaction(self.conn):
             outbox.mark_delivered(self.conn, [i["id"] for i in items])
         log.info("delivered %d new and %d changed sign-ups", len(new), len(changed))

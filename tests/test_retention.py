@@ -1,0 +1,81 @@
+"""Retention: personal data goes two years after closing, in the store and in the sheet; figures stay."""
+import datetime as dt
+
+import pytest
+
+from forms_app import retention
+from forms_app.sheet_layout import REPORTS
+from tests.conftest import Forms, reference, sheet_values
+
+TODAY = dt.date(2028, 12, 1)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("请打 138 1234 5678 找我", "请打 （已删除） 找我"),
+    ("电话13812345678。", "电话（已删除）。"),
+    ("座机 021-6543 0001 或 6543-0001", "座机 （已删除） 或 （已删除）"),
+    ("+86 138-1234-5678", "（已删除）"),
+    ("55号601室，漏水3天", "55号601室，漏水3天"),
+    ("2026年11月28日", "2026年11月28日"),
+])
+def test_scrub_removes_phone_numbers_only(text, expected):
+    assert retention.scrub(text) == expected
+
+
+def seed(forms, db, status, resolved_at):
+    ref = reference(forms.client.get(forms.report(description="漏水了，请打13812345678联系我家老伴。",
+                                                  on_behalf="y", behalf_relation="邻居", behalf_consent="y").headers["Location"]))
+    db.execute("UPDATE reports SET status = ?, resolved_at = ? WHERE ref = ?", (status, resolved_at, ref))
+    return ref
+
+
+def test_only_reports_closed_longer_ago_are_anonymised(forms, db):
+    old = seed(forms, db, "已解决", "2026-11-01")
+    recent = seed(forms, db, "已解决", "2027-06-01")
+    open_ = seed(forms, db, "处理中", "")
+    assert retention.run(db, 730, today=TODAY) == (1, 0)
+    rows = {r["ref"]: r for r in db.execute("SELECT * FROM reports")}
+    gone = rows[old]
+    assert (gone["contact_name"], gone["phone"], gone["room"], gone["behalf_relation"]) == ("", "", "", "")
+    assert "13812345678" not in gone["description"] and "（已删除）" in gone["description"]
+    assert gone["category_id"] == "leak" and gone["status"] == "已解决" and gone["anonymised_at"]
+    for kept in (recent, open_):
+        assert rows[kept]["phone"] == "+8613812345678"
+    assert retention.run(db, 730, today=TODAY) == (0, 0)  # idempotent
+
+
+def test_old_signups_lose_name_and_phone(forms, db):
+    db.execute("INSERT INTO sessions (id, date, start_time, end_time, place, parties, capacity) "
+               "VALUES ('old', '2026-01-03', '9:00', '11:00', '中心', '居委会', 5)")
+    db.execute("INSERT INTO signups (ref, submission_id, session_id, created_at, updated_at, name, phone, compound_id, "
+               "topic, state, queued_at) VALUES ('J222-333', 'x', 'old', '2026-01-01T09:00:00+08:00', "
+               "'2026-01-01T09:00:00+08:00', '李先生', '+8613987654321', 'yanji2', '电梯，电话13987654321', 'confirmed', "
+               "'2026-01-01T09:00:00+08:00')")
+    assert retention.run(db, 730, today=TODAY) == (0, 1)
+    row = db.execute("SELECT name, phone, topic FROM signups").fetchone()
+    assert tuple(row) == ("", "", "电梯，电话（已删除）")
+
+
+def test_cli_reports_in_chinese(app, forms, db):
+    seed(forms, db, "已转办", "")
+    db.execute("UPDATE reports SET updated_at = '2020-01-01T00:00:00+08:00'")
+    result = app.test_cli_runner().invoke(args=["retention"])
+    assert "问题 1 条" in result.output and "保留期 730 天" in result.output
+
+
+def test_anonymisation_reaches_the_sheet(sheet_app, db, emu):
+    from forms_app.sheets import Sheets
+    from forms_app.sync import Worker
+
+    forms = Forms(sheet_app.test_client())
+    seed(forms, db, "已解决", "2026-01-01")
+    sheets = Sheets.from_config(sheet_app.config)
+    worker = Worker(db, sheets, sheet_app.extensions["directory"], sleep=lambda s: None)
+    worker.deliver()
+    assert dict(zip(REPORTS.headers, sheet_values(emu, REPORTS.title)[1]))["联系电话"] == "138 1234 5678"
+    retention.run(db, 730, today=TODAY)
+    worker.deliver()
+    row = dict(zip(REPORTS.headers, sheet_values(emu, REPORTS.title)[1]))
+    assert row["联系人"] == "" and row["联系电话"] == "" and row["室号"] == "" and "13812345678" not in row["问题描述"]
+    assert row["问题类别"] == "漏水/渗水" and row["状态"] == "已解决"
+    sheets.close()
