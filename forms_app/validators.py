@@ -83,6 +83,17 @@ class Empty:
             raise ValidationError(self.message)
 
 
+def _values(choices) -> set:
+    """Every value offered by shorthand choices: {value: label} or {group: {value: label}}."""
+    values = set()
+    for key, label in (choices or {}).items():
+        if isinstance(label, dict):
+            values.update(label)
+        else:
+            values.add(key)
+    return values
+
+
 class ValidChoice:
     """The value must be one the form offered (grouped choices included)."""
 
@@ -90,5 +101,5 @@ class ValidChoice:
         self.message = message
 
     def __call__(self, form, field):
-        if field.data not in {choice.value for choice in field.iter_choices()}:
+        if field.data not in _values(field.choices):
             raise ValidationError(self.message)
