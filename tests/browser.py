@@ -26,3 +26,25 @@ def axe_violations(page) -> list[dict]:
 def describe(violations: list[dict]) -> str:
     """One line per violation, for a readable assertion message."""
     return "\n".join(f"{v['id']}: {v['help']} -> {[n['target'] for n in v['nodes']][:5]}" for v in violations)
+
+
+def fill_report(page, building="55号", category=None, compound=None, description="卫生间天花板一直滴水，应该是楼上漏下来的。",
+                name="王阿姨", phone="138 1234 5678") -> str:
+    """Fill the open report form as a resident would, submit, and return the reference shown."""
+    if compound:
+        page.get_by_label("您住在哪个小区").select_option(compound)
+    page.get_by_label("楼号").fill(building)
+    if category:
+        page.get_by_label(category).check()
+    page.get_by_label("请说说情况").fill(description)
+    page.get_by_label("怎么称呼您").fill(name)
+    page.get_by_label("联系电话").fill(phone)
+    page.get_by_label("我已看过隐私说明").check()
+    page.get_by_role("button", name="提交").click()
+    return page.locator("#reference").inner_text()
+
+
+def assert_accessible(page) -> None:
+    """axe-core finds no WCAG 2.1 A/AA violation on the page."""
+    violations = axe_violations(page)
+    assert violations == [], describe(violations)

@@ -2,7 +2,7 @@
 import pytest
 
 from forms_app.store import connect
-from tests.browser import axe_violations, describe
+from tests.browser import assert_accessible, fill_report
 from tests.server import gunicorn
 
 pytestmark = pytest.mark.browser
@@ -19,21 +19,14 @@ def test_resident_says_not_solved_and_the_report_reopens(phone_page, server):
     base, db = server
     page = phone_page
     page.goto(f"{base}/forms/report?compound=yanji2&category=facilities")
-    page.get_by_label("楼号").fill("55号")
-    page.get_by_label("请说说情况").fill("楼梯没有扶手，老人上下楼很危险。")
-    page.get_by_label("怎么称呼您").fill("王阿姨")
-    page.get_by_label("联系电话").fill("13812345678")
-    page.get_by_label("我已看过隐私说明").check()
-    page.get_by_role("button", name="提交").click()
-    reference = page.locator("#reference").inner_text()
+    reference = fill_report(page, description="楼梯没有扶手，老人上下楼很危险。")
     conn = connect(db)
     conn.execute("UPDATE reports SET status = '已解决', resolved_at = '2026-11-20', public_note = '扶手已经装好。'")
     page.goto(f"{base}/forms/status?ref={reference}")
     page.get_by_label("电话号码的最后四位").fill("5678")
     page.get_by_role("button", name="查询").click()
     assert page.locator("#public-note").inner_text() == "扶手已经装好。"
-    violations = axe_violations(page)
-    assert violations == [], describe(violations)
+    assert_accessible(page)
     page.get_by_label("没有解决").check()
     page.get_by_label("2 分：不太满意").check()
     page.get_by_label("还想说点什么").fill("只装了一半，三楼以上还没有。")

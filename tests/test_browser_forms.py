@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from tests.browser import axe_violations, describe
+from tests.browser import assert_accessible, fill_report
 from tests.server import gunicorn
 
 pytestmark = pytest.mark.browser
@@ -24,27 +24,15 @@ def page(phone_page, base):
     return phone_page
 
 
-def assert_no_violations(page):
-    violations = axe_violations(page)
-    assert violations == [], describe(violations)
-
-
 def test_resident_reports_a_leak_from_a_stairwell_qr_code(page, base):
     page.goto(f"{base}/forms/report?compound=yanji2")
-    page.get_by_label("楼号").fill("55号")
-    page.get_by_label("漏水/渗水").check()
-    page.get_by_label("请说说情况").fill("卫生间天花板一直滴水，应该是楼上漏下来的。")
-    page.get_by_label("怎么称呼您").fill("王阿姨")
-    page.get_by_label("联系电话").fill("138 1234 5678")
-    page.get_by_label("我已看过隐私说明").check()
-    page.get_by_role("button", name="提交").click()
-    reference = page.locator("#reference").inner_text()
+    reference = fill_report(page, category="漏水/渗水")
     assert re.fullmatch(r"W[2-9A-HJKMNP-Z]{3}-[2-9A-HJKMNP-Z]{3}", reference)
     assert page.get_by_text("周芳（示例）").is_visible()
     size = page.locator("#reference").evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
     assert size >= 36
     assert all(url.startswith(base) for url in page.requests_seen), page.requests_seen
-    assert_no_violations(page)
+    assert_accessible(page)
 
 
 def test_errors_are_summarised_linked_and_keep_what_was_typed(page, base):
@@ -59,7 +47,7 @@ def test_errors_are_summarised_linked_and_keep_what_was_typed(page, base):
     assert page.evaluate("document.activeElement.id") == "phone"
     assert page.get_by_label("联系电话").input_value() == "12345"
     assert page.get_by_label("请说说情况").input_value() == "楼道灯坏了好几天"
-    assert_no_violations(page)
+    assert_accessible(page)
 
 
 def test_form_works_with_javascript_off(browser, base):
@@ -77,7 +65,7 @@ def test_form_works_with_javascript_off(browser, base):
 
 def test_resident_signs_up_for_a_joint_reception_and_gets_the_details(page, base):
     page.goto(f"{base}/forms/reception")
-    assert_no_violations(page)
+    assert_accessible(page)
     page.locator("input[name=session]").first.check()
     page.get_by_label("怎么称呼您").fill("李先生")
     page.get_by_label("联系电话").fill("13987654321")
@@ -87,32 +75,26 @@ def test_resident_signs_up_for_a_joint_reception_and_gets_the_details(page, base
     page.get_by_role("button", name="报名").click()
     assert page.locator("#reference").inner_text().startswith("J")
     assert "联合接待报名编号" in page.locator("#details").inner_text()
-    assert_no_violations(page)
+    assert_accessible(page)
 
 
 def test_resident_checks_progress(page, base):
     page.goto(f"{base}/forms/report?category=garbage")
-    page.get_by_label("您住在哪个小区").select_option("yanji5")
-    page.get_by_label("楼号").fill("12号楼")
-    page.get_by_label("请说说情况").fill("垃圾厢房很臭，夏天更厉害。")
-    page.get_by_label("怎么称呼您").fill("张师傅")
-    page.get_by_label("联系电话").fill("021-6543 0001")
-    page.get_by_label("我已看过隐私说明").check()
-    page.get_by_role("button", name="提交").click()
-    reference = page.locator("#reference").inner_text()
+    reference = fill_report(page, compound="yanji5", building="12号楼", description="垃圾厢房很臭，夏天更厉害。",
+                            name="张师傅", phone="021-6543 0001")
     page.get_by_role("link", name="查进度").last.click()
     assert page.get_by_label("编号").input_value() == reference
-    assert_no_violations(page)
+    assert_accessible(page)
     page.get_by_label("电话号码的最后四位").fill("0001")
     page.get_by_role("button", name="查询").click()
     assert page.locator("#status").inner_text() == "已受理"
-    assert_no_violations(page)
+    assert_accessible(page)
 
 
 @pytest.mark.parametrize("path", ["/forms/report", "/forms/reception/cancel", "/forms/nope"])
 def test_other_pages_pass_axe_and_have_big_text_and_targets(page, base, path):
     page.goto(base + path)
-    assert_no_violations(page)
+    assert_accessible(page)
     assert page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)") >= 18
     small = page.evaluate("""() => [...document.querySelectorAll('main a, main button, main input:not([type=hidden]), main select, main textarea, header a')]
         .filter(e => e.offsetParent !== null && !e.closest('.hp'))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 
 from .. import calendar_file, reception, reports
 from ..forms import LookupForm, ReceptionForm
@@ -11,7 +11,7 @@ from ..references import normalise
 from ..security import limiter, lookup_limit, submit_limit
 from ..store import get_db
 from . import directory
-from .report import remember
+from .report import remember, sent_here
 
 bp = Blueprint("reception", __name__, url_prefix="/forms/reception")
 log = logging.getLogger(__name__)
@@ -50,12 +50,8 @@ def form():
 @bp.get("/done/<ref>")
 def done(ref: str):
     """Confirmation: seat or waiting place, the details as plain text, the .ics link."""
-    if ref not in session.get("refs", []):
-        abort(404)
+    signup = sent_here(ref, reception.by_ref)
     conn = get_db()
-    signup = reception.by_ref(conn, ref)
-    if signup is None:
-        abort(404)
     return render_template("reception/done.html", signup=signup, again=request.args.get("again") == "1",
                            session_=reception.get_session(conn, signup["session_id"]),
                            position=reception.waiting_position(conn, signup))

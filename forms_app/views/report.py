@@ -28,6 +28,14 @@ def remember(ref: str) -> None:
     session["refs"] = ([r for r in session.get("refs", []) if r != ref] + [ref])[-10:]
 
 
+def sent_here(ref: str, find):
+    """The row this browser submitted under ref (find(conn, ref)), or a 404 for anyone else."""
+    row = find(get_db(), ref) if ref in session.get("refs", []) else None
+    if row is None:
+        abort(404)
+    return row
+
+
 @bp.route("", methods=["GET", "POST"])
 @limiter.limit(submit_limit, methods=["POST"])
 def form():
@@ -63,11 +71,7 @@ def form():
 @bp.get("/done/<ref>")
 def done(ref: str):
     """The confirmation: reference, steward, what happens next — only for the browser that sent it."""
-    if ref not in session.get("refs", []):
-        abort(404)
-    row = reports.by_ref(get_db(), ref)
-    if row is None:
-        abort(404)
+    row = sent_here(ref, reports.by_ref)
     d = directory()
     created = clock.parse(row["created_at"])
     call_by = clock.add_working_days(created.date(), int(d.street.get("callback_working_days", 1)))
