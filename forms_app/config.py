@@ -17,10 +17,13 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "RATELIMIT_STORAGE_URI": ("memory://", str),  # redis://host:6379 when several instances run
     "RATELIMIT_SUBMIT": ("10 per minute;60 per hour", str),
     "RATELIMIT_LOOKUP": ("10 per minute;30 per hour", str),
+    "RATELIMIT_STEWARD_LOGIN": ("5 per minute;20 per hour", str),  # failed steward sign-ins per IP
     "RATELIMIT_ENABLED": (True, _BOOL),
     "MAX_CONTENT_LENGTH": (64 * 1024, int),      # bytes; larger bodies get a 413 page
     "TRUSTED_PROXIES": (0, int),                 # 1 behind nginx: trust one X-Forwarded-For hop
     "SESSION_COOKIE_SECURE": (None, _BOOL),      # default: on outside development
+    "STEWARD_PASSWORD_HASH": ("", str),          # werkzeug hash of the stewards' shared password; empty: steward pages off
+    "STEWARD_SESSION_HOURS": (12.0, float),      # a steward stays signed in this long
     "GOOGLE_SERVICE_ACCOUNT_FILE": ("", str),
     "SHEETS_SPREADSHEET_KEY": ("", str),
     "RETENTION_DAYS": (730, int),                # personal data removed this long after a report closes
