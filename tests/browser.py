@@ -28,7 +28,7 @@ def describe(violations: list[dict]) -> str:
     return "\n".join(f"{v['id']}: {v['help']} -> {[n['target'] for n in v['nodes']][:5]}" for v in violations)
 
 
-def fill_report(page, building="55号", category=None, compound=None, description="卫生间天花板一直滴水，应该是楼上漏下来的。",
+def fill_report(page, building="55号", category="漏水/渗水", compound=None, description="卫生间天花板一直滴水，应该是楼上漏下来的。",
                 name="王阿姨", phone="138 1234 5678") -> str:
     """Fill the open report form as a resident would, submit, and return the reference shown."""
     if compound:

@@ -40,7 +40,7 @@ def gunicorn(env: dict, workers: int = 2, threads: int = 4):
     port = free_port()
     full_env = {**os.environ, "SECRET_KEY": "test-secret", "SESSION_COOKIE_SECURE": "0", **env}
     cmd = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-           "--threads", str(threads), "--log-level", "warning", "forms_app:create_app()"]
+           "--threads", str(threads), "--log-level", "warning", "--no-control-socket", "forms_app:create_app()"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:

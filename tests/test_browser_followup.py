@@ -19,7 +19,7 @@ def test_resident_says_not_solved_and_the_report_reopens(phone_page, server):
     base, db = server
     page = phone_page
     page.goto(f"{base}/forms/report?compound=yanji2&category=facilities")
-    reference = fill_report(page, description="楼梯没有扶手，老人上下楼很危险。")
+    reference = fill_report(page, category=None, description="楼梯没有扶手，老人上下楼很危险。")
     conn = connect(db)
     conn.execute("UPDATE reports SET status = '已解决', resolved_at = '2026-11-20', public_note = '扶手已经装好。'")
     page.goto(f"{base}/forms/status?ref={reference}")

@@ -80,7 +80,7 @@ def test_resident_signs_up_for_a_joint_reception_and_gets_the_details(page, base
 
 def test_resident_checks_progress(page, base):
     page.goto(f"{base}/forms/report?category=garbage")
-    reference = fill_report(page, compound="yanji5", building="12号楼", description="垃圾厢房很臭，夏天更厉害。",
+    reference = fill_report(page, category=None, compound="yanji5", building="12号楼", description="垃圾厢房很臭，夏天更厉害。",
                             name="张师傅", phone="021-6543 0001")
     page.get_by_role("link", name="查进度").last.click()
     assert page.get_by_label("编号").input_value() == reference
@@ -102,3 +102,14 @@ def test_other_pages_pass_axe_and_have_big_text_and_targets(page, base, path):
         .filter(([, h]) => h < 44)""")
     # inline links inside sentences are exempt (WCAG 2.5.5 inline exception); form controls are not
     assert [s for s in small if not s[0].startswith("<a")] == [], small
+
+
+def test_confirmation_prints_cleanly(page, base):
+    page.goto(f"{base}/forms/report?compound=yanji2")
+    reference = fill_report(page)
+    page.emulate_media(media="print")
+    assert page.locator("#reference").is_visible() and page.locator("#reference").inner_text() == reference
+    assert not page.locator(".site-nav").is_visible() and not page.locator(".site-footer").is_visible()
+    assert page.get_by_text("周芳（示例）").is_visible()
+    pdf = page.pdf(format="A4")
+    assert pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page\r") + pdf.count(b"/Type/Page") <= 2
