@@ -31,6 +31,7 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "SHEETS_TIMEOUT": (30.0, float),             # seconds per Sheets API call
     "SYNC_INTERVAL": (5.0, float),               # seconds between delivery cycles (quota: 60 writes/min)
     "SYNC_PULL_INTERVAL": (60.0, float),         # seconds between reads of the stewards' edits
+    "FIGURES_FILE": ("data/figures.json", str),  # `flask figures` writes it, the site build reads it; relative to the project
 }
 
 
