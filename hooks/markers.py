@@ -8,6 +8,7 @@ unexpected argument, or an unknown category fails the build: a page must never s
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from html import escape
@@ -21,11 +22,11 @@ from mkdocs.exceptions import PluginError  # noqa: E402
 
 from forms_app.directory import Contact, Directory  # noqa: E402
 from forms_app.phones import PhoneError, normalise_phone  # noqa: E402
+from hooks import charts  # noqa: E402
 from hooks.build import ROOT, current_directory, link  # noqa: E402
 from hooks.compound_pages import contact_card  # noqa: E402
 
 MARKER = re.compile(r"^[ \t]*\[\[([^\]:]*)(?::([^\]]*))?\]\][ \t]*$", re.MULTILINE)
-FIGURES_PATH = ROOT / "data" / "figures.json"
 
 
 def _button(label: str, href: str) -> str:
@@ -50,21 +51,36 @@ def render_report_button(directory: Directory, category_id: str) -> str:
     return _button("在线反映这个问题", f"/forms/report?category={category_id}")
 
 
-def render_figures(path: Path = FIGURES_PATH) -> str:
-    """The latest public figures, from a JSON file the forms service exports, if there is one.
+def figures_path() -> Path:
+    """The figures file `flask figures` writes: $FIGURES_FILE (relative to the project) or data/figures.json."""
+    return ROOT / (os.environ.get("FIGURES_FILE") or "data/figures.json")
 
-    Expected shape: {"as_of": "2025年6月30日", "figures": {"收到": 216, "已协商解决": 175, ...}}.
-    """
+
+# Figures-file key → its section of the page (hooks/charts.py). The headline ("figures") is
+# required; a section the file lacks is left out, so an older file still renders.
+FIGURE_SECTIONS = {
+    "by_category": charts.category_section,
+    "by_area": charts.area_section,
+    "by_month": charts.month_section,
+    "resolution_days": charts.speed_section,
+    "receptions_held": charts.receptions_section,
+    "followup": charts.followup_section,
+}
+
+
+def render_figures(path: Path | None = None) -> str:
+    """The latest public figures (headline, charts, tables) from the figures file, if there is one."""
+    path = path or figures_path()
     if not path.exists():
         return "最新数字正在统计中。"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        figures, as_of = data["figures"], data.get("as_of")
-        rows = [f"| {escape(str(label))} | {int(value)} |" for label, value in figures.items()]
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise PluginError(f"{path.name} 的格式不对（{exc}），应为 {{\"as_of\": ..., \"figures\": {{项目: 数量}}}}。") from None
-    heading = [f"截至{escape(str(as_of))}：", ""] if as_of else []
-    return "\n".join(heading + ["| 项目 | 数量 |", "| --- | ---: |"] + rows)
+        parts = [charts.headline(data["figures"], data.get("as_of"))]
+        parts += [render(data[key]) for key, render in FIGURE_SECTIONS.items() if key in data]
+    except (ValueError, LookupError, TypeError, AttributeError) as exc:
+        raise PluginError(f"{path.name} 的格式不对（{exc}），请用 flask figures 重新生成。"
+                          f"至少要有 {{\"as_of\": ..., \"figures\": {{项目: 数量}}}}。") from None
+    return "\n\n".join(parts)
 
 
 def render_office(directory: Directory) -> str:
