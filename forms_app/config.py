@@ -31,6 +31,21 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "SHEETS_TIMEOUT": (30.0, float),             # seconds per Sheets API call
     "SYNC_INTERVAL": (5.0, float),               # seconds between delivery cycles (quota: 60 writes/min)
     "SYNC_PULL_INTERVAL": (60.0, float),         # seconds between reads of the stewards' edits
+    # Urgent alerts and the daily digest (optional; nothing set = no alerts). Secrets: .env only, never the directory.
+    "ALERT_WEBHOOK_URL": ("", str),              # team robot webhook: WeCom 群机器人 / DingTalk / Feishu 自定义机器人
+    "ALERT_WEBHOOK_KIND": ("", str),             # wecom | dingtalk | feishu; empty: from the URL (host or path)
+    "ALERT_WEBHOOK_SECRET": ("", str),           # DingTalk 加签 / Feishu 签名校验 secret, when the robot has one
+    "ALERT_WEBHOOK_MSGTYPE": ("", str),          # empty: markdown (Feishu: post); text: plain text
+    "ALERT_STEWARD_MOBILES": ("", str),          # "s1:139…,s2:…": @ the steward in WeCom/DingTalk alerts (optional)
+    "ALERT_SMTP_HOST": ("", str),                # e-mail: SMTP server; e-mail is on when this and a recipient are set
+    "ALERT_SMTP_PORT": (0, int),                 # 0: 465 for ssl, 587 for starttls, 25 for none
+    "ALERT_SMTP_SECURITY": ("ssl", str),         # ssl | starttls | none
+    "ALERT_SMTP_USER": ("", str),                # empty: no login
+    "ALERT_SMTP_PASSWORD": ("", str),
+    "ALERT_EMAIL_FROM": ("", str),               # sender address; empty: ALERT_SMTP_USER
+    "ALERT_EMAIL_TO": ("", str),                 # the team's addresses, comma-separated
+    "ALERT_STEWARD_EMAILS": ("", str),           # "s1:a@x,s2:b@y": also mail the steward in charge
+    "ALERT_MAX_AGE_HOURS": (24.0, float),        # an alert still failing after this is given up (the digest lists it)
     "FIGURES_FILE": ("data/figures.json", str),  # `flask figures` writes it, the site build reads it; relative to the project
 }
 

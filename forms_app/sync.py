@@ -6,6 +6,7 @@ the worker reads the sheet's id column before appending again and skips what is 
 """
 from __future__ import annotations
 
+import json
 import logging
 import random
 import sqlite3
@@ -64,16 +65,26 @@ class Worker:
         return done
 
     def _alerts(self, items) -> int:
-        """Each alert on its own: one failing channel must not hold back the others or the sheet."""
+        """Each alert on its own: a channel that took it is not tried again; one failing too long is given up."""
         failed = None
         for item in items:
             report = self.conn.execute("SELECT * FROM reports WHERE id = ?", (item["row_id"],)).fetchone()
+            payload = outbox.payload(item)
+            gone = "问题记录已不存在，未发送" if report is None else self.notifier.stale(item)
+            if gone:
+                with transaction(self.conn):
+                    outbox.mark_delivered(self.conn, [item["id"]], note=gone)
+                log.warning("alert item %d given up after %d attempts", item["id"], item["attempts"])
+                continue
             try:
-                self.notifier.send(alert_for(report, outbox.payload(item), self.directory))
+                self.notifier.send(alert_for(report, payload, self.directory))
             except NotifyError as exc:
                 failed = exc
                 with transaction(self.conn):
                     outbox.mark_failed(self.conn, [item["id"]], str(exc))
+                    if exc.sent:  # the channels that took it are skipped on the retry
+                        self.conn.execute("UPDATE outbox SET payload = ? WHERE id = ?",
+                                          (json.dumps({**payload, "sent": exc.sent}, ensure_ascii=False), item["id"]))
                 continue
             with transaction(self.conn):
                 outbox.mark_delivered(self.conn, [item["id"]])
