@@ -50,18 +50,27 @@ class Worker:
     # --- outbox → sheet ---------------------------------------------------------------
 
     def deliver(self) -> int:
-        """One cycle: alerts first, then at most one append (and one update) per worksheet; returns items delivered."""
+        """One cycle: alerts first, then at most one append (and one update) per worksheet; returns items delivered.
+
+        A failing alert channel does not hold back the sheet: its error is raised after the sheet's turn.
+        """
         items = outbox.pending(self.conn, self.batch, self.kinds)
         by_kind: dict[str, list] = {kind: [] for kind in outbox.KINDS}
         for item in items:
             by_kind[item["kind"]].append(item)
-        done = self._alerts(by_kind["alert"]) if by_kind["alert"] else 0
+        alert_error, done = None, 0
+        try:
+            done = self._alerts(by_kind["alert"]) if by_kind["alert"] else 0
+        except NotifyError as exc:
+            alert_error = exc
         if by_kind["report"]:
             done += self._reports(by_kind["report"])
         if by_kind["report_update"]:
             done += self._report_updates(by_kind["report_update"])
         if by_kind["signup"]:
             done += self._signups(by_kind["signup"])
+        if alert_error is not None:
+            raise alert_error
         return done
 
     def _alerts(self, items) -> int:
@@ -191,12 +200,22 @@ class Worker:
         return delay / 2 + self.rng() * delay / 2
 
     def cycle(self) -> bool:
-        """Pull if due, then deliver once; False (and a back-off pause) on a failure."""
+        """Deliver once (alerts first), then pull if due; False (and a back-off pause) on a failure.
+
+        An unreachable Google never delays an urgent alert, and a failing alert channel never stops the
+        stewards' edits being read: an alert error counts only after the pull.
+        """
         try:
+            alert_error = None
+            try:
+                self.deliver()
+            except NotifyError as exc:
+                alert_error = exc
             if self.sheets and self.monotonic() >= self.next_pull:
                 self.pull()
                 self.next_pull = self.monotonic() + self.pull_interval
-            self.deliver()
+            if alert_error is not None:
+                raise alert_error
         except (SheetError, NotifyError) as exc:
             self.failures += 1
             delay = self.backoff()

@@ -409,3 +409,35 @@ def test_alert_message_mentions_nobody_when_the_compound_is_unknown(store):
     text = alert_message(alert_for(row, {"type": "urgent"}, DIRECTORY)).sections[0][1][-1]
     assert text.startswith("负责：未找到对应的大管家")
 
+
+# --- alerts and the stewards' sheet do not wait on each other ---------------------------------------------
+
+@pytest.fixture
+def sheet_worker(sheet_app):
+    """A worker delivering both to the sheet (on the emulator) and to the robot."""
+    from forms_app.sheets import Sheets
+
+    sheets = Sheets.from_config(sheet_app.config)
+    conn = connect(sheet_app.config["DATABASE"])
+    yield make_worker(sheet_app, conn, sheets)
+    sheets.close()
+    conn.close()
+
+
+def test_alert_goes_out_in_one_cycle_while_google_is_unreachable(sheet_app, sheet_worker, robot, emu):
+    emu.faults.add("status", op="any", status=503, times=None)
+    make_report(sheet_worker.conn)
+    sheet_worker.cycle()
+    assert len(robot.messages) == 1  # the sheet is down, the steward's phone still rings
+    assert outbox.backlog(sheet_worker.conn, outbox.SHEET_KINDS) == 1
+
+
+def test_a_failing_robot_does_not_hold_back_the_sheet(sheet_app, sheet_worker, robot, emu):
+    from forms_app.sheet_layout import REPORTS
+    from tests.conftest import sheet_values
+
+    robot.fail(times=100)
+    row = make_report(sheet_worker.conn)
+    assert sheet_worker.cycle() is False  # the alert failed and is retried with back-off…
+    assert [r[0] for r in sheet_values(emu, REPORTS.title)[1:]] == [row["ref"]]  # …but the row reached the sheet
+    assert outbox.backlog(sheet_worker.conn, outbox.SHEET_KINDS) == 0
