@@ -21,6 +21,7 @@ import re
 import smtplib
 import ssl
 import time
+import traceback
 from dataclasses import dataclass, field, replace
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -337,9 +338,10 @@ class Email:
             raise ValueError(f"ALERT_SMTP_SECURITY 应为 ssl、starttls 或 none（现为「{security}」）。")
         self.host, self.port, self.security = host, port or self.PORTS[security], security
         self.user, self.password, self.timeout = user, password, timeout
-        self.sender = sender or user
-        if "@" not in parseaddr(self.sender)[1]:
+        name, addr = parseaddr(sender or user)
+        if "@" not in addr:
             raise ValueError("发邮件需要设置 ALERT_EMAIL_FROM（或用邮箱地址作 ALERT_SMTP_USER）。")
+        self.sender = Address(name or SENDER_NAME, addr_spec=addr)  # a bad address stops the start, not a send
         self.team, self.stewards = tuple(team), dict(stewards or {})
         self.context = context
 
@@ -351,12 +353,11 @@ class Email:
     def compose(self, message: Message, to: list[str]) -> EmailMessage:
         """A plain-text e-mail with a Chinese subject (encoded as RFC 2047 by the e-mail package)."""
         mail = EmailMessage()
-        name, addr = parseaddr(self.sender)
-        mail["From"] = Address(name or SENDER_NAME, addr_spec=addr)
+        mail["From"] = self.sender
         mail["To"] = ", ".join(to)
         mail["Subject"] = message.title
         mail["Date"] = formatdate(localtime=False)
-        mail["Message-ID"] = make_msgid(domain=addr.rpartition("@")[2] or None)
+        mail["Message-ID"] = make_msgid(domain=self.sender.domain)
         mail.set_content(as_text(message) + "\n\n——\n此邮件由延吉社区大管家系统自动发送，请不要直接回复。\n")
         return mail
 
@@ -464,6 +465,12 @@ class Notifier:
                 channel.deliver(message)
             except NotifyError as exc:
                 errors.append(str(exc))
+                continue
+            except Exception as exc:  # a bug in one channel must not stop the worker (nor the other channel)
+                where = traceback.extract_tb(exc.__traceback__)[-1]
+                log.error("%s channel failed unexpectedly: %s at %s:%s (no details logged: they may quote a resident)",
+                          channel.name, type(exc).__name__, where.filename, where.lineno)
+                errors.append(f"{channel.name}: unexpected {type(exc).__name__}")
                 continue
             sent.append(channel.name)
         if errors:

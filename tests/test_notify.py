@@ -206,7 +206,7 @@ def test_both_channels_from_config():
                               "ALERT_STEWARD_EMAILS": "s1:chen@example.com,s5:zhou@example.com",
                               "ALERT_MAX_AGE_HOURS": 6.0})
     robot, mail = n.channels
-    assert mail.port == 587 and mail.sender == "bot@example.com" and mail.team == ("team@example.com", "lead@example.com")
+    assert mail.port == 587 and mail.sender.addr_spec == "bot@example.com" and mail.team == ("team@example.com", "lead@example.com")
     assert mail.recipients(Message("t", steward_id="s5")) == ["team@example.com", "lead@example.com", "zhou@example.com"]
     assert n.max_age_hours == 6.0
 
@@ -284,6 +284,27 @@ def test_email_refused_or_unreachable_is_a_notify_error(smtp, store):
         notifier(**config).send(an_alert(store))
     with pytest.raises(NotifyError, match="email: ConnectionRefusedError"):
         notifier(**{**config, "ALERT_SMTP_PORT": closed_port()}).send(an_alert(store, n=1))
+
+
+def test_email_needs_a_sender_address():
+    with pytest.raises(ValueError, match="ALERT_EMAIL_FROM"):
+        Notifier.from_config({"ALERT_SMTP_HOST": "smtp.example.com", "ALERT_SMTP_USER": "bot",
+                              "ALERT_EMAIL_TO": "team@example.com"})
+
+
+def test_a_bug_in_one_channel_is_a_notify_error_not_a_crash(smtp, store, caplog):
+    class Broken:
+        name = "webhook"
+
+        def deliver(self, message):
+            raise KeyError(message.title)
+
+    mail = Email("127.0.0.1", smtp.port, "none", sender="bot@example.com", team=("team@example.com",))
+    alert = an_alert(store, **PRIVATE)
+    with pytest.raises(NotifyError, match="webhook: unexpected KeyError") as raised:
+        Notifier([Broken(), mail]).send(alert)
+    assert raised.value.sent == ["email"] and len(smtp.mails) == 1
+    assert alert["ref"] not in caplog.text and "KeyError" in caplog.text
 
 
 def test_a_failing_channel_does_not_stop_the_other(sinks, smtp, store):
