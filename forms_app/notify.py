@@ -25,7 +25,7 @@ import traceback
 from dataclasses import dataclass, field, replace
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid, parseaddr
+from email.utils import format_datetime, make_msgid, parseaddr
 from urllib.parse import urlencode, urlsplit
 
 import requests
@@ -356,7 +356,7 @@ class Email:
         mail["From"] = self.sender
         mail["To"] = ", ".join(to)
         mail["Subject"] = message.title
-        mail["Date"] = formatdate(localtime=False)
+        mail["Date"] = format_datetime(clock.now())  # +0800
         mail["Message-ID"] = make_msgid(domain=self.sender.domain)
         mail.set_content(as_text(message) + "\n\n——\n此邮件由延吉社区大管家系统自动发送，请不要直接回复。\n")
         return mail

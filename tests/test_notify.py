@@ -253,7 +253,7 @@ def test_email_reaches_the_team_and_the_steward_with_a_chinese_subject(smtp, sto
     assert mail.rcpt_tos == ["team@example.com", "zhou@example.com"] and mail.mail_from == "yanji-bot@example.com"
     assert mail.subject == f"【紧急】{row['ref']} 延吉二村 55号 漏水/渗水"
     assert "=?utf-8?" in mail.message.as_string().split("Subject:")[1][:20]  # encoded on the wire (RFC 2047)
-    assert "延吉社区大管家" in str(mail.message["From"])
+    assert "延吉社区大管家" in str(mail.message["From"]) and str(mail.message["Date"]).endswith("+0800")
     body = mail.text.replace(row["ref"], "")
     assert "卫生间天花板" in body and "负责：周芳（示例）" in body
     for secret in ("王阿姨", "601", "138", "5678", "6543"):
