@@ -1,0 +1,60 @@
+"""The stewards' list of reports on the embedded store: filters, overdue, counts per status."""
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from dataclasses import dataclass
+
+from . import clock
+from .sheet_layout import STATUSES
+
+IN_PROGRESS = ("处理中", "已形成方案")
+OPEN = ("已受理", *IN_PROGRESS)
+STALE_DAYS = 30  # 处理中 / 已形成方案 longer than this counts as overdue
+
+
+@dataclass(frozen=True)
+class Filters:
+    status: str = ""
+    compound: str = ""
+    category: str = ""
+    overdue: bool = False
+
+    @property
+    def active(self) -> bool:
+        """Whether any filter is set."""
+        return bool(self.status or self.compound or self.category or self.overdue)
+
+
+def call_by(created_at: str, working_days: int = 1) -> dt.date:
+    """The day by which the steward promised to call (as the confirmation page told the resident)."""
+    return clock.add_working_days(clock.parse(created_at).date(), working_days)
+
+
+def is_overdue(row, now: dt.datetime, working_days: int = 1) -> bool:
+    """Not called back in time, or in progress for more than STALE_DAYS days since it came in."""
+    if row["status"] not in OPEN:
+        return False
+    if not row["first_contact_at"] and now.date() > call_by(row["created_at"], working_days):
+        return True
+    return row["status"] in IN_PROGRESS and now - clock.parse(row["created_at"]) > dt.timedelta(days=STALE_DAYS)
+
+
+def reports(conn: sqlite3.Connection, filters: Filters, now: dt.datetime, working_days: int = 1) -> list[sqlite3.Row]:
+    """Reports matching the filters, newest first."""
+    where, params = [], []
+    for column, value in (("status", filters.status), ("compound_id", filters.compound), ("category_id", filters.category)):
+        if value:
+            where.append(f"{column} = ?")
+            params.append(value)
+    sql = "SELECT * FROM reports" + (f" WHERE {' AND '.join(where)}" if where else "") + " ORDER BY created_at DESC, id DESC"
+    rows = conn.execute(sql, params).fetchall()
+    if filters.overdue:
+        rows = [r for r in rows if is_overdue(r, now, working_days)]
+    return rows
+
+
+def counts(conn: sqlite3.Connection) -> dict[str, int]:
+    """How many reports have each status (every status listed, zeros included)."""
+    found = dict(conn.execute("SELECT status, count(*) FROM reports GROUP BY status").fetchall())
+    return {status: found.get(status, 0) for status in STATUSES}
