@@ -1,0 +1,140 @@
+"""A steward in real Chromium: sign in, filter, update a report the resident then sees; the sign-in sheet."""
+import re
+
+import pytest
+from werkzeug.security import generate_password_hash
+
+from forms_app import reception, reports
+from forms_app.store import connect
+from tests.browser import assert_accessible, fill_report
+from tests.server import gunicorn
+from tests.test_reports import DATA
+
+pytestmark = pytest.mark.browser
+PASSWORD = "yanji-dagj-2026"
+DESKTOP = {"viewport": {"width": 1280, "height": 900}, "locale": "zh-CN"}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """(base URL, store path) of a gunicorn serving the app with the stewards' password set."""
+    db = str(tmp_path_factory.mktemp("steward") / "store.sqlite3")
+    env = {"DATABASE": db, "RATELIMIT_ENABLED": "0", "SEED_SAMPLE_SESSIONS": "0",
+           "STEWARD_PASSWORD_HASH": generate_password_hash(PASSWORD)}
+    with gunicorn(env, workers=1) as url:
+        yield url, db
+
+
+@pytest.fixture
+def store(server):
+    conn = connect(server[1])
+    yield conn
+    conn.close()
+
+
+@pytest.fixture
+def desk(browser):
+    """A desktop-size page (the stewards' office computer)."""
+    context = browser.new_context(**DESKTOP)
+    yield context.new_page()
+    context.close()
+
+
+def sign_in(page, base, path="/forms/steward", name="陈静（示例）"):
+    """Open a steward page, get sent to the sign-in page, sign in."""
+    page.goto(base + path)
+    page.get_by_label("您是哪位大管家").select_option(label=name)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+
+
+def test_steward_updates_a_report_and_the_resident_sees_it(server, store, desk, phone_page):
+    base = server[0]
+    phone_page.goto(f"{base}/forms/report?compound=yanji5")
+    ref = fill_report(phone_page, category="漏水/渗水", phone="139 1111 2222")
+    other, _ = reports.create(store, "e" * 32, DATA)
+    sign_in(desk, base)
+    assert desk.locator("#worklist").is_visible()
+    assert_accessible(desk)
+    desk.get_by_label("小区").select_option("yanji5")
+    desk.get_by_role("button", name="筛选").click()
+    assert desk.get_by_role("link", name=ref).is_visible() and desk.get_by_text(other["ref"]).count() == 0
+    desk.get_by_role("link", name=ref).click()
+    assert desk.locator("#reference").inner_text() == ref and "139 1111 2222" in desk.locator("#facts").inner_text()
+    assert_accessible(desk)
+    desk.get_by_label("状态").select_option("处理中")
+    desk.get_by_label("公开进展").fill("物业明天上午上门查看漏点。")
+    desk.get_by_role("button", name="保存").click()
+    assert desk.locator("#saved").is_visible() and desk.locator("#current-status").inner_text() == "处理中"
+    assert_accessible(desk)
+
+    phone_page.goto(f"{base}/forms/status?ref={ref}")
+    phone_page.get_by_label("电话号码的最后四位").fill("2222")
+    phone_page.get_by_role("button", name="查询").click()
+    assert phone_page.locator("#status").inner_text() == "处理中"
+    assert phone_page.locator("#public-note").inner_text() == "物业明天上午上门查看漏点。"
+
+
+def test_wrong_password_in_the_browser(server, desk):
+    desk.goto(server[0] + "/forms/steward")
+    desk.get_by_label("您是哪位大管家").select_option(label="王海（示例）")
+    desk.get_by_label("密码").fill("guess")
+    desk.get_by_role("button", name="登录").click()
+    assert "密码不对" in desk.locator(".error-summary").inner_text()
+    assert desk.evaluate("document.activeElement.classList.contains('error-summary')")
+    assert_accessible(desk)
+
+
+def test_list_on_a_phone_has_big_text_and_targets(server, store, phone_page):
+    reports.create(store, "f" * 32, DATA)
+    sign_in(phone_page, server[0])
+    assert_accessible(phone_page)
+    assert phone_page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)") >= 18
+    small = phone_page.evaluate("""() => [...document.querySelectorAll('main a, main button, main select, main input, header a, header button')]
+        .filter(e => e.offsetParent !== null)
+        .map(e => [e.outerHTML.slice(0, 60), e.getBoundingClientRect().height])
+        .filter(([, h]) => h < 44)""")
+    assert small == []
+    assert phone_page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # no sideways scrolling
+
+
+@pytest.fixture
+def session_with_people(store):
+    """A session with a seat for someone whose report is 处理中, and one person waiting."""
+    store.execute("INSERT INTO sessions (id, date, start_time, end_time, place, parties, capacity) VALUES "
+                  "('2099-02-07-am', '2099-02-07', '9:00', '11:00', '控江东三村活动室', '居委会、业委会、法治专员', 1)")
+    report, _ = reports.create(store, "a1" * 16, {**DATA, "compound_id": "kongjiangdong3", "category_id": "lift-retrofit"})
+    reports.update(store, report["id"], {"status": "处理中"})
+    person = {"compound_id": "kongjiangdong3", "topic": "加装电梯怎么征询意见"}
+    reception.sign_up(store, "2099-02-07-am", "b1" * 16, {**person, "name": "李先生", "phone": "+8613900000001",
+                                                          "linked_ref": report["ref"]})
+    reception.sign_up(store, "2099-02-07-am", "b2" * 16, {**person, "name": "赵师傅", "phone": "+8613900000002",
+                                                          "linked_ref": ""})
+    return report["ref"]
+
+
+def test_sign_in_sheet_prints_without_the_menu_and_takes_outcomes(server, store, desk, session_with_people):
+    ref = session_with_people
+    sign_in(desk, server[0], path="/forms/steward/sessions")
+    assert_accessible(desk)
+    desk.get_by_role("link", name=re.compile("^签到表.*2月7日")).click()
+    assert f"{ref}（处理中）" in desk.locator("#confirmed").inner_text()
+    assert "赵师傅" in desk.locator("#waiting").inner_text()
+    assert_accessible(desk)
+    assert desk.locator(".site-nav").is_visible()
+    desk.emulate_media(media="print")
+    assert not desk.locator(".site-nav").is_visible() and not desk.get_by_role("button", name="退出").is_visible()
+    assert desk.locator("#confirmed").is_visible() and not desk.get_by_role("link", name="接待后填写结果").is_visible()
+    desk.emulate_media(media="screen")
+
+    desk.get_by_role("link", name="接待后填写结果").click()
+    assert_accessible(desk)
+    first = desk.locator("fieldset.person").first
+    first.get_by_label("来了", exact=True).check()
+    first.get_by_label("接待结果").fill("法治专员讲了征询流程，下周发征询表。")
+    first.get_by_label("关联问题的状态").select_option("已形成方案")
+    desk.get_by_role("button", name="保存接待结果").click()
+    assert desk.locator("#saved").is_visible()
+    assert f"{ref}（已形成方案）" in desk.locator("#confirmed").inner_text()
+    row = reports.by_ref(store, ref)
+    assert row["status"] == "已形成方案" and row["notes"] == "2099-02-07 联合接待：法治专员讲了征询流程，下周发征询表。"
