@@ -44,7 +44,7 @@ class _Base(FlaskForm):
             self.submission_id.data = uuid.uuid4().hex
 
 
-def _compound_choices(directory) -> dict:
+def compound_choices(directory) -> dict:
     """Compounds grouped by residential area, for an <optgroup> select."""
     groups: dict = {"": "请选择小区"}
     for area in directory.areas.values():
@@ -72,7 +72,7 @@ class ReportForm(_Base):
 
     def __init__(self, *args, directory=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.compound.choices = _compound_choices(directory)
+        self.compound.choices = compound_choices(directory)
         self.category.choices = {c.id: c.name for c in directory.categories.values()}
 
     def validate_behalf_consent(self, field):
@@ -94,7 +94,7 @@ class ReceptionForm(_Base):
 
     def __init__(self, *args, directory=None, sessions=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.compound.choices = _compound_choices(directory)
+        self.compound.choices = compound_choices(directory)
         self.session.choices = {s.id: s.label for s in sessions}
 
     def validate_linked_ref(self, field):

@@ -110,7 +110,7 @@ def signup_row(row, session, directory) -> list[str]:
         row["ref"], row["submission_id"], sheet_time(row["created_at"]), row["session_id"],
         session.when if session else "", session.place if session else "", row["name"], display_phone(row["phone"]),
         compound.name if compound else row["compound_id"], row["topic"], row["linked_ref"],
-        SIGNUP_STATES[row["state"]], sheet_time(row["queued_at"]), "", "",
+        SIGNUP_STATES[row["state"]], sheet_time(row["queued_at"]), row["attended"], row["outcome"],
     ]
     return [cell(v) for v in values]
 

@@ -109,14 +109,20 @@ class Sheets:
                 [{"range": a1, "values": [[value]]} for a1, value in cells], value_input_option="RAW")
 
     def update_rows(self, layout: Layout, rows: list[tuple[int, list[str]]]) -> None:
-        """Rewrite the service columns of many rows (row number, values) in ONE request, as plain text."""
+        """Rewrite many rows (row number, values) in ONE request, as plain text.
+
+        A steward column is written only where we have a value (e.g. an outcome entered on our
+        page), so whatever a steward typed in the others is kept.
+        """
         if not rows:
             return
-        last = column_letter(len(layout.service_columns))
+        width, ranges = len(layout.service_columns), []
+        for n, values in rows:
+            ranges.append({"range": f"A{n}:{column_letter(width)}{n}", "values": [values[:width]]})
+            ranges += [{"range": f"{column_letter(width + 1 + i)}{n}", "values": [[v]]}
+                       for i, v in enumerate(values[width:]) if v]
         with _translated(write=True):
-            self.worksheet(layout.title).batch_update(
-                [{"range": f"A{n}:{last}{n}", "values": [values[:len(layout.service_columns)]]} for n, values in rows],
-                value_input_option="RAW")
+            self.worksheet(layout.title).batch_update(ranges, value_input_option="RAW")
 
     def metadata(self, ranges: list[str] | None = None) -> dict:
         """Sheet properties, protected ranges, column widths; with ranges, also their validation rules."""

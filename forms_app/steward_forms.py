@@ -11,7 +11,7 @@ from wtforms.validators import ValidationError
 
 from . import clock
 from .casework import ATTENDED
-from .forms import _compound_choices
+from .forms import compound_choices
 from .sheet_layout import STATUSES
 from .validators import Length, Required, ValidChoice, clean_text
 
@@ -56,7 +56,7 @@ class FilterForm(Form):
     def __init__(self, *args, directory=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.status.choices = {"": "全部状态", **STATUS_CHOICES}
-        self.compound.choices = {**_compound_choices(directory), "": "全部小区"}
+        self.compound.choices = {**compound_choices(directory), "": "全部小区"}
         self.category.choices = {"": "全部类别", **{c.id: c.name for c in directory.categories.values()}}
 
     def value(self, name: str) -> str:

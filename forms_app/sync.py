@@ -259,7 +259,7 @@ def sync_command(once: bool) -> None:
         if sheets:
             sheets.close()
     if once and not drained:
-        raise click.ClickException("还有内容没能送到表格，稍后会重试。")
+        raise click.ClickException("还有内容没能送出（表格或紧急提醒），稍后会重试。")
 
 
 def init_app(app) -> None:

@@ -192,3 +192,26 @@ def test_sync_once_cli_drains_and_health_shows_it(sheet_app, conn, emu):
     health = sheet_app.test_client().get("/healthz").get_json()
     assert health["outbox_backlog"] == 0 and health["last_delivery"] and health["sheets"] == "on"
     assert len(ids_in_sheet(emu)) == 4
+
+
+def test_signup_update_keeps_what_stewards_typed_and_sends_our_outcome(sheet_app, make_worker, conn, emu):
+    forms = Forms(sheet_app.test_client())
+    session = conn.execute("SELECT id FROM sessions ORDER BY date LIMIT 1").fetchone()[0]
+    ref = reference(forms.client.get(forms.signup(session, phone="13800000001").headers["Location"]))
+    worker = make_worker()
+    worker.deliver()
+    sheets = Sheets.from_config(sheet_app.config)
+    sheets.update_cells(SIGNUPS, [(f"{SIGNUPS.letter('签到')}2", "已到")])
+    forms.submit("/forms/reception/cancel", {"ref": ref, "last4": "0001"})
+    worker.deliver()
+    row = dict(zip(SIGNUPS.headers, sheet_values(emu, SIGNUPS.title)[1]))
+    assert row["报名状态"] == "已取消" and row["签到"] == "已到"   # the steward's mark survives our update
+    conn.execute("UPDATE signups SET outcome = '物业同意下周修' WHERE ref = ?", (ref,))
+    from forms_app import outbox as ob
+    from forms_app.store import transaction
+    with transaction(conn):
+        ob.enqueue(conn, "signup", conn.execute("SELECT id FROM signups WHERE ref = ?", (ref,)).fetchone()[0])
+    worker.deliver()
+    row = dict(zip(SIGNUPS.headers, sheet_values(emu, SIGNUPS.title)[1]))
+    assert row["接待结果"] == "物业同意下周修" and row["签到"] == "已到"
+    sheets.close()
