@@ -6,7 +6,7 @@ import pytest
 from forms_app import digest, reception, reports
 from forms_app.clock import SHANGHAI, iso
 from forms_app.store import transaction
-from tests.sinks import SmtpSink, WebhookSink
+from tests.sinks import WebhookSink, smtp  # noqa: F401 - smtp is a fixture
 from tests.test_reports import DATA
 
 STEWARDS = ["陈静（示例）", "王海（示例）", "李敏（示例）", "赵磊（示例）", "周芳（示例）"]
@@ -17,13 +17,6 @@ PRIVATE = {"contact_name": "王阿姨", "room": "601", "phone": "+8613812345678"
 @pytest.fixture
 def robot():
     s = WebhookSink("wecom").start()
-    yield s
-    s.stop()
-
-
-@pytest.fixture
-def smtp():
-    s = SmtpSink().start()
     yield s
     s.stop()
 

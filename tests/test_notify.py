@@ -10,7 +10,7 @@ from forms_app.notify import (Email, FeishuRobot, Message, Notifier, NotifyError
 from forms_app.store import connect, transaction
 from forms_app.sync import Worker
 from tests.conftest import reference
-from tests.sinks import SmtpSink, WebhookSink, closed_port, self_signed_cert
+from tests.sinks import SmtpSink, WebhookSink, closed_port, self_signed_cert, smtp  # noqa: F401 - smtp is a fixture
 from tests.test_reports import DATA
 
 DIRECTORY = load()
@@ -30,13 +30,6 @@ def sinks():
     yield start
     for s in started:
         s.stop()
-
-
-@pytest.fixture
-def smtp():
-    s = SmtpSink().start()
-    yield s
-    s.stop()
 
 
 @pytest.fixture
