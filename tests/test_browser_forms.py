@@ -42,7 +42,7 @@ def test_errors_are_summarised_linked_and_keep_what_was_typed(page, base):
     page.get_by_role("button", name="提交").click()
     summary = page.locator(".error-summary")
     assert summary.is_visible() and page.title().startswith("错误：")
-    assert page.evaluate("document.activeElement.classList.contains('error-summary')")
+    page.wait_for_function("document.activeElement.classList.contains('error-summary')", timeout=5000)
     summary.get_by_role("link", name=re.compile("请填写正确的电话")).click()
     assert page.evaluate("document.activeElement.id") == "phone"
     assert page.get_by_label("联系电话").input_value() == "12345"

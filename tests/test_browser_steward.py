@@ -81,7 +81,7 @@ def test_wrong_password_in_the_browser(server, desk):
     desk.get_by_label("密码").fill("guess")
     desk.get_by_role("button", name="登录").click()
     assert "密码不对" in desk.locator(".error-summary").inner_text()
-    assert desk.evaluate("document.activeElement.classList.contains('error-summary')")
+    desk.wait_for_function("document.activeElement.classList.contains('error-summary')", timeout=5000)
     assert_accessible(desk)
 
 
