@@ -80,15 +80,16 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         env = {"DATABASE": f"{tmp}/bench.sqlite3", "RATELIMIT_ENABLED": "0"}
-        with gunicorn(env, workers=args.workers, threads=4) as base:
+        with gunicorn(env, workers=args.workers, threads=args.threads) as base:
             wrk(base, "/healthz", args.clients, 3)  # warm-up
             baseline = wrk(base, "/healthz", args.clients, args.seconds)
             submit = wrk(base, "/forms/report", args.clients, args.seconds, lua_script(base, tmp))
             stored = __import__("sqlite3").connect(f"{tmp}/bench.sqlite3").execute("SELECT count(*) FROM reports").fetchone()[0]
-    print(f"{args.clients} concurrent clients (wrk), {args.seconds} s per path, gunicorn {args.workers} workers × 4 threads")
+    print(f"{args.clients} concurrent clients (wrk), {args.seconds} s per path, gunicorn {args.workers} workers × {args.threads} threads")
     for name, r in (("baseline GET /healthz", baseline), ("submit POST /forms/report", submit)):
         print(f"  {name:28s} {r['rps']:8.1f} req/s   p50 {r['p50']:6.1f} ms   p99 {r['p99']:6.1f} ms   errors {r['bad']}")
     print(f"  reports stored: {stored}")
