@@ -9,7 +9,7 @@ from flask import Flask
 def create_app(test_config: dict | None = None) -> Flask:
     """Application factory: config from the environment, then test config; wire the parts."""
     app = Flask(__name__, instance_relative_config=True, static_url_path="/forms/static")
-    from . import config, digest, directory, errors, figures, retention, security, sheet_setup, site, store, sync, views
+    from . import config, digest, directory, errors, figures, notify, retention, security, sheet_setup, site, store, sync, views
 
     app.config.from_mapping(config.from_environ(os.environ))
     if test_config:
@@ -18,6 +18,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["directory"] = directory.load(app.config["DIRECTORY_FILE"] or None)
 
     store.init_app(app)
+    notify.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     views.init_app(app)

@@ -483,3 +483,8 @@ class Notifier:
         if item["attempts"] and age > dt.timedelta(hours=self.max_age_hours):
             return f"已放弃：{self.max_age_hours:g} 小时内没能发出（{item['last_error'][:120]}）"
         return ""
+
+
+def init_app(app) -> None:
+    """Check the alert settings at start (a typo stops the start) and note whether alerts are on."""
+    app.config["ALERTS_ENABLED"] = Notifier.from_config(app.config) is not None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 _ROOT = str(Path(__file__).resolve().parent.parent)
 if _ROOT not in sys.path:
@@ -32,6 +33,11 @@ def on_config(config):
     site_url = str(directory.street.get("site_url") or "").strip()
     if not site_url.startswith(("http://", "https://")):
         raise PluginError("目录数据有误：street 下的 site_url 要写网站地址，以 http:// 或 https:// 开头。")
+    host = urlsplit(site_url).hostname or ""
+    if not directory.street.get("sample") and (host in ("localhost", "::1") or host.startswith("127.")):
+        # Posters and QR codes are printed and stuck in stairwells: they must carry the real address.
+        raise PluginError(f"目录数据有误：正式数据（sample: false）的 site_url 还是本机地址 {site_url}，"
+                          "二维码和海报会打不开。请改成网站的正式地址。")
     if not config.site_url:
         config.site_url = site_url.rstrip("/") + "/"
     return config

@@ -3,7 +3,8 @@ import re
 
 import pytest
 
-from tests.conftest import VALID_REPORT, checked, hidden_fields, reference, selected, text
+from forms_app import create_app
+from tests.conftest import Forms, VALID_REPORT, checked, hidden_fields, reference, selected, text
 
 
 def count(db):
@@ -113,9 +114,12 @@ def test_confirmation_is_only_for_the_browser_that_sent_it(forms, app, db):
     assert app.test_client().get(location).status_code == 404
 
 
-def test_urgent_report_says_the_steward_was_alerted(forms):
+def test_urgent_report_says_the_steward_was_alerted_only_when_alerts_are_on(forms, app_config):
     page = forms.client.get(forms.report(category="garbage", urgent="yes").headers["Location"])
-    assert "这是紧急问题" in text(page)
+    assert "这是紧急问题" in text(page) and "已经收到提醒" not in text(page)
+    alerting = Forms(create_app({**app_config, "ALERT_WEBHOOK_URL": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=x"}).test_client())
+    page = alerting.client.get(alerting.report(category="garbage", urgent="yes").headers["Location"])
+    assert "大管家已经收到提醒" in text(page)
 
 
 def test_confirmation_survives_a_compound_removed_from_the_directory(forms, app, db):

@@ -76,7 +76,8 @@ def test_sample_directory_is_valid():
     (unknown_steward, "目录数据有误，网站没有生成：小区 yanji2 的大管家「s9」不在大管家名单里。"),
     (lambda data: data["street"].pop("site_url"), "street 下的 site_url 要写网站地址"),
     (lambda data: _compound(data, "yanji2").update(id="Yanji 2"), "小区 id「Yanji 2」会成为网址的一部分"),
-], ids=["unknown-steward", "no-site-url", "id-not-url-safe"])
+    (lambda data: data["street"].update(sample=False), "site_url 还是本机地址"),
+], ids=["unknown-steward", "no-site-url", "id-not-url-safe", "real-data-local-site-url"])
 def test_build_fails_with_the_chinese_message(tmp_path, change, message):
     data = copy.deepcopy(SAMPLE)
     change(data)
