@@ -31,6 +31,18 @@ def test_every_request_goes_to_this_host(kb_site, phone_page, path):
     assert any(u.endswith("/search/search_index.json") for u in requests)
 
 
+def test_an_old_browser_without_resize_observer_still_loads_nothing_from_outside(kb_site, phone_page):
+    """Material would fetch a polyfill from unpkg.com here; our own copy must come first."""
+    requests: list[str] = []
+    phone_page.context.on("request", lambda request: requests.append(request.url))
+    phone_page.add_init_script("delete window.ResizeObserver")
+    _open(phone_page, kb_site.base + PAGES["guide"])
+    here = urlsplit(kb_site.base).netloc
+    assert [u for u in requests if urlsplit(u).scheme in ("http", "https") and urlsplit(u).netloc != here] == []
+    assert any(u.endswith("/assets/vendor/resize-observer-polyfill.js") for u in requests)
+    assert phone_page.evaluate("typeof window.ResizeObserver") == "function"
+
+
 @pytest.mark.parametrize("path", PAGES.values(), ids=PAGES.keys())
 def test_no_wcag_violations(kb_site, phone_page, path):
     _open(phone_page, kb_site.base + path)
