@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import re
 import sqlite3
 import statistics
 from pathlib import Path
@@ -18,6 +17,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from . import clock
+from .sheet_layout import parse_day
 from .sheets import SheetError, Sheets
 from .store import get_db
 from .sync import Worker
@@ -31,7 +31,6 @@ RECEIVED = "收到的问题"
 HEADLINE = (RECEIVED, "已解决", "已形成方案", "正在推进", "已转办", "不予受理")
 UNKNOWN_LABEL = "未归类"  # a category or area no longer in the directory
 MIN_ANSWERS = 5  # fewer follow-up answers than this: no average, it could point at one resident
-DAY = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 
 
 def compute(conn: sqlite3.Connection, directory, today: dt.date) -> dict:
@@ -52,15 +51,6 @@ def compute(conn: sqlite3.Connection, directory, today: dt.date) -> dict:
         "receptions_held": receptions_held(conn, today),
         "followup": followup(conn, rows),
     }
-
-
-def parse_day(text: str) -> dt.date | None:
-    """A steward-typed 办结时间 ('2026-03-05', '2026/3/5', '2026年3月5日 14:00') as a date; None if unreadable."""
-    match = DAY.match(text or "")
-    try:
-        return dt.date(*map(int, match.groups())) if match else None
-    except ValueError:
-        return None
 
 
 def headline(rows: list[dict]) -> dict[str, int]:

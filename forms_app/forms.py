@@ -117,7 +117,7 @@ class LookupForm(FlaskForm):
     def validate_last4(self, field):
         """Exactly four digits (full-width digits are fine)."""
         digits = "".join(ch for ch in unicodedata.normalize("NFKC", clean_text(field.data)) if not ch.isspace())
-        if not (len(digits) == 4 and digits.isdigit()):
+        if not (len(digits) == 4 and digits.isascii() and digits.isdigit()):
             raise ValidationError("请填写电话号码的最后四位，是 4 个数字。")
         field.data = digits
 

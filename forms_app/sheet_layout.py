@@ -6,6 +6,8 @@ Plain data, no Google: the sync worker and `sheet-setup` both read it, and the R
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from dataclasses import dataclass
 
 from . import clock
@@ -122,17 +124,38 @@ def session_row(session) -> list[str]:
                               "是" if session.is_open else "否", "")]
 
 
-def parse_session(record: dict) -> dict | None:
-    """A 接待场次 row typed by a steward → session fields; None when it cannot be used."""
+_DATE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+_TIME = re.compile(r"^\s*(\d{1,2})\s*[:：点]\s*(\d{2})?")
+_NUMBER = re.compile(r"^\s*(\d+)")
+
+
+def parse_day(text: str) -> dt.date | None:
+    """A date as stewards type it: 2026-12-05, 2026/12/5, 2026年12月5日 (a time after it is ignored)."""
+    found = _DATE.match(unicodedata.normalize("NFKC", str(text or "")))
     try:
-        day = dt.date.fromisoformat(str(record.get("日期", "")).strip().replace("/", "-"))
-        capacity = int(str(record.get("名额", "")).strip())
+        return dt.date(*(int(g) for g in found.groups())) if found else None
     except ValueError:
         return None
-    ident = str(record.get("场次编号", "")).strip()
-    start, end = str(record.get("开始", "")).strip(), str(record.get("结束", "")).strip()
-    if not ident or not start or not end or capacity < 0:
+
+
+def parse_time(text: str) -> str | None:
+    """A time of day as typed: 9:00, 9：00, 9:00:00, 9点, 9点30 → 'H:MM'."""
+    found = _TIME.match(unicodedata.normalize("NFKC", str(text or "")))
+    if not found:
         return None
+    hour, minute = int(found.group(1)), int(found.group(2) or 0)
+    return f"{hour}:{minute:02d}" if hour < 24 and minute < 60 else None
+
+
+def parse_session(record: dict) -> dict | None:
+    """A 接待场次 row typed by a steward → session fields; None when it cannot be used."""
+    day = parse_day(record.get("日期", ""))
+    capacity = _NUMBER.match(unicodedata.normalize("NFKC", str(record.get("名额", ""))))  # "12" or "12人"
+    ident = str(record.get("场次编号", "")).strip()
+    start, end = parse_time(record.get("开始", "")), parse_time(record.get("结束", ""))
+    if not (day and capacity and ident and start and end):
+        return None
+    capacity = int(capacity.group(1))
     return {"id": ident, "date": day.isoformat(), "start_time": start, "end_time": end,
             "place": str(record.get("地点", "")).strip(), "parties": str(record.get("参加单位", "")).strip(),
             "capacity": capacity, "is_open": int(str(record.get("开放报名", "是")).strip() not in ("否", "关闭", "no", "0")),

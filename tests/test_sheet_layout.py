@@ -63,3 +63,25 @@ def test_parse_session_from_what_stewards_type(record, expected):
         assert parsed is None
     else:
         assert {k: parsed[k] for k in expected} == expected
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("9:00", "9:00"), ("09:30", "9:30"), ("9：00", "9:00"), ("9:00:00", "9:00"), ("9点", "9:00"), ("14点30", "14:30"),
+    ("", None), ("上午", None), ("25:00", None), ("9:75", None),
+])
+def test_parse_time(typed, expected):
+    assert sl.parse_time(typed) == expected
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("2026-12-05", "2026-12-05"), ("2026/12/5", "2026-12-05"), ("2026年12月5日", "2026-12-05"),
+    ("2026-12-05 14:00", "2026-12-05"), ("２０２６/１２/５", "2026-12-05"), ("12/5", None), ("2026-02-30", None), ("", None),
+])
+def test_parse_day(typed, expected):
+    day = sl.parse_day(typed)
+    assert (day.isoformat() if day else None) == expected
+
+
+def test_session_with_typed_times_and_capacity_in_words():
+    parsed = sl.parse_session({"场次编号": "x", "日期": "2026/12/5", "开始": "9点", "结束": "11：00", "名额": "12人"})
+    assert (parsed["start_time"], parsed["end_time"], parsed["capacity"]) == ("9:00", "11:00", 12)

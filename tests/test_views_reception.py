@@ -3,7 +3,7 @@ import pytest
 from icalendar import Calendar
 
 from forms_app import reception
-from tests.conftest import VALID_SIGNUP, checked, reference, text
+from tests.conftest import VALID_SIGNUP, Forms, checked, hidden_fields, reference, text
 
 
 @pytest.fixture
@@ -42,11 +42,21 @@ def test_full_session_puts_people_on_the_waiting_list_with_their_place(forms, sm
     assert "候补名单第" in text(page) and '<span id="position">1</span>' in text(page)
 
 
-def test_same_phone_twice_shows_the_first_sign_up(forms, small, db):
+def test_same_phone_twice_is_recognised_without_revealing_the_reference(forms, small, db, app):
     first = reference(forms.client.get(forms.signup(small).headers["Location"]))
-    again = forms.client.get(forms.signup(small, phone="139-8765-4321").headers["Location"])
-    assert reference(again) == first and "已经报过这一场了" in text(again)
+    stranger = Forms(app.test_client())  # anyone who knows the phone number
+    again = stranger.signup(small, phone="139-8765-4321")
+    assert again.status_code == 409 and "这个电话已经报名了这一场" in text(again)
+    assert first not in text(again) and "<title>错误：" in text(again)
     assert signups(db) == 1
+
+
+def test_double_tap_on_the_same_form_shows_the_same_sign_up(forms, small, db):
+    page = forms.client.get("/forms/reception")
+    fields = {**hidden_fields(text(page)), **VALID_SIGNUP, "session": small}
+    first = forms.client.post("/forms/reception", data=fields)
+    second = forms.client.post("/forms/reception", data=fields)
+    assert first.headers["Location"] == second.headers["Location"] and signups(db) == 1
 
 
 def test_cancel_promotes_the_first_waiting(forms, small, db):

@@ -17,6 +17,12 @@ def test_get_preselects_compound_and_category_from_a_qr_code(client):
     assert checked(page, "category") == ["lift"]
 
 
+@pytest.mark.parametrize("query", ["endpoint=x", "_method=DELETE", "_anchor=x&_external=1", "compound=yanji2&foo=bar"])
+def test_odd_query_strings_do_not_break_the_form(client, query):
+    response = client.get(f"/forms/report?{query}")
+    assert response.status_code == 200 and "_external" not in text(response)
+
+
 def test_unknown_preselection_is_ignored(client):
     page = text(client.get("/forms/report?compound=nope&category=nope"))
     assert selected(page, "compound") == [] and checked(page, "category") == []

@@ -43,6 +43,7 @@ def test_wrong_last4_and_unknown_reference_get_the_same_answer(forms, report_ref
 @pytest.mark.parametrize("ref, last4, message", [
     ("", "5678", "请填写编号"), ("W222-333", "", "请填写电话号码的最后四位数字。"),
     ("W222-333", "12", "是 4 个数字"), ("W222-333", "abcd", "是 4 个数字"),
+    ("W222-333", "١٢٣٤", "是 4 个数字"),  # Arabic-Indic digits: digits, but not ours
 ])
 def test_missing_or_malformed_input(forms, ref, last4, message):
     response = look(forms, ref, last4)

@@ -14,6 +14,8 @@ from . import directory
 from .report import remember, sent_here
 
 bp = Blueprint("reception", __name__, url_prefix="/forms/reception")
+ALREADY = ("这个电话已经报名了这一场，不用再报。要查看或取消，请用当时给您的编号（以 J 开头）和电话后四位；"
+           "找不到编号，请打电话给您的大管家。")
 log = logging.getLogger(__name__)
 
 
@@ -41,8 +43,11 @@ def form():
                 form.session.errors.append("这一场刚刚停止报名了，请选择其他场次。")
             else:
                 log.info("signup %s %s", outcome.signup["ref"], outcome.status)
+                if outcome.status == "duplicate" and outcome.signup["submission_id"] != form.submission_id.data:
+                    # Someone else may know this phone number: say it is signed up, never show its reference.
+                    return render_template("reception/form.html", form=form, sessions=sessions, notice=ALREADY), 409
                 remember(outcome.signup["ref"])
-                return redirect(url_for("reception.done", ref=outcome.signup["ref"], again=int(outcome.status == "duplicate")), code=303)
+                return redirect(url_for("reception.done", ref=outcome.signup["ref"]), code=303)
     status = 400 if form.errors else 200
     return render_template("reception/form.html", form=form, sessions=sessions), status
 
@@ -52,7 +57,7 @@ def done(ref: str):
     """Confirmation: seat or waiting place, the details as plain text, the .ics link."""
     signup = sent_here(ref, reception.by_ref)
     conn = get_db()
-    return render_template("reception/done.html", signup=signup, again=request.args.get("again") == "1",
+    return render_template("reception/done.html", signup=signup,
                            session_=reception.get_session(conn, signup["session_id"]),
                            position=reception.waiting_position(conn, signup))
 
