@@ -8,25 +8,26 @@ from .reports import apply_changes
 from .store import transaction
 
 
-def due(conn: sqlite3.Connection, report: sqlite3.Row) -> bool:
+def due(report: sqlite3.Row) -> bool:
     """True when the report is resolved and the resident has not answered since it was resolved."""
-    if report["status"] != "已解决":
-        return False
-    since = report["resolved_at"] or ""
-    answered = conn.execute("SELECT 1 FROM followups WHERE report_id = ? AND substr(created_at, 1, 10) >= ?",
-                            (report["id"], since)).fetchone()
-    return answered is None
+    return report["status"] == "已解决" and bool(report["followup_due"])
 
 
-def record(conn: sqlite3.Connection, report_id: int, solved: bool, satisfaction: int, comment: str) -> bool:
-    """Store the answer, write it to the stewards' columns; if not solved, reopen and alert. Returns reopened?"""
+def record(conn: sqlite3.Connection, report_id: int, solved: bool, satisfaction: int, comment: str) -> bool | None:
+    """Store the answer, write it to the stewards' columns; if not solved, reopen and alert.
+
+    Returns whether it reopened the report, or None when no follow-up was due (answered already).
+    """
     today = clock.now().strftime("%Y-%m-%d")
     with transaction(conn):
         report = conn.execute("SELECT * FROM reports WHERE id = ?", (report_id,)).fetchone()
+        if not due(report):  # checked inside the transaction: two taps store one answer
+            return None
         conn.execute("INSERT INTO followups (report_id, created_at, solved, satisfaction, comment) VALUES (?, ?, ?, ?, ?)",
                      (report_id, clock.iso(clock.now()), int(solved), satisfaction, comment))
         line = f"{today} 居民回访：{'已解决' if solved else '没有解决'}，满意度 {satisfaction}/5" + (f"。意见：{comment}" if comment else "")
-        changes = {"satisfaction": f"{satisfaction}/5", "notes": "\n".join(filter(None, [report["notes"], line]))}
+        changes = {"satisfaction": f"{satisfaction}/5", "notes": "\n".join(filter(None, [report["notes"], line])),
+                   "followup_due": 0}
         if not solved:
             # Reopened honestly: back to 处理中, 办结时间 cleared so the next resolution gets its own date.
             changes.update(status="处理中", resolved_at="", reopened=report["reopened"] + 1)

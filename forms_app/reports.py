@@ -67,6 +67,9 @@ def apply_changes(conn: sqlite3.Connection, row: sqlite3.Row, changes: dict) -> 
     """
     if changes.get("status") == "已解决" and not (changes.get("resolved_at") or row["resolved_at"]):
         changes = {**changes, "resolved_at": clock.now().strftime("%Y-%m-%d")}
+    if "status" in changes and changes["status"] != row["status"]:
+        # Newly resolved: the resident's next look-up asks whether it really is; reopened: not yet.
+        changes = {"followup_due": int(changes["status"] == "已解决"), **changes}
     changed = {k: v for k, v in changes.items() if row[k] != v}
     if changed:
         sets = ", ".join(f"{k} = ?" for k in changed)

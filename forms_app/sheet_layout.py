@@ -39,6 +39,35 @@ class Layout:
         return column_letter(self.col(name))
 
 
+@dataclass(frozen=True)
+class Columns:
+    """Where our headers stand in a worksheet as the stewards have arranged it (row 1 as read).
+
+    Stewards may insert, move or add columns; rows are written and found by header, never by position.
+    """
+
+    layout: Layout
+    header: tuple[str, ...]
+
+    def missing(self, names=None) -> list[str]:
+        """Which of these headers (default: the service columns and the id column) row 1 lacks."""
+        wanted = names if names is not None else (*self.layout.service_columns, self.layout.id_column)
+        return [name for name in dict.fromkeys(wanted) if name not in self.header]
+
+    def number(self, name: str) -> int:
+        """1-based column of a header."""
+        return self.header.index(name) + 1
+
+    def letter(self, name: str) -> str:
+        """A1 letter(s) of a header."""
+        return column_letter(self.number(name))
+
+    def arrange(self, values: list[str]) -> list[str]:
+        """One of our rows (in layout.headers order) laid out in the sheet's column order."""
+        by_name = dict(zip(self.layout.headers, values))
+        return [by_name.get(name, "") for name in self.header]
+
+
 def column_letter(number: int) -> str:
     """1 -> A, 27 -> AA."""
     letters = ""

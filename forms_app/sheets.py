@@ -12,7 +12,7 @@ import requests
 from google.oauth2.service_account import Credentials
 
 from .google_session import make_session
-from .sheet_layout import Layout, column_letter
+from .sheet_layout import Columns, Layout
 
 RETRYABLE = {408, 429, 500, 502, 503, 504}
 
@@ -86,10 +86,14 @@ class Sheets:
             self.worksheet(layout.title).append_rows(
                 rows, value_input_option="RAW", insert_data_option="INSERT_ROWS", table_range="A1")
 
-    def column(self, layout: Layout, name: str) -> list[str]:
-        """All values of one column, header included (row n is index n-1)."""
+    def column(self, layout: Layout, number: int) -> list[str]:
+        """All values of one column (1-based), header included (row n is index n-1)."""
         with _translated(write=False):
-            return self.worksheet(layout.title).col_values(layout.col(name))
+            return self.worksheet(layout.title).col_values(number)
+
+    def columns(self, layout: Layout) -> Columns:
+        """Row 1 as the stewards have it now: where each header stands."""
+        return Columns(layout, tuple(self.row(layout, 1)))
 
     def records(self, layout: Layout) -> list[dict]:
         """Every data row as {header: value}; one read request."""
@@ -107,22 +111,6 @@ class Sheets:
         with _translated(write=True):
             self.worksheet(layout.title).batch_update(
                 [{"range": a1, "values": [[value]]} for a1, value in cells], value_input_option="RAW")
-
-    def update_rows(self, layout: Layout, rows: list[tuple[int, list[str]]]) -> None:
-        """Rewrite many rows (row number, values) in ONE request, as plain text.
-
-        A steward column is written only where we have a value (e.g. an outcome entered on our
-        page), so whatever a steward typed in the others is kept.
-        """
-        if not rows:
-            return
-        width, ranges = len(layout.service_columns), []
-        for n, values in rows:
-            ranges.append({"range": f"A{n}:{column_letter(width)}{n}", "values": [values[:width]]})
-            ranges += [{"range": f"{column_letter(width + 1 + i)}{n}", "values": [[v]]}
-                       for i, v in enumerate(values[width:]) if v]
-        with _translated(write=True):
-            self.worksheet(layout.title).batch_update(ranges, value_input_option="RAW")
 
     def metadata(self, ranges: list[str] | None = None) -> dict:
         """Sheet properties, protected ranges, column widths; with ranges, also their validation rules."""
@@ -144,9 +132,16 @@ class Sheets:
             self.worksheet(layout.title).update([values], f"A{number}", value_input_option="RAW")
 
     def add_worksheet(self, layout: Layout) -> None:
-        """Create a worksheet sized for its columns."""
+        """Create a worksheet sized for its columns, with room for a few of the stewards' own."""
         with _translated(write=True):
-            self._sheets[layout.title] = self.book().add_worksheet(layout.title, rows=1000, cols=len(layout.headers))
+            self._sheets[layout.title] = self.book().add_worksheet(layout.title, rows=1000, cols=len(layout.headers) + 6)
+
+    def ensure_columns(self, layout: Layout, count: int) -> None:
+        """Grow the worksheet to at least `count` columns."""
+        sheet = self.worksheet(layout.title)
+        if sheet.col_count < count:
+            with _translated(write=True):
+                sheet.add_cols(count - sheet.col_count)
 
     def batch_update(self, requests_: list[dict]) -> None:
         """Formatting/protection requests in ONE spreadsheets.batchUpdate."""

@@ -18,7 +18,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from . import clock, outbox, reception
-from .sheet_layout import (REPORTS, SESSIONS, SIGNUPS, STATUSES, STEWARD_FIELDS, parse_session,
+from .sheet_layout import (REPORTS, SESSIONS, SIGNUPS, STATUSES, STEWARD_FIELDS, Columns, parse_session,
                            report_row, signup_row)
 from .notify import Notifier, NotifyError, alert_for
 from .sheets import SheetError, Sheets
@@ -44,6 +44,7 @@ class Worker:
         self.sleep = sleep or self.stop.wait
         self.monotonic, self.rng = monotonic, rng
         self.verify = True  # a previous run may have died after Google applied its append
+        self.columns: dict[str, Columns] = {}
         self.failures = 0
         self.next_pull = 0.0
 
@@ -117,14 +118,31 @@ class Worker:
                 outbox.mark_failed(self.conn, [i["id"] for i in items], str(exc))
             raise
 
+    def _columns(self, layout) -> Columns:
+        """Where our headers stand in the worksheet now (read once, again after any failure or pull)."""
+        if layout.title not in self.columns:
+            columns = self.sheets.columns(layout)
+            if columns.missing():
+                raise SheetError(f"「{layout.title}」第一行缺少表头：{'、'.join(columns.missing())}。"
+                                 "请运行 flask sheet-setup 补上。", retryable=False)
+            self.columns[layout.title] = columns
+        return self.columns[layout.title]
+
+    def _lines(self, layout, columns: Columns) -> dict[str, int]:
+        """Submission id → row number, read from the sheet (one request)."""
+        ids = self.sheets.column(layout, columns.number(layout.id_column))
+        return {sid: n for n, sid in enumerate(ids, start=1) if sid}
+
     def _reports(self, items) -> int:
         """New reports → 问题登记, skipping any the sheet already has when in doubt."""
+        columns = self._columns(REPORTS)
         rows = self._rows("reports", items)
         if self.verify:
-            present = set(self.sheets.column(REPORTS, REPORTS.id_column))
+            present = self._lines(REPORTS, columns)
             rows = [r for r in rows if r["submission_id"] not in present]
         if rows:
-            self._write(items, lambda: self.sheets.append(REPORTS, [report_row(r, self.directory) for r in rows]))
+            self._write(items, lambda: self.sheets.append(
+                REPORTS, [columns.arrange(report_row(r, self.directory)) for r in rows]))
         with transaction(self.conn):
             outbox.mark_delivered(self.conn, [i["id"] for i in items])
         self.verify = False
@@ -132,58 +150,74 @@ class Worker:
         return len(items)
 
     def _report_updates(self, items) -> int:
-        """Changed steward fields (a follow-up, the stewards' page, retention) → their cells, in ONE request."""
-        where = {sid: n for n, sid in enumerate(self.sheets.column(REPORTS, REPORTS.id_column), start=1)}
+        """Changed fields (a follow-up, the stewards' page, retention) → their cells, in ONE request."""
+        columns = self._columns(REPORTS)
+        where = self._lines(REPORTS, columns)
         rows = {r["id"]: r for r in self._rows("reports", items)}
         cells: dict[str, str] = {}
         for item in items:  # oldest first, so a later change to the same cell wins
             line = where.get(rows[item["row_id"]]["submission_id"])
             for header, value in outbox.payload(item).items():
-                if line:
-                    cells[f"{REPORTS.letter(header)}{line}"] = str(value)
+                if line and header in columns.header:
+                    cells[f"{columns.letter(header)}{line}"] = str(value)
         self._write(items, lambda: self.sheets.update_cells(REPORTS, list(cells.items())))
         with transaction(self.conn):
             outbox.mark_delivered(self.conn, [i["id"] for i in items])
         return len(items)
 
     def _signups(self, items) -> int:
-        """Sign-ups → 接待报名: new ones appended; changed ones (cancelled, promoted, anonymised) rewritten in place."""
+        """Sign-ups → 接待报名: new ones appended; changed ones (cancelled, promoted, anonymised) rewritten in place.
+
+        In a changed row every service column is rewritten; a steward column only where we have a
+        value (an outcome entered on our page), so what a steward typed in the others is kept.
+        """
+        columns = self._columns(SIGNUPS)
+        where = self._lines(SIGNUPS, columns)
         rows = self._rows("signups", items)
-        where = {sid: n for n, sid in enumerate(self.sheets.column(SIGNUPS, SIGNUPS.id_column), start=1)}
         values = {r["id"]: signup_row(r, reception.get_session(self.conn, r["session_id"]), self.directory) for r in rows}
-        new = [values[r["id"]] for r in rows if r["submission_id"] not in where]
-        changed = [(where[r["submission_id"]], values[r["id"]]) for r in rows if r["submission_id"] in where]
+        new = [columns.arrange(values[r["id"]]) for r in rows if r["submission_id"] not in where]
+        cells = [(f"{columns.letter(name)}{where[r['submission_id']]}", value)
+                 for r in rows if r["submission_id"] in where
+                 for name, value in zip(SIGNUPS.headers, values[r["id"]])
+                 if name in columns.header and (name in SIGNUPS.service_columns or value)]
         if new:
             self._write(items, lambda: self.sheets.append(SIGNUPS, new))
-        if changed:
-            self._write(items, lambda: self.sheets.update_rows(SIGNUPS, changed))
+        if cells:
+            self._write(items, lambda: self.sheets.update_cells(SIGNUPS, cells))
         with transaction(self.conn):
             outbox.mark_delivered(self.conn, [i["id"] for i in items])
-        log.info("delivered %d new and %d changed sign-ups", len(new), len(changed))
+        log.info("delivered %d new sign-ups and %d changed cells", len(new), len(cells))
         return len(items)
 
     # --- sheet → store ----------------------------------------------------------------
 
     def pull(self) -> None:
         """Read the stewards' edits (status, public note and the other steward columns) and the sessions."""
+        self.columns.clear()  # stewards may have rearranged columns since
+        records = self.sheets.records(REPORTS)
+        session_rows = self.sheets.records(SESSIONS)
+        sessions = [s for s in map(parse_session, session_rows) if s]
+        if len(sessions) < len([r for r in session_rows if any(str(v).strip() for v in r.values())]):
+            log.warning("接待场次: %d row(s) could not be read (date, times or capacity)", len(session_rows) - len(sessions))
         now = clock.iso(clock.now())
         fields = list(STEWARD_FIELDS)
-        # A report whose own change has not reached the sheet yet keeps its local values.
-        waiting = {r[0] for r in self.conn.execute(
-            "SELECT r.submission_id FROM outbox o JOIN reports r ON r.id = o.row_id "
-            "WHERE o.kind = 'report_update' AND o.delivered_at IS NULL")}
-        updates = []
-        for rec in self.sheets.records(REPORTS):
-            if rec.get("状态") not in STATUSES or not rec.get("提交编号") or rec["提交编号"] in waiting:
-                continue
-            values = [rec.get(STEWARD_FIELDS[f], "") for f in fields]
-            updates.append((*values, now, rec["提交编号"], *values))
-        sessions = [s for s in map(parse_session, self.sheets.records(SESSIONS)) if s]
         differs = " OR ".join(f"{f} != ?" for f in fields)
         with transaction(self.conn):
+            # A report whose own change has not reached the sheet yet keeps its local values.
+            waiting = {r[0] for r in self.conn.execute(
+                "SELECT r.submission_id FROM outbox o JOIN reports r ON r.id = o.row_id "
+                "WHERE o.kind = 'report_update' AND o.delivered_at IS NULL")}
+            updates = []
+            for rec in records:
+                if rec.get("状态") not in STATUSES or not rec.get("提交编号") or rec["提交编号"] in waiting:
+                    continue
+                values = [rec.get(STEWARD_FIELDS[f], "") for f in fields]
+                updates.append((*values, rec["状态"], now, rec["提交编号"], *values))
+            # Newly 已解决 in the sheet: ask the resident's follow-up (SET sees the row's old status).
             self.conn.executemany(
-                f"UPDATE reports SET {', '.join(f'{f} = ?' for f in fields)}, updated_at = ? "
-                f"WHERE submission_id = ? AND ({differs})", updates)
+                f"UPDATE reports SET {', '.join(f'{f} = ?' for f in fields)}, "
+                "followup_due = CASE WHEN ? != '已解决' THEN 0 WHEN status != '已解决' THEN 1 ELSE followup_due END, "
+                f"updated_at = ? WHERE submission_id = ? AND ({differs})", updates)
             for s in sessions:
                 self.conn.execute(
                     "INSERT INTO sessions (id, date, start_time, end_time, place, parties, capacity, is_open, note) "
@@ -191,6 +225,9 @@ class Worker:
                     "ON CONFLICT(id) DO UPDATE SET date=excluded.date, start_time=excluded.start_time, "
                     "end_time=excluded.end_time, place=excluded.place, parties=excluded.parties, "
                     "capacity=excluded.capacity, is_open=excluded.is_open, note=excluded.note", s)
+            # A session the stewards deleted from the sheet takes no more sign-ups.
+            listed = [s["id"] for s in sessions]
+            self.conn.execute(f"UPDATE sessions SET is_open = 0 WHERE id NOT IN ({','.join('?' * len(listed))})", listed)
 
     # --- the loop ---------------------------------------------------------------------
 
@@ -218,8 +255,11 @@ class Worker:
                 raise alert_error
         except (SheetError, NotifyError) as exc:
             self.failures += 1
-            delay = self.backoff()
-            log.warning("delivery failed (%s); retry %d in %.1f s", exc, self.failures, delay)
+            self.columns.clear()
+            # Retrying soon will not fix a missing header or a 403: wait the longest, and say so loudly.
+            delay = self.backoff() if getattr(exc, "retryable", True) else self.backoff_cap
+            log.log(logging.WARNING if getattr(exc, "retryable", True) else logging.ERROR,
+                    "delivery failed (%s); retry %d in %.1f s", exc, self.failures, delay)
             self.sleep(delay)
             return False
         self.failures = 0

@@ -21,7 +21,7 @@ def test_resident_says_not_solved_and_the_report_reopens(phone_page, server):
     page.goto(f"{base}/forms/report?compound=yanji2&category=facilities")
     reference = fill_report(page, category=None, description="楼梯没有扶手，老人上下楼很危险。")
     conn = connect(db)
-    conn.execute("UPDATE reports SET status = '已解决', resolved_at = '2026-11-20', public_note = '扶手已经装好。'")
+    conn.execute("UPDATE reports SET status = '已解决', resolved_at = '2026-11-20', public_note = '扶手已经装好。', followup_due = 1")
     page.goto(f"{base}/forms/status?ref={reference}")
     page.get_by_label("电话号码的最后四位").fill("5678")
     page.get_by_role("button", name="查询").click()

@@ -42,7 +42,7 @@ def seed_reports(conn, rows=REPORTS_SEEDED) -> list[int]:
     ids = []
     for n, (category, area, created, status, resolved, reopened) in enumerate(rows):
         row, _ = reports.create(conn, f"{n:032x}", {**DATA, **PERSONAL, "category_id": category, "area_id": area})
-        conn.execute("UPDATE reports SET created_at = ?, status = ?, resolved_at = ?, reopened = ?, "
+        conn.execute("UPDATE reports SET created_at = ?, status = ?, resolved_at = ?, reopened = ?, followup_due = 1, "
                      "steward_name = '陈静', notes = '欧阳秀英说楼上不开门', public_note = '物业明天上门' WHERE id = ?",
                      (f"{created}T10:15:00+08:00", status, resolved, reopened, row["id"]))
         ids.append(row["id"])

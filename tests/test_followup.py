@@ -10,7 +10,7 @@ from tests.conftest import Forms, hidden_fields, reference, sheet_values, text
 def resolved(forms, db):
     """A report the steward marked 已解决."""
     ref = reference(forms.client.get(forms.report().headers["Location"]))
-    db.execute("UPDATE reports SET status = '已解决', resolved_at = '2026-11-20'")
+    db.execute("UPDATE reports SET status = '已解决', resolved_at = '2026-11-20', followup_due = 1")
     return ref
 
 
@@ -100,3 +100,21 @@ def test_reopen_reaches_the_sheet_and_survives_a_pull(sheet_app, db, emu):
     assert row["状态"] == "处理中" and row["回访满意度"] == "1/5" and row["办结时间"] == ""
     assert "没修好" in row["处理记录"]
     sheets.close()
+
+
+def test_resolved_again_the_same_day_asks_again(forms, resolved, db):
+    from forms_app import reports
+
+    answer(forms, resolved, solved="no", satisfaction="2")
+    report_id = db.execute("SELECT id FROM reports").fetchone()[0]
+    reports.update(db, report_id, {"status": "已解决"})
+    assert "问题真的解决了吗" in text(look(forms, resolved))
+
+
+def test_two_answers_at_once_store_one(db, forms, resolved):
+    from forms_app import followup
+
+    report_id = db.execute("SELECT id FROM reports").fetchone()[0]
+    assert followup.record(db, report_id, False, 1, "") is True
+    assert followup.record(db, report_id, False, 1, "") is None
+    assert db.execute("SELECT count(*), max(reopened) FROM reports JOIN followups ON report_id = reports.id").fetchone()[:] == (1, 1)

@@ -41,11 +41,12 @@ def test_second_run_changes_nothing(sheet_app, emu):
     sheets.close()
 
 
-def test_setup_repairs_a_header_a_steward_overwrote(sheet_app, emu):
+def test_setup_adds_a_header_a_steward_overwrote_without_moving_the_others(sheet_app, emu):
     sheets = Sheets.from_config(sheet_app.config)
     sheets.set_row(sl.REPORTS, 1, ["编号", "乱写的"])
-    assert setup(sheets) == ["「问题登记」写入表头"]
-    assert sheet_values(emu, "问题登记")[0] == list(sl.REPORTS.headers)
+    assert setup(sheets)[0] == "「问题登记」补上表头：提交编号"  # (and the moved column gets its width)
+    header = sheet_values(emu, "问题登记")[0]
+    assert header[:3] == ["编号", "乱写的", "提交时间"] and header[-1] == "提交编号"
     sheets.close()
 
 

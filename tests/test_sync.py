@@ -215,3 +215,65 @@ def test_signup_update_keeps_what_stewards_typed_and_sends_our_outcome(sheet_app
     row = dict(zip(SIGNUPS.headers, sheet_values(emu, SIGNUPS.title)[1]))
     assert row["接待结果"] == "物业同意下周修" and row["签到"] == "已到"
     sheets.close()
+
+
+def insert_column_a(sheets, layout, header="备注"):
+    """A steward inserts their own column at the far left of a worksheet."""
+    sheet_id = sheets.worksheet(layout.title).id
+    sheets.batch_update([{"insertDimension": {"range": {"sheetId": sheet_id, "dimension": "COLUMNS",
+                                                        "startIndex": 0, "endIndex": 1}}}])
+    sheets.update_cells(layout, [("A1", header)])
+
+
+def test_a_column_the_stewards_insert_moves_nothing_and_doubles_nothing(sheet_app, make_worker, conn, emu):
+    forms = Forms(sheet_app.test_client())
+    session = conn.execute("SELECT id FROM sessions ORDER BY date LIMIT 1").fetchone()[0]
+    forms.report()
+    ref = reference(forms.client.get(forms.signup(session, phone="13800000001").headers["Location"]))
+    worker = make_worker()
+    worker.deliver()
+    sheets = Sheets.from_config(sheet_app.config)
+    insert_column_a(sheets, REPORTS)
+    insert_column_a(sheets, SIGNUPS)
+    worker.pull()                                   # the worker re-reads the headers
+    forms.report(description="第二个问题，楼道灯不亮。")
+    forms.submit("/forms/reception/cancel", {"ref": ref, "last4": "0001"})
+    report_id = conn.execute("SELECT id FROM reports ORDER BY id LIMIT 1").fetchone()[0]
+    from forms_app import reports as r
+    r.update(conn, report_id, {"public_note": "物业明天来修。"})
+    worker.verify = True                            # as after a lost answer: must find rows by header
+    worker.deliver()
+    header = sheet_values(emu, REPORTS.title)[0]
+    rows = [dict(zip(header, row)) for row in sheet_values(emu, REPORTS.title)[1:]]
+    assert [row["备注"] for row in rows] == ["", ""] and len({row["提交编号"] for row in rows}) == 2
+    assert rows[0]["公开进展"] == "物业明天来修。" and rows[1]["问题描述"] == "第二个问题，楼道灯不亮。"
+    signup_header = sheet_values(emu, SIGNUPS.title)[0]
+    signups = [dict(zip(signup_header, row)) for row in sheet_values(emu, SIGNUPS.title)[1:]]
+    assert len(signups) == 1 and signups[0]["报名状态"] == "已取消" and signups[0]["备注"] == ""
+    sheets.close()
+
+
+def test_a_missing_header_stops_delivery_loudly_and_loses_nothing(sheet_app, make_worker, conn, emu, caplog):
+    sheets = Sheets.from_config(sheet_app.config)
+    sheets.update_cells(REPORTS, [(f"{REPORTS.letter('提交编号')}1", "随便写的")])
+    sheets.close()
+    add_reports(conn, 2)
+    worker = make_worker()
+    assert worker.cycle() is False
+    assert worker.slept == [worker.backoff_cap]                   # no point retrying soon
+    assert "缺少表头：提交编号" in caplog.text and outbox.backlog(conn) == 2
+
+
+def test_sessions_deleted_or_closed_in_the_sheet_stop_taking_sign_ups(sheet_app, make_worker, conn, emu):
+    from forms_app.sheet_layout import SESSIONS
+    from forms_app.sheet_setup import setup
+    from forms_app import reception
+
+    sheets = Sheets.from_config(sheet_app.config)
+    setup(sheets, reception.open_sessions(conn))                  # copies the three sample sessions
+    first, second, _ = [r for r in sheet_values(emu, SESSIONS.title)[1:]]
+    sheets.update_cells(SESSIONS, [("B2", first[1].replace("-0", "/").replace("-", "/")), ("H2", "否"),
+                                   ("A3", ""), ("B3", ""), ("C3", ""), ("D3", ""), ("G3", "")])
+    sheets.close()
+    make_worker().pull()
+    assert [s.id for s in reception.open_sessions(conn)] == [_[0]]

@@ -38,7 +38,7 @@ def lookup():
         if kind == "report":
             context["category"] = directory().categories.get(row["category_id"])
             context["compound"] = directory().compounds.get(row["compound_id"])
-            if followup.due(conn, row):
+            if followup.due(row):
                 _verified(row["ref"])
                 context["followup_form"] = FollowupForm(ref=row["ref"], formdata=None)
         else:
@@ -63,12 +63,12 @@ def answer_followup():
     row = reports.by_ref(conn, ref) if ref in session.get("verified", []) else None
     if row is None:
         abort(404)
-    if not followup.due(conn, row):
-        return render_template("status/followup_done.html", row=row, reopened=row["status"] != "已解决", already=True)
+    if not followup.due(row):
+        return render_template("status/followup_done.html", row=row, reopened=False, already=True)
     if not form.validate_on_submit():
         context = {"kind": "report", "row": row, "updated": clock.chinese_datetime(clock.parse(row["updated_at"])),
                    "category": directory().categories.get(row["category_id"]),
                    "compound": directory().compounds.get(row["compound_id"]), "followup_form": form}
         return render_template("status/result.html", **context), 400
     reopened = followup.record(conn, row["id"], form.solved.data == "yes", int(form.satisfaction.data), form.comment.data)
-    return render_template("status/followup_done.html", row=row, reopened=reopened, already=False)
+    return render_template("status/followup_done.html", row=row, reopened=bool(reopened), already=reopened is None)
