@@ -43,6 +43,12 @@ def add_working_days(start: dt.date, days: int) -> dt.date:
     return day
 
 
+def call_back_by(created: str | dt.datetime, working_days: int) -> dt.date:
+    """The day by which a steward calls a resident back, as the confirmation page promised."""
+    moment = parse(created) if isinstance(created, str) else created.astimezone(SHANGHAI)
+    return add_working_days(moment.date(), working_days)
+
+
 def chinese_date(day: dt.date) -> str:
     """'12月3日（周三）' — how residents say a date."""
     return f"{day.month}月{day.day}日（周{WEEKDAYS[day.weekday()]}）"

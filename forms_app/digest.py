@@ -77,11 +77,6 @@ def since(conn: sqlite3.Connection, moment: dt.datetime) -> dt.datetime:
     return before if before is not None and before < moment else moment - dt.timedelta(days=1)
 
 
-def call_by(created: dt.datetime, working_days: int) -> dt.date:
-    """The day by which the resident was promised a call (as the confirmation page says)."""
-    return clock.add_working_days(created.date(), working_days)
-
-
 # --- what ---------------------------------------------------------------------------------------
 
 def report_line(row, directory, note: str) -> str:
@@ -115,7 +110,7 @@ def build(conn: sqlite3.Connection, directory, moment: dt.datetime, start: dt.da
     """Every steward's list as of `moment`, "new" meaning created after `start`; unassigned reports last."""
     digests = {s.id: StewardDigest(s) for s in directory.stewards.values()}
     nobody = StewardDigest(None)
-    days = int(directory.street.get("callback_working_days", 1))
+    days = directory.callback_working_days
     marks = ",".join("?" * len(OPEN))
     rows = conn.execute(f"SELECT * FROM reports WHERE status IN ({marks}) OR created_at > ? ORDER BY created_at, id",
                         (*OPEN, clock.iso(start))).fetchall()
@@ -129,7 +124,7 @@ def build(conn: sqlite3.Connection, directory, moment: dt.datetime, start: dt.da
             digest.new.append(report_line(row, directory, f"{clock.chinese_datetime(created)}，{row['status']}"))
         if row["status"] not in OPEN:
             continue
-        deadline = call_by(created, days)
+        deadline = clock.call_back_by(created, days)
         if not row["first_contact_at"].strip() and moment.date() > deadline:
             digest.uncontacted.append(report_line(
                 row, directory, f"{clock.chinese_date(created.date())}提交，应在{clock.chinese_date(deadline)}前联系"))
@@ -205,7 +200,7 @@ def digest_command(print_only: bool, day: dt.datetime | None) -> None:
     """Each steward's daily list: new reports, calls overdue, long-open cases, reception sign-ups."""
     conn, directory = get_db(), current_app.extensions["directory"]
     moment = as_of(day.date() if day else None)
-    working_days = int(directory.street.get("callback_working_days", 1))
+    working_days = directory.callback_working_days
     digests = build(conn, directory, moment, since(conn, moment))
     if print_only:
         click.echo("\n\n".join(as_text(message(d, moment, working_days)) for d in digests))

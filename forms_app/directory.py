@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -73,6 +72,11 @@ class Directory:
     categories: dict[str, Category]
     parties: tuple[str, ...]
     reception_places: dict[str, str]
+
+    @property
+    def callback_working_days(self) -> int:
+        """Working days within which a steward calls a resident back (street.callback_working_days)."""
+        return int(self.street.get("callback_working_days", 1))
 
     def compounds_in(self, area_id: str) -> list[Compound]:
         """Compounds of one residential area, in data-file order."""
@@ -163,9 +167,3 @@ def load(path: str | os.PathLike | None = None) -> Directory:
     except yaml.YAMLError as exc:
         raise DirectoryError(f"目录文件 {path.name} 不是有效的 YAML：{exc}") from None
     return parse(data)
-
-
-@lru_cache(maxsize=4)
-def cached(path: str) -> Directory:
-    """Load once per path; the data file changes only with a deploy."""
-    return load(path)

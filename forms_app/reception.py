@@ -13,7 +13,6 @@ from . import clock, outbox
 from .references import new_reference
 from .store import transaction
 
-STATE_NAMES = {"confirmed": "已报名", "waiting": "候补", "cancelled": "已取消"}
 
 
 @dataclass(frozen=True)

@@ -26,16 +26,11 @@ class Filters:
         return bool(self.status or self.compound or self.category or self.overdue)
 
 
-def call_by(created_at: str, working_days: int = 1) -> dt.date:
-    """The day by which the steward promised to call (as the confirmation page told the resident)."""
-    return clock.add_working_days(clock.parse(created_at).date(), working_days)
-
-
 def is_overdue(row, now: dt.datetime, working_days: int = 1) -> bool:
     """Not called back in time, or in progress for more than STALE_DAYS days since it came in."""
     if row["status"] not in OPEN:
         return False
-    if not row["first_contact_at"] and now.date() > call_by(row["created_at"], working_days):
+    if not row["first_contact_at"] and now.date() > clock.call_back_by(row["created_at"], working_days):
         return True
     return row["status"] in IN_PROGRESS and now - clock.parse(row["created_at"]) > dt.timedelta(days=STALE_DAYS)
 

@@ -3,7 +3,7 @@ import datetime as dt
 
 import pytest
 
-from forms_app import digest, reception, reports
+from forms_app import clock, digest, reception, reports
 from forms_app.clock import SHANGHAI, iso
 from forms_app.store import transaction
 from tests.sinks import WebhookSink, smtp  # noqa: F401 - smtp is a fixture
@@ -83,7 +83,7 @@ def section(output: str, steward: str, number: str) -> str:
 ])
 def test_call_back_day_follows_the_official_calendar(created, call_by):
     moment = dt.datetime.fromisoformat(f"{created}T10:00").replace(tzinfo=SHANGHAI)
-    assert digest.call_by(moment, 1) == dt.date.fromisoformat(call_by)
+    assert clock.call_back_by(moment, 1) == dt.date.fromisoformat(call_by)
 
 
 @pytest.mark.parametrize("created, on_time, overdue", [

@@ -74,7 +74,7 @@ def done(ref: str):
     row = sent_here(ref, reports.by_ref)
     d = directory()
     created = clock.parse(row["created_at"])
-    call_by = clock.add_working_days(created.date(), int(d.street.get("callback_working_days", 1)))
+    call_by = clock.call_back_by(created, d.callback_working_days)
     return render_template("report/done.html", report=row, compound=d.compounds.get(row["compound_id"]),
                            category=d.categories.get(row["category_id"]), call_by=clock.chinese_date(call_by),
                            created=clock.chinese_datetime(created), directory=d)

@@ -15,10 +15,6 @@ log = logging.getLogger(__name__)
 SHOWN = 300  # rows on one page; filters or the .xlsx reach the rest
 
 
-def _working_days() -> int:
-    """Working days within which the resident was promised a call."""
-    return int(directory().street.get("callback_working_days", 1))
-
 
 @bp.get("")
 def index():
@@ -27,7 +23,7 @@ def index():
         return render_template("steward/sheet_mode.html")
     conn, form = get_db(), FilterForm(request.args, directory=directory())
     filters = worklist.Filters(form.value("status"), form.value("compound"), form.value("category"), form.overdue.data)
-    now, days = clock.now(), _working_days()
+    now, days = clock.now(), directory().callback_working_days
     rows = worklist.reports(conn, filters, now, days)
     overdue = {r["id"] for r in rows if worklist.is_overdue(r, now, days)}
     return render_template("steward/index.html", form=form, filters=filters, rows=rows[:SHOWN], total=len(rows),
@@ -87,6 +83,6 @@ def report(ref: str):
         form.version.data = row["updated_at"]
     status = 409 if conflict else 400 if form.errors else 200
     return render_template("steward/report.html", form=form, row=row, conflict=conflict, saved=request.args.get("saved"),
-                           overdue=worklist.is_overdue(row, clock.now(), _working_days()),
+                           overdue=worklist.is_overdue(row, clock.now(), directory().callback_working_days),
                            followups=conn.execute("SELECT * FROM followups WHERE report_id = ? ORDER BY id", (row["id"],)).fetchall(),
                            signups=conn.execute("SELECT * FROM signups WHERE linked_ref = ? ORDER BY id", (ref,)).fetchall()), status
