@@ -31,6 +31,7 @@ from urllib.parse import urlencode, urlsplit
 import requests
 
 from . import clock
+from .redact import hide
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,6 @@ SENDER_NAME = "延吉社区大管家"
 CALL_HINT = "请尽快联系居民（电话见表格/管家页面）。"
 
 # Phone-like runs of digits, however they are typed (7+ digits, spaces, dashes, dots or brackets between).
-_PHONE_LIKE = re.compile(r"\+?\d(?:[\s\-－—–.．·()（）]{0,2}\d){6,}")
 _FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９＋", "0123456789+")
 _HIDDEN = "＊＊＊"
 # Characters that would turn a resident's words into markup (links, @-mentions, headings) in a robot message.
@@ -61,12 +61,7 @@ class NotifyError(Exception):
 def redact(text: str, *private: str) -> str:
     """Text with phone-like numbers and the given private strings (name, room) hidden; one line."""
     text = " ".join((text or "").translate(_FULLWIDTH_DIGITS).split())
-    text = _PHONE_LIKE.sub(_HIDDEN, text)
-    for value in private:
-        value = " ".join((value or "").split())
-        if len(value) >= 2:  # a one-character name would blank every occurrence of that character
-            text = text.replace(value, _HIDDEN)
-    return text
+    return hide(text, *private, mark=_HIDDEN)
 
 
 def excerpt(text: str, limit: int = EXCERPT, *private: str) -> str:

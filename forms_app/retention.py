@@ -15,41 +15,53 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from . import clock, outbox
+from .redact import hide
 from .reports import apply_changes
+from .sheet_layout import parse_day
 from .store import get_db, transaction
 
 CLOSED = ("已解决", "不予受理", "已转办")
-# Mobile numbers and landlines as people write them in free text (spaces and dashes allowed).
-PHONE_LIKE = re.compile(r"(?<![\d])(?:\+?86[\s-]?)?(?:1\d{2}[\s-]?\d{4}[\s-]?\d{4}|(?:0\d{2,3}[\s-]?)?\d{4}[\s-]?\d{4})(?![\d])")
 REMOVED = "（已删除）"
+# What a resident said in a follow-up, as followup.record writes it into 处理记录.
+FOLLOWUP_COMMENT = re.compile(r"(居民回访：[^\n]*?。意见：)[^\n]*")
 
 
-def scrub(text: str) -> str:
-    """Free text with phone numbers replaced."""
-    return PHONE_LIKE.sub(REMOVED, text or "")
+def scrub(text: str, *private: str) -> str:
+    """Free text with phone numbers, the given personal values (name, room) and follow-up comments removed."""
+    return FOLLOWUP_COMMENT.sub(r"\1" + REMOVED, hide(text, *private, mark=REMOVED))
+
+
+def closed_before(row: sqlite3.Row, cutoff: dt.date) -> bool:
+    """Closed before the cutoff: 办结时间 as typed by a steward, else the date it last changed."""
+    day = parse_day(row["resolved_at"]) or parse_day(row["updated_at"])
+    return day is not None and day < cutoff
 
 
 def run(conn: sqlite3.Connection, days: int, today: dt.date | None = None) -> tuple[int, int]:
     """Anonymise what is due; returns (reports, sign-ups) anonymised."""
-    cutoff = ((today or clock.now().date()) - dt.timedelta(days=days)).isoformat()
+    cutoff = (today or clock.now().date()) - dt.timedelta(days=days)
     stamp = clock.iso(clock.now())
     marks = ",".join("?" * len(CLOSED))
-    due = conn.execute(
-        f"SELECT * FROM reports WHERE anonymised_at = '' AND status IN ({marks}) "
-        "AND coalesce(nullif(resolved_at, ''), substr(updated_at, 1, 10)) < ?", (*CLOSED, cutoff)).fetchall()
+    candidates = conn.execute(f"SELECT * FROM reports WHERE anonymised_at = '' AND status IN ({marks})", CLOSED)
+    due = [row for row in candidates.fetchall() if closed_before(row, cutoff)]
     for row in due:
+        private = (row["contact_name"], row["room"])
         with transaction(conn):
             apply_changes(conn, row, {"contact_name": "", "phone": "", "room": "", "behalf_relation": "",
-                                      "description": scrub(row["description"]), "notes": scrub(row["notes"]),
-                                      "anonymised_at": stamp})
+                                      "description": scrub(row["description"], *private),
+                                      "notes": scrub(row["notes"], *private), "anonymised_at": stamp})
             conn.execute("UPDATE followups SET comment = ? WHERE report_id = ? AND comment != ''", (REMOVED, row["id"]))
+            # Sent copies of old cells and alerts carried the same text; the sheet gets the scrubbed one.
+            conn.execute("UPDATE outbox SET payload = '' WHERE row_id = ? AND kind IN ('report_update', 'alert') "
+                         "AND delivered_at IS NOT NULL", (row["id"],))
     signups = conn.execute(
         "SELECT g.* FROM signups g JOIN sessions s ON s.id = g.session_id WHERE g.name != '' AND s.date < ?",
-        (cutoff,)).fetchall()
+        (cutoff.isoformat(),)).fetchall()
     for signup in signups:
         with transaction(conn):
             conn.execute("UPDATE signups SET name = '', phone = '', topic = ?, outcome = ?, updated_at = ? WHERE id = ?",
-                         (scrub(signup["topic"]), scrub(signup["outcome"]), stamp, signup["id"]))
+                         (scrub(signup["topic"], signup["name"]), scrub(signup["outcome"], signup["name"]),
+                          stamp, signup["id"]))
             outbox.enqueue(conn, "signup", signup["id"])
     return len(due), len(signups)
 

@@ -15,11 +15,20 @@ TODAY = dt.date(2028, 12, 1)
     ("电话13812345678。", "电话（已删除）。"),
     ("座机 021-6543 0001 或 6543-0001", "座机 （已删除） 或 （已删除）"),
     ("+86 138-1234-5678", "（已删除）"),
-    ("55号601室，漏水3天", "55号601室，漏水3天"),
-    ("2026年11月28日", "2026年11月28日"),
+    ("55号5楼，漏水3天", "55号5楼，漏水3天"),
+    ("2026年11月28日、2026-11-28", "2026年11月28日、2026-11-28"),
+    ("我是王阿姨，601室漏水", "我是（已删除），（已删除）漏水"),
+    ("2026-11-20 居民回访：没有解决，满意度 1/5。意见：楼上王建国还在漏", "2026-11-20 居民回访：没有解决，满意度 1/5。意见：（已删除）"),
 ])
-def test_scrub_removes_phone_numbers_only(text, expected):
-    assert retention.scrub(text) == expected
+def test_scrub_removes_phones_names_rooms_and_followup_comments(text, expected):
+    assert retention.scrub(text, "王阿姨", "601室") == expected
+
+
+@pytest.mark.parametrize("resolved_at", ["2026-11-01", "2026/11/1", "2026年11月1日", ""])
+def test_closed_dates_as_stewards_type_them(forms, db, resolved_at):
+    seed(forms, db, "已解决", resolved_at)
+    db.execute("UPDATE reports SET updated_at = '2026-11-01T09:00:00+08:00'")
+    assert retention.run(db, 730, today=TODAY) == (1, 0)
 
 
 def seed(forms, db, status, resolved_at):
