@@ -91,7 +91,7 @@ def report_line(row, directory, note: str) -> str:
 
 
 def signup_line(row, directory) -> str:
-    """'R-XXXX 控江东三村：想谈的问题…（关联 W7K3-M9P，候补）' — no name or phone."""
+    """'J7K3-M9P 控江东三村：想谈的问题…（关联 W7K3-M9P，候补）' — no name or phone."""
     compound = directory.compounds.get(row["compound_id"])
     notes = [f"关联 {row['linked_ref']}" if row["linked_ref"] else "", "候补" if row["state"] == "waiting" else ""]
     note = "，".join(filter(None, notes))

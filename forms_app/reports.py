@@ -10,7 +10,7 @@ from .sheet_layout import STATUSES, STEWARD_FIELDS
 from .store import transaction
 
 FIELDS = ("channel", "area_id", "compound_id", "building", "room", "category_id", "urgent",
-          "urgent_note", "description", "contact_name", "phone", "best_time", "join_reception",
+          "description", "contact_name", "phone", "best_time", "join_reception",
           "on_behalf", "behalf_relation", "behalf_consent")
 
 

@@ -46,6 +46,6 @@ def init_app(app) -> None:
     """Trust the configured proxy hops, start the limiter, register the header hook."""
     hops = app.config["TRUSTED_PROXIES"]
     if hops:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # Host comes from nginx as is
     limiter.init_app(app)
     app.after_request(_headers)

@@ -116,6 +116,10 @@ MIGRATIONS: list[str] = [
     UPDATE reports SET followup_due = 1
         WHERE status = '已解决' AND id NOT IN (SELECT report_id FROM followups);
     """,
+    """
+    -- Urgency is a yes/no; what is urgent goes in the description.
+    ALTER TABLE reports DROP COLUMN urgent_note;
+    """,
 ]
 
 

@@ -18,7 +18,7 @@ TODAY = dt.date(2026, 11, 28)
 # Strings a careless export would leak: names, phones, rooms, buildings, descriptions, ids.
 PERSONAL = {"contact_name": "欧阳秀英", "phone": "+8613987654321", "building": "88号楼", "room": "1203室",
             "description": "我家卫生间漏水，楼上的欧阳先生不开门", "best_time": "周三晚上七点后",
-            "behalf_relation": "欧阳秀英的女儿", "urgent_note": "漏到配电箱"}
+            "behalf_relation": "欧阳秀英的女儿"}
 HOSTILE_AREA = "area 1203室 13987654321"
 HOSTILE_CATEGORY = '=HYPERLINK("http://evil.example","欧阳")'
 # (category, area, created, status, 办结时间, reopened)

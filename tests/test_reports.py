@@ -6,7 +6,7 @@ from forms_app import outbox, references, reports
 from forms_app.store import connect
 
 DATA = {"channel": "网页", "area_id": "yanji23", "compound_id": "yanji2", "building": "55号", "room": "",
-        "category_id": "leak", "urgent": 0, "urgent_note": "", "description": "漏水了漏水了", "contact_name": "王",
+        "category_id": "leak", "urgent": 0, "description": "漏水了漏水了", "contact_name": "王",
         "phone": "+8613812345678", "best_time": "", "join_reception": 0, "on_behalf": 0, "behalf_relation": "",
         "behalf_consent": 0}
 

@@ -52,7 +52,7 @@ def form():
         data = {
             "channel": _channel(form), "area_id": compound.area.id, "compound_id": compound.id,
             "building": form.building.data, "room": form.room.data, "category_id": form.category.data,
-            "urgent": int(form.urgent.data == "yes"), "urgent_note": "", "description": form.description.data,
+            "urgent": int(form.urgent.data == "yes"), "description": form.description.data,
             "contact_name": form.contact_name.data, "phone": form.phone.phone.e164,
             "best_time": form.best_time.data or "", "join_reception": int(form.join_reception.data),
             "on_behalf": int(form.on_behalf.data), "behalf_relation": form.behalf_relation.data if form.on_behalf.data else "",
