@@ -18,12 +18,10 @@ from flask.cli import with_appcontext
 
 from . import clock, reception
 from .notify import Message, Notifier, NotifyError, as_text, excerpt, redact, steward_for
+from .overdue import OPEN, STALE_DAYS, missed_call_back, stale
 from .store import get_db, transaction
 
 STATE_KEY = "digest.last_sent"
-OPEN = ("已受理", "处理中", "已形成方案")     # not yet closed (已解决 / 不予受理 / 已转办 are)
-LONG_OPEN = ("已受理", "处理中")              # 已形成方案 can rightly take months (a lift retrofit): not listed
-LONG_OPEN_DAYS = 30
 DIGEST_EXCERPT = 30
 SEND_LIMIT = 15                               # lines per section in a sent message; --print lists everything
 RETRY_DELAYS = (5.0, 30.0)                    # pauses before the second and third try of one message
@@ -124,11 +122,11 @@ def build(conn: sqlite3.Connection, directory, moment: dt.datetime, start: dt.da
             digest.new.append(report_line(row, directory, f"{clock.chinese_datetime(created)}，{row['status']}"))
         if row["status"] not in OPEN:
             continue
-        deadline = clock.call_back_by(created, days)
-        if not row["first_contact_at"].strip() and moment.date() > deadline:
+        deadline = missed_call_back(row, moment, days)
+        if deadline:
             digest.uncontacted.append(report_line(
                 row, directory, f"{clock.chinese_date(created.date())}提交，应在{clock.chinese_date(deadline)}前联系"))
-        elif row["status"] in LONG_OPEN and moment - created > dt.timedelta(days=LONG_OPEN_DAYS):
+        elif stale(row, moment):
             digest.long_open.append(report_line(row, directory, f"{row['status']}，已 {(moment - created).days} 天"))
     session = next_session(conn, moment.date())
     if session is not None:
@@ -159,7 +157,7 @@ def message(digest: StewardDigest, moment: dt.datetime, working_days: int = 1, l
         sections.append(_section(f"二、超过 {working_days} 个工作日还没联系居民（{len(digest.uncontacted)} 条）",
                                  digest.uncontacted, limit))
     if digest.long_open:
-        sections.append(_section(f"三、超过 {LONG_OPEN_DAYS} 天还没办结（{len(digest.long_open)} 条）",
+        sections.append(_section(f"三、超过 {STALE_DAYS} 天还没办结（{len(digest.long_open)} 条）",
                                  digest.long_open, limit))
     if digest.signups and digest.session:
         s = digest.session

@@ -5,12 +5,9 @@ import datetime as dt
 import sqlite3
 from dataclasses import dataclass
 
-from . import clock
+from .overdue import is_overdue
 from .sheet_layout import STATUSES
 
-IN_PROGRESS = ("处理中", "已形成方案")
-OPEN = ("已受理", *IN_PROGRESS)
-STALE_DAYS = 30  # 处理中 / 已形成方案 longer than this counts as overdue
 
 
 @dataclass(frozen=True)
@@ -24,15 +21,6 @@ class Filters:
     def active(self) -> bool:
         """Whether any filter is set."""
         return bool(self.status or self.compound or self.category or self.overdue)
-
-
-def is_overdue(row, now: dt.datetime, working_days: int = 1) -> bool:
-    """Not called back in time, or in progress for more than STALE_DAYS days since it came in."""
-    if row["status"] not in OPEN:
-        return False
-    if not row["first_contact_at"] and now.date() > clock.call_back_by(row["created_at"], working_days):
-        return True
-    return row["status"] in IN_PROGRESS and now - clock.parse(row["created_at"]) > dt.timedelta(days=STALE_DAYS)
 
 
 def reports(conn: sqlite3.Connection, filters: Filters, now: dt.datetime, working_days: int = 1) -> list[sqlite3.Row]:

@@ -500,7 +500,7 @@ def test_outcomes_reach_the_sheet(sheet_app, sheet_steward, emu, session_id):
     ("2025-09-27T10:00", "已受理", "", "2025-09-29T08:00", True),    # Sunday 9月28日 was a working day (调休)
     ("2026-10-01T10:00", "处理中", "2026-10-02", "2026-10-31T09:00", False),
     ("2026-10-01T10:00", "处理中", "2026-10-02", "2026-10-31T10:01", True),  # more than 30 days in progress
-    ("2026-10-01T10:00", "已形成方案", "2026-10-02", "2026-11-15T10:00", True),
+    ("2026-10-01T10:00", "已形成方案", "2026-10-02", "2026-11-15T10:00", False),  # a plan (a lift) may take months
     ("2026-10-01T10:00", "已解决", "", "2026-12-31T10:00", False),    # closed reports are never overdue
     ("2026-10-01T10:00", "已转办", "", "2026-12-31T10:00", False),
 ])
