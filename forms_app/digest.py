@@ -17,7 +17,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from . import clock, reception
-from .notify import Message, Notifier, NotifyError, as_text, excerpt, redact, steward_for
+from .messages import Message, as_text, excerpt, redact, steward_for
+from .notify import Notifier, NotifyError
 from .overdue import OPEN, STALE_DAYS, missed_call_back, stale
 from .store import get_db, transaction
 

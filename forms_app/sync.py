@@ -20,7 +20,8 @@ from flask.cli import with_appcontext
 from . import clock, outbox, reception
 from .sheet_layout import (REPORTS, SESSIONS, SIGNUPS, STATUSES, STEWARD_FIELDS, Columns, parse_session,
                            report_row, signup_row)
-from .notify import Notifier, NotifyError, alert_for
+from .messages import alert_for
+from .notify import Notifier, NotifyError
 from .sheets import SheetError, Sheets
 from .store import get_db, transaction
 

@@ -66,7 +66,7 @@ def printed(app, day: str) -> str:
 
 def section(output: str, steward: str, number: str) -> str:
     """One numbered section (一 … 四) of one steward's part of the printed digest ('' when absent)."""
-    part = output.split(f"【每日汇总】")[1:]
+    part = output.split("【每日汇总】")[1:]
     [mine] = [p for p in part if p.split("\n")[0].endswith(steward)]
     blocks = mine.split("\n\n")
     return "\n".join(b for b in blocks if b.startswith(number + "、"))

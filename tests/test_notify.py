@@ -5,8 +5,8 @@ import pytest
 
 from forms_app import outbox, reports
 from forms_app.directory import load
-from forms_app.notify import (Email, FeishuRobot, Message, Notifier, NotifyError, WeComRobot, alert_for,
-                              alert_message, redact)
+from forms_app.messages import Message, alert_for, alert_message, redact
+from forms_app.notify import Email, FeishuRobot, Notifier, NotifyError, WeComRobot
 from forms_app.store import connect, transaction
 from forms_app.sync import Worker
 from tests.conftest import reference
