@@ -26,6 +26,7 @@ from .sheets import SheetError, Sheets
 from .store import get_db, transaction
 
 log = logging.getLogger(__name__)
+HEADER_TTL = 15.0  # seconds; a few header reads a minute stay well inside Google's read quota
 
 
 class Worker:
@@ -45,7 +46,7 @@ class Worker:
         self.sleep = sleep or self.stop.wait
         self.monotonic, self.rng = monotonic, rng
         self.verify = True  # a previous run may have died after Google applied its append
-        self.columns: dict[str, Columns] = {}
+        self.columns: dict[str, tuple[Columns, float]] = {}
         self.failures = 0
         self.next_pull = 0.0
 
@@ -120,14 +121,16 @@ class Worker:
             raise
 
     def _columns(self, layout) -> Columns:
-        """Where our headers stand in the worksheet now (read once, again after any failure or pull)."""
-        if layout.title not in self.columns:
+        """Where our headers stand in the worksheet now: read again when older than HEADER_TTL seconds
+        (a steward may have inserted a column), after any failure, and at every pull."""
+        cached = self.columns.get(layout.title)
+        if cached is None or self.monotonic() - cached[1] > HEADER_TTL:
             columns = self.sheets.columns(layout)
             if columns.missing():
                 raise SheetError(f"「{layout.title}」第一行缺少表头：{'、'.join(columns.missing())}。"
                                  "请运行 flask sheet-setup 补上。", retryable=False)
-            self.columns[layout.title] = columns
-        return self.columns[layout.title]
+            cached = self.columns[layout.title] = (columns, self.monotonic())
+        return cached[0]
 
     def _lines(self, layout, columns: Columns) -> dict[str, int]:
         """Submission id → row number, read from the sheet (one request)."""
