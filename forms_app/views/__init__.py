@@ -1,12 +1,22 @@
 """Blueprints, one per concern; each declares its own URL prefix."""
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, session
 
 
 def directory():
     """The street's directory, loaded once by create_app."""
     return current_app.extensions["directory"]
+
+
+def remember(key: str, ref: str) -> None:
+    """Note in this browser's session that it may see ref again (key: what for); the last ten kept."""
+    session[key] = ([r for r in session.get(key, []) if r != ref] + [ref])[-10:]
+
+
+def remembered(key: str, ref: str) -> bool:
+    """Whether this browser's session noted ref under key."""
+    return ref in session.get(key, [])
 
 
 def aria(field, hint: str = "", attrs: dict | None = None, invalid: bool = True) -> dict:

@@ -10,8 +10,9 @@ from ..forms import LookupForm, ReceptionForm
 from ..references import normalise
 from ..security import limiter, lookup_limit, submit_limit
 from ..store import get_db
-from . import directory
-from .report import remember, sent_here
+from . import directory, remember
+from .report import sent_here
+from .status import find
 
 bp = Blueprint("reception", __name__, url_prefix="/forms/reception")
 ALREADY = ("这个电话已经报名了这一场，不用再报。要查看或取消，请用当时给您的编号（以 J 开头）和电话后四位；"
@@ -46,7 +47,7 @@ def form():
                 if outcome.status == "duplicate" and outcome.signup["submission_id"] != form.submission_id.data:
                     # Someone else may know this phone number: say it is signed up, never show its reference.
                     return render_template("reception/form.html", form=form, sessions=sessions, notice=ALREADY), 409
-                remember(outcome.signup["ref"])
+                remember("refs", outcome.signup["ref"])
                 return redirect(url_for("reception.done", ref=outcome.signup["ref"]), code=303)
     status = 400 if form.errors else 200
     return render_template("reception/form.html", form=form, sessions=sessions), status
@@ -78,17 +79,14 @@ def ics(ref: str):
 @limiter.limit(lookup_limit, methods=["POST"])
 def cancel():
     """Cancel with reference + last four phone digits; a freed seat goes to the first waiting."""
-    form = LookupForm()
-    if request.method == "GET" and request.args.get("ref"):
-        form.ref.data = request.args["ref"]
+    form = LookupForm(ref=request.args.get("ref", ""))
     if form.validate_on_submit():
         conn = get_db()
-        ref = normalise(form.ref.data)
-        signup = reception.by_ref(conn, ref) if ref else None
-        if signup is None or not reports.phone_matches(signup, form.last4.data) or signup["state"] == "cancelled":
+        kind, signup = find(conn, form.ref.data, form.last4.data)
+        if kind != "signup" or signup["state"] == "cancelled":
             return render_template("reception/cancel.html", form=form, not_found=True), 400
         session_ = reception.get_session(conn, signup["session_id"])
-        promoted = reception.cancel(conn, ref)
-        log.info("signup %s cancelled; promoted=%s", ref, promoted["ref"] if promoted else "-")
-        return render_template("reception/cancelled.html", ref=ref, session_=session_)
+        promoted = reception.cancel(conn, signup["ref"])
+        log.info("signup %s cancelled; promoted=%s", signup["ref"], promoted["ref"] if promoted else "-")
+        return render_template("reception/cancelled.html", ref=signup["ref"], session_=session_)
     return render_template("reception/cancel.html", form=form, not_found=False), 400 if form.errors else 200

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from .. import clock, reports
 from ..forms import ReportForm
 from ..security import limiter, submit_limit
 from ..store import get_db
-from . import directory
+from . import directory, remember, remembered
 
 bp = Blueprint("report", __name__, url_prefix="/forms/report")
 log = logging.getLogger(__name__)
@@ -23,14 +23,9 @@ def _channel(form: ReportForm) -> str:
     return CHANNELS["qr"] if request.args.get("compound") else CHANNELS["web"]
 
 
-def remember(ref: str) -> None:
-    """Let this browser (only) see its confirmation page again."""
-    session["refs"] = ([r for r in session.get("refs", []) if r != ref] + [ref])[-10:]
-
-
 def sent_here(ref: str, find):
     """The row this browser submitted under ref (find(conn, ref)), or a 404 for anyone else."""
-    row = find(get_db(), ref) if ref in session.get("refs", []) else None
+    row = find(get_db(), ref) if remembered("refs", ref) else None
     if row is None:
         abort(404)
     return row
@@ -62,7 +57,7 @@ def form():
         row, created = reports.create(get_db(), form.submission_id.data, data, alert=urgent)
         log.info("report %s %s (category=%s, urgent=%s)", row["ref"], "stored" if created else "resubmitted",
                  row["category_id"], row["urgent"])
-        remember(row["ref"])
+        remember("refs", row["ref"])
         return redirect(url_for("report.done", ref=row["ref"]), code=303)
     status = 400 if form.errors else 200
     return render_template("report/form.html", form=form, directory=d), status
