@@ -9,7 +9,11 @@ from flask import Flask
 def create_app(test_config: dict | None = None) -> Flask:
     """Application factory: config from the environment, then test config; wire the parts."""
     app = Flask(__name__, instance_relative_config=True, static_url_path="/forms/static")
-    from . import config, digest, directory, errors, figures, notify, retention, security, sheet_setup, site, store, sync, views
+    from forms_app import cli, views
+    from forms_app.core import config, directory, errors, security, store
+    from forms_app.delivery import sheet_setup, sync
+    from forms_app.notices import notify
+    from forms_app.publishing import digest, figures, retention, site
 
     app.config.from_mapping(config.from_environ(os.environ))
     if test_config:
@@ -28,9 +32,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     digest.init_app(app)
     figures.init_app(app)
     retention.init_app(app)
-    if app.config["SEED_SAMPLE_SESSIONS"]:
-        with app.app_context():
-            from .reception import seed_sample_sessions
-
-            seed_sample_sessions(store.get_db(), app.extensions["directory"])
+    cli.init_app(app)
     return app

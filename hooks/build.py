@@ -10,7 +10,7 @@ from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 
-from forms_app import directory as directory_data
+from forms_app.core import directory as directory_data
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -12,8 +12,8 @@ from html import escape
 import segno
 from mkdocs.exceptions import PluginError
 
-from forms_app.directory import Compound, Contact, Directory
-from forms_app.phones import normalise_phone
+from forms_app.core.directory import Compound, Contact, Directory
+from forms_app.core.phones import normalise_phone
 
 SECTION = "compounds"
 

@@ -20,8 +20,8 @@ if _ROOT not in sys.path:
 
 from mkdocs.exceptions import PluginError  # noqa: E402
 
-from forms_app.directory import Contact, Directory  # noqa: E402
-from forms_app.phones import PhoneError, normalise_phone  # noqa: E402
+from forms_app.core.directory import Contact, Directory  # noqa: E402
+from forms_app.core.phones import PhoneError, normalise_phone  # noqa: E402
 from hooks import charts  # noqa: E402
 from hooks.build import ROOT, current_directory, link  # noqa: E402
 from hooks.compound_pages import contact_card  # noqa: E402

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from forms_app import create_app
-from forms_app.store import connect
+from forms_app.core.store import connect
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, PHONE
 
 VALID_REPORT = {
@@ -141,8 +141,8 @@ def sheet_config(app_config, emu, key_file):
 @pytest.fixture
 def sheet_app(sheet_config):
     """An app whose stewards' sheet is set up on the emulator."""
-    from forms_app.sheet_setup import setup
-    from forms_app.sheets import Sheets
+    from forms_app.delivery.sheet_setup import setup
+    from forms_app.delivery.sheets import Sheets
 
     app = create_app(sheet_config)
     sheets = Sheets.from_config(app.config)

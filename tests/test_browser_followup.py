@@ -1,7 +1,7 @@
 """A resident whose report was marked 已解决 answers the follow-up in Chromium."""
 import pytest
 
-from forms_app.store import connect
+from forms_app.core.store import connect
 from tests.browser import assert_accessible, fill_report
 from tests.server import gunicorn
 

@@ -4,8 +4,9 @@ import re
 import pytest
 from werkzeug.security import generate_password_hash
 
-from forms_app import reception, reports
-from forms_app.store import connect
+from forms_app.residents import reception
+from forms_app.residents import reports
+from forms_app.core.store import connect
 from tests.browser import assert_accessible, fill_report
 from tests.server import gunicorn
 from tests.test_reports import DATA

@@ -5,7 +5,7 @@ import threading
 import pytest
 import requests
 
-from forms_app.store import connect
+from forms_app.core.store import connect
 from tests.conftest import VALID_REPORT, VALID_SIGNUP, hidden_fields
 from tests.server import gunicorn
 

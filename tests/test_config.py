@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from forms_app import config
+from forms_app.core import config
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -3,9 +3,12 @@ import datetime as dt
 
 import pytest
 
-from forms_app import clock, digest, reception, reports
-from forms_app.clock import SHANGHAI, iso
-from forms_app.store import transaction
+from forms_app.core import clock
+from forms_app.publishing import digest
+from forms_app.residents import reception
+from forms_app.residents import reports
+from forms_app.core.clock import SHANGHAI, iso
+from forms_app.core.store import transaction
 from tests.sinks import WebhookSink, smtp  # noqa: F401 - smtp is a fixture
 from tests.test_reports import DATA
 
@@ -260,7 +263,7 @@ def test_the_mark_never_moves_backwards(app, db):
 
 
 def test_without_a_date_the_digest_is_as_of_now():
-    from forms_app import clock
+    from forms_app.core import clock
 
     now = clock.now()
     assert abs((digest.as_of(None) - now).total_seconds()) < 5

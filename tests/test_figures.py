@@ -7,10 +7,13 @@ import re
 
 import pytest
 
-from forms_app import directory, figures, followup, reports
-from forms_app.sheet_layout import REPORTS
-from forms_app.sheets import Sheets
-from forms_app.store import connect
+from forms_app.core import directory
+from forms_app.publishing import figures
+from forms_app.residents import followup
+from forms_app.residents import reports
+from forms_app.delivery.sheet_layout import REPORTS
+from forms_app.delivery.sheets import Sheets
+from forms_app.core.store import connect
 from tests.test_reports import DATA
 
 DIRECTORY = directory.load()
@@ -246,7 +249,7 @@ def test_cli_default_path_is_the_figures_file_setting(app_config, tmp_path):
 
 
 def test_figures_file_setting_defaults_to_the_data_folder():
-    from forms_app import config
+    from forms_app.core import config
 
     assert config.from_environ({})["FIGURES_FILE"] == "data/figures.json"
 

@@ -1,8 +1,8 @@
 """回访: a resolved report asks the resident; "not solved" reopens it and alerts the steward."""
 import pytest
 
-from forms_app import outbox
-from forms_app.sheet_layout import REPORTS
+from forms_app.core import outbox
+from forms_app.delivery.sheet_layout import REPORTS
 from tests.conftest import Forms, hidden_fields, reference, sheet_values, text
 
 
@@ -82,8 +82,8 @@ def test_followup_needs_the_lookup_first(app, resolved, db):
 
 
 def test_reopen_reaches_the_sheet_and_survives_a_pull(sheet_app, db, emu):
-    from forms_app.sheets import Sheets
-    from forms_app.sync import Worker
+    from forms_app.delivery.sheets import Sheets
+    from forms_app.delivery.sync import Worker
 
     forms = Forms(sheet_app.test_client())
     ref = reference(forms.client.get(forms.report().headers["Location"]))
@@ -103,7 +103,7 @@ def test_reopen_reaches_the_sheet_and_survives_a_pull(sheet_app, db, emu):
 
 
 def test_resolved_again_the_same_day_asks_again(forms, resolved, db):
-    from forms_app import reports
+    from forms_app.residents import reports
 
     answer(forms, resolved, solved="no", satisfaction="2")
     report_id = db.execute("SELECT id FROM reports").fetchone()[0]
@@ -112,7 +112,7 @@ def test_resolved_again_the_same_day_asks_again(forms, resolved, db):
 
 
 def test_two_answers_at_once_store_one(db, forms, resolved):
-    from forms_app import followup
+    from forms_app.residents import followup
 
     report_id = db.execute("SELECT id FROM reports").fetchone()[0]
     assert followup.record(db, report_id, False, 1, "") is True

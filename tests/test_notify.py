@@ -3,12 +3,13 @@ import json
 
 import pytest
 
-from forms_app import outbox, reports
-from forms_app.directory import load
-from forms_app.messages import Message, alert_for, alert_message, redact
-from forms_app.notify import Email, FeishuRobot, Notifier, NotifyError, WeComRobot
-from forms_app.store import connect, transaction
-from forms_app.sync import Worker
+from forms_app.core import outbox
+from forms_app.residents import reports
+from forms_app.core.directory import load
+from forms_app.notices.messages import Message, alert_for, alert_message, redact
+from forms_app.notices.notify import Email, FeishuRobot, Notifier, NotifyError, WeComRobot
+from forms_app.core.store import connect, transaction
+from forms_app.delivery.sync import Worker
 from tests.conftest import reference
 from tests.sinks import SmtpSink, WebhookSink, closed_port, self_signed_cert, smtp  # noqa: F401 - smtp is a fixture
 from tests.test_reports import DATA
@@ -429,7 +430,7 @@ def test_alert_message_mentions_nobody_when_the_compound_is_unknown(store):
 @pytest.fixture
 def sheet_worker(sheet_app):
     """A worker delivering both to the sheet (on the emulator) and to the robot."""
-    from forms_app.sheets import Sheets
+    from forms_app.delivery.sheets import Sheets
 
     sheets = Sheets.from_config(sheet_app.config)
     conn = connect(sheet_app.config["DATABASE"])
@@ -447,7 +448,7 @@ def test_alert_goes_out_in_one_cycle_while_google_is_unreachable(sheet_app, shee
 
 
 def test_a_failing_robot_does_not_hold_back_the_sheet(sheet_app, sheet_worker, robot, emu):
-    from forms_app.sheet_layout import REPORTS
+    from forms_app.delivery.sheet_layout import REPORTS
     from tests.conftest import sheet_values
 
     robot.fail(times=100)

@@ -1,6 +1,6 @@
 import pytest
 
-from forms_app.phones import PhoneError, normalise_phone
+from forms_app.core.phones import PhoneError, normalise_phone
 
 
 @pytest.mark.parametrize("raw, e164, display", [

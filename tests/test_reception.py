@@ -3,8 +3,10 @@ import threading
 
 import pytest
 
-from forms_app import directory, outbox, reception
-from forms_app.store import connect
+from forms_app.core import directory
+from forms_app.core import outbox
+from forms_app.residents import reception
+from forms_app.core.store import connect
 
 PERSON = {"name": "李", "compound_id": "yanji2", "topic": "加装电梯", "linked_ref": ""}
 

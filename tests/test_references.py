@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from forms_app import references
+from forms_app.core import references
 
 
 def test_new_reference_shape_and_alphabet():

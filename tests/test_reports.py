@@ -2,8 +2,10 @@ import sqlite3
 
 import pytest
 
-from forms_app import outbox, references, reports
-from forms_app.store import connect
+from forms_app.core import outbox
+from forms_app.core import references
+from forms_app.residents import reports
+from forms_app.core.store import connect
 
 DATA = {"channel": "网页", "area_id": "yanji23", "compound_id": "yanji2", "building": "55号", "room": "",
         "category_id": "leak", "urgent": 0, "description": "漏水了漏水了", "contact_name": "王",

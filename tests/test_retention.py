@@ -3,8 +3,8 @@ import datetime as dt
 
 import pytest
 
-from forms_app import retention
-from forms_app.sheet_layout import REPORTS
+from forms_app.publishing import retention
+from forms_app.delivery.sheet_layout import REPORTS
 from tests.conftest import Forms, reference, sheet_values
 
 TODAY = dt.date(2028, 12, 1)
@@ -73,8 +73,8 @@ def test_cli_reports_in_chinese(app, forms, db):
 
 
 def test_anonymisation_reaches_the_sheet(sheet_app, db, emu):
-    from forms_app.sheets import Sheets
-    from forms_app.sync import Worker
+    from forms_app.delivery.sheets import Sheets
+    from forms_app.delivery.sync import Worker
 
     forms = Forms(sheet_app.test_client())
     seed(forms, db, "已解决", "2026-01-01")

@@ -1,6 +1,7 @@
 import pytest
 
-from forms_app import directory, sheet_layout as sl
+from forms_app.core import directory
+from forms_app.delivery import sheet_layout as sl
 
 ROW = {"ref": "W222-333", "submission_id": "a" * 32, "created_at": "2026-11-28T14:05:09+08:00", "channel": "网页",
        "area_id": "yanji23", "compound_id": "yanji2", "building": "55号", "room": "601", "category_id": "leak",

@@ -1,7 +1,7 @@
 """`flask sheet-setup` against the emulator: what it creates, and that a second run sends nothing."""
-from forms_app import sheet_layout as sl
-from forms_app.sheet_setup import PROTECTION, setup
-from forms_app.sheets import Sheets
+from forms_app.delivery import sheet_layout as sl
+from forms_app.delivery.sheet_setup import PROTECTION, setup
+from forms_app.delivery.sheets import Sheets
 from tests.conftest import SHEET_KEY, sheet_values
 
 

@@ -11,7 +11,7 @@ import pytest
 import requests
 from google.auth.exceptions import RefreshError
 
-from forms_app.google_session import make_session
+from forms_app.delivery.google_session import make_session
 from tests.sheets_emulator.a1 import column_letters
 from tests.sheets_emulator.credentials import service_account_info
 from tests.sheets_emulator.fixtures import emu, emulator, gc, http, key_file, service_account  # noqa: F401

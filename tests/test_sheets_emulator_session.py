@@ -1,11 +1,11 @@
-"""forms_app.google_session pointed at the emulator: every Google call lands there, nothing goes out."""
+"""forms_app.delivery.google_session pointed at the emulator: every Google call lands there, nothing goes out."""
 from __future__ import annotations
 
 import time
 
 import pytest
 
-from forms_app.google_session import redirect
+from forms_app.delivery.google_session import redirect
 from tests.sheets_emulator.fixtures import emu, emulator, gc, key_file, service_account  # noqa: F401
 
 

@@ -3,7 +3,7 @@ import threading
 
 import pytest
 
-from forms_app import store
+from forms_app.core import store
 
 
 def test_connect_creates_schema_in_wal_mode(tmp_path):

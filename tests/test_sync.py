@@ -1,11 +1,12 @@
 """The sync worker against the emulator, through the real gspread over real HTTP."""
 import pytest
 
-from forms_app import outbox, reports
-from forms_app.sheet_layout import REPORTS, SIGNUPS
-from forms_app.sheets import Sheets
-from forms_app.store import connect
-from forms_app.sync import Worker
+from forms_app.core import outbox
+from forms_app.residents import reports
+from forms_app.delivery.sheet_layout import REPORTS, SIGNUPS
+from forms_app.delivery.sheets import Sheets
+from forms_app.core.store import connect
+from forms_app.delivery.sync import Worker
 from tests.conftest import Forms, reference, sheet_values, text
 from tests.test_reports import DATA
 
@@ -177,7 +178,7 @@ def test_stewards_edits_reach_the_progress_page(sheet_app, make_worker, conn, em
 
 def test_sessions_come_from_the_sheet(sheet_app, make_worker, conn, emu):
     sheets = Sheets.from_config(sheet_app.config)
-    from forms_app.sheet_layout import SESSIONS
+    from forms_app.delivery.sheet_layout import SESSIONS
     sheets.append(SESSIONS, [["2099-03-07-am", "2099-03-07", "9:00", "11:00", "控江东三村活动室", "居委会、法治专员", "8", "是", ""]])
     sheets.close()
     make_worker().pull()
@@ -207,8 +208,8 @@ def test_signup_update_keeps_what_stewards_typed_and_sends_our_outcome(sheet_app
     row = dict(zip(SIGNUPS.headers, sheet_values(emu, SIGNUPS.title)[1]))
     assert row["报名状态"] == "已取消" and row["签到"] == "已到"   # the steward's mark survives our update
     conn.execute("UPDATE signups SET outcome = '物业同意下周修' WHERE ref = ?", (ref,))
-    from forms_app import outbox as ob
-    from forms_app.store import transaction
+    from forms_app.core import outbox as ob
+    from forms_app.core.store import transaction
     with transaction(conn):
         ob.enqueue(conn, "signup", conn.execute("SELECT id FROM signups WHERE ref = ?", (ref,)).fetchone()[0])
     worker.deliver()
@@ -239,7 +240,7 @@ def test_a_column_the_stewards_insert_moves_nothing_and_doubles_nothing(sheet_ap
     forms.report(description="第二个问题，楼道灯不亮。")
     forms.submit("/forms/reception/cancel", {"ref": ref, "last4": "0001"})
     report_id = conn.execute("SELECT id FROM reports ORDER BY id LIMIT 1").fetchone()[0]
-    from forms_app import reports as r
+    from forms_app.residents import reports as r
     r.update(conn, report_id, {"public_note": "物业明天来修。"})
     worker.verify = True                            # as after a lost answer: must find rows by header
     worker.deliver()
@@ -265,9 +266,9 @@ def test_a_missing_header_stops_delivery_loudly_and_loses_nothing(sheet_app, mak
 
 
 def test_sessions_deleted_or_closed_in_the_sheet_stop_taking_sign_ups(sheet_app, make_worker, conn, emu):
-    from forms_app.sheet_layout import SESSIONS
-    from forms_app.sheet_setup import setup
-    from forms_app import reception
+    from forms_app.delivery.sheet_layout import SESSIONS
+    from forms_app.delivery.sheet_setup import setup
+    from forms_app.residents import reception
 
     sheets = Sheets.from_config(sheet_app.config)
     setup(sheets, reception.open_sessions(conn))                  # copies the three sample sessions

@@ -8,10 +8,11 @@ import time
 
 import pytest
 
-from forms_app import outbox, reports
-from forms_app.sheets import Sheets
-from forms_app.store import connect
-from forms_app.sync import Worker
+from forms_app.core import outbox
+from forms_app.residents import reports
+from forms_app.delivery.sheets import Sheets
+from forms_app.core.store import connect
+from forms_app.delivery.sync import Worker
 from tests.conftest import sheet_values
 from tests.server import ROOT
 from tests.test_reports import DATA

@@ -2,7 +2,7 @@
 import pytest
 from wtforms import BooleanField, Form, SelectField, StringField
 
-from forms_app.validators import Empty, Length, Phone, Required, RequiredIf, ValidChoice, clean_text
+from forms_app.core.validators import Empty, Length, Phone, Required, RequiredIf, ValidChoice, clean_text
 
 
 class Tiny(Form):

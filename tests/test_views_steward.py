@@ -8,8 +8,13 @@ import openpyxl
 import pytest
 from werkzeug.security import generate_password_hash
 
-from forms_app import clock, create_app, outbox, reception, reports, worklist
-from forms_app.sheet_layout import REPORTS, SIGNUPS, report_row
+from forms_app import create_app
+from forms_app.core import clock
+from forms_app.core import outbox
+from forms_app.residents import reception
+from forms_app.residents import reports
+from forms_app.casework import worklist
+from forms_app.delivery.sheet_layout import REPORTS, SIGNUPS, report_row
 from forms_app.views import steward as steward_view
 from tests.conftest import SHEET_KEY, Forms, hidden_fields, reference, sheet_values, text
 
@@ -322,9 +327,9 @@ def sheet_steward(sheet_app):
 
 def deliver(app):
     """One delivery cycle of the sync worker against the emulator."""
-    from forms_app.sheets import Sheets
-    from forms_app.store import connect
-    from forms_app.sync import Worker
+    from forms_app.delivery.sheets import Sheets
+    from forms_app.core.store import connect
+    from forms_app.delivery.sync import Worker
 
     conn, sheets = connect(app.config["DATABASE"]), Sheets.from_config(app.config)
     try:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 
-from .. import outbox
-from ..store import get_db
+from forms_app.core import outbox
+from forms_app.core.store import get_db
 
 bp = Blueprint("health", __name__)
 

@@ -5,11 +5,13 @@ import logging
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 
-from .. import calendar_file, reception, reports
-from ..forms import LookupForm, ReceptionForm
-from ..references import normalise
-from ..security import limiter, lookup_limit, submit_limit
-from ..store import get_db
+from forms_app.residents import calendar_file
+from forms_app.residents import reception
+from forms_app.residents import reports
+from forms_app.residents.forms import LookupForm, ReceptionForm
+from forms_app.core.references import normalise
+from forms_app.core.security import limiter, lookup_limit, submit_limit
+from forms_app.core.store import get_db
 from . import directory, remember
 from .report import sent_here
 from .status import find

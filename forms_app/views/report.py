@@ -5,10 +5,11 @@ import logging
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
-from .. import clock, reports
-from ..forms import ReportForm
-from ..security import limiter, submit_limit
-from ..store import get_db
+from forms_app.core import clock
+from forms_app.residents import reports
+from forms_app.residents.forms import ReportForm
+from forms_app.core.security import limiter, submit_limit
+from forms_app.core.store import get_db
 from . import directory, remember, remembered
 
 bp = Blueprint("report", __name__, url_prefix="/forms/report")

@@ -3,11 +3,14 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
 
-from .. import clock, followup, reception, reports
-from ..forms import FollowupForm, LookupForm
-from ..references import kind_of, normalise
-from ..security import limiter, lookup_limit
-from ..store import get_db
+from forms_app.core import clock
+from forms_app.residents import followup
+from forms_app.residents import reception
+from forms_app.residents import reports
+from forms_app.residents.forms import FollowupForm, LookupForm
+from forms_app.core.references import kind_of, normalise
+from forms_app.core.security import limiter, lookup_limit
+from forms_app.core.store import get_db
 from . import directory, remember, remembered
 
 bp = Blueprint("status", __name__, url_prefix="/forms/status")

@@ -14,10 +14,10 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from werkzeug.security import check_password_hash
 
-from .. import clock
-from ..security import limiter
-from ..sheet_layout import display_phone, sheet_time
-from ..steward_forms import LoginForm, SignOutForm
+from forms_app.core import clock
+from forms_app.core.security import limiter
+from forms_app.delivery.sheet_layout import display_phone, sheet_time
+from forms_app.casework.forms import LoginForm, SignOutForm
 from . import directory
 
 bp = Blueprint("steward", __name__, url_prefix="/forms/steward")

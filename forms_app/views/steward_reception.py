@@ -9,9 +9,11 @@ import logging
 
 from flask import abort, g, redirect, render_template, request, url_for
 
-from .. import casework, clock, reception
-from ..steward_forms import OutcomesForm
-from ..store import get_db
+from forms_app.casework import edits as casework
+from forms_app.core import clock
+from forms_app.residents import reception
+from forms_app.casework.forms import OutcomesForm
+from forms_app.core.store import get_db
 from .steward import bp
 
 log = logging.getLogger(__name__)

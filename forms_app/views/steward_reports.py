@@ -5,9 +5,13 @@ import logging
 
 from flask import Response, abort, current_app, g, redirect, render_template, request, url_for
 
-from .. import casework, clock, export, reports, worklist
-from ..steward_forms import EditForm, FilterForm
-from ..store import get_db
+from forms_app.casework import edits as casework
+from forms_app.core import clock
+from forms_app.delivery import export
+from forms_app.residents import reports
+from forms_app.casework import worklist
+from forms_app.casework.forms import EditForm, FilterForm
+from forms_app.core.store import get_db
 from . import directory
 from .steward import bp
 

@@ -23,7 +23,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from forms_app import directory  # noqa: E402
+from forms_app.core import directory  # noqa: E402
 
 
 def generated_directory(sample: dict, count: int) -> dict:

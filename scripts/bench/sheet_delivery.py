@@ -16,12 +16,14 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from forms_app import create_app, directory, reports  # noqa: E402
-from forms_app.sheet_layout import REPORTS, report_row  # noqa: E402
-from forms_app.sheet_setup import setup  # noqa: E402
-from forms_app.sheets import SheetError, Sheets  # noqa: E402
-from forms_app.store import connect  # noqa: E402
-from forms_app.sync import Worker  # noqa: E402
+from forms_app import create_app
+from forms_app.core import directory
+from forms_app.residents import reports  # noqa: E402
+from forms_app.delivery.sheet_layout import REPORTS, report_row  # noqa: E402
+from forms_app.delivery.sheet_setup import setup  # noqa: E402
+from forms_app.delivery.sheets import SheetError, Sheets  # noqa: E402
+from forms_app.core.store import connect  # noqa: E402
+from forms_app.delivery.sync import Worker  # noqa: E402
 from tests.sheets_emulator import start_emulator, write_service_account_file  # noqa: E402
 from tests.test_reports import DATA  # noqa: E402
 

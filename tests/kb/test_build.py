@@ -8,7 +8,7 @@ import re
 import pytest
 import segno
 
-from forms_app import directory
+from forms_app.core import directory
 
 DIRECTORY = directory.load()
 SITE_URL = DIRECTORY.street["site_url"].rstrip("/")

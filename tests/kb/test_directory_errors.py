@@ -6,7 +6,7 @@ import copy
 import pytest
 import yaml
 
-from forms_app import directory
+from forms_app.core import directory
 from tests.kb.conftest import mkdocs_build
 
 SAMPLE = yaml.safe_load(directory.DEFAULT_PATH.read_text(encoding="utf-8"))

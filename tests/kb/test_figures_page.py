@@ -10,8 +10,8 @@ import threading
 import pytest
 from mkdocs.exceptions import PluginError
 
-from forms_app import figures
-from forms_app.store import connect
+from forms_app.publishing import figures
+from forms_app.core.store import connect
 from hooks import charts, markers
 from tests.kb.conftest import QuietHandler, Site, mkdocs_build
 from tests.kb.test_build import FETCHES_ELSEWHERE

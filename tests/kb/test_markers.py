@@ -6,7 +6,7 @@ import json
 import pytest
 from mkdocs.exceptions import PluginError
 
-from forms_app import directory
+from forms_app.core import directory
 from hooks import markers
 
 DIRECTORY = directory.load()

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from forms_app import directory
+from forms_app.core import directory
 from tests.browser import axe_violations, describe
 
 pytestmark = pytest.mark.browser

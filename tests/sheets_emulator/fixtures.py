@@ -8,7 +8,7 @@ import pytest
 import requests
 from google.oauth2.service_account import Credentials
 
-from forms_app.google_session import make_session
+from forms_app.delivery.google_session import make_session
 
 from .credentials import DEFAULT_CLIENT_EMAIL, service_account_info
 from .server import start_emulator

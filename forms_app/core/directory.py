@@ -1,0 +1,169 @@
+"""The street's directory: areas, compounds, stewards, categories — loaded from one data file.
+
+Both the knowledge-base build (mkdocs hooks) and the forms service read it through this
+module, so a mistake in the data file fails both with the same Chinese message.
+This module imports nothing from Flask: the docs build can use it on its own.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from forms_app.core.phones import PhoneError, normalise_phone
+
+DEFAULT_PATH = Path(__file__).resolve().parents[2] / "data" / "directory.yaml"
+
+
+class DirectoryError(ValueError):
+    """The data file is wrong; the message (Chinese) names the entry to fix."""
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    phone: str
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Steward:
+    id: str
+    name: str
+    phone: str
+    hours: str
+    place: str
+
+
+@dataclass(frozen=True)
+class Area:
+    id: str
+    name: str
+    committee: Contact
+
+
+@dataclass(frozen=True)
+class Compound:
+    id: str
+    name: str
+    area: Area
+    steward: Steward
+    owners_committee: Contact
+    property_company: Contact
+
+
+@dataclass(frozen=True)
+class Category:
+    id: str
+    name: str
+    urgent: bool
+    guide: str
+    parties: str
+
+
+@dataclass(frozen=True)
+class Directory:
+    street: dict
+    stewards: dict[str, Steward]
+    areas: dict[str, Area]
+    compounds: dict[str, Compound]
+    categories: dict[str, Category]
+    parties: tuple[str, ...]
+    reception_places: dict[str, str]
+
+    @property
+    def callback_working_days(self) -> int:
+        """Working days within which a steward calls a resident back (street.callback_working_days)."""
+        return int(self.street.get("callback_working_days", 1))
+
+    def compounds_in(self, area_id: str) -> list[Compound]:
+        """Compounds of one residential area, in data-file order."""
+        return [c for c in self.compounds.values() if c.area.id == area_id]
+
+
+def _require(entry: dict, key: str, where: str) -> str:
+    """Return a non-empty string field or raise naming the entry."""
+    value = entry.get(key) if isinstance(entry, dict) else None
+    if value is None or str(value).strip() == "":
+        raise DirectoryError(f"{where}缺少「{key}」。")
+    return str(value).strip()
+
+
+def _phone(entry: dict, where: str) -> str:
+    """Validate and format a contact phone number."""
+    raw = _require(entry, "phone", where)
+    try:
+        return normalise_phone(raw).display
+    except PhoneError:
+        raise DirectoryError(f"{where}的电话「{raw}」格式不对，应为 021 开头的座机或 11 位手机号。") from None
+
+
+def _unique(items: list, kind: str) -> dict:
+    """Index entries by id, rejecting duplicates."""
+    seen: dict = {}
+    for i, entry in enumerate(items or [], start=1):
+        ident = _require(entry, "id", f"第 {i} 个{kind}")
+        if ident in seen:
+            raise DirectoryError(f"{kind} id「{ident}」重复出现，每个 id 只能用一次。")
+        seen[ident] = entry
+    return seen
+
+
+def _contact(entry: dict, where: str) -> Contact:
+    """A named contact with a phone and any extra public fields."""
+    if not isinstance(entry, dict):
+        raise DirectoryError(f"{where}缺少联系方式。")
+    extra = {k: str(v) for k, v in entry.items() if k not in ("name", "phone")}
+    return Contact(_require(entry, "name", where), _phone(entry, where), extra)
+
+
+def parse(data: dict) -> Directory:
+    """Validate raw data (as loaded from YAML) into a Directory."""
+    if not isinstance(data, dict):
+        raise DirectoryError("目录文件是空的或格式不对。")
+    stewards = {
+        sid: Steward(sid, _require(e, "name", f"大管家 {sid} "), _phone(e, f"大管家 {sid} "),
+                     _require(e, "hours", f"大管家 {sid} "), _require(e, "place", f"大管家 {sid} "))
+        for sid, e in _unique(data.get("stewards"), "大管家").items()
+    }
+    areas = {
+        aid: Area(aid, _require(e, "name", f"居民区 {aid} "), _contact(e.get("committee"), f"居民区 {aid} 的居委会"))
+        for aid, e in _unique(data.get("areas"), "居民区").items()
+    }
+    compounds = {}
+    for cid, e in _unique(data.get("compounds"), "小区").items():
+        where = f"小区 {cid} "
+        area_id, steward_id = e.get("area"), e.get("steward")
+        if not steward_id:
+            raise DirectoryError(f"{where}没有指定大管家（steward）。")
+        if steward_id not in stewards:
+            raise DirectoryError(f"{where}的大管家「{steward_id}」不在大管家名单里。")
+        if area_id not in areas:
+            raise DirectoryError(f"{where}的居民区「{area_id}」不在居民区名单里。")
+        compounds[cid] = Compound(
+            cid, _require(e, "name", where), areas[area_id], stewards[steward_id],
+            _contact(e.get("owners_committee"), f"{where}的业委会"),
+            _contact(e.get("property_company"), f"{where}的物业公司"),
+        )
+    categories = {
+        cid: Category(cid, _require(e, "name", f"问题类别 {cid} "), bool(e.get("urgent", False)),
+                      _require(e, "guide", f"问题类别 {cid} "), _require(e, "parties", f"问题类别 {cid} "))
+        for cid, e in _unique(data.get("categories"), "问题类别").items()
+    }
+    if not compounds or not categories or not stewards:
+        raise DirectoryError("目录至少要有一个大管家、一个小区和一个问题类别。")
+    places = {pid: _require(e, "name", f"接待地点 {pid} ") for pid, e in _unique(data.get("reception_places"), "接待地点").items()}
+    return Directory(dict(data.get("street") or {}), stewards, areas, compounds, categories,
+                     tuple(data.get("parties") or ()), places)
+
+
+def load(path: str | os.PathLike | None = None) -> Directory:
+    """Load and validate the directory file (default: data/directory.yaml or $DIRECTORY_FILE)."""
+    path = Path(path or os.environ.get("DIRECTORY_FILE") or DEFAULT_PATH)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise DirectoryError(f"目录文件 {path.name} 不是有效的 YAML：{exc}") from None
+    return parse(data)

@@ -1,0 +1,66 @@
+"""Everything in the local store as one .xlsx: the same columns as the stewards' Google Sheet.
+
+Rows come from sheet_layout.report_row / signup_row, so the workbook and the sheet never
+diverge. Every cell is written as text: '=HYPERLINK(…)' typed into a form stays a string.
+"""
+from __future__ import annotations
+
+import io
+import sqlite3
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+
+from forms_app.residents import reception
+from forms_app.delivery.sheet_layout import REPORTS, SIGNUPS, Layout, report_row, signup_row
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+EXCEL_CELL_LIMIT = 32_767  # characters Excel keeps in one cell
+
+
+def text_cell(value) -> str:
+    """A value Excel accepts as text: no XML-illegal control characters, within Excel's cell size."""
+    return ILLEGAL_CHARACTERS_RE.sub("", "" if value is None else str(value))[:EXCEL_CELL_LIMIT]
+
+
+def _sheet(workbook: Workbook, layout: Layout, rows: list[list[str]]) -> None:
+    """One worksheet: bold frozen header, then rows, every cell typed as a string."""
+    ws = workbook.create_sheet(layout.title)
+    for r, values in enumerate([list(layout.headers), *rows], start=1):
+        for c, value in enumerate(values, start=1):
+            cell = ws.cell(row=r, column=c, value=text_cell(value))
+            cell.data_type = "s"  # openpyxl would make '=…' a formula
+    for name in layout.headers:
+        ws.column_dimensions[layout.letter(name)].width = layout.widths.get(name, 100) / 7
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    ws.freeze_panes = "A2"
+
+
+def signup_rows(conn: sqlite3.Connection, directory) -> list[list[str]]:
+    """Every sign-up as a 接待报名 row, with the attendance and outcome recorded after the session."""
+    sessions: dict = {}
+    rows = []
+    for signup in conn.execute("SELECT * FROM signups ORDER BY id"):
+        sid = signup["session_id"]
+        if sid not in sessions:
+            sessions[sid] = reception.get_session(conn, sid)
+        values = signup_row(signup, sessions[sid], directory)
+        values[SIGNUPS.col("签到") - 1] = signup["attended"]
+        values[SIGNUPS.col("接待结果") - 1] = signup["outcome"]
+        rows.append(values)
+    return rows
+
+
+def workbook(conn: sqlite3.Connection, directory) -> tuple[bytes, int, int]:
+    """(xlsx bytes, number of reports, number of sign-ups)."""
+    reports = [report_row(r, directory) for r in conn.execute("SELECT * FROM reports ORDER BY id")]
+    signups = signup_rows(conn, directory)
+    book = Workbook()
+    book.remove(book.active)
+    _sheet(book, REPORTS, reports)
+    _sheet(book, SIGNUPS, signups)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue(), len(reports), len(signups)

@@ -1,0 +1,314 @@
+"""The sync worker: outbox → stewards' sheet (batched, retried, exactly once), and sheet → store.
+
+Exactly once: every row carries its submission id. After any write whose outcome is unknown
+(a 5xx, a timeout, a dropped connection — or a worker killed mid-call, hence also at start),
+the worker reads the sheet's id column before appending again and skips what is there.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import random
+import sqlite3
+import threading
+import time
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from forms_app.core import clock
+from forms_app.core import outbox
+from forms_app.residents import reception
+from forms_app.delivery.sheet_layout import REPORTS, SESSIONS, SIGNUPS, STATUSES, STEWARD_FIELDS, Columns, parse_session, report_row, signup_row
+from forms_app.notices.messages import alert_for
+from forms_app.notices.notify import Notifier, NotifyError
+from forms_app.delivery.sheets import SheetError, Sheets
+from forms_app.core.store import get_db, transaction
+
+log = logging.getLogger(__name__)
+HEADER_TTL = 15.0  # seconds; a few header reads a minute stay well inside Google's read quota
+
+
+class Worker:
+    """One worker per store. All its state is in SQLite, so a killed worker resumes where it stopped.
+
+    `sheets` (delivery to the stewards' sheet) and `notifier` (urgent alerts) are each optional:
+    the worker delivers the outbox kinds it has a channel for and leaves the rest queued.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, sheets: Sheets | None, directory, *, notifier=None, batch: int = 500,
+                 interval: float = 5.0, pull_interval: float = 60.0, backoff_cap: float = 60.0,
+                 sleep=None, monotonic=time.monotonic, rng=random.random):
+        self.conn, self.sheets, self.directory, self.notifier = conn, sheets, directory, notifier
+        self.kinds = (outbox.SHEET_KINDS if sheets else ()) + (outbox.ALERT_KINDS if notifier else ())
+        self.batch, self.interval, self.pull_interval, self.backoff_cap = batch, interval, pull_interval, backoff_cap
+        self.stop = threading.Event()
+        self.sleep = sleep or self.stop.wait
+        self.monotonic, self.rng = monotonic, rng
+        self.verify = True  # a previous run may have died after Google applied its append
+        self.columns: dict[str, tuple[Columns, float]] = {}
+        self.failures = 0
+        self.next_pull = 0.0
+
+    # --- outbox → sheet ---------------------------------------------------------------
+
+    def deliver(self) -> int:
+        """One cycle: alerts first, then at most one append (and one update) per worksheet; returns items delivered.
+
+        A failing alert channel does not hold back the sheet: its error is raised after the sheet's turn.
+        """
+        items = outbox.pending(self.conn, self.batch, self.kinds)
+        by_kind: dict[str, list] = {kind: [] for kind in outbox.KINDS}
+        for item in items:
+            by_kind[item["kind"]].append(item)
+        alert_error, done = None, 0
+        try:
+            done = self._alerts(by_kind["alert"]) if by_kind["alert"] else 0
+        except NotifyError as exc:
+            alert_error = exc
+        if by_kind["report"]:
+            done += self._reports(by_kind["report"])
+        if by_kind["report_update"]:
+            done += self._report_updates(by_kind["report_update"])
+        if by_kind["signup"]:
+            done += self._signups(by_kind["signup"])
+        if alert_error is not None:
+            raise alert_error
+        return done
+
+    def _alerts(self, items) -> int:
+        """Each alert on its own: a channel that took it is not tried again; one failing too long is given up."""
+        failed = None
+        for item in items:
+            report = self.conn.execute("SELECT * FROM reports WHERE id = ?", (item["row_id"],)).fetchone()
+            payload = outbox.payload(item)
+            gone = "问题记录已不存在，未发送" if report is None else self.notifier.stale(item)
+            if gone:
+                with transaction(self.conn):
+                    outbox.mark_delivered(self.conn, [item["id"]], note=gone)
+                log.warning("alert item %d given up after %d attempts", item["id"], item["attempts"])
+                continue
+            try:
+                self.notifier.send(alert_for(report, payload, self.directory))
+            except NotifyError as exc:
+                failed = exc
+                with transaction(self.conn):
+                    outbox.mark_failed(self.conn, [item["id"]], str(exc))
+                    if exc.sent:  # the channels that took it are skipped on the retry
+                        self.conn.execute("UPDATE outbox SET payload = ? WHERE id = ?",
+                                          (json.dumps({**payload, "sent": exc.sent}, ensure_ascii=False), item["id"]))
+                continue
+            with transaction(self.conn):
+                outbox.mark_delivered(self.conn, [item["id"]])
+        if failed is not None:
+            raise failed
+        return len(items)
+
+    def _rows(self, table: str, items) -> list[sqlite3.Row]:
+        """The store rows behind outbox items, oldest first, each once."""
+        ids = sorted({i["row_id"] for i in items})
+        marks = ",".join("?" * len(ids))
+        return self.conn.execute(f"SELECT * FROM {table} WHERE id IN ({marks}) ORDER BY id", ids).fetchall()
+
+    def _write(self, items, call) -> None:
+        """Run one write; on failure count the attempt (and remember to verify if it may have landed)."""
+        try:
+            call()
+        except SheetError as exc:
+            self.verify = self.verify or exc.ambiguous
+            with transaction(self.conn):
+                outbox.mark_failed(self.conn, [i["id"] for i in items], str(exc))
+            raise
+
+    def _columns(self, layout) -> Columns:
+        """Where our headers stand in the worksheet now: read again when older than HEADER_TTL seconds
+        (a steward may have inserted a column), after any failure, and at every pull."""
+        cached = self.columns.get(layout.title)
+        if cached is None or self.monotonic() - cached[1] > HEADER_TTL:
+            columns = self.sheets.columns(layout)
+            if columns.missing():
+                raise SheetError(f"「{layout.title}」第一行缺少表头：{'、'.join(columns.missing())}。"
+                                 "请运行 flask sheet-setup 补上。", retryable=False)
+            cached = self.columns[layout.title] = (columns, self.monotonic())
+        return cached[0]
+
+    def _lines(self, layout, columns: Columns) -> dict[str, int]:
+        """Submission id → row number, read from the sheet (one request)."""
+        ids = self.sheets.column(layout, columns.number(layout.id_column))
+        return {sid: n for n, sid in enumerate(ids, start=1) if sid}
+
+    def _reports(self, items) -> int:
+        """New reports → 问题登记, skipping any the sheet already has when in doubt."""
+        columns = self._columns(REPORTS)
+        rows = self._rows("reports", items)
+        if self.verify:
+            present = self._lines(REPORTS, columns)
+            rows = [r for r in rows if r["submission_id"] not in present]
+        if rows:
+            self._write(items, lambda: self.sheets.append(
+                REPORTS, [columns.arrange(report_row(r, self.directory)) for r in rows]))
+        with transaction(self.conn):
+            outbox.mark_delivered(self.conn, [i["id"] for i in items])
+        self.verify = False
+        log.info("delivered %d report rows (%d queue items)", len(rows), len(items))
+        return len(items)
+
+    def _report_updates(self, items) -> int:
+        """Changed fields (a follow-up, the stewards' page, retention) → their cells, in ONE request."""
+        columns = self._columns(REPORTS)
+        where = self._lines(REPORTS, columns)
+        rows = {r["id"]: r for r in self._rows("reports", items)}
+        cells: dict[str, str] = {}
+        for item in items:  # oldest first, so a later change to the same cell wins
+            line = where.get(rows[item["row_id"]]["submission_id"])
+            for header, value in outbox.payload(item).items():
+                if line and header in columns.header:
+                    cells[f"{columns.letter(header)}{line}"] = str(value)
+        self._write(items, lambda: self.sheets.update_cells(REPORTS, list(cells.items())))
+        with transaction(self.conn):
+            outbox.mark_delivered(self.conn, [i["id"] for i in items])
+        return len(items)
+
+    def _signups(self, items) -> int:
+        """Sign-ups → 接待报名: new ones appended; changed ones (cancelled, promoted, anonymised) rewritten in place.
+
+        In a changed row every service column is rewritten; a steward column only where we have a
+        value (an outcome entered on our page), so what a steward typed in the others is kept.
+        """
+        columns = self._columns(SIGNUPS)
+        where = self._lines(SIGNUPS, columns)
+        rows = self._rows("signups", items)
+        values = {r["id"]: signup_row(r, reception.get_session(self.conn, r["session_id"]), self.directory) for r in rows}
+        new = [columns.arrange(values[r["id"]]) for r in rows if r["submission_id"] not in where]
+        cells = [(f"{columns.letter(name)}{where[r['submission_id']]}", value)
+                 for r in rows if r["submission_id"] in where
+                 for name, value in zip(SIGNUPS.headers, values[r["id"]])
+                 if name in columns.header and (name in SIGNUPS.service_columns or value)]
+        if new:
+            self._write(items, lambda: self.sheets.append(SIGNUPS, new))
+        if cells:
+            self._write(items, lambda: self.sheets.update_cells(SIGNUPS, cells))
+        with transaction(self.conn):
+            outbox.mark_delivered(self.conn, [i["id"] for i in items])
+        log.info("delivered %d new sign-ups and %d changed cells", len(new), len(cells))
+        return len(items)
+
+    # --- sheet → store ----------------------------------------------------------------
+
+    def pull(self) -> None:
+        """Read the stewards' edits (status, public note and the other steward columns) and the sessions."""
+        self.columns.clear()  # stewards may have rearranged columns since
+        records = self.sheets.records(REPORTS)
+        session_rows = self.sheets.records(SESSIONS)
+        sessions = [s for s in map(parse_session, session_rows) if s]
+        if len(sessions) < len([r for r in session_rows if any(str(v).strip() for v in r.values())]):
+            log.warning("接待场次: %d row(s) could not be read (date, times or capacity)", len(session_rows) - len(sessions))
+        now = clock.iso(clock.now())
+        fields = list(STEWARD_FIELDS)
+        differs = " OR ".join(f"{f} != ?" for f in fields)
+        with transaction(self.conn):
+            # A report whose own change has not reached the sheet yet keeps its local values.
+            waiting = {r[0] for r in self.conn.execute(
+                "SELECT r.submission_id FROM outbox o JOIN reports r ON r.id = o.row_id "
+                "WHERE o.kind = 'report_update' AND o.delivered_at IS NULL")}
+            updates = []
+            for rec in records:
+                if rec.get("状态") not in STATUSES or not rec.get("提交编号") or rec["提交编号"] in waiting:
+                    continue
+                values = [rec.get(STEWARD_FIELDS[f], "") for f in fields]
+                updates.append((*values, rec["状态"], now, rec["提交编号"], *values))
+            # Newly 已解决 in the sheet: ask the resident's follow-up (SET sees the row's old status).
+            self.conn.executemany(
+                f"UPDATE reports SET {', '.join(f'{f} = ?' for f in fields)}, "
+                "followup_due = CASE WHEN ? != '已解决' THEN 0 WHEN status != '已解决' THEN 1 ELSE followup_due END, "
+                f"updated_at = ? WHERE submission_id = ? AND ({differs})", updates)
+            for s in sessions:
+                self.conn.execute(
+                    "INSERT INTO sessions (id, date, start_time, end_time, place, parties, capacity, is_open, note) "
+                    "VALUES (:id, :date, :start_time, :end_time, :place, :parties, :capacity, :is_open, :note) "
+                    "ON CONFLICT(id) DO UPDATE SET date=excluded.date, start_time=excluded.start_time, "
+                    "end_time=excluded.end_time, place=excluded.place, parties=excluded.parties, "
+                    "capacity=excluded.capacity, is_open=excluded.is_open, note=excluded.note", s)
+            # A session the stewards deleted from the sheet takes no more sign-ups.
+            listed = [s["id"] for s in sessions]
+            self.conn.execute(f"UPDATE sessions SET is_open = 0 WHERE id NOT IN ({','.join('?' * len(listed))})", listed)
+
+    # --- the loop ---------------------------------------------------------------------
+
+    def backoff(self) -> float:
+        """Exponential back-off with jitter, capped: 2, 4, 8 … 60 s (each between half and all of it)."""
+        delay = min(self.backoff_cap, 2.0 * 2 ** (self.failures - 1))
+        return delay / 2 + self.rng() * delay / 2
+
+    def cycle(self) -> bool:
+        """Deliver once (alerts first), then pull if due; False (and a back-off pause) on a failure.
+
+        An unreachable Google never delays an urgent alert, and a failing alert channel never stops the
+        stewards' edits being read: an alert error counts only after the pull.
+        """
+        try:
+            alert_error = None
+            try:
+                self.deliver()
+            except NotifyError as exc:
+                alert_error = exc
+            if self.sheets and self.monotonic() >= self.next_pull:
+                self.pull()
+                self.next_pull = self.monotonic() + self.pull_interval
+            if alert_error is not None:
+                raise alert_error
+        except (SheetError, NotifyError) as exc:
+            self.failures += 1
+            self.columns.clear()
+            # Retrying soon will not fix a missing header or a 403: wait the longest, and say so loudly.
+            delay = self.backoff() if getattr(exc, "retryable", True) else self.backoff_cap
+            log.log(logging.WARNING if getattr(exc, "retryable", True) else logging.ERROR,
+                    "delivery failed (%s); retry %d in %.1f s", exc, self.failures, delay)
+            self.sleep(delay)
+            return False
+        self.failures = 0
+        return True
+
+    def run(self, once: bool = False, max_failures: int = 8) -> bool:
+        """Until stopped (or, with once, until the outbox is empty); True when nothing is left."""
+        while not self.stop.is_set():
+            ok = self.cycle()
+            left = outbox.backlog(self.conn, self.kinds)
+            if once and ok and left == 0:
+                return True
+            if once and self.failures >= max_failures:
+                return False
+            if ok:
+                # More waiting: go again soon, but at most 20 cycles a minute — each sends up to three
+                # writes, and Google allows a service account 60 write requests a minute.
+                self.sleep(self.interval if left == 0 else min(self.interval, 3.0))
+        return outbox.backlog(self.conn, self.kinds) == 0
+
+
+@click.command("sync")
+@with_appcontext
+@click.option("--once", is_flag=True, help="Deliver everything pending, then exit.")
+def sync_command(once: bool) -> None:
+    """Deliver the outbox (sheet rows, urgent alerts) and read the stewards' edits back."""
+    app = current_app
+    notifier = Notifier.from_config(app.config)
+    if not app.config["SHEETS_ENABLED"] and notifier is None:
+        raise click.ClickException("未配置 Google 表格，也未配置紧急提醒：没有要发送的内容（见 .env.example）。")
+    sheets = Sheets.from_config(app.config) if app.config["SHEETS_ENABLED"] else None
+    worker = Worker(get_db(), sheets, app.extensions["directory"], notifier=notifier,
+                    interval=app.config["SYNC_INTERVAL"], pull_interval=app.config["SYNC_PULL_INTERVAL"])
+    try:
+        drained = worker.run(once=once)
+    except KeyboardInterrupt:
+        drained = False
+    finally:
+        if sheets:
+            sheets.close()
+    if once and not drained:
+        raise click.ClickException("还有内容没能送出（表格或紧急提醒），稍后会重试。")
+
+
+def init_app(app) -> None:
+    """Register the CLI command."""
+    app.cli.add_command(sync_command)

@@ -1,0 +1,138 @@
+"""What an alert or a digest says: redacted text, the steward in charge, plain and markdown forms.
+
+A message names the reference, compound, building, category and a short excerpt — never the
+resident's phone number, name or room (it lands in a group chat): anything phone-like, and the
+report's own name and room, are blanked out of the excerpt too.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from forms_app.core.redact import hide
+
+EXCERPT = 50
+CALL_HINT = "请尽快联系居民（电话见表格/管家页面）。"
+_FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９＋", "0123456789+")
+_HIDDEN = "＊＊＊"
+# Characters that would turn a resident's words into markup (links, @-mentions, headings) in a robot message.
+_MARKDOWN = str.maketrans({"*": "＊", "_": "＿", "[": "［", "]": "］", "(": "（", ")": "）", "<": "＜", ">": "＞",
+                           "#": "＃", "`": "｀", "~": "～", "|": "｜", "!": "！", "\\": "＼"})
+
+
+# --- what a message may say ------------------------------------------------------------------
+
+def redact(text: str, *private: str) -> str:
+    """Text with phone-like numbers and the given private strings (name, room) hidden; one line."""
+    text = " ".join((text or "").translate(_FULLWIDTH_DIGITS).split())
+    return hide(text, *private, mark=_HIDDEN)
+
+
+def excerpt(text: str, limit: int = EXCERPT, *private: str) -> str:
+    """The first `limit` characters of redacted text, with … when cut."""
+    clean = redact(text, *private)
+    return clean if len(clean) <= limit else clean[:limit] + "…"
+
+
+def _private(row) -> tuple[str, ...]:
+    """The personal values of a report or sign-up row that must not appear in a message."""
+    keys = row.keys()
+    return tuple(row[k] for k in ("contact_name", "name", "room") if k in keys and row[k])
+
+
+def steward_for(row, directory):
+    """The steward in charge: the one named in 负责大管家 (reassigned), else the compound's; None if neither."""
+    named = (row["steward_name"] if "steward_name" in row.keys() else "") or ""
+    if named.strip():
+        found = find_steward(named, directory)
+        if found is not None:
+            return found
+    compound = directory.compounds.get(row["compound_id"])
+    return compound.steward if compound else None
+
+
+def find_steward(name: str, directory):
+    """The directory steward a typed name means ('陈静' finds '陈静（示例）'), if exactly one."""
+    name = _bare(name)
+    matches = [s for s in directory.stewards.values() if _bare(s.name) == name or s.id == name]
+    return matches[0] if len(matches) == 1 else None
+
+
+def _bare(name: str) -> str:
+    """A name without spaces or a bracketed note such as （示例）."""
+    return re.sub(r"[（(].*?[）)]", "", "".join((name or "").split()))
+
+
+def alert_for(report, payload: dict, directory) -> dict:
+    """What an alert says, from a report row: no name, no phone, no room."""
+    compound = directory.compounds.get(report["compound_id"])
+    category = directory.categories.get(report["category_id"])
+    steward = steward_for(report, directory)
+    private = _private(report)
+    return {
+        "type": payload.get("type", "urgent"),
+        "ref": report["ref"],
+        "compound": compound.name if compound else report["compound_id"],
+        "area": compound.area.name if compound else "",
+        "building": redact(report["building"], *private),
+        "category": category.name if category else report["category_id"],
+        "steward_id": steward.id if steward else "",
+        "steward_name": steward.name if steward else "",
+        "excerpt": excerpt(report["description"], EXCERPT, *private),
+        "note": excerpt(payload.get("note", ""), EXCERPT, *private),
+        "sent": list(payload.get("sent", [])),  # channels that already took this alert
+    }
+
+
+@dataclass(frozen=True)
+class Message:
+    """What a channel sends: a title (first line, e-mail subject) and sections of lines (heading may be '')."""
+
+    title: str
+    sections: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    steward_id: str = ""      # whose message it is: their e-mail address is added, and they may be @-mentioned
+    mention: bool = False     # @ the steward (WeCom/DingTalk, when a mobile is configured for them)
+    mobiles: tuple[str, ...] = field(default=(), compare=False)  # filled in by the Notifier
+
+
+def alert_message(alert: dict) -> Message:
+    """The Chinese text of an urgent or reopened alert."""
+    where = " ".join(filter(None, [alert["compound"], alert["building"]]))
+    owner = f"负责：{alert['steward_name']}。" if alert["steward_name"] else "负责：未找到对应的大管家，请事务所安排。"
+    if alert["type"] == "reopened":
+        title = f"【回访未解决】{alert['ref']} {where} {alert['category']}"
+        lines = [f"原问题：{alert['excerpt']}", "居民回访说问题还没有解决。"]
+        if alert["note"]:
+            lines.append(f"居民意见：{alert['note']}")
+        lines.append(owner + "请尽快再次联系居民（电话见表格/管家页面）。")
+    else:
+        title = f"【紧急】{alert['ref']} {where} {alert['category']}"
+        lines = [alert["excerpt"], owner + CALL_HINT]
+    return Message(title, (("", tuple(lines)),), steward_id=alert["steward_id"], mention=True)
+
+
+# --- rendering --------------------------------------------------------------------------------
+
+def as_text(message: Message) -> str:
+    """Plain text: the title, then each section's heading and its lines."""
+    out = [message.title]
+    for heading, lines in message.sections:
+        if heading:
+            out += ["", heading]
+        out += [f"· {line}" if heading else line for line in lines]
+    return "\n".join(out)
+
+
+def markdown_safe(text: str) -> str:
+    """Text that robot markdown shows as it is (no links, mentions or headings of its own)."""
+    return text.translate(_MARKDOWN)
+
+
+def fit(text: str, limit: int) -> str:
+    """Text cut to at most `limit` UTF-8 bytes, saying so when cut."""
+    if len(text.encode("utf-8")) <= limit:
+        return text
+    tail = "\n……（内容太长，已截断，请看表格）"
+    budget = limit - len(tail.encode("utf-8"))
+    cut = text.encode("utf-8")[:budget].decode("utf-8", errors="ignore")
+    return cut + tail

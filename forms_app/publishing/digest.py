@@ -1,0 +1,228 @@
+"""`flask digest`: each steward's daily list — new reports, calls overdue, long-open cases, sign-ups.
+
+Meant for cron on working-day mornings. One message per steward goes through the alert channels
+(the team robot; e-mail to the team plus that steward); `--print` only prints. Like an alert it
+carries references, compounds, categories and short excerpts — never a resident's name, phone or
+room. When it was last sent is kept in the store's `state` table, so "new" means new since then.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import time
+from dataclasses import dataclass, field
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from forms_app.core import clock
+from forms_app.residents import reception
+from forms_app.notices.messages import Message, as_text, excerpt, redact, steward_for
+from forms_app.notices.notify import Notifier, NotifyError
+from forms_app.casework.overdue import OPEN, STALE_DAYS, missed_call_back, stale
+from forms_app.core.store import get_db, transaction
+
+STATE_KEY = "digest.last_sent"
+DIGEST_EXCERPT = 30
+SEND_LIMIT = 15                               # lines per section in a sent message; --print lists everything
+RETRY_DELAYS = (5.0, 30.0)                    # pauses before the second and third try of one message
+
+
+@dataclass
+class StewardDigest:
+    """One steward's list (steward None: reports that map to no steward)."""
+
+    steward: object
+    new: list[str] = field(default_factory=list)
+    uncontacted: list[str] = field(default_factory=list)
+    long_open: list[str] = field(default_factory=list)
+    signups: list[str] = field(default_factory=list)
+    session: reception.Session | None = None
+
+    @property
+    def empty(self) -> bool:
+        """Nothing to tell this steward."""
+        return not (self.new or self.uncontacted or self.long_open or self.signups)
+
+
+# --- when -------------------------------------------------------------------------------------
+
+def as_of(day: dt.date | None) -> dt.datetime:
+    """The moment a digest describes: now, or the end of an earlier (or later) day given with --date."""
+    now = clock.now()
+    if day is None or day == now.date():
+        return now
+    return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=clock.SHANGHAI)
+
+
+def last_sent(conn: sqlite3.Connection) -> dt.datetime | None:
+    """When the last digest went out, if ever."""
+    row = conn.execute("SELECT value FROM state WHERE key = ?", (STATE_KEY,)).fetchone()
+    return clock.parse(row[0]) if row else None
+
+
+def record_sent(conn: sqlite3.Connection, moment: dt.datetime) -> None:
+    """Remember that the digest up to `moment` went out (never moving the mark backwards)."""
+    with transaction(conn):
+        before = last_sent(conn)
+        if before is None or moment > before:
+            conn.execute("INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                         (STATE_KEY, clock.iso(moment)))
+
+
+def since(conn: sqlite3.Connection, moment: dt.datetime) -> dt.datetime:
+    """Start of the "new" window: the last digest before `moment`, else a day earlier."""
+    before = last_sent(conn)
+    return before if before is not None and before < moment else moment - dt.timedelta(days=1)
+
+
+# --- what ---------------------------------------------------------------------------------------
+
+def report_line(row, directory, note: str) -> str:
+    """'W7K3-M9P 延吉二村 55号 漏水/渗水：卫生间天花板…（note）' — no name, phone or room."""
+    compound = directory.compounds.get(row["compound_id"])
+    category = directory.categories.get(row["category_id"])
+    private = tuple(v for v in (row["contact_name"], row["room"]) if v)
+    urgent = "【紧急】" if row["urgent"] or (category and category.urgent) else ""
+    where = " ".join(filter(None, [compound.name if compound else row["compound_id"], redact(row["building"], *private)]))
+    text = excerpt(row["description"], DIGEST_EXCERPT, *private)
+    return f"{urgent}{row['ref']} {where} {category.name if category else row['category_id']}：{text}（{note}）"
+
+
+def signup_line(row, directory) -> str:
+    """'J7K3-M9P 控江东三村：想谈的问题…（关联 W7K3-M9P，候补）' — no name or phone."""
+    compound = directory.compounds.get(row["compound_id"])
+    notes = [f"关联 {row['linked_ref']}" if row["linked_ref"] else "", "候补" if row["state"] == "waiting" else ""]
+    note = "，".join(filter(None, notes))
+    topic = excerpt(row["topic"], DIGEST_EXCERPT, row["name"])
+    return f"{row['ref']} {compound.name if compound else row['compound_id']}：{topic}" + (f"（{note}）" if note else "")
+
+
+def next_session(conn: sqlite3.Connection, day: dt.date) -> reception.Session | None:
+    """The first joint reception on or after `day`."""
+    row = conn.execute("SELECT id FROM sessions WHERE date >= ? ORDER BY date, start_time LIMIT 1",
+                       (day.isoformat(),)).fetchone()
+    return reception.get_session(conn, row["id"]) if row else None
+
+
+def build(conn: sqlite3.Connection, directory, moment: dt.datetime, start: dt.datetime) -> list[StewardDigest]:
+    """Every steward's list as of `moment`, "new" meaning created after `start`; unassigned reports last."""
+    digests = {s.id: StewardDigest(s) for s in directory.stewards.values()}
+    nobody = StewardDigest(None)
+    days = directory.callback_working_days
+    marks = ",".join("?" * len(OPEN))
+    rows = conn.execute(f"SELECT * FROM reports WHERE status IN ({marks}) OR created_at > ? ORDER BY created_at, id",
+                        (*OPEN, clock.iso(start))).fetchall()
+    for row in rows:
+        created = clock.parse(row["created_at"])
+        if created > moment:
+            continue
+        steward = steward_for(row, directory)
+        digest = digests[steward.id] if steward else nobody
+        if created > start:
+            digest.new.append(report_line(row, directory, f"{clock.chinese_datetime(created)}，{row['status']}"))
+        if row["status"] not in OPEN:
+            continue
+        deadline = missed_call_back(row, moment, days)
+        if deadline:
+            digest.uncontacted.append(report_line(
+                row, directory, f"{clock.chinese_date(created.date())}提交，应在{clock.chinese_date(deadline)}前联系"))
+        elif stale(row, moment):
+            digest.long_open.append(report_line(row, directory, f"{row['status']}，已 {(moment - created).days} 天"))
+    session = next_session(conn, moment.date())
+    if session is not None:
+        for row in conn.execute("SELECT * FROM signups WHERE session_id = ? AND state != 'cancelled' "
+                                "ORDER BY state, queued_at, id", (session.id,)).fetchall():
+            compound = directory.compounds.get(row["compound_id"])
+            if compound is not None:
+                digests[compound.steward.id].signups.append(signup_line(row, directory))
+        for digest in digests.values():
+            digest.session = session
+    return [*digests.values(), *([nobody] if not nobody.empty else [])]
+
+
+def _section(heading: str, lines: list[str], limit: int | None) -> tuple[str, tuple[str, ...]]:
+    """A heading and its lines, cut to `limit` lines with a note of how many more."""
+    shown = lines if limit is None or len(lines) <= limit else lines[:limit] + [f"……另有 {len(lines) - limit} 条，请看表格"]
+    return heading, tuple(shown)
+
+
+def message(digest: StewardDigest, moment: dt.datetime, working_days: int = 1, limit: int | None = None) -> Message:
+    """The Chinese text of one steward's list."""
+    day = clock.chinese_date(moment.date())
+    who = digest.steward.name if digest.steward else "未对应到大管家的问题（请事务所安排）"
+    sections = []
+    if digest.new:
+        sections.append(_section(f"一、上次汇总以来的新问题（{len(digest.new)} 条）", digest.new, limit))
+    if digest.uncontacted:
+        sections.append(_section(f"二、超过 {working_days} 个工作日还没联系居民（{len(digest.uncontacted)} 条）",
+                                 digest.uncontacted, limit))
+    if digest.long_open:
+        sections.append(_section(f"三、超过 {STALE_DAYS} 天还没办结（{len(digest.long_open)} 条）",
+                                 digest.long_open, limit))
+    if digest.signups and digest.session:
+        s = digest.session
+        sections.append(_section(f"四、下次联合接待 {s.when} {s.place}：本人负责小区的报名（{len(digest.signups)} 人）",
+                                 digest.signups, limit))
+    if not sections:
+        sections.append(("", ("今天没有需要处理的事项。",)))
+    return Message(f"【每日汇总】{day} {who}", tuple(sections), steward_id=digest.steward.id if digest.steward else "")
+
+
+def quiet_message(moment: dt.datetime) -> Message:
+    """The one message sent when no steward has anything (so the team knows the digest still runs)."""
+    return Message(f"【每日汇总】{clock.chinese_date(moment.date())}", (("", ("今天没有新问题，也没有逾期待办。",)),))
+
+
+# --- sending ------------------------------------------------------------------------------------
+
+def send(notifier: Notifier, msg: Message, sleep=time.sleep) -> None:
+    """Send one message, trying again after short pauses; a channel that took it is not tried again."""
+    sent: list[str] = []
+    for delay in (*RETRY_DELAYS, None):
+        try:
+            notifier.post(msg, skip=sent)
+            return
+        except NotifyError as exc:
+            sent = exc.sent
+            if delay is None:
+                raise
+            sleep(delay)
+
+
+@click.command("digest")
+@click.option("--print", "print_only", is_flag=True, help="Print the digest; send nothing, record nothing.")
+@click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="The digest as of the end of this day (YYYY-MM-DD); default: now.")
+@with_appcontext
+def digest_command(print_only: bool, day: dt.datetime | None) -> None:
+    """Each steward's daily list: new reports, calls overdue, long-open cases, reception sign-ups."""
+    conn, directory = get_db(), current_app.extensions["directory"]
+    moment = as_of(day.date() if day else None)
+    working_days = directory.callback_working_days
+    digests = build(conn, directory, moment, since(conn, moment))
+    if print_only:
+        click.echo("\n\n".join(as_text(message(d, moment, working_days)) for d in digests))
+        return
+    notifier = Notifier.from_config(current_app.config)
+    if notifier is None:
+        raise click.ClickException("没有配置提醒渠道（ALERT_WEBHOOK_URL 或 ALERT_SMTP_HOST，见 .env.example）；"
+                                   "只想看内容请加 --print。")
+    messages = [message(d, moment, working_days, SEND_LIMIT) for d in digests if not d.empty] or [quiet_message(moment)]
+    failed = 0
+    for msg in messages:
+        try:
+            send(notifier, msg)
+        except NotifyError as exc:
+            failed += 1
+            click.echo(f"发送失败：{msg.title}（{exc}）", err=True)
+    if failed:
+        raise click.ClickException(f"每日汇总有 {failed} 条没能发出；下次汇总会把这段时间的新问题一起列出。")
+    record_sent(conn, moment)
+    click.echo(f"已发送每日汇总：{len(messages)} 条消息。")
+
+
+def init_app(app) -> None:
+    """Register the CLI command."""
+    app.cli.add_command(digest_command)

@@ -1,0 +1,1 @@
+"""What residents do: report a problem, sign up for a joint reception, answer the follow-up."""

@@ -1,0 +1,37 @@
+"""An .ics file for a joint-reception sign-up (RFC 5545, via icalendar)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from icalendar import Alarm, Calendar, Event
+
+from forms_app.core import clock
+
+
+def _at(day: dt.date, hhmm: str) -> dt.datetime:
+    """A Shanghai datetime from a date and 'H:MM'."""
+    hour, minute = (int(x) for x in hhmm.split(":"))
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=clock.SHANGHAI)
+
+
+def for_signup(signup, session, host_url: str) -> bytes:
+    """The calendar entry: when, where, who attends, the reference; a reminder the day before."""
+    cal = Calendar()
+    cal.add("prodid", "-//延吉社区大管家//联合接待//ZH")
+    cal.add("version", "2.0")
+    event = Event()
+    event.add("uid", f"{signup['ref']}@yanji-steward")
+    event.add("dtstamp", clock.now())
+    event.add("dtstart", _at(session.date, session.start_time))
+    event.add("dtend", _at(session.date, session.end_time))
+    event.add("summary", "联合接待（延吉社区大管家）")
+    event.add("location", session.place)
+    event.add("description", f"报名编号：{signup['ref']}\n参加：{'、'.join(session.parties)}\n"
+                             f"查询或取消：{host_url}forms/status?ref={signup['ref']}")
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", "明天有联合接待")
+    alarm.add("trigger", dt.timedelta(days=-1))
+    event.add_component(alarm)
+    cal.add_component(event)
+    return cal.to_ical()

@@ -1,0 +1,137 @@
+"""The resident-facing forms. Labels, hints and messages in plain Chinese."""
+from __future__ import annotations
+
+import unicodedata
+import uuid
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import ValidationError
+
+from forms_app.core.references import normalise as normalise_ref
+from forms_app.core.validators import Empty, Length, Phone, Required, RequiredIf, ValidChoice, clean_text
+
+# Choices use WTForms' shorthand dicts: {value: label} or {group: {value: label}}.
+BEST_TIMES = {"": "什么时间都可以", "上午": "上午（9:00–12:00）", "下午": "下午（13:00–17:00）",
+              "傍晚": "傍晚（17:00–19:00）", "周末": "周末"}
+URGENCY = {"no": "不紧急", "yes": "紧急：正在漏水、电梯停运、有安全危险"}
+TEXT = [clean_text]
+
+
+class SubmissionId:
+    """The hidden submission id must be one we could have issued (32 hex digits)."""
+
+    def __call__(self, form, field):
+        try:
+            field.data = uuid.UUID(hex=field.data or "").hex
+        except ValueError:
+            raise ValidationError("页面信息不完整，请刷新页面后重新填写。") from None
+
+
+class _Base(FlaskForm):
+    """Fields every submission form has: its id and the honeypot."""
+
+    class Meta:
+        locales = ("zh",)
+
+    submission_id = HiddenField(validators=[SubmissionId()])
+    website = StringField("请勿填写", validators=[Empty()], filters=TEXT)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_submitted():
+            # A fresh id for this filled-in form: a second tap on 提交 reuses it, so it stores once.
+            self.submission_id.data = uuid.uuid4().hex
+
+
+def compound_choices(directory) -> dict:
+    """Compounds grouped by residential area, for an <optgroup> select."""
+    groups: dict = {"": "请选择小区"}
+    for area in directory.areas.values():
+        groups[f"{area.name}居民区"] = {c.id: c.name for c in directory.compounds_in(area.id)}
+    return groups
+
+
+class ReportForm(_Base):
+    """Report a problem (问题登记)."""
+
+    compound = SelectField("您住在哪个小区", validate_choice=False, validators=[Required("请选择您住的小区。"), ValidChoice("请从列表里选择您住的小区。")])
+    building = StringField("楼号", validators=[Required("请填写楼号，比如“55号”。"), Length(max=20, label="楼号")], filters=TEXT)
+    room = StringField("室号（可不填）", validators=[Length(max=20, label="室号")], filters=TEXT)
+    category = RadioField("是什么问题", validate_choice=False, validators=[Required("请选择问题的类别；不确定就选“其他”。"), ValidChoice("请从列表里选择问题的类别。")])
+    urgent = RadioField("紧急吗", choices=URGENCY, default="no", validate_choice=False, validators=[Required("请选择是否紧急。"), ValidChoice("请选择是否紧急。")])
+    description = TextAreaField("请说说情况", validators=[Required("请写一下是什么情况。"), Length(min=5, max=1000, label="情况说明")], filters=TEXT)
+    contact_name = StringField("怎么称呼您", validators=[Required("请填写怎么称呼您，比如“王阿姨”。"), Length(max=20, label="称呼")], filters=TEXT)
+    phone = StringField("联系电话", validators=[Required("请填写联系电话。"), Phone()], filters=TEXT)
+    best_time = SelectField("什么时间方便接电话", choices=BEST_TIMES, default="", validate_choice=False, validators=[ValidChoice("请从列表里选择方便接电话的时间。")])
+    join_reception = BooleanField("我愿意参加联合接待，当面说说")
+    on_behalf = BooleanField("我是替别人反映（代办）")
+    behalf_relation = StringField("您和本人是什么关系", validators=[RequiredIf("on_behalf", "代办时请写您和本人的关系，比如“邻居”“女儿”。"), Length(max=20, label="关系")], filters=TEXT)
+    behalf_consent = BooleanField("本人已同意由我代为反映")
+    consent = BooleanField("我已看过隐私说明，同意大管家用这些信息联系我、处理问题", validators=[Required("请勾选同意隐私说明，我们才能联系您。")])
+
+    def __init__(self, *args, directory=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.compound.choices = compound_choices(directory)
+        self.category.choices = {c.id: c.name for c in directory.categories.values()}
+
+    def validate_behalf_consent(self, field):
+        """Someone reporting for a neighbour must confirm the neighbour agreed."""
+        if self.on_behalf.data and not field.data:
+            raise ValidationError("代办时，请先征得本人同意，并勾选这一项。")
+
+
+class ReceptionForm(_Base):
+    """Sign up for a joint reception (联合接待报名)."""
+
+    session = RadioField("选择场次", validate_choice=False, validators=[Required("请选择一个接待场次。"), ValidChoice("这一场已经不能报名了，请选择其他场次。")])
+    name = StringField("怎么称呼您", validators=[Required("请填写怎么称呼您。"), Length(max=20, label="称呼")], filters=TEXT)
+    phone = StringField("联系电话", validators=[Required("请填写联系电话。"), Phone()], filters=TEXT)
+    compound = SelectField("您住在哪个小区", validate_choice=False, validators=[Required("请选择您住的小区。"), ValidChoice("请从列表里选择您住的小区。")])
+    topic = TextAreaField("想谈什么问题", validators=[Required("请简单写一下想谈的问题。"), Length(min=5, max=300, label="问题")], filters=TEXT)
+    linked_ref = StringField("以前反映过的编号（可不填）", validators=[Length(max=12, label="编号")], filters=TEXT)
+    consent = BooleanField("我已看过隐私说明，同意大管家用这些信息联系我", validators=[Required("请勾选同意隐私说明。")])
+
+    def __init__(self, *args, directory=None, sessions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.compound.choices = compound_choices(directory)
+        self.session.choices = {s.id: s.label for s in sessions}
+
+    def validate_linked_ref(self, field):
+        """Accept 'w7k3 m9p' as well as 'W7K3-M9P'."""
+        if field.data:
+            field.data = normalise_ref(field.data)
+            if not field.data or not field.data.startswith("W"):
+                raise ValidationError("编号的格式不对：以 W 开头，共 7 位，比如 W7K3-M9P。不记得可以不填。")
+
+
+class LookupForm(FlaskForm):
+    """Reference + last four phone digits: check progress, or cancel a sign-up."""
+
+    class Meta:
+        locales = ("zh",)
+
+    ref = StringField("编号", validators=[Required("请填写编号，在提交成功的页面上。")], filters=TEXT)
+    last4 = StringField("电话号码的最后四位", validators=[Required("请填写电话号码的最后四位数字。")], filters=TEXT)
+
+    def validate_last4(self, field):
+        """Exactly four digits (full-width digits are fine)."""
+        digits = "".join(ch for ch in unicodedata.normalize("NFKC", clean_text(field.data)) if not ch.isspace())
+        if not (len(digits) == 4 and digits.isascii() and digits.isdigit()):
+            raise ValidationError("请填写电话号码的最后四位，是 4 个数字。")
+        field.data = digits
+
+
+class FollowupForm(FlaskForm):
+    """回访: was it really solved, and how satisfied is the resident."""
+
+    class Meta:
+        locales = ("zh",)
+
+    ref = HiddenField()
+    solved = RadioField("问题解决了吗？", choices={"yes": "解决了", "no": "没有解决"}, validate_choice=False,
+                        validators=[Required("请选择问题解决了没有。"), ValidChoice("请选择问题解决了没有。")])
+    satisfaction = RadioField("您对处理过程满意吗？", choices={"5": "5 分：很满意", "4": "4 分：满意", "3": "3 分：一般",
+                                                      "2": "2 分：不太满意", "1": "1 分：很不满意"},
+                              validate_choice=False, validators=[Required("请选择满意程度。"), ValidChoice("请选择满意程度。")])
+    comment = TextAreaField("还想说点什么（可不填）", validators=[Length(max=300, label="意见")], filters=TEXT)

@@ -1,0 +1,164 @@
+"""Joint-reception sessions and sign-ups: capacity, waiting list, cancellation.
+
+Every change runs inside BEGIN IMMEDIATE, so two residents taking the last seat at the same
+moment are serialised by SQLite: one gets the seat, the other the first waiting place.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from dataclasses import dataclass
+
+from forms_app.core import clock
+from forms_app.core import outbox
+from forms_app.core.references import new_reference
+from forms_app.core.store import transaction
+
+
+
+@dataclass(frozen=True)
+class Session:
+    id: str
+    date: dt.date
+    start_time: str
+    end_time: str
+    place: str
+    parties: tuple[str, ...]
+    capacity: int
+    is_open: bool
+    confirmed: int = 0
+    waiting: int = 0
+
+    @property
+    def when(self) -> str:
+        """'12月5日（周六）9:00–11:00'."""
+        return f"{clock.chinese_date(self.date)}{self.start_time}–{self.end_time}"
+
+    @property
+    def seats_left(self) -> int:
+        """Free seats; 0 means new sign-ups join the waiting list."""
+        return max(self.capacity - self.confirmed, 0)
+
+    @property
+    def label(self) -> str:
+        """What the radio button says."""
+        seats = f"还有 {self.seats_left} 个名额" if self.seats_left else f"已满，可排候补（已有 {self.waiting} 人候补）"
+        return f"{self.when}，{self.place}。参加：{'、'.join(self.parties)}。{seats}"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    signup: sqlite3.Row
+    status: str          # 'confirmed' | 'waiting' | 'duplicate'
+    position: int = 0    # place on the waiting list (1 = next), when waiting
+
+
+_SESSION_SQL = """
+    SELECT s.*,
+           (SELECT count(*) FROM signups WHERE session_id = s.id AND state = 'confirmed') AS confirmed,
+           (SELECT count(*) FROM signups WHERE session_id = s.id AND state = 'waiting') AS waiting
+    FROM sessions s
+"""
+
+
+def _session(row: sqlite3.Row) -> Session:
+    """Build a Session from a row of _SESSION_SQL."""
+    return Session(row["id"], dt.date.fromisoformat(row["date"]), row["start_time"], row["end_time"], row["place"],
+                   tuple(p for p in row["parties"].split("、") if p), row["capacity"], bool(row["is_open"]),
+                   row["confirmed"], row["waiting"])
+
+
+def open_sessions(conn: sqlite3.Connection, today: dt.date | None = None) -> list[Session]:
+    """Sessions residents can still sign up for, soonest first."""
+    today = today or clock.now().date()
+    rows = conn.execute(_SESSION_SQL + " WHERE s.is_open = 1 AND s.date >= ? ORDER BY s.date, s.start_time",
+                        (today.isoformat(),)).fetchall()
+    return [_session(r) for r in rows]
+
+
+def get_session(conn: sqlite3.Connection, session_id: str) -> Session | None:
+    """One session with its counts."""
+    row = conn.execute(_SESSION_SQL + " WHERE s.id = ?", (session_id,)).fetchone()
+    return _session(row) if row else None
+
+
+def waiting_position(conn: sqlite3.Connection, signup: sqlite3.Row) -> int:
+    """1-based place on the waiting list, or 0 if not waiting."""
+    if signup["state"] != "waiting":
+        return 0
+    ahead = conn.execute(
+        "SELECT count(*) FROM signups WHERE session_id = ? AND state = 'waiting' AND (queued_at, id) < (?, ?)",
+        (signup["session_id"], signup["queued_at"], signup["id"])).fetchone()[0]
+    return ahead + 1
+
+
+def sign_up(conn: sqlite3.Connection, session_id: str, submission_id: str, data: dict) -> Outcome:
+    """Take a seat, or a waiting place when full; the same phone twice returns the first sign-up."""
+    now = clock.iso(clock.now())
+    for _ in range(8):
+        with transaction(conn):
+            prior = conn.execute(
+                "SELECT * FROM signups WHERE submission_id = ? OR (session_id = ? AND phone = ? AND state != 'cancelled')",
+                (submission_id, session_id, data["phone"])).fetchone()
+            if prior is not None:
+                return Outcome(prior, "duplicate", waiting_position(conn, prior))
+            session = get_session(conn, session_id)
+            if session is None or not session.is_open:
+                raise LookupError(session_id)
+            state = "confirmed" if session.seats_left > 0 else "waiting"
+            ref = new_reference("signup")
+            if conn.execute("SELECT 1 FROM signups WHERE ref = ?", (ref,)).fetchone():
+                continue
+            cur = conn.execute(
+                "INSERT INTO signups (ref, submission_id, session_id, created_at, updated_at, name, phone, "
+                "compound_id, topic, linked_ref, state, queued_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (ref, submission_id, session_id, now, now, data["name"], data["phone"], data["compound_id"],
+                 data["topic"], data["linked_ref"], state, now))
+            outbox.enqueue(conn, "signup", cur.lastrowid)
+            row = conn.execute("SELECT * FROM signups WHERE id = ?", (cur.lastrowid,)).fetchone()
+            return Outcome(row, state, waiting_position(conn, row))
+    raise RuntimeError("could not allocate a unique reference")
+
+
+def by_ref(conn: sqlite3.Connection, ref: str) -> sqlite3.Row | None:
+    """The sign-up with this reference, if any."""
+    return conn.execute("SELECT * FROM signups WHERE ref = ?", (ref,)).fetchone()
+
+
+def cancel(conn: sqlite3.Connection, ref: str) -> sqlite3.Row | None:
+    """Cancel a live sign-up; a freed seat goes to the first person waiting, who is returned."""
+    now = clock.iso(clock.now())
+    with transaction(conn):
+        row = by_ref(conn, ref)
+        if row is None or row["state"] == "cancelled":
+            return None
+        conn.execute("UPDATE signups SET state = 'cancelled', updated_at = ? WHERE id = ?", (now, row["id"]))
+        outbox.enqueue(conn, "signup", row["id"])
+        if row["state"] != "confirmed":
+            return None
+        first = conn.execute(
+            "SELECT * FROM signups WHERE session_id = ? AND state = 'waiting' ORDER BY queued_at, id LIMIT 1",
+            (row["session_id"],)).fetchone()
+        if first is None:
+            return None
+        conn.execute("UPDATE signups SET state = 'confirmed', updated_at = ? WHERE id = ?", (now, first["id"]))
+        outbox.enqueue(conn, "signup", first["id"])
+        return by_ref(conn, first["ref"])
+
+
+def seed_sample_sessions(conn: sqlite3.Connection, directory, today: dt.date | None = None) -> int:
+    """Create three sample Saturday sessions when the store has none; return how many."""
+    today = today or clock.now().date()
+    saturday = today + dt.timedelta(days=(5 - today.weekday()) % 7 or 7)
+    places = list(directory.reception_places.values()) or ["延吉新村街道社区服务中心（示例）"]
+    parties = "、".join(directory.parties)
+    with transaction(conn):  # the check inside the transaction: two workers may start together
+        if conn.execute("SELECT count(*) FROM sessions").fetchone()[0]:
+            return 0
+        for week in range(3):
+            day = saturday + dt.timedelta(weeks=week)
+            conn.execute(
+                "INSERT INTO sessions (id, date, start_time, end_time, place, parties, capacity, is_open) "
+                "VALUES (?, ?, '9:00', '11:00', ?, ?, ?, 1)",
+                (f"{day.isoformat()}-am", day.isoformat(), places[week % len(places)], parties, 12 if week else 3))
+    return 3

@@ -1,0 +1,95 @@
+"""Problem reports in the local store: create (idempotently) and look up."""
+from __future__ import annotations
+
+import hmac
+import sqlite3
+
+from forms_app.core import clock
+from forms_app.core import outbox
+from forms_app.core.references import new_reference
+from forms_app.core.cases import STATUSES, STEWARD_FIELDS
+from forms_app.core.store import transaction
+
+FIELDS = ("channel", "area_id", "compound_id", "building", "room", "category_id", "urgent",
+          "description", "contact_name", "phone", "best_time", "join_reception",
+          "on_behalf", "behalf_relation", "behalf_consent")
+
+
+def create(conn: sqlite3.Connection, submission_id: str, data: dict, alert: bool = False) -> tuple[sqlite3.Row, bool]:
+    """Store a report and queue it for the sheet (and an urgent alert); (row, created). Same submission id: same row."""
+    existing = by_submission(conn, submission_id)
+    if existing is not None:
+        return existing, False
+    now = clock.iso(clock.now())
+    columns = ("ref", "submission_id", "created_at", "updated_at", *FIELDS)
+    sql = f"INSERT INTO reports ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    for _ in range(8):  # a reference collision is ~1 in 10^8; retry with a fresh one
+        try:
+            with transaction(conn):
+                cur = conn.execute(sql, (new_reference("report"), submission_id, now, now, *(data[f] for f in FIELDS)))
+                outbox.enqueue(conn, "report", cur.lastrowid)
+                if alert:
+                    outbox.enqueue(conn, "alert", cur.lastrowid, {"type": "urgent"})
+        except sqlite3.IntegrityError as exc:
+            if "submission_id" in str(exc):
+                return by_submission(conn, submission_id), False
+            if "ref" not in str(exc):
+                raise
+            continue
+        return by_submission(conn, submission_id), True
+    raise RuntimeError("could not allocate a unique reference")
+
+
+def by_submission(conn: sqlite3.Connection, submission_id: str) -> sqlite3.Row | None:
+    """The report a form submission created, if any."""
+    return conn.execute("SELECT * FROM reports WHERE submission_id = ?", (submission_id,)).fetchone()
+
+
+def by_ref(conn: sqlite3.Connection, ref: str) -> sqlite3.Row | None:
+    """The report with this reference, if any."""
+    return conn.execute("SELECT * FROM reports WHERE ref = ?", (ref,)).fetchone()
+
+
+def phone_matches(row: sqlite3.Row | None, last4: str) -> bool:
+    """Constant-time check of the last four phone digits (no early exit to time)."""
+    stored = row["phone"][-4:] if row is not None else "----"
+    return hmac.compare_digest(stored, last4) and row is not None
+
+
+# Store column → 问题登记 header, for every column that can change after the row was appended.
+SHEET_HEADERS = {**STEWARD_FIELDS, "contact_name": "联系人", "phone": "联系电话", "room": "室号",
+                 "behalf_relation": "代办关系", "description": "问题描述", "best_time": "希望联系时间"}
+
+
+def apply_changes(conn: sqlite3.Connection, row: sqlite3.Row, changes: dict) -> dict:
+    """Inside a transaction: write the changed columns and queue their cells for the sheet; return them.
+
+    Marking a report 已解决 stamps 办结时间 (today) when none was given.
+    """
+    if changes.get("status") == "已解决" and not (changes.get("resolved_at") or row["resolved_at"]):
+        changes = {**changes, "resolved_at": clock.now().strftime("%Y-%m-%d")}
+    if "status" in changes and changes["status"] != row["status"]:
+        # Newly resolved: the resident's next look-up asks whether it really is; reopened: not yet.
+        changes = {"followup_due": int(changes["status"] == "已解决"), **changes}
+    changed = {k: v for k, v in changes.items() if row[k] != v}
+    if changed:
+        sets = ", ".join(f"{k} = ?" for k in changed)
+        conn.execute(f"UPDATE reports SET {sets}, updated_at = ? WHERE id = ?",
+                     [*changed.values(), clock.iso(clock.now()), row["id"]])
+        cells = {SHEET_HEADERS[k]: v for k, v in changed.items() if k in SHEET_HEADERS}
+        if cells:
+            outbox.enqueue(conn, "report_update", row["id"], cells)
+    return changed
+
+
+def update(conn: sqlite3.Connection, report_id: int, changes: dict, alert: dict | None = None) -> dict:
+    """Change the stewards' fields of a report (own transaction); returns what changed."""
+    unknown = set(changes) - set(STEWARD_FIELDS)
+    if unknown or ("status" in changes and changes["status"] not in STATUSES):
+        raise ValueError(f"not a steward field or status: {sorted(unknown) or changes['status']}")
+    with transaction(conn):
+        row = conn.execute("SELECT * FROM reports WHERE id = ?", (report_id,)).fetchone()
+        changed = apply_changes(conn, row, changes)
+        if alert:
+            outbox.enqueue(conn, "alert", report_id, alert)
+    return changed
