@@ -13,7 +13,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from forms_app.core import config, directory, errors, security, store
     from forms_app.delivery import sheet_setup, sync
     from forms_app.notices import notify
-    from forms_app.publishing import digest, figures, retention, site
+    from forms_app.publishing import digest, figures, retention, site, supervise
 
     app.config.from_mapping(config.from_environ(os.environ))
     if test_config:
@@ -32,5 +32,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     digest.init_app(app)
     figures.init_app(app)
     retention.init_app(app)
+    supervise.init_app(app)
     cli.init_app(app)
     return app

@@ -92,14 +92,15 @@ def test_call_back_day_follows_the_official_calendar(created, call_by):
 @pytest.mark.parametrize("created, on_time, overdue", [
     ("2026-11-13", ["2026-11-14", "2026-11-15", "2026-11-16"], "2026-11-17"),   # a weekend
     ("2026-09-30", ["2026-10-02", "2026-10-07", "2026-10-08"], "2026-10-09"),   # National Day
-    ("2026-10-09", ["2026-10-10"], "2026-10-11"),                               # 调休 Saturday counts
+    ("2026-10-09", ["2026-10-10", "2026-10-11"], "2026-10-12"),                 # 调休 Saturday counts; Sunday is no working day late
 ])
 def test_not_contacted_after_one_working_day(app, db, created, on_time, overdue):
-    row = add(db, at(created))
+    row = add(db, at(created), category_id="garbage")  # not urgent: one working day (urgent: the same day)
     for day in on_time:
         assert row["ref"] not in section(printed(app, day), "周芳（示例）", "二")
     listed = section(printed(app, overdue), "周芳（示例）", "二")
-    assert row["ref"] in listed and "超过 1 个工作日还没联系居民（1 条）" in listed
+    assert row["ref"] in listed and "先行联系超时，还没联系居民（1 条）" in listed
+    assert "先行联系超时 1 个工作日" in listed
 
 
 def test_contacted_or_closed_reports_are_not_overdue(app, db):
@@ -114,17 +115,28 @@ def test_contacted_or_closed_reports_are_not_overdue(app, db):
 
 # --- the other sections -----------------------------------------------------------------------------------
 
-def test_open_more_than_30_days(app, db):
-    old = add(db, at("2026-10-01"), status="处理中", first_contact_at="2026-10-02")
-    received = add(db, at("2026-10-01"), status="已受理", first_contact_at="2026-10-02")
-    planned = add(db, at("2026-10-01"), status="已形成方案", first_contact_at="2026-10-02")
-    young = add(db, at("2026-10-05"), status="处理中", first_contact_at="2026-10-05")
+def test_resolution_overdue_with_the_reason(app, db):
+    # Received 10-01 (National Day): 15 working days end 10-27 (the 调休 Saturday 10-10 counts).
+    old = add(db, at("2026-10-01"), status="处理中", first_contact_at="2026-10-08")
+    received = add(db, at("2026-10-01"), status="已受理", first_contact_at="2026-10-08")
+    planned = add(db, at("2026-10-01"), status="已形成方案", first_contact_at="2026-10-08")
+    young = add(db, at("2026-10-20"), status="处理中", first_contact_at="2026-10-20")
     uncontacted = add(db, at("2026-10-01"), status="处理中")
     output = printed(app, "2026-11-03")
     listed = section(output, "周芳（示例）", "三")
-    assert old["ref"] in listed and received["ref"] in listed and "处理中，已 33 天" in listed
+    assert old["ref"] in listed and received["ref"] in listed and "处理中，办结超时 5 个工作日" in listed
     assert planned["ref"] not in listed and young["ref"] not in listed
-    assert uncontacted["ref"] not in listed and uncontacted["ref"] in section(output, "周芳（示例）", "二")
+    assert uncontacted["ref"] in listed and uncontacted["ref"] in section(output, "周芳（示例）", "二")
+
+
+def test_reopened_case_not_handled_again_is_listed(app, db):
+    row = add(db, at("2026-11-02"), status="处理中", first_contact_at="2026-11-02")
+    with transaction(db):
+        db.execute("UPDATE reports SET reopened_at = ?, rehandle_due = '2026-11-06' WHERE id = ?",
+                   (at("2026-11-03"), row["id"]))
+    assert row["ref"] not in section(printed(app, "2026-11-06"), "周芳（示例）", "三")
+    listed = section(printed(app, "2026-11-09"), "周芳（示例）", "三")
+    assert row["ref"] in listed and "重新处理超时 1 个工作日" in listed
 
 
 def test_new_since_the_last_digest(sending, db, robot):

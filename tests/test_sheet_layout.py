@@ -8,7 +8,8 @@ ROW = {"ref": "W222-333", "submission_id": "a" * 32, "created_at": "2026-11-28T1
        "urgent": 1, "description": "=HYPERLINK(\"http://x\",\"点我\")", "contact_name": "王阿姨",
        "phone": "+8613812345678", "best_time": "上午", "join_reception": 1, "on_behalf": 1,
        "behalf_relation": "邻居", "behalf_consent": 1, "status": "已受理", "public_note": "", "steward_name": "",
-       "coordinating": "", "notes": "", "first_contact_at": "", "resolved_at": "", "satisfaction": ""}
+       "coordinating": "", "notes": "", "first_contact_at": "", "resolved_at": "", "satisfaction": "",
+       "reopened_at": "", "rehandled_at": ""}
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +44,7 @@ def test_column_letter(number, letters):
 
 
 def test_layout_lookups():
-    assert sl.REPORTS.col("编号") == 1 and sl.REPORTS.letter("状态") == "Q"
+    assert sl.REPORTS.col("编号") == 1 and sl.REPORTS.letter("状态") == "R"
     assert sl.SIGNUPS.letter("报名状态") == "L"
 
 

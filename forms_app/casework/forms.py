@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
+import uuid
 
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, FieldList, Form, FormField, HiddenField, PasswordField, RadioField, SelectField,
@@ -11,9 +13,12 @@ from wtforms.validators import ValidationError
 
 from forms_app.core import clock
 from forms_app.casework.edits import ATTENDED
-from forms_app.residents.forms import compound_choices
+from forms_app.casework.consultations import PARTIES
+from forms_app.casework.intake import CHANNELS
+from forms_app.core.references import normalise as normalise_ref
+from forms_app.residents.forms import FollowupQuestions, SubmissionId, compound_choices
 from forms_app.core.cases import STATUSES
-from forms_app.core.validators import Length, Required, ValidChoice, clean_text
+from forms_app.core.validators import Length, Phone, Required, ValidChoice, clean_text
 
 TEXT = [clean_text]
 # 协调单位 offered besides the directory's parties (the architecture's list).
@@ -134,3 +139,144 @@ class OutcomesForm(FlaskForm):
 
     Meta = _Meta
     entries = FieldList(FormField(OutcomeEntry))
+
+
+# --- Intake by a steward (casework/intake.py) -----------------------------------------------------
+
+class OptionalPhone:
+    """Empty is fine (居民不愿留电话); anything typed must be a real phone number (field.phone set)."""
+
+    def __call__(self, form, field):
+        field.phone = None
+        if field.data:
+            Phone("联系电话不对：请填 11 位手机号或上海座机（8 位，可加 021）；居民不愿留电话就空着。")(form, field)
+
+
+class IntakeForm(FlaskForm):
+    """A case a steward registers (phone call, walk-in, joint reception …). Subclass or add fields freely:
+    `fields()` turns what was entered into intake.register's fields, and templates render every field
+    through the shared macros, so a new field needs its declaration and one line in the template."""
+
+    Meta = _Meta
+    submission_id = HiddenField(validators=[SubmissionId()])
+    session_id = HiddenField()
+    channel = RadioField("问题是从哪里来的", choices={c: c for c in CHANNELS}, validate_choice=False,
+                         validators=[Required("请选择来源（电话、来访……）。"), ValidChoice("请从列表里选择来源。")])
+    compound = SelectField("小区", validate_choice=False,
+                           validators=[Required("请选择小区。"), ValidChoice("请从列表里选择小区。")])
+    building = StringField("楼号", validators=[Required("请填写楼号，比如“55号”。"), Length(max=20, label="楼号")], filters=TEXT)
+    room = StringField("室号（可不填）", validators=[Length(max=20, label="室号")], filters=TEXT)
+    category = SelectField("问题类别", validate_choice=False,
+                           validators=[Required("请选择问题类别；不确定就选“其他”。"), ValidChoice("请从列表里选择问题类别。")])
+    urgent = BooleanField("紧急：正在漏水、电梯停运、有安全危险")
+    description = TextAreaField("居民说的情况", validators=[Required("请写一下居民说的情况。"),
+                                                      Length(min=5, max=1000, label="情况说明")], filters=TEXT)
+    contact_name = StringField("怎么称呼居民（可不填）", validators=[Length(max=20, label="称呼")], filters=TEXT)
+    phone = StringField("居民的电话（可不填）", validators=[OptionalPhone()], filters=TEXT)
+
+    def __init__(self, *args, directory=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.compound.choices = compound_choices(directory)
+        self.category.choices = {"": "请选择", **{c.id: c.name for c in directory.categories.values()}}
+        if not self.is_submitted():
+            self.submission_id.data = uuid.uuid4().hex  # a second tap on 登记 reuses it: stored once
+
+    def fields(self, taken_by: str) -> dict:
+        """What intake.register needs."""
+        return {"channel": self.channel.data, "compound_id": self.compound.data, "building": self.building.data,
+                "room": self.room.data, "category_id": self.category.data, "urgent": bool(self.urgent.data),
+                "description": self.description.data, "contact_name": self.contact_name.data,
+                "phone": self.phone.phone.e164 if self.phone.phone else "", "taken_by": taken_by,
+                "session_id": self.session_id.data or ""}
+
+
+# --- 会商 (casework/consultations.py) --------------------------------------------------------------
+
+def meeting_day(text: str) -> dt.date:
+    """'2026-12-03', '2026/12/3', '2026年12月3日' → a date; ValueError when unreadable."""
+    text = unicodedata.normalize("NFKC", text or "").strip()
+    for pattern in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日"):
+        try:
+            return dt.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+class ActionEntry(Form):
+    """One row of 谁、做什么、什么时候前."""
+
+    who = StringField("谁来做", validators=[Length(max=30, label="谁来做")], filters=TEXT)
+    what = StringField("做什么", validators=[Length(max=200, label="做什么")], filters=TEXT)
+    by = StringField("什么时候前", validators=[Length(max=20, label="什么时候前")], filters=TEXT)
+
+    def validate_what(self, field):
+        """A row is all empty, or has at least who and what."""
+        if (self.who.data or self.by.data) and not field.data:
+            raise ValidationError("这一行写了谁来做或时间，请把“做什么”也写上。")
+
+    def validate_who(self, field):
+        if (field.data == "" and self.what.data):
+            raise ValidationError("这一行写了做什么，请把“谁来做”也写上。")
+
+    def validate_by(self, field):
+        if field.data:
+            try:
+                field.data = meeting_day(field.data).isoformat()
+            except ValueError:
+                raise ValidationError("“什么时候前”的日期格式不对，请写成 2026-12-20。") from None
+
+
+class ConsultationForm(FlaskForm):
+    """A 会商 meeting on one case or several."""
+
+    Meta = _Meta
+    held_on = StringField("会商日期", validators=[Required("请填写会商日期，比如 2026-12-03。")], filters=TEXT)
+    place = StringField("地点", validators=[Required("请填写会商地点。"), Length(max=100, label="地点")], filters=TEXT)
+    parties = SelectMultipleField("参加的单位", choices={p: p for p in PARTIES}, validate_choice=False)
+    agreed = TextAreaField("商定的办法", validators=[Required("请写一下各方商定的办法。"),
+                                                Length(max=1000, label="商定的办法")], filters=TEXT)
+    actions = FieldList(FormField(ActionEntry), min_entries=4, max_entries=12)
+    other_refs = StringField("一起会商的其他问题编号（可不填）", validators=[Length(max=200, label="其他问题编号")], filters=TEXT)
+    public_note = TextAreaField("公开进展（居民查进度时看到）", validators=[Length(max=300, label="公开进展")], filters=TEXT)
+
+    def validate_held_on(self, field):
+        """A readable date, not in the future."""
+        try:
+            day = meeting_day(field.data)
+        except ValueError:
+            raise ValidationError("会商日期的格式不对，请写成 2026-12-03。") from None
+        if day > clock.now().date():
+            raise ValidationError("会商日期不能晚于今天。")
+        field.data = day.isoformat()
+
+    def validate_parties(self, field):
+        """At least one party, only the ones offered."""
+        if not field.data:
+            raise ValidationError("请勾选参加会商的单位（至少一个）。")
+        if not set(field.data) <= set(PARTIES):
+            raise ValidationError("请从列表里选择参加的单位。")
+
+    def validate_other_refs(self, field):
+        """'W7K3-M9P W2AB-CDE' (spaces, commas) → normalised references."""
+        refs = []
+        for raw in re.split(r"[\s,，、;；]+", field.data or ""):
+            if raw:
+                ref = normalise_ref(raw)
+                if not ref or not ref.startswith("W"):
+                    raise ValidationError(f"其他问题编号「{raw}」的格式不对：以 W 开头，比如 W7K3-M9P。")
+                refs.append(ref)
+        field.refs = list(dict.fromkeys(refs))
+
+    def action_rows(self) -> list[dict]:
+        """The filled-in rows of 谁、做什么、什么时候前."""
+        return [{"who": e.who.data, "what": e.what.data, "by": e.by.data} for e in self.actions if e.what.data]
+
+
+# --- 回访 by phone (residents/followup.py) -----------------------------------------------------------
+
+class PhoneFollowupForm(FollowupQuestions):
+    """The same questions as the resident's online follow-up, asked by a steward on the phone."""
+
+    class Meta:
+        locales = ("zh",)

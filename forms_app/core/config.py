@@ -46,6 +46,7 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "ALERT_EMAIL_TO": ("", str),                 # the team's addresses, comma-separated
     "ALERT_STEWARD_EMAILS": ("", str),           # "s1:a@x,s2:b@y": also mail the steward in charge
     "ALERT_MAX_AGE_HOURS": (24.0, float),        # an alert still failing after this is given up (the digest lists it)
+    "SUPERVISE_AFTER_DAYS": (3, int),            # 督办: cases overdue by more than this many working days (`flask supervise`)
     "FIGURES_FILE": ("data/figures.json", str),  # `flask figures` writes it, the site build reads it; relative to the project
 }
 

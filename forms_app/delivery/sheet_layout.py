@@ -10,7 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from forms_app.core import clock
+from forms_app.core import clock, deadlines
 from forms_app.core.cases import STATUSES, STEWARD_FIELDS  # noqa: F401  (re-exported: the sheet's columns)
 from forms_app.core.phones import PhoneError, normalise_phone
 
@@ -24,6 +24,7 @@ class Layout:
     steward_columns: tuple[str, ...]   # stewards fill these in
     widths: dict[str, int]             # pixel widths of the wider columns
     id_column: str = "提交编号"         # what makes a row unique: looked up before re-appending
+    optional: tuple[str, ...] = ()     # service columns a sheet may lack (added later; `sheet-setup` adds them)
 
     @property
     def headers(self) -> tuple[str, ...]:
@@ -51,7 +52,8 @@ class Columns:
 
     def missing(self, names=None) -> list[str]:
         """Which of these headers (default: the service columns and the id column) row 1 lacks."""
-        wanted = names if names is not None else (*self.layout.service_columns, self.layout.id_column)
+        wanted = names if names is not None else (
+            *(c for c in self.layout.service_columns if c not in self.layout.optional), self.layout.id_column)
         return [name for name in dict.fromkeys(wanted) if name not in self.header]
 
     def number(self, name: str) -> int:
@@ -80,9 +82,10 @@ def column_letter(number: int) -> str:
 REPORTS = Layout(
     "问题登记",
     ("编号", "提交编号", "提交时间", "来源", "居民区", "小区", "楼号", "室号", "问题类别", "是否紧急",
-     "问题描述", "联系人", "联系电话", "希望联系时间", "愿意参加联合接待", "代办关系"),
+     "问题描述", "联系人", "联系电话", "希望联系时间", "愿意参加联合接待", "代办关系", "时限"),
     ("状态", "负责大管家", "协调单位", "处理记录", "公开进展", "首次联系时间", "办结时间", "回访满意度"),
-    {"问题描述": 360, "处理记录": 320, "公开进展": 280, "提交编号": 120, "提交时间": 150, "联系电话": 130},
+    {"问题描述": 360, "处理记录": 320, "公开进展": 280, "提交编号": 120, "提交时间": 150, "联系电话": 130, "时限": 200},
+    optional=("时限",),  # deadlines.summary, refreshed daily by the digest and the 督办 run
 )
 SIGNUPS = Layout(
     "接待报名",
@@ -124,6 +127,7 @@ def report_row(row, directory) -> list[str]:
         "紧急" if row["urgent"] else "", row["description"], row["contact_name"], display_phone(row["phone"]),
         row["best_time"], "愿意" if row["join_reception"] else "",
         row["behalf_relation"] + ("（本人已同意）" if row["behalf_consent"] else "") if row["on_behalf"] else "",
+        deadlines.summary(row, directory),
         *(row[field] or (compound.steward.name if field == "steward_name" and compound else "")
           for field in STEWARD_FIELDS),
     ]

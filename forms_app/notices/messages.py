@@ -81,6 +81,9 @@ def alert_for(report, payload: dict, directory) -> dict:
         "excerpt": excerpt(report["description"], EXCERPT, *private),
         "note": excerpt(payload.get("note", ""), EXCERPT, *private),
         "sent": list(payload.get("sent", [])),  # channels that already took this alert
+        "outcome": payload.get("outcome", "没有解决"),   # reopened: what the resident said
+        "via": payload.get("via", "online"),             # reopened: online, or by phone to a steward
+        "rehandle_due": payload.get("rehandle_due", ""),  # reopened: by when it is handled again
     }
 
 
@@ -101,10 +104,14 @@ def alert_message(alert: dict) -> Message:
     owner = f"负责：{alert['steward_name']}。" if alert["steward_name"] else "负责：未找到对应的大管家，请事务所安排。"
     if alert["type"] == "reopened":
         title = f"【回访未解决】{alert['ref']} {where} {alert['category']}"
-        lines = [f"原问题：{alert['excerpt']}", "居民回访说问题还没有解决。"]
+        how = "电话回访时" if alert.get("via") == "phone" else "网上回访时"
+        lines = [f"原问题：{alert['excerpt']}",
+                 f"居民{how}说“{alert.get('outcome') or '没有解决'}”，问题已重新打开，状态改回处理中。"]
         if alert["note"]:
             lines.append(f"居民意见：{alert['note']}")
-        lines.append(owner + "请尽快再次联系居民（电话见表格/管家页面）。")
+        due = alert.get("rehandle_due", "")
+        lines.append(owner + (f"请在 {due} 前再次联系居民（电话见表格/管家页面）。" if due
+                              else "请尽快再次联系居民（电话见表格/管家页面）。"))
     else:
         title = f"【紧急】{alert['ref']} {where} {alert['category']}"
         lines = [alert["excerpt"], owner + CALL_HINT]

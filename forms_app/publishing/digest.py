@@ -1,4 +1,5 @@
-"""`flask digest`: each steward's daily list — new reports, calls overdue, long-open cases, sign-ups.
+"""`flask digest`: each steward's daily list — new reports, first contacts overdue, other deadlines
+overdue (resolution, re-handling: core/deadlines.py, reasons in words), reception sign-ups.
 
 Meant for cron on working-day mornings. One message per steward goes through the alert channels
 (the team robot; e-mail to the team plus that steward); `--print` only prints. Like an alert it
@@ -20,7 +21,7 @@ from forms_app.core import clock
 from forms_app.residents import reception
 from forms_app.notices.messages import Message, as_text, excerpt, redact, steward_for
 from forms_app.notices.notify import Notifier, NotifyError
-from forms_app.casework.overdue import OPEN, STALE_DAYS, missed_call_back, stale
+from forms_app.core import deadlines
 from forms_app.core.store import get_db, transaction
 
 STATE_KEY = "digest.last_sent"
@@ -35,8 +36,8 @@ class StewardDigest:
 
     steward: object
     new: list[str] = field(default_factory=list)
-    uncontacted: list[str] = field(default_factory=list)
-    long_open: list[str] = field(default_factory=list)
+    uncontacted: list[str] = field(default_factory=list)   # 先行联系 overdue
+    long_open: list[str] = field(default_factory=list)     # 办结 or 重新处理 overdue
     signups: list[str] = field(default_factory=list)
     session: reception.Session | None = None
 
@@ -110,10 +111,9 @@ def build(conn: sqlite3.Connection, directory, moment: dt.datetime, start: dt.da
     """Every steward's list as of `moment`, "new" meaning created after `start`; unassigned reports last."""
     digests = {s.id: StewardDigest(s) for s in directory.stewards.values()}
     nobody = StewardDigest(None)
-    days = directory.callback_working_days
-    marks = ",".join("?" * len(OPEN))
-    rows = conn.execute(f"SELECT * FROM reports WHERE status IN ({marks}) OR created_at > ? ORDER BY created_at, id",
-                        (*OPEN, clock.iso(start))).fetchall()
+    marks = ",".join("?" * len(deadlines.CLOSED))
+    rows = conn.execute(f"SELECT * FROM reports WHERE status NOT IN ({marks}) OR created_at > ? ORDER BY created_at, id",
+                        (*deadlines.CLOSED, clock.iso(start))).fetchall()
     for row in rows:
         created = clock.parse(row["created_at"])
         if created > moment:
@@ -122,14 +122,14 @@ def build(conn: sqlite3.Connection, directory, moment: dt.datetime, start: dt.da
         digest = digests[steward.id] if steward else nobody
         if created > start:
             digest.new.append(report_line(row, directory, f"{clock.chinese_datetime(created)}，{row['status']}"))
-        if row["status"] not in OPEN:
-            continue
-        deadline = missed_call_back(row, moment, days)
-        if deadline:
+        late = deadlines.overdue(row, directory, moment.date())
+        first = [d for d in late if d.kind == "first_contact"]
+        if first:
             digest.uncontacted.append(report_line(
-                row, directory, f"{clock.chinese_date(created.date())}提交，应在{clock.chinese_date(deadline)}前联系"))
-        elif stale(row, moment):
-            digest.long_open.append(report_line(row, directory, f"{row['status']}，已 {(moment - created).days} 天"))
+                row, directory, f"{first[0].reason}，应在{clock.chinese_date(first[0].due)}前联系"))
+        others = [d for d in late if d.kind != "first_contact"]
+        if others:
+            digest.long_open.append(report_line(row, directory, f"{row['status']}，" + "；".join(d.reason for d in others)))
     session = next_session(conn, moment.date())
     if session is not None:
         for row in conn.execute("SELECT * FROM signups WHERE session_id = ? AND state != 'cancelled' "
@@ -156,10 +156,10 @@ def message(digest: StewardDigest, moment: dt.datetime, working_days: int = 1, l
     if digest.new:
         sections.append(_section(f"一、上次汇总以来的新问题（{len(digest.new)} 条）", digest.new, limit))
     if digest.uncontacted:
-        sections.append(_section(f"二、超过 {working_days} 个工作日还没联系居民（{len(digest.uncontacted)} 条）",
+        sections.append(_section(f"二、先行联系超时，还没联系居民（{len(digest.uncontacted)} 条）",
                                  digest.uncontacted, limit))
     if digest.long_open:
-        sections.append(_section(f"三、超过 {STALE_DAYS} 天还没办结（{len(digest.long_open)} 条）",
+        sections.append(_section(f"三、办结或重新处理超时（{len(digest.long_open)} 条）",
                                  digest.long_open, limit))
     if digest.signups and digest.session:
         s = digest.session
@@ -220,6 +220,9 @@ def digest_command(print_only: bool, day: dt.datetime | None) -> None:
     if failed:
         raise click.ClickException(f"每日汇总有 {failed} 条没能发出；下次汇总会把这段时间的新问题一起列出。")
     record_sent(conn, moment)
+    if current_app.config["SHEETS_ENABLED"]:
+        from forms_app.publishing.supervise import refresh_sheet  # the sheet's 时限 column, once a day
+        refresh_sheet(conn, directory, moment.date())
     click.echo(f"已发送每日汇总：{len(messages)} 条消息。")
 
 

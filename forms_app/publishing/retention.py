@@ -24,7 +24,7 @@ from forms_app.core.store import get_db, transaction
 CLOSED = ("已解决", "不予受理", "已转办")
 REMOVED = "（已删除）"
 # What a resident said in a follow-up, as followup.record writes it into 处理记录.
-FOLLOWUP_COMMENT = re.compile(r"(居民回访：[^\n]*?。意见：)[^\n]*")
+FOLLOWUP_COMMENT = re.compile(r"((?:居民|电话)回访(?:（[^）\n]*）)?：[^\n]*?。意见：)[^\n]*")
 
 
 def scrub(text: str, *private: str) -> str:

@@ -1,13 +1,22 @@
-"""回访: once a report is 已解决, the resident says whether it really is. "No" reopens it."""
+"""回访: once a case is 已解决, the resident says how it went — online, or to a steward by phone.
+
+The same questions both ways: the outcome (已解决 / 部分解决 / 没有解决) and three aspects, 效率、态度、
+结果, each 满意 / 基本满意 / 不满意 (none required after 没有解决). 部分解决 or 没有解决 reopens the case
+(处理中, 办结时间 cleared) with the re-handling clock (core/deadlines.py), replaces the public note
+with one that tells the resident when they will hear again, and alerts the steward — one transaction.
+"""
 from __future__ import annotations
 
 import sqlite3
 
-from forms_app.core import clock
-from forms_app.core import outbox
-from forms_app.core import history
+from forms_app.core import clock, deadlines, history, outbox
 from forms_app.residents.reports import apply_changes
 from forms_app.core.store import transaction
+
+OUTCOMES = ("已解决", "部分解决", "没有解决")
+RATINGS = ("满意", "基本满意", "不满意")
+ASPECTS = {"efficiency": "效率", "attitude": "态度", "result": "结果"}
+VIA = {"online": "网上", "phone": "电话"}
 
 
 def due(report: sqlite3.Row) -> bool:
@@ -15,24 +24,60 @@ def due(report: sqlite3.Row) -> bool:
     return report["status"] == "已解决" and bool(report["followup_due"])
 
 
-def record(conn: sqlite3.Connection, report_id: int, solved: bool, satisfaction: int, comment: str) -> bool | None:
-    """Store the answer, write it to the stewards' columns; if not solved, reopen and alert.
+def phone_allowed(report: sqlite3.Row) -> bool:
+    """A steward may record a phone follow-up on a resolved case (asked online or not)."""
+    return report["status"] == "已解决"
 
-    Returns whether it reopened the report, or None when no follow-up was due (answered already).
+
+def satisfaction_text(answers: dict) -> str:
+    """回访满意度 as the sheet shows it: '效率满意/态度基本满意/结果不满意·部分解决'."""
+    rated = "/".join(f"{label}{answers[key]}" for key, label in ASPECTS.items() if answers.get(key))
+    return "·".join(filter(None, [rated, answers["outcome"]]))
+
+
+def public_note(moment, rehandle_due) -> str:
+    """The line the resident sees after saying it is not (fully) solved."""
+    return f"您{moment.month}月{moment.day}日说还没解决，大管家最晚{rehandle_due.month}月{rehandle_due.day}日再联系您。"
+
+
+def record(conn: sqlite3.Connection, report_id: int, answers: dict, directory, via: str = "online",
+           actor: str = history.RESIDENT, who: str = "") -> bool | None:
+    """Store one follow-up and write it to the case; reopen when not (fully) solved.
+
+    answers: outcome, efficiency, attitude, result ('' = not rated), comment. `via`: 'online' (the
+    resident; only while due) or 'phone' (a steward, `actor` their account id, `who` their name for
+    处理记录). Returns whether it reopened the case, or None when nothing was recorded (not due).
     """
-    today = clock.now().strftime("%Y-%m-%d")
+    outcome = answers["outcome"]
+    if outcome not in OUTCOMES or via not in VIA or any(answers.get(k) not in ("", *RATINGS) for k in ASPECTS):
+        raise ValueError("not a follow-up answer")
+    if outcome != "没有解决" and not all(answers.get(k) for k in ASPECTS):
+        raise ValueError("every aspect is rated unless 没有解决")
+    moment = clock.now()
     with transaction(conn):
         report = conn.execute("SELECT * FROM reports WHERE id = ?", (report_id,)).fetchone()
-        if not due(report):  # checked inside the transaction: two taps store one answer
+        # Checked inside the transaction: two taps store one answer.
+        if not (due(report) if via == "online" else phone_allowed(report)):
             return None
-        conn.execute("INSERT INTO followups (report_id, created_at, solved, satisfaction, comment) VALUES (?, ?, ?, ?, ?)",
-                     (report_id, clock.iso(clock.now()), int(solved), satisfaction, comment))
-        line = f"{today} 居民回访：{'已解决' if solved else '没有解决'}，满意度 {satisfaction}/5" + (f"。意见：{comment}" if comment else "")
-        changes = {"satisfaction": f"{satisfaction}/5", "notes": "\n".join(filter(None, [report["notes"], line])),
+        comment = answers.get("comment", "")
+        conn.execute("INSERT INTO followups (report_id, created_at, solved, comment, outcome, efficiency, attitude, "
+                     "result, via, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     (report_id, clock.iso(moment), int(outcome == "已解决"), comment, outcome,
+                      answers.get("efficiency", ""), answers.get("attitude", ""), answers.get("result", ""), via, actor))
+        rated = "、".join(f"{label}{answers[k]}" for k, label in ASPECTS.items() if answers.get(k))
+        by = f"电话回访（{who}）" if via == "phone" else "居民回访"
+        line = f"{moment:%Y-%m-%d} {by}：{outcome}" + (f"；{rated}" if rated else "") + (f"。意见：{comment}" if comment else "")
+        changes = {"satisfaction": satisfaction_text(answers), "notes": "\n".join(filter(None, [report["notes"], line])),
                    "followup_due": 0}
-        if not solved:
-            # Reopened honestly: back to 处理中, 办结时间 cleared so the next resolution gets its own date.
-            changes.update(status="处理中", resolved_at="", reopened=report["reopened"] + 1)
-            outbox.enqueue(conn, "alert", report_id, {"type": "reopened", "note": comment[:50]})
-        apply_changes(conn, report, changes, history.RESIDENT)
-    return not solved
+        reopen = outcome != "已解决"
+        if reopen:
+            # Reopened honestly: back to 处理中, 办结时间 cleared, the re-handling clock started, and the
+            # stale public note replaced by when the resident will hear again.
+            clocks = deadlines.reopened(report, directory, moment)
+            due_day = deadlines.day_of(clocks["rehandle_due"])
+            changes.update(status="处理中", resolved_at="", reopened=report["reopened"] + 1, **clocks,
+                           public_note=public_note(moment, due_day))
+            outbox.enqueue(conn, "alert", report_id, {"type": "reopened", "note": comment[:50], "outcome": outcome,
+                                                      "via": via, "rehandle_due": clocks["rehandle_due"]})
+        apply_changes(conn, report, changes, actor)
+    return reopen

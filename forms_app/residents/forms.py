@@ -6,7 +6,7 @@ import uuid
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import ValidationError
+from wtforms.validators import StopValidation, ValidationError
 
 from forms_app.core.references import normalise as normalise_ref
 from forms_app.core.validators import Empty, Length, Phone, Required, RequiredIf, ValidChoice, clean_text
@@ -122,16 +122,50 @@ class LookupForm(FlaskForm):
         field.data = digits
 
 
-class FollowupForm(FlaskForm):
-    """回访: was it really solved, and how satisfied is the resident."""
+OUTCOMES = {"已解决": "已解决", "部分解决": "部分解决", "没有解决": "没有解决"}
+RATINGS = {"满意": "满意", "基本满意": "基本满意", "不满意": "不满意"}
+ASPECTS = {"efficiency": "效率", "attitude": "态度", "result": "结果"}
+
+
+class ScoredUnlessUnsolved:
+    """A rating is required, except after "没有解决" (nothing to rate yet); when given it must be offered."""
+
+    def __init__(self, message: str):
+        self.message = message
+
+    def __call__(self, form, field):
+        if not field.data:
+            if form.outcome.data == "没有解决":
+                field.errors[:] = []
+                raise StopValidation()
+            raise StopValidation(self.message)
+        if field.data not in field.choices:
+            raise StopValidation(self.message)
+
+
+class FollowupQuestions(FlaskForm):
+    """回访 in three aspects (效率、态度、结果) and the outcome — the same questions online and by phone."""
 
     class Meta:
         locales = ("zh",)
 
-    ref = HiddenField()
-    solved = RadioField("问题解决了吗？", choices={"yes": "解决了", "no": "没有解决"}, validate_choice=False,
-                        validators=[Required("请选择问题解决了没有。"), ValidChoice("请选择问题解决了没有。")])
-    satisfaction = RadioField("您对处理过程满意吗？", choices={"5": "5 分：很满意", "4": "4 分：满意", "3": "3 分：一般",
-                                                      "2": "2 分：不太满意", "1": "1 分：很不满意"},
-                              validate_choice=False, validators=[Required("请选择满意程度。"), ValidChoice("请选择满意程度。")])
+    outcome = RadioField("问题解决了吗？", choices=OUTCOMES, validate_choice=False,
+                         validators=[Required("请选择问题解决了没有。"), ValidChoice("请选择问题解决了没有。")])
+    efficiency = RadioField("办得快不快（效率）", choices=RATINGS, validate_choice=False,
+                            validators=[ScoredUnlessUnsolved("请选择对效率是否满意。")])
+    attitude = RadioField("大管家的态度", choices=RATINGS, validate_choice=False,
+                          validators=[ScoredUnlessUnsolved("请选择对态度是否满意。")])
+    result = RadioField("处理的结果", choices=RATINGS, validate_choice=False,
+                        validators=[ScoredUnlessUnsolved("请选择对结果是否满意。")])
     comment = TextAreaField("还想说点什么（可不填）", validators=[Length(max=300, label="意见")], filters=TEXT)
+
+    def answers(self) -> dict:
+        """outcome, efficiency, attitude, result ('' when not rated), comment."""
+        return {"outcome": self.outcome.data, "comment": self.comment.data or "",
+                **{k: self[k].data or "" for k in ASPECTS}}
+
+
+class FollowupForm(FollowupQuestions):
+    """回访 online: the resident, after proving they know the phone's last four digits."""
+
+    ref = HiddenField()

@@ -12,6 +12,7 @@ from forms_app.core.store import transaction
 FIELDS = ("channel", "area_id", "compound_id", "building", "room", "category_id", "urgent",
           "description", "contact_name", "phone", "best_time", "join_reception",
           "on_behalf", "behalf_relation", "behalf_consent")
+INTAKE_FIELDS = ("taken_by", "session_id")  # optional: set when a steward registers a case (casework/intake.py)
 
 
 def create(conn: sqlite3.Connection, submission_id: str, data: dict, alert: bool = False,
@@ -27,12 +28,13 @@ def create(conn: sqlite3.Connection, submission_id: str, data: dict, alert: bool
     moment = clock.now()
     now = clock.iso(moment)
     due = deadlines.due_dates(data, directory, moment) if directory is not None else {"first_contact_due": "", "resolve_due": ""}
-    columns = ("ref", "submission_id", "created_at", "updated_at", *FIELDS, *due)
+    fields = (*FIELDS, *(f for f in INTAKE_FIELDS if data.get(f)))
+    columns = ("ref", "submission_id", "created_at", "updated_at", *fields, *due)
     sql = f"INSERT INTO reports ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
     for _ in range(8):  # a reference collision is ~1 in 10^8; retry with a fresh one
         try:
             with transaction(conn):
-                cur = conn.execute(sql, (new_reference("report"), submission_id, now, now, *(data[f] for f in FIELDS),
+                cur = conn.execute(sql, (new_reference("report"), submission_id, now, now, *(data[f] for f in fields),
                                          *due.values()))
                 outbox.enqueue(conn, "report", cur.lastrowid)
                 history.record(conn, cur.lastrowid, actor, "created", "", data["channel"], at=now)
@@ -60,8 +62,9 @@ def by_ref(conn: sqlite3.Connection, ref: str) -> sqlite3.Row | None:
 
 def phone_matches(row: sqlite3.Row | None, last4: str) -> bool:
     """Constant-time check of the last four phone digits (no early exit to time)."""
-    stored = row["phone"][-4:] if row is not None else "----"
-    return hmac.compare_digest(stored, last4) and row is not None
+    stored = row["phone"][-4:] if row is not None and row["phone"] else "----"
+    # A case with no phone (居民不愿留电话) is never matched: '----' equals no four digits.
+    return hmac.compare_digest(stored, last4) and row is not None and bool(row["phone"])
 
 
 # Store column → 问题登记 header, for every column that can change after the row was appended.
@@ -71,6 +74,8 @@ SHEET_HEADERS = {**STEWARD_FIELDS, "contact_name": "联系人", "phone": "联系
 
 # Columns the service keeps for itself: changed along with others, not worth a history line.
 UNTRACKED = frozenset({"followup_due", "updated_at"})
+# Changes by a steward that count as handling a reopened case again (deadlines: re-handling met).
+REHANDLING = frozenset({"status", "first_contact_at"})
 
 
 def apply_changes(conn: sqlite3.Connection, row: sqlite3.Row, changes: dict, actor: str = history.SYSTEM) -> dict:
@@ -86,6 +91,10 @@ def apply_changes(conn: sqlite3.Connection, row: sqlite3.Row, changes: dict, act
         # Newly resolved: the resident's next look-up asks whether it really is; reopened: not yet.
         changes = {"followup_due": int(changes["status"] == "已解决"), **changes}
     changed = {k: v for k, v in changes.items() if row[k] != v}
+    if (changed.keys() & REHANDLING and "reopened_at" not in changed and row["reopened_at"]
+            and not row["rehandled_at"] and actor not in (history.RESIDENT, history.SYSTEM)):
+        # A steward's status change or contact after a reopening: the re-handling clock is met.
+        changed["rehandled_at"] = clock.iso(clock.now())
     if changed:
         sets = ", ".join(f"{k} = ?" for k in changed)
         conn.execute(f"UPDATE reports SET {sets}, updated_at = ? WHERE id = ?",

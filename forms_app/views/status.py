@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
 
-from forms_app.core import clock
+from forms_app.core import clock, deadlines
 from forms_app.residents import followup
 from forms_app.residents import reception
 from forms_app.residents import reports
@@ -60,7 +60,7 @@ def _result(conn, kind: str, row, followup_form=None) -> dict:
 @bp.post("/followup")
 @limiter.limit(lookup_limit)
 def answer_followup():
-    """The resident's answer: solved or not (not → reopened, steward alerted), satisfaction, comment."""
+    """The resident's answer: outcome, 效率/态度/结果, comment (部分解决/没有解决 → reopened, steward alerted)."""
     form = FollowupForm()
     ref = form.ref.data or ""
     conn = get_db()
@@ -71,5 +71,8 @@ def answer_followup():
         return render_template("status/followup_done.html", row=row, reopened=False, already=True)
     if not form.validate_on_submit():
         return render_template("status/result.html", **_result(conn, "report", row, form)), 400
-    reopened = followup.record(conn, row["id"], form.solved.data == "yes", int(form.satisfaction.data), form.comment.data)
-    return render_template("status/followup_done.html", row=row, reopened=bool(reopened), already=reopened is None)
+    reopened = followup.record(conn, row["id"], form.answers(), directory())
+    row = reports.by_ref(conn, ref)
+    due_day = deadlines.day_of(row["rehandle_due"]) if reopened else None
+    return render_template("status/followup_done.html", row=row, reopened=bool(reopened), already=reopened is None,
+                           rehandle_due=clock.chinese_date(due_day) if due_day else "")

@@ -1,0 +1,36 @@
+"""A case a steward registers: a phone call, a walk-in, a joint reception, a 会商, a referral.
+
+The same door as the online form: reports.create (same reference series, same outbox row for the
+sheet, the same urgent alert, the same due dates), with the channel it came through, the account
+that took it (taken_by) and, from a joint reception, the session (session_id). Name and phone are
+optional ("居民不愿留电话"): a case without a phone is never offered to the resident's look-up.
+"""
+from __future__ import annotations
+
+import sqlite3
+
+from forms_app.core import deadlines
+from forms_app.residents import reports
+
+CHANNELS = ("电话", "来访", "联合接待", "会商", "居委会转来", "12345转办", "其他")
+# The columns a registration fills that a resident's form would; a steward's intake leaves them at these.
+DEFAULTS = {"best_time": "", "join_reception": 0, "on_behalf": 0, "behalf_relation": "", "behalf_consent": 0,
+            "room": "", "contact_name": "", "phone": "", "taken_by": "", "session_id": ""}
+
+
+def case_data(directory, fields: dict) -> dict:
+    """The report row's data from what the steward entered (fields: channel, compound_id, building, room,
+    category_id, urgent, description, contact_name, phone (E.164 or ''), taken_by, session_id)."""
+    if fields["channel"] not in CHANNELS:
+        raise ValueError(f"unknown channel: {fields['channel']}")
+    compound = directory.compounds[fields["compound_id"]]
+    data = {**DEFAULTS, **{k: v for k, v in fields.items() if k != "compound_id"}}
+    data.update(area_id=compound.area.id, compound_id=compound.id, urgent=int(bool(fields.get("urgent"))))
+    return data
+
+
+def register(conn: sqlite3.Connection, directory, submission_id: str, fields: dict, actor: str) -> tuple[sqlite3.Row, bool]:
+    """Create the case through reports.create; (row, created). The same submission id stores once."""
+    data = case_data(directory, fields)
+    return reports.create(conn, submission_id, data, alert=deadlines.is_urgent(data, directory), actor=actor,
+                          directory=directory)
