@@ -199,6 +199,11 @@ def receptions_section(held: int) -> str:
     return f"### 联合接待\n\n已经举办联合接待 **{int(held)}** 次（只算日期已过、至少有一位居民报名成功的场次）。"
 
 
+def consultations_section(held: int) -> str:
+    """会商次数: meetings of the parties on residents' problems."""
+    return f"### 会商\n\n居委会、业委会、物业等各方一起会商 **{int(held)}** 次（每次会商商定办法，记入纪要，各方签字）。"
+
+
 def followup_section(answers: dict) -> str:
     """Follow-up honesty: reports reopened after a resident said 没有解决, and satisfaction."""
     reopened, again = int(answers["reopened"]), int(answers["reopened_resolved"])

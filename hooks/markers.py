@@ -64,6 +64,7 @@ FIGURE_SECTIONS = {
     "by_month": charts.month_section,
     "resolution_days": charts.speed_section,
     "receptions_held": charts.receptions_section,
+    "consultations_held": charts.consultations_section,
     "followup": charts.followup_section,
 }
 

@@ -160,7 +160,8 @@ def test_reopened_reports_and_satisfaction(result):
 
 def test_reopened_report_counts_in_progress_until_resolved_again(conn):
     [report] = seed_reports(conn, [("leak", "yanji23", "2026-11-02", "已解决", "2026-11-03", 0)])
-    followup.record(conn, report, solved=False, satisfaction=2, comment="")
+    followup.record(conn, report, {"outcome": "没有解决", "efficiency": "", "attitude": "", "result": "", "comment": ""},
+                    DIRECTORY)
     result = figures.compute(conn, DIRECTORY, TODAY)
     assert result["figures"]["正在推进"] == 1 and result["figures"]["已解决"] == 0
     assert result["followup"]["reopened"] == 1 and result["followup"]["reopened_resolved"] == 0
@@ -180,11 +181,13 @@ def test_empty_store_gives_zeros(conn):
     assert set(result["figures"].values()) == {0}
     assert result["by_month"] == [] and result["resolution_days"]["median"] is None
     assert result["receptions_held"] == 0 and result["followup"]["average_satisfaction"] is None
+    assert result["consultations_held"] == 0
 
 
 # --- No personal data -----------------------------------------------------------------------
 
 KEYS = {"as_of", "figures", "by_category", "by_area", "by_month", "resolution_days", "receptions_held", "followup",
+        "consultations_held",
         "label", "received", "resolved", "month", "median", "reports", "undated", "reopened", "reopened_resolved",
         "answers", "not_solved_answers", "average_satisfaction", "min_answers", *figures.HEADLINE}
 LABELS = ({c.name for c in DIRECTORY.categories.values()} | {a.name for a in DIRECTORY.areas.values()}

@@ -1,5 +1,8 @@
-"""回访: a resolved report asks the resident; "not solved" reopens it and alerts the steward."""
+"""回访 online: a resolved report asks the resident (outcome + 效率/态度/结果); 部分解决/没有解决 reopens it
+with the re-handling clock, replaces the public note and alerts the steward."""
 import pytest
+
+from forms_app.core import deadlines
 
 from forms_app.core import outbox
 from forms_app.delivery.sheet_layout import REPORTS
@@ -10,7 +13,8 @@ from tests.conftest import Forms, hidden_fields, reference, sheet_values, text
 def resolved(forms, db):
     """A report the steward marked 已解决."""
     ref = reference(forms.client.get(forms.report().headers["Location"]))
-    db.execute("UPDATE reports SET status = '已解决', resolved_at = '2026-11-20', followup_due = 1")
+    db.execute("UPDATE reports SET status = '已解决', resolved_at = '2026-11-20', followup_due = 1, "
+               "public_note = '物业已经修好了。'")
     return ref
 
 
@@ -26,7 +30,7 @@ def answer(forms, ref, **fields):
 
 def test_resolved_report_asks_for_a_followup(forms, resolved):
     body = text(look(forms, resolved))
-    assert "问题真的解决了吗" in body and 'name="satisfaction"' in body
+    assert "问题真的解决了吗" in body and 'name="efficiency"' in body and 'value="部分解决"' in body
 
 
 def test_unresolved_report_does_not_ask(forms, db):
@@ -34,41 +38,73 @@ def test_unresolved_report_does_not_ask(forms, db):
     assert "问题真的解决了吗" not in text(look(forms, ref))
 
 
+SOLVED = {"outcome": "已解决", "efficiency": "满意", "attitude": "满意", "result": "基本满意"}
+
+
 def test_solved_answer_is_recorded_once(forms, resolved, db):
-    response = answer(forms, resolved, solved="yes", satisfaction="5", comment="谢谢大管家")
+    response = answer(forms, resolved, **SOLVED, comment="谢谢大管家")
     assert response.status_code == 200 and "很高兴问题解决了" in text(response)
     row = db.execute("SELECT status, satisfaction, notes, reopened FROM reports").fetchone()
-    assert tuple(row)[:2] == ("已解决", "5/5") and "居民回访：已解决，满意度 5/5。意见：谢谢大管家" in row["notes"]
+    assert tuple(row)[:2] == ("已解决", "效率满意/态度满意/结果基本满意·已解决")
+    assert "居民回访：已解决；效率满意、态度满意、结果基本满意。意见：谢谢大管家" in row["notes"]
     assert row["reopened"] == 0
     assert "问题真的解决了吗" not in text(look(forms, resolved))
-    again = answer(forms, resolved, solved="no", satisfaction="1")
+    again = answer(forms, resolved, outcome="没有解决")
     assert "已经收到了" in text(again)
     assert db.execute("SELECT count(*) FROM followups").fetchone()[0] == 1
+    stored = db.execute("SELECT outcome, efficiency, attitude, result, via, solved FROM followups").fetchone()
+    assert tuple(stored) == ("已解决", "满意", "满意", "基本满意", "online", 1)
 
 
-def test_not_solved_reopens_and_alerts(forms, resolved, db):
+@pytest.mark.parametrize("fields, sheet", [
+    ({"outcome": "部分解决", "efficiency": "基本满意", "attitude": "满意", "result": "不满意"},
+     "效率基本满意/态度满意/结果不满意·部分解决"),
+    ({"outcome": "没有解决"}, "没有解决"),                                           # no score needed
+    ({"outcome": "没有解决", "attitude": "不满意"}, "态度不满意·没有解决"),
+])
+def test_not_fully_solved_reopens_with_the_rehandling_clock(forms, resolved, db, fields, sheet):
     alerts_before = outbox.backlog(db, outbox.ALERT_KINDS)
-    response = answer(forms, resolved, solved="no", satisfaction="2", comment="楼上还在漏")
-    assert "重新打开" in text(response)
-    row = db.execute("SELECT status, resolved_at, reopened FROM reports").fetchone()
-    assert tuple(row) == ("处理中", "", 1)
+    response = answer(forms, resolved, **fields, comment="楼上还在漏")
+    assert "重新打开" in text(response) and "大管家已经收到提醒" not in text(response)  # no alert channel here
+    row = db.execute("SELECT * FROM reports").fetchone()
+    assert (row["status"], row["resolved_at"], row["reopened"], row["satisfaction"]) == ("处理中", "", 1, sheet)
+    assert row["reopened_at"] and row["rehandled_at"] == ""
+    due = deadlines.day_of(row["rehandle_due"])
+    opened = deadlines.day_of(row["reopened_at"])
+    assert deadlines.working_days_between(opened, due) == 3
+    assert row["public_note"] == f"您{opened.month}月{opened.day}日说还没解决，大管家最晚{due.month}月{due.day}日再联系您。"
+    assert f"{due.month}月{due.day}日" in text(response)
     assert outbox.backlog(db, outbox.ALERT_KINDS) == alerts_before + 1
     item = db.execute("SELECT payload FROM outbox WHERE kind = 'alert' ORDER BY id DESC").fetchone()
-    assert '"reopened"' in item[0] and "楼上还在漏" in item[0]
-    assert '<p class="status" id="status">处理中</p>' in text(look(forms, resolved))
+    assert '"reopened"' in item[0] and "楼上还在漏" in item[0] and fields["outcome"] in item[0]
+    page = text(look(forms, resolved))
+    assert '<p class="status" id="status">处理中</p>' in page and "物业已经修好了" not in page
+
+
+def test_reopened_page_claims_an_alert_only_when_a_channel_is_configured(app_config, db):
+    from forms_app import create_app
+
+    alerting = create_app({**app_config, "ALERT_WEBHOOK_URL": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=x"})
+    forms = Forms(alerting.test_client())
+    ref = reference(forms.client.get(forms.report().headers["Location"]))
+    db.execute("UPDATE reports SET status = '已解决', followup_due = 1")
+    assert "大管家已经收到提醒" in text(answer(forms, ref, outcome="没有解决"))
 
 
 @pytest.mark.parametrize("fields, message", [
-    ({"satisfaction": "3"}, "请选择问题解决了没有。"),
-    ({"solved": "yes"}, "请选择满意程度。"),
-    ({"solved": "maybe", "satisfaction": "3"}, "请选择问题解决了没有。"),
-    ({"solved": "yes", "satisfaction": "9"}, "请选择满意程度。"),
-    ({"solved": "yes", "satisfaction": "3", "comment": "长" * 301}, "意见太长了"),
+    ({**SOLVED, "outcome": ""}, "请选择问题解决了没有。"),
+    ({**SOLVED, "outcome": "maybe"}, "请选择问题解决了没有。"),
+    ({**SOLVED, "efficiency": ""}, "请选择对效率是否满意。"),
+    ({**SOLVED, "attitude": "很好"}, "请选择对态度是否满意。"),
+    ({**SOLVED, "outcome": "部分解决", "result": ""}, "请选择对结果是否满意。"),
+    ({"outcome": "没有解决", "result": "9"}, "请选择对结果是否满意。"),
+    ({**SOLVED, "comment": "长" * 301}, "意见太长了"),
 ])
 def test_invalid_answers_store_nothing(forms, resolved, db, fields, message):
     response = answer(forms, resolved, **fields)
     assert response.status_code == 400 and message in text(response)
     assert db.execute("SELECT count(*) FROM followups").fetchone()[0] == 0
+    assert db.execute("SELECT status FROM reports").fetchone()[0] == "已解决"
 
 
 def test_followup_needs_the_lookup_first(app, resolved, db):
@@ -76,7 +112,7 @@ def test_followup_needs_the_lookup_first(app, resolved, db):
     page = stranger.client.get("/forms/status")
     token = hidden_fields(text(page))["csrf_token"]
     response = stranger.client.post("/forms/status/followup", data={"csrf_token": token, "ref": resolved,
-                                                                     "solved": "no", "satisfaction": "1"})
+                                                                     "outcome": "没有解决"})
     assert response.status_code == 404
     assert db.execute("SELECT status FROM reports").fetchone()[0] == "已解决"
 
@@ -92,12 +128,13 @@ def test_reopen_reaches_the_sheet_and_survives_a_pull(sheet_app, db, emu):
     worker.deliver()
     sheets.update_cells(REPORTS, [(f"{REPORTS.letter('状态')}2", "已解决"), (f"{REPORTS.letter('办结时间')}2", "2026-11-20")])
     worker.pull()
-    answer(forms, ref, solved="no", satisfaction="1", comment="没修好")
+    answer(forms, ref, outcome="部分解决", efficiency="满意", attitude="满意", result="不满意", comment="没修好")
     worker.pull()  # the sheet still says 已解决, but the reopen has not reached it yet: keep ours
     assert db.execute("SELECT status FROM reports").fetchone()[0] == "处理中"
     worker.deliver()
     row = dict(zip(REPORTS.headers, sheet_values(emu, REPORTS.title)[1]))
-    assert row["状态"] == "处理中" and row["回访满意度"] == "1/5" and row["办结时间"] == ""
+    assert row["状态"] == "处理中" and row["回访满意度"] == "效率满意/态度满意/结果不满意·部分解决" and row["办结时间"] == ""
+    assert row["公开进展"].startswith("您") and "再联系您" in row["公开进展"]
     assert "没修好" in row["处理记录"]
     sheets.close()
 
@@ -105,7 +142,7 @@ def test_reopen_reaches_the_sheet_and_survives_a_pull(sheet_app, db, emu):
 def test_resolved_again_the_same_day_asks_again(forms, resolved, db):
     from forms_app.residents import reports
 
-    answer(forms, resolved, solved="no", satisfaction="2")
+    answer(forms, resolved, outcome="没有解决")
     report_id = db.execute("SELECT id FROM reports").fetchone()[0]
     reports.update(db, report_id, {"status": "已解决"})
     assert "问题真的解决了吗" in text(look(forms, resolved))
@@ -115,6 +152,8 @@ def test_two_answers_at_once_store_one(db, forms, resolved):
     from forms_app.residents import followup
 
     report_id = db.execute("SELECT id FROM reports").fetchone()[0]
-    assert followup.record(db, report_id, False, 1, "") is True
-    assert followup.record(db, report_id, False, 1, "") is None
+    directory = forms.client.application.extensions["directory"]
+    unsolved = {"outcome": "没有解决", "efficiency": "", "attitude": "", "result": "", "comment": ""}
+    assert followup.record(db, report_id, unsolved, directory) is True
+    assert followup.record(db, report_id, unsolved, directory) is None
     assert db.execute("SELECT count(*), max(reopened) FROM reports JOIN followups ON report_id = reports.id").fetchone()[:] == (1, 1)

@@ -3,7 +3,7 @@ import sqlite3
 
 import pytest
 
-from forms_app.core import history
+from forms_app.core import directory, history
 from forms_app.core.store import connect
 from forms_app.residents import followup, reports
 from tests.test_reports import DATA
@@ -34,7 +34,8 @@ def test_creation_and_each_changed_field_leave_a_row(conn):
 def test_resident_follow_up_is_recorded_as_the_resident(conn):
     row, _ = reports.create(conn, "a" * 32, DATA)
     reports.update(conn, row["id"], {"status": "已解决"}, actor="s2")
-    followup.record(conn, row["id"], False, 2, "还在漏")
+    followup.record(conn, row["id"], {"outcome": "没有解决", "efficiency": "", "attitude": "", "result": "",
+                                      "comment": "还在漏"}, directory.load())
     fields = {(actor, field) for actor, field, _, _ in lines(conn, row["id"])}
     assert {("s2", "status"), ("s2", "resolved_at"), ("居民", "status"), ("居民", "satisfaction")} <= fields
     assert ("居民", "followup_due") not in fields  # internal columns stay out of the history

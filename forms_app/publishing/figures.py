@@ -17,6 +17,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from forms_app.core import clock
+from forms_app.casework import consultations
 from forms_app.delivery.sheet_layout import parse_day
 from forms_app.delivery.sheets import SheetError, Sheets
 from forms_app.core.store import get_db
@@ -49,6 +50,7 @@ def compute(conn: sqlite3.Connection, directory, today: dt.date) -> dict:
         "by_month": by_month(rows, today),
         "resolution_days": resolution_days(rows),
         "receptions_held": receptions_held(conn, today),
+        "consultations_held": consultations.count(conn, today),
         "followup": followup(conn, rows),
     }
 

@@ -17,3 +17,11 @@
     });
   }
 })();
+// 3. A print button (回执, 会商纪要): shown only when this file runs; without it, the browser's own print.
+(function () {
+  "use strict";
+  Array.prototype.forEach.call(document.querySelectorAll("[data-print]"), function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () { window.print(); });
+  });
+})();

@@ -1,0 +1,105 @@
+"""On a case: its clocks (deadlines), 会商 records (new, printable 纪要), the phone follow-up; and the
+supervisor's read-only 督办 list. The case page (steward/report.html) includes _deadlines.html,
+_consultations.html and _followup_phone.html, which call the helpers below."""
+from __future__ import annotations
+
+import logging
+
+from flask import abort, current_app, g, redirect, render_template, request, url_for
+
+from forms_app.casework import consultations
+from forms_app.casework.forms import ConsultationForm, PhoneFollowupForm, meeting_day
+from forms_app.core import clock, deadlines
+from forms_app.core.store import get_db
+from forms_app.publishing import supervise as supervision
+from forms_app.residents import followup, reports
+from . import directory
+from .steward import bp
+
+log = logging.getLogger(__name__)
+
+
+@bp.context_processor
+def case_helpers() -> dict:
+    """What the case page's includes call."""
+    return {"case_clocks": lambda row: deadlines.clocks(row, directory()),
+            "case_consultations": lambda row: consultations.for_report(get_db(), row["id"]),
+            "consultation_actions": consultations.actions,
+            "phone_followup_form": lambda row: PhoneFollowupForm(formdata=None) if followup.phone_allowed(row) else None,
+            "can_edit": getattr(g.get("steward"), "role", "steward") != "supervisor"}
+
+
+def _case_or_404(ref: str):
+    row = reports.by_ref(get_db(), ref)
+    if row is None:
+        abort(404)
+    return row
+
+
+# --- 会商 -----------------------------------------------------------------------------------------
+
+@bp.route("/reports/<ref>/consultation", methods=["GET", "POST"])
+def consultation_new(ref: str):
+    """Record a 会商 on this case (and others named by reference). 预览 fills in the proposed public note."""
+    conn, row = get_db(), _case_or_404(ref)
+    form = ConsultationForm()
+    if request.method == "GET":
+        form.held_on.data = clock.now().strftime("%Y-%m-%d")
+    missing, preview = [], request.form.get("action") == "preview"
+    if form.validate_on_submit():
+        others = [reports.by_ref(conn, r) for r in form.other_refs.refs if r != ref]
+        missing = [r for r, found in zip([r for r in form.other_refs.refs if r != ref], others) if found is None]
+        proposal = consultations.proposed_note(meeting_day(form.held_on.data), form.parties.data, form.agreed.data)
+        if missing:
+            form.other_refs.errors = [f"没有找到这些编号的问题：{'、'.join(missing)}，请核对。"]
+        elif preview or not form.public_note.data:
+            form.public_note.data = form.public_note.data or proposal
+            preview = True
+        else:
+            cid = consultations.record(conn, [row["id"], *(o["id"] for o in others)], form.held_on.data,
+                                       form.place.data, form.parties.data, form.agreed.data, form.action_rows(),
+                                       form.public_note.data, actor=g.steward.id)
+            log.info("steward %s recorded consultation %d on %d case(s)", g.steward.id, cid, 1 + len(others))
+            return redirect(url_for("steward.consultation", consultation_id=cid, saved=1), code=303)
+    status = 400 if form.errors else 200
+    return render_template("steward/consultation_form.html", form=form, row=row, preview=preview,
+                           parties=consultations.PARTIES), status
+
+
+@bp.get("/consultations/<int:consultation_id>")
+def consultation(consultation_id: int):
+    """The printable A4 会商纪要, with a signature line for each party present."""
+    conn = get_db()
+    found = consultations.get(conn, consultation_id)
+    if found is None:
+        abort(404)
+    return render_template("steward/consultation.html", c=found, cases=consultations.cases(conn, consultation_id),
+                           actions=consultations.actions(found), saved=request.args.get("saved"),
+                           held=clock.chinese_date(meeting_day(found["held_on"])))
+
+
+# --- 回访 by phone ---------------------------------------------------------------------------------
+
+@bp.route("/reports/<ref>/followup", methods=["POST"])
+def followup_phone(ref: str):
+    """A steward records what the resident said on the phone (the same questions as online)."""
+    conn, row = get_db(), _case_or_404(ref)
+    form = PhoneFollowupForm()
+    if not followup.phone_allowed(row):
+        return redirect(url_for("steward.report", ref=ref), code=303)
+    if form.validate_on_submit():
+        reopened = followup.record(conn, row["id"], form.answers(), directory(), via="phone",
+                                   actor=g.steward.id, who=g.steward.name)
+        log.info("steward %s recorded a phone follow-up on %s (reopened=%s)", g.steward.id, ref, bool(reopened))
+        return redirect(url_for("steward.report", ref=ref, saved=1), code=303)
+    return render_template("steward/followup_phone.html", form=form, row=row), 400
+
+
+# --- 督办 ------------------------------------------------------------------------------------------
+
+@bp.get("/supervise")
+def supervise():
+    """The 督办 list, read-only: cases overdue by more than SUPERVISE_AFTER_DAYS working days."""
+    after = current_app.config["SUPERVISE_AFTER_DAYS"]
+    return render_template("steward/supervise.html", after=after,
+                           items=supervision.items(get_db(), directory(), after))
