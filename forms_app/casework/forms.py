@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 import unicodedata
 import uuid
 
@@ -258,14 +257,12 @@ class ConsultationForm(FlaskForm):
             raise ValidationError("请从列表里选择参加的单位。")
 
     def validate_other_refs(self, field):
-        """'W7K3-M9P W2AB-CDE' (spaces, commas) → normalised references."""
-        refs = []
-        for raw in re.split(r"[\s,，、;；]+", field.data or ""):
-            if raw:
-                ref = normalise_ref(raw)
-                if not ref or not ref.startswith("W"):
-                    raise ValidationError(f"其他问题编号「{raw}」的格式不对：以 W 开头，比如 W7K3-M9P。")
-                refs.append(ref)
+        """'W7K3-M9P W2AB-CDE', 'w7k3 m9p，W2ABCDE' → normalised references (each is W + 6 letters/digits)."""
+        compact = "".join(ch for ch in unicodedata.normalize("NFKC", field.data or "").upper() if ch.isalnum())
+        chunks = [compact[i:i + 7] for i in range(0, len(compact), 7)]
+        refs = [normalise_ref(c) for c in chunks]
+        if any(len(c) != 7 or not c.startswith("W") or not r for c, r in zip(chunks, refs)):
+            raise ValidationError(f"其他问题编号「{field.data}」的格式不对：每个以 W 开头，比如 W7K3-M9P。")
         field.refs = list(dict.fromkeys(refs))
 
     def action_rows(self) -> list[dict]:

@@ -1,0 +1,286 @@
+"""On a case: 会商 (status, public note, history on each linked case; printable 纪要), the phone 回访
+(three aspects; reopen with the re-handling clock), the clocks on the case page; the 督办 list."""
+import datetime as dt
+import json
+import re
+
+import pytest
+
+from forms_app.casework import consultations
+from forms_app.core import clock, deadlines, history, outbox
+from forms_app.core.store import transaction
+from forms_app.publishing import figures, supervise
+from tests.conftest import Forms, hidden_fields, reference, text
+from tests.sinks import WebhookSink
+from tests.test_views_steward_intake import INTAKE, app_config, register, sign_in_steward  # noqa: F401
+
+TODAY = clock.now().date()
+MEETING = {"held_on": TODAY.isoformat(), "place": "延吉二村居委会", "parties": ["居委会", "物业", "业委会"],
+           "agreed": "物业下周更换楼顶防水层，费用按维修资金程序申请。",
+           "actions-0-who": "物业", "actions-0-what": "更换防水层", "actions-0-by": "2099-01-20",
+           "actions-1-who": "业委会", "actions-1-what": "公示维修资金使用", "actions-1-by": "",
+           "public_note": "各方商定：物业下周更换楼顶防水层。", "action": "save"}
+
+
+@pytest.fixture
+def steward(forms):
+    return sign_in_steward(forms)
+
+
+def new_case(steward, **changes) -> str:
+    return reference(steward.client.get(register(steward, **changes).headers["Location"]))
+
+
+def row_of(db, ref):
+    return db.execute("SELECT * FROM reports WHERE ref = ?", (ref,)).fetchone()
+
+
+def hold(steward, ref, **changes):
+    data = {k: v for k, v in {**MEETING, **changes}.items() if v is not None}
+    return steward.submit(f"/forms/steward/reports/{ref}/consultation", data)
+
+
+# --- 会商 ------------------------------------------------------------------------------------------
+
+def test_consultation_on_linked_cases_sets_status_note_and_history_on_each(steward, db):
+    first, second = new_case(steward), new_case(steward, building="57号")
+    before = outbox.backlog(db, ("report_update",))
+    response = hold(steward, first, other_refs=second.lower().replace("-", " "))
+    assert response.status_code == 303
+    minutes = text(steward.client.get(response.headers["Location"]))
+    assert "会商纪要" in minutes and first in minutes and second in minutes and "更换防水层" in minutes
+    signatures = re.search(r'id="signatures".*?</table>', minutes, re.S).group(0)
+    assert [p for p in ("居委会", "物业", "业委会") if p in signatures] == ["居委会", "物业", "业委会"]
+    assert signatures.count("<tr>") == 4  # header + one line per party present
+    for ref in (first, second):
+        row = row_of(db, ref)
+        assert row["status"] == "已形成方案" and row["public_note"] == MEETING["public_note"]
+        assert "会商（居委会、物业、业委会）：物业下周更换楼顶防水层" in row["notes"]
+        fields = {(h["actor"], h["field"]) for h in history.for_report(db, row["id"])}
+        assert {("s1", "status"), ("s1", "public_note"), ("s1", "notes"), ("s1", "consultation")} <= fields
+        page = text(steward.client.get(f"/forms/steward/reports/{ref}"))
+        assert 'id="consultations"' in page and "延吉二村居委会" in page
+    assert outbox.backlog(db, ("report_update",)) == before + 2
+    [stored] = db.execute("SELECT * FROM consultations").fetchall()
+    assert json.loads(stored["actions"]) == [{"who": "物业", "what": "更换防水层", "by": "2099-01-20"},
+                                             {"who": "业委会", "what": "公示维修资金使用", "by": ""}]
+    assert figures.compute(db, steward.client.application.extensions["directory"], TODAY)["consultations_held"] == 1
+
+
+def test_the_public_note_is_proposed_and_editable_before_saving(steward, db):
+    ref = new_case(steward)
+    response = hold(steward, ref, public_note="", action="preview")
+    body = text(response)
+    assert response.status_code == 200 and 'id="preview"' in body
+    proposed = re.search(r'<textarea[^>]*name="public_note"[^>]*>\s*([^<]*)<', body).group(1)
+    assert proposed.startswith(f"{TODAY.month}月{TODAY.day}日居委会、物业、业委会一起会商，商定：物业下周")
+    assert db.execute("SELECT count(*) FROM consultations").fetchone()[0] == 0
+    assert row_of(db, ref)["status"] == "已受理"
+    hold(steward, ref, public_note="改过的一句话。")
+    assert row_of(db, ref)["public_note"] == "改过的一句话。"
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"held_on": ""}, "请填写会商日期"),
+    ({"held_on": "上周三"}, "会商日期的格式不对"),
+    ({"held_on": "2099-01-01"}, "会商日期不能晚于今天。"),
+    ({"place": ""}, "请填写会商地点。"),
+    ({"parties": None}, "请勾选参加会商的单位"),
+    ({"parties": ["居委会", "黑社会"]}, "请从列表里选择参加的单位。"),
+    ({"agreed": ""}, "请写一下各方商定的办法。"),
+    ({"actions-0-what": ""}, "请把“做什么”也写上"),
+    ({"actions-1-who": ""}, "请把“谁来做”也写上"),
+    ({"actions-0-by": "下周"}, "“什么时候前”的日期格式不对"),
+    ({"other_refs": "12345"}, "其他问题编号「12345」的格式不对"),
+    ({"other_refs": "W222-333"}, "没有找到这些编号的问题"),
+    ({"public_note": "长" * 301}, "公开进展太长了"),
+])
+def test_bad_consultation_input_stores_nothing(steward, db, changes, message):
+    ref = new_case(steward)
+    response = hold(steward, ref, **changes)
+    assert response.status_code == 400 and message in text(response)
+    assert "物业下周更换楼顶防水层" in text(response) or changes.get("agreed") == ""
+    assert db.execute("SELECT count(*) FROM consultations").fetchone()[0] == 0
+    assert row_of(db, ref)["status"] == "已受理"
+
+
+# --- 回访 by phone -----------------------------------------------------------------------------------
+
+def resolve(db, ref):
+    with transaction(db):
+        db.execute("UPDATE reports SET status = '已解决', resolved_at = '2026-11-20', followup_due = 1, "
+                   "public_note = '已修好。' WHERE ref = ?", (ref,))
+
+
+def call(steward, ref, **fields):
+    page = text(steward.client.get(f"/forms/steward/reports/{ref}"))
+    token = hidden_fields(page)["csrf_token"]
+    return steward.client.post(f"/forms/steward/reports/{ref}/followup", data={"csrf_token": token, **fields})
+
+
+@pytest.mark.parametrize("fields, reopened, sheet", [
+    ({"outcome": "已解决", "efficiency": "满意", "attitude": "满意", "result": "满意"}, False,
+     "效率满意/态度满意/结果满意·已解决"),
+    ({"outcome": "已解决", "efficiency": "基本满意", "attitude": "不满意", "result": "满意"}, False,
+     "效率基本满意/态度不满意/结果满意·已解决"),
+    ({"outcome": "部分解决", "efficiency": "不满意", "attitude": "基本满意", "result": "不满意"}, True,
+     "效率不满意/态度基本满意/结果不满意·部分解决"),
+    ({"outcome": "没有解决"}, True, "没有解决"),
+    ({"outcome": "没有解决", "efficiency": "不满意"}, True, "效率不满意·没有解决"),
+])
+def test_phone_followup_in_three_aspects(steward, db, fields, reopened, sheet):
+    ref = new_case(steward)
+    resolve(db, ref)
+    assert 'id="followup-phone"' in text(steward.client.get(f"/forms/steward/reports/{ref}"))
+    response = call(steward, ref, **fields, comment="居民电话里说的")
+    assert response.status_code == 303
+    row = row_of(db, ref)
+    [fu] = db.execute("SELECT * FROM followups").fetchall()
+    assert (fu["via"], fu["actor"], fu["outcome"]) == ("phone", "s1", fields["outcome"])
+    assert row["satisfaction"] == sheet and "电话回访（陈静（示例））：" + fields["outcome"] in row["notes"]
+    assert row["followup_due"] == 0
+    if reopened:
+        assert (row["status"], row["resolved_at"], row["reopened"]) == ("处理中", "", 1)
+        due = deadlines.day_of(row["rehandle_due"])
+        assert deadlines.working_days_between(deadlines.day_of(row["reopened_at"]), due) == 3
+        assert row["public_note"].endswith(f"大管家最晚{due.month}月{due.day}日再联系您。")
+        assert row["rehandled_at"] == ""  # the reopening itself is not the re-handling
+        alert = db.execute("SELECT payload FROM outbox WHERE kind = 'alert'").fetchone()
+        assert '"via": "phone"' in alert[0]
+        assert "重新处理" in text(steward.client.get(f"/forms/steward/reports/{ref}"))
+    else:
+        assert (row["status"], row["public_note"]) == ("已解决", "已修好。")
+
+
+def test_a_steward_change_after_reopening_meets_the_rehandling_clock(steward, db):
+    from forms_app.casework import edits
+
+    ref = new_case(steward)
+    resolve(db, ref)
+    call(steward, ref, outcome="没有解决")
+    row = row_of(db, ref)
+    edits.edit(db, row["id"], {"status": "已形成方案"}, actor="s1")
+    row = row_of(db, ref)
+    assert row["rehandled_at"]
+    [rehandle] = [d for d in deadlines.clocks(row, steward.client.application.extensions["directory"]) if d.kind == "rehandle"]
+    assert rehandle.met_on is not None and not rehandle.overdue
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({}, "请选择问题解决了没有。"),
+    ({"outcome": "还行", "efficiency": "满意", "attitude": "满意", "result": "满意"}, "请选择问题解决了没有。"),
+    ({"outcome": "已解决", "attitude": "满意", "result": "满意"}, "请选择对效率是否满意。"),
+    ({"outcome": "部分解决", "efficiency": "满意", "result": "满意"}, "请选择对态度是否满意。"),
+    ({"outcome": "已解决", "efficiency": "满意", "attitude": "满意", "result": "很好"}, "请选择对结果是否满意。"),
+    ({"outcome": "没有解决", "comment": "长" * 301}, "意见太长了"),
+])
+def test_bad_phone_followup_stores_nothing(steward, db, fields, message):
+    ref = new_case(steward)
+    resolve(db, ref)
+    response = call(steward, ref, **fields)
+    assert response.status_code == 400 and message in text(response) and 'class="error-summary"' in text(response)
+    assert db.execute("SELECT count(*) FROM followups").fetchone()[0] == 0
+    assert row_of(db, ref)["status"] == "已解决"
+
+
+def test_no_phone_followup_before_the_case_is_resolved(steward, db):
+    ref = new_case(steward)
+    assert 'id="followup-phone"' not in text(steward.client.get(f"/forms/steward/reports/{ref}"))
+    page = text(steward.client.get(f"/forms/steward/reports/{ref}"))
+    token = hidden_fields(page)["csrf_token"]
+    steward.client.post(f"/forms/steward/reports/{ref}/followup", data={"csrf_token": token, "outcome": "没有解决"})
+    assert db.execute("SELECT count(*) FROM followups").fetchone()[0] == 0
+
+
+# --- Deadlines on the case page, and the 督办 list ----------------------------------------------------
+
+def age(db, ref, created: dt.date, **columns):
+    """Move a case's creation (and its due dates) back to `created`."""
+    row = row_of(db, ref)
+    directory_ = db.app_directory
+    moment = dt.datetime.combine(created, dt.time(10), tzinfo=clock.SHANGHAI)
+    due = deadlines.due_dates(row, directory_, moment)
+    sets = {"created_at": clock.iso(moment), **due, **columns}
+    with transaction(db):
+        db.execute(f"UPDATE reports SET {', '.join(f'{k} = ?' for k in sets)} WHERE ref = ?", (*sets.values(), ref))
+
+
+@pytest.fixture
+def aged(steward, db):
+    """Cases of different ages: very late (not contacted), a little late, on time."""
+    db.app_directory = steward.client.application.extensions["directory"]
+    refs = {"late": new_case(steward), "slightly": new_case(steward, building="57号"), "fresh": new_case(steward)}
+    age(db, refs["late"], _back(TODAY, 10))
+    age(db, refs["slightly"], _back(TODAY, 4))  # 2 or 3 working days late, whatever day the test runs
+    return refs
+
+
+def _back(day: dt.date, working: int) -> dt.date:
+    """The day `working` working days before `day`."""
+    while working:
+        day -= dt.timedelta(days=1)
+        working -= clock.is_working_day(day)
+    return day
+
+
+def test_case_page_shows_each_clock_with_the_reason(steward, db, aged):
+    page = text(steward.client.get(f"/forms/steward/reports/{aged['late']}"))
+    clocks = re.search(r'id="deadlines".*?</ul>', page, re.S).group(0)
+    row = row_of(db, aged["late"])
+    first, resolve_ = deadlines.clocks(row, db.app_directory)
+    assert first.overdue and first.late_days >= 8 and not resolve_.overdue
+    assert f"先行联系：{row['first_contact_due']} 前 · 先行联系超时 {first.late_days} 个工作日" in clocks
+    assert f"办结：{row['resolve_due']} 前 · 办结还有 {resolve_.left_days} 个工作日" in clocks
+    fresh = text(steward.client.get(f"/forms/steward/reports/{aged['fresh']}"))
+    assert "先行联系还有 1 个工作日" in fresh and "clock-overdue" not in fresh
+
+
+def test_supervise_lists_cases_late_beyond_the_setting_without_personal_data(app, steward, db, aged):
+    result = app.test_cli_runner().invoke(args=["supervise", "--print"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "超时超过 3 个工作日的问题（1 条）" in out
+    assert aged["late"] in out and aged["slightly"] not in out and aged["fresh"] not in out
+    assert "延吉二村 垃圾清运" in out or "延吉二村" in out
+    reason = deadlines.summary(row_of(db, aged["late"]), db.app_directory)
+    assert reason.startswith("先行联系超时") and "负责：周芳（示例）" in out and reason in out
+    for private in ("王阿姨", "1234 5678", "12345678", "601", "55号", "楼道里的垃圾"):
+        assert private not in out
+    page = text(steward.client.get("/forms/steward/supervise"))
+    table = re.search(r'id="supervise".*?</table>', page, re.S).group(0)
+    assert aged["late"] in table and aged["slightly"] not in table and reason in table
+    assert "王阿姨" not in table and "601" not in table
+
+
+def test_supervise_after_days_is_a_setting(app_config, db, steward, aged):
+    from forms_app import create_app
+
+    strict = create_app({**app_config, "SUPERVISE_AFTER_DAYS": 1})
+    out = strict.test_cli_runner().invoke(args=["supervise", "--print"]).output
+    assert aged["late"] in out and aged["slightly"] in out and "（2 条）" in out
+
+
+def test_supervise_goes_through_the_digest_channels(app_config, db, steward, aged):
+    from forms_app import create_app
+
+    sink = WebhookSink("wecom").start()
+    try:
+        sending = create_app({**app_config, "ALERT_WEBHOOK_URL": sink.url()})
+        result = sending.test_cli_runner().invoke(args=["supervise"])
+        assert result.exit_code == 0, result.output
+        [body] = sink.messages
+        content = json.dumps(body, ensure_ascii=False)
+        assert "督办" in content and aged["late"] in content and "王阿姨" not in content
+    finally:
+        sink.stop()
+    nothing = create_app(app_config).test_cli_runner().invoke(args=["supervise"])
+    assert nothing.exit_code != 0 and "--print" in nothing.output
+
+
+def test_sheet_deadline_column_refreshed_only_when_it_changes(steward, db, aged):
+    directory_ = steward.client.application.extensions["directory"]
+    queued = supervise.refresh_sheet(db, directory_)
+    assert queued == 3
+    cells = [outbox.payload(i) for i in outbox.pending(db, 100, ("report_update",))]
+    assert {"时限": deadlines.summary(row_of(db, aged["late"]), directory_)} in cells
+    assert supervise.refresh_sheet(db, directory_) == 0  # nothing changed since

@@ -1,0 +1,143 @@
+"""A steward registers a case (every channel): one case, its outbox rows, the resident's look-up; no phone."""
+import re
+
+import pytest
+
+from forms_app.casework import intake
+from forms_app.core import history, outbox
+from forms_app.residents import reports
+from tests.conftest import Forms, hidden_fields, reference, text
+from tests.test_views_steward import HASH, PASSWORD
+
+NEW = "/forms/steward/reports/new"
+SESSION = "2099-01-03-am"
+INTAKE = {"channel": "电话", "compound": "yanji2", "building": "55号", "room": "601", "category": "garbage",
+          "description": "楼道里的垃圾三天没人清运了。", "contact_name": "王阿姨", "phone": "138 1234 5678"}
+
+
+@pytest.fixture
+def app_config(app_config):
+    """Steward pages on."""
+    return {**app_config, "STEWARD_PASSWORD_HASH": HASH}
+
+
+def sign_in_steward(forms, account: str = "s1"):
+    """THE one way these tests sign a steward in (switch here to per-steward accounts)."""
+    response = forms.submit("/forms/steward/login", {"steward": account, "password": PASSWORD})
+    assert response.status_code == 303
+    return forms
+
+
+@pytest.fixture
+def steward(forms):
+    return sign_in_steward(forms)
+
+
+def register(forms, **changes):
+    """Submit the intake form; the response."""
+    data = {k: v for k, v in {**INTAKE, **changes}.items() if v is not None}
+    return forms.submit(NEW, data)
+
+
+def look_up(app, ref, last4):
+    """The resident's own look-up, from another browser."""
+    return Forms(app.test_client()).submit("/forms/status", {"ref": ref, "last4": last4})
+
+
+@pytest.mark.parametrize("channel", intake.CHANNELS)
+def test_every_channel_makes_one_case_found_by_the_residents_lookup(app, steward, db, channel):
+    response = register(steward, channel=channel)
+    assert response.status_code == 303
+    done = steward.client.get(response.headers["Location"])
+    ref = reference(done)
+    assert 'class="reference"' in text(done) and "回执" in text(done) and "最后四位" in text(done)
+    [row] = db.execute("SELECT * FROM reports").fetchall()
+    assert (row["ref"], row["channel"], row["taken_by"], row["phone"]) == (ref, channel, "s1", "+8613812345678")
+    assert row["first_contact_due"] and row["resolve_due"]
+    items = db.execute("SELECT kind, row_id FROM outbox").fetchall()
+    assert [tuple(i) for i in items] == [("report", row["id"])]  # not urgent: no alert
+    assert [(h["actor"], h["field"], h["new"]) for h in history.for_report(db, row["id"])] == [("s1", "created", channel)]
+    found = look_up(app, ref, "5678")
+    assert found.status_code == 200 and '<p class="status" id="status">已受理</p>' in text(found)
+
+
+@pytest.mark.parametrize("changes", [{"urgent": "y"}, {"category": "leak"}])
+def test_urgent_as_the_online_form_decides_it_alerts(steward, db, changes):
+    register(steward, **changes)
+    [row] = db.execute("SELECT * FROM reports").fetchall()
+    kinds = sorted(i[0] for i in db.execute("SELECT kind FROM outbox"))
+    assert kinds == ["alert", "report"]
+    assert row["first_contact_due"] == row["created_at"][:10]  # urgent: contact the same day
+
+
+def test_a_second_tap_stores_once(steward, db):
+    page = steward.client.get(NEW)
+    fields = {**hidden_fields(text(page)), **INTAKE}
+    first = steward.client.post(NEW, data=fields)
+    second = steward.client.post(NEW, data=fields)
+    assert first.headers["Location"] == second.headers["Location"]
+    assert db.execute("SELECT count(*) FROM reports").fetchone()[0] == 1
+    assert db.execute("SELECT count(*) FROM outbox").fetchone()[0] == 1
+
+
+def test_no_phone_is_accepted_and_never_matched_by_the_lookup(app, steward, db):
+    response = register(steward, phone="", contact_name="")
+    assert response.status_code == 303
+    done = text(steward.client.get(response.headers["Location"]))
+    assert "网上查不了进度" in done
+    [row] = db.execute("SELECT * FROM reports").fetchall()
+    assert row["phone"] == "" and row["contact_name"] == ""
+    for last4 in ("0000", "5678", "----"):
+        assert look_up(app, row["ref"], last4).status_code in (400, 404)
+    assert not reports.phone_matches(row, "----") and not reports.phone_matches(row, "")
+    case_page = text(steward.client.get(f"/forms/steward/reports/{row['ref']}"))
+    assert "居民没有留电话" in case_page
+
+
+def test_from_a_joint_reception_the_session_is_linked(steward, db):
+    db.execute("INSERT INTO sessions (id, date, start_time, end_time, place, parties, capacity) "
+               f"VALUES ('{SESSION}', '2099-01-03', '9:00', '11:00', '社区服务中心', '居委会、物业', 2)")
+    outcomes = text(steward.client.get(f"/forms/steward/sessions/{SESSION}/outcomes"))
+    link = re.search(r'<a[^>]*id="intake-link"[^>]*href="([^"]+)"|<a[^>]*href="([^"]+)"[^>]*id="intake-link"', outcomes)
+    assert "为没有编号的居民登记" in outcomes and link
+    url = (link.group(1) or link.group(2)).replace("&amp;", "&")
+    page = text(steward.client.get(url))
+    assert re.search(r'value="联合接待"[^>]*checked|checked[^>]*value="联合接待"', page)
+    data = {**hidden_fields(page), **{k: v for k, v in INTAKE.items() if k != "channel"}, "channel": "联合接待",
+            "session_id": re.search(r'name="session_id"[^>]*value="([^"]*)"|value="([^"]*)"[^>]*name="session_id"', page).group(1)
+            or SESSION}
+    response = steward.client.post(url, data=data)
+    assert response.status_code == 303
+    row = db.execute("SELECT * FROM reports").fetchone()
+    assert (row["channel"], row["session_id"]) == ("联合接待", SESSION)
+    assert "回到接待结果" in text(steward.client.get(response.headers["Location"]))
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"channel": None}, "请选择来源"),
+    ({"channel": "微信群"}, "请从列表里选择来源。"),
+    ({"compound": ""}, "请选择小区。"),
+    ({"compound": "nowhere"}, "请从列表里选择小区。"),
+    ({"building": ""}, "请填写楼号"),
+    ({"building": "1" * 21}, "楼号太长了"),
+    ({"category": ""}, "请选择问题类别"),
+    ({"category": "ufo"}, "请从列表里选择问题类别。"),
+    ({"description": ""}, "请写一下居民说的情况。"),
+    ({"description": "漏水"}, "情况说明太短了"),
+    ({"contact_name": "王" * 21}, "称呼太长了"),
+    ({"phone": "12345"}, "联系电话不对"),
+    ({"room": "6" * 21}, "室号太长了"),
+])
+def test_bad_input_names_the_field_keeps_what_was_typed_and_stores_nothing(steward, db, changes, message):
+    response = register(steward, **changes)
+    body = text(response)
+    assert response.status_code == 400 and message in body and 'class="error-summary"' in body
+    assert "楼道里的垃圾三天没人清运了。" in body or changes.get("description") is not None
+    assert db.execute("SELECT count(*) FROM reports").fetchone()[0] == 0
+    assert outbox.backlog(db) == 0
+
+
+def test_intake_needs_a_signed_in_steward(client, db):
+    response = Forms(client).submit(NEW, INTAKE)
+    assert response.status_code in (302, 303) and "/login" in response.headers["Location"]
+    assert db.execute("SELECT count(*) FROM reports").fetchone()[0] == 0
