@@ -87,3 +87,9 @@ def test_parse_day(typed, expected):
 def test_session_with_typed_times_and_capacity_in_words():
     parsed = sl.parse_session({"场次编号": "x", "日期": "2026/12/5", "开始": "9点", "结束": "11：00", "名额": "12人"})
     assert (parsed["start_time"], parsed["end_time"], parsed["capacity"]) == ("9:00", "11:00", 12)
+
+
+def test_a_sheet_from_before_the_deadline_column_still_takes_rows():
+    old = sl.Columns(sl.REPORTS, tuple(h for h in sl.REPORTS.headers if h != "时限"))
+    assert old.missing() == [] and "时限" not in old.arrange(list(sl.REPORTS.headers))
+    assert sl.Columns(sl.REPORTS, ("编号",)).missing()[:1] == ["提交编号"]

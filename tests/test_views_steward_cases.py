@@ -241,7 +241,7 @@ def test_supervise_lists_cases_late_beyond_the_setting_without_personal_data(app
     out = result.output
     assert "超时超过 3 个工作日的问题（1 条）" in out
     assert aged["late"] in out and aged["slightly"] not in out and aged["fresh"] not in out
-    assert "延吉二村 垃圾清运" in out or "延吉二村" in out
+    assert "延吉二村 垃圾厢房与环境卫生" in out
     reason = deadlines.summary(row_of(db, aged["late"]), db.app_directory)
     assert reason.startswith("先行联系超时") and "负责：周芳（示例）" in out and reason in out
     for private in ("王阿姨", "1234 5678", "12345678", "601", "55号", "楼道里的垃圾"):
@@ -284,3 +284,31 @@ def test_sheet_deadline_column_refreshed_only_when_it_changes(steward, db, aged)
     cells = [outbox.payload(i) for i in outbox.pending(db, 100, ("report_update",))]
     assert {"时限": deadlines.summary(row_of(db, aged["late"]), directory_)} in cells
     assert supervise.refresh_sheet(db, directory_) == 0  # nothing changed since
+
+
+def test_the_sheet_row_carries_the_deadline_and_its_refresh(sheet_config, emu, db):
+    from forms_app import create_app
+    from forms_app.delivery.sheet_layout import REPORTS
+    from forms_app.delivery.sheet_setup import setup
+    from forms_app.delivery.sheets import Sheets
+    from forms_app.delivery.sync import Worker
+    from tests.conftest import sheet_values
+
+    from tests.test_views_steward import HASH
+
+    app = create_app({**sheet_config, "STEWARD_PASSWORD_HASH": HASH})
+    sheets = Sheets.from_config(app.config)
+    setup(sheets)
+    forms = sign_in_steward(Forms(app.test_client()))
+    ref = new_case(forms)
+    worker = Worker(db, sheets, app.extensions["directory"], sleep=lambda s: None)
+    worker.deliver()
+    [row] = [dict(zip(REPORTS.headers, r)) for r in sheet_values(emu, REPORTS.title)[1:]]
+    assert row["编号"] == ref and row["时限"].startswith("先行联系")
+    db.app_directory = app.extensions["directory"]
+    age(db, ref, _back(TODAY, 10))
+    assert supervise.refresh_sheet(db, app.extensions["directory"]) == 1
+    worker.deliver()
+    [row] = [dict(zip(REPORTS.headers, r)) for r in sheet_values(emu, REPORTS.title)[1:]]
+    assert row["时限"] == deadlines.summary(row_of(db, ref), app.extensions["directory"]) and "超时" in row["时限"]
+    sheets.close()
