@@ -109,6 +109,7 @@ def test_every_chart_has_a_data_table_under_it(section):
 def test_speed_receptions_and_follow_ups_are_stated(section):
     assert "用时的中位数是 <strong>10 天</strong>" in section and "另有 1 个已解决的问题没有记办结日期" in section
     assert "已经举办联合接待 <strong>1</strong> 次" in section
+    assert "一起会商 <strong>0</strong> 次" in section  # 会商次数 (none seeded)
     assert "重新办理的问题：<strong>2</strong> 个，其中 1 个已再次解决" in section
     assert "平均满意度 <strong>3.7 分</strong>" in section
 
