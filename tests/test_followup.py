@@ -157,3 +157,25 @@ def test_two_answers_at_once_store_one(db, forms, resolved):
     assert followup.record(db, report_id, unsolved, directory) is True
     assert followup.record(db, report_id, unsolved, directory) is None
     assert db.execute("SELECT count(*), max(reopened) FROM reports JOIN followups ON report_id = reports.id").fetchone()[:] == (1, 1)
+
+
+def test_a_status_change_in_the_sheet_after_reopening_meets_the_rehandling_clock(sheet_app, db, emu):
+    from forms_app.delivery.sheets import Sheets
+    from forms_app.delivery.sync import Worker
+
+    forms = Forms(sheet_app.test_client())
+    ref = reference(forms.client.get(forms.report().headers["Location"]))
+    sheets = Sheets.from_config(sheet_app.config)
+    worker = Worker(db, sheets, sheet_app.extensions["directory"], sleep=lambda s: None)
+    worker.deliver()
+    sheets.update_cells(REPORTS, [(f"{REPORTS.letter('状态')}2", "已解决")])
+    worker.pull()
+    answer(forms, ref, outcome="没有解决")
+    worker.deliver()
+    worker.pull()  # the sheet now says 处理中 like the store: nothing handled yet
+    assert db.execute("SELECT rehandled_at FROM reports").fetchone()[0] == ""
+    sheets.update_cells(REPORTS, [(f"{REPORTS.letter('状态')}2", "已形成方案")])
+    worker.pull()
+    row = db.execute("SELECT status, rehandled_at FROM reports").fetchone()
+    assert row["status"] == "已形成方案" and row["rehandled_at"]
+    sheets.close()

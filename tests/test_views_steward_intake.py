@@ -141,3 +141,12 @@ def test_intake_needs_a_signed_in_steward(client, db):
     response = Forms(client).submit(NEW, INTAKE)
     assert response.status_code in (302, 303) and "/login" in response.headers["Location"]
     assert db.execute("SELECT count(*) FROM reports").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("path", ["/forms/steward/reports/new", "/forms/steward/supervise",
+                                  "/forms/steward/reports/{ref}/registered", "/forms/steward/reports/{ref}/consultation"])
+def test_new_pages_need_sign_in(app, client, steward, db, path):
+    ref = reference(steward.client.get(register(steward).headers["Location"]))
+    response = app.test_client().get(path.format(ref=ref))
+    assert response.status_code == 302 and "/forms/steward/login" in response.headers["Location"]
+    assert ref not in text(response)

@@ -217,11 +217,15 @@ class Worker:
                 if rec.get("状态") not in STATUSES or not rec.get("提交编号") or rec["提交编号"] in waiting:
                     continue
                 values = [rec.get(STEWARD_FIELDS[f], "") for f in fields]
-                updates.append((*values, rec["状态"], now, rec["提交编号"], *values))
+                updates.append((*values, rec["状态"], rec["状态"], rec.get("首次联系时间", ""), now, now,
+                                rec["提交编号"], *values))
             # Newly 已解决 in the sheet: ask the resident's follow-up (SET sees the row's old status).
+            # A reopened case whose status or contact time a steward changed in the sheet: handled again.
             self.conn.executemany(
                 f"UPDATE reports SET {', '.join(f'{f} = ?' for f in fields)}, "
                 "followup_due = CASE WHEN ? != '已解决' THEN 0 WHEN status != '已解决' THEN 1 ELSE followup_due END, "
+                "rehandled_at = CASE WHEN reopened_at != '' AND rehandled_at = '' AND (status != ? OR first_contact_at != ?) "
+                "THEN ? ELSE rehandled_at END, "
                 f"updated_at = ? WHERE submission_id = ? AND ({differs})", updates)
             for s in sessions:
                 self.conn.execute(
