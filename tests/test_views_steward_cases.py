@@ -312,3 +312,18 @@ def test_the_sheet_row_carries_the_deadline_and_its_refresh(sheet_config, emu, d
     [row] = [dict(zip(REPORTS.headers, r)) for r in sheet_values(emu, REPORTS.title)[1:]]
     assert row["时限"] == deadlines.summary(row_of(db, ref), app.extensions["directory"]) and "超时" in row["时限"]
     sheets.close()
+
+
+@pytest.mark.parametrize("command", ["digest", "supervise"])
+def test_the_daily_runs_refresh_the_sheet_even_without_an_alert_channel(sheet_config, db, command):
+    from forms_app import create_app
+    from forms_app.residents import reports as reports_
+    from tests.test_reports import DATA
+
+    app = create_app(sheet_config)
+    reports_.create(db, "d" * 32, DATA, directory=app.extensions["directory"])
+    result = app.test_cli_runner().invoke(args=[command])
+    assert result.exit_code != 0 and "--print" in result.output  # no channel: said so …
+    cells = [outbox.payload(i) for i in outbox.pending(db, 10, ("report_update",))]
+    assert [c["时限"] for c in cells] == [deadlines.summary(db.execute("SELECT * FROM reports").fetchone(),
+                                                           app.extensions["directory"])]  # … but the sheet is refreshed

@@ -205,6 +205,9 @@ def digest_command(print_only: bool, day: dt.datetime | None) -> None:
     if print_only:
         click.echo("\n\n".join(as_text(message(d, moment, working_days)) for d in digests))
         return
+    if current_app.config["SHEETS_ENABLED"]:
+        from forms_app.publishing.supervise import refresh_sheet  # the sheet's 时限 column, once a day
+        refresh_sheet(conn, directory)  # as of today, whatever --date says
     notifier = Notifier.from_config(current_app.config)
     if notifier is None:
         raise click.ClickException("没有配置提醒渠道（ALERT_WEBHOOK_URL 或 ALERT_SMTP_HOST，见 .env.example）；"
@@ -220,9 +223,6 @@ def digest_command(print_only: bool, day: dt.datetime | None) -> None:
     if failed:
         raise click.ClickException(f"每日汇总有 {failed} 条没能发出；下次汇总会把这段时间的新问题一起列出。")
     record_sent(conn, moment)
-    if current_app.config["SHEETS_ENABLED"]:
-        from forms_app.publishing.supervise import refresh_sheet  # the sheet's 时限 column, once a day
-        refresh_sheet(conn, directory, moment.date())
     click.echo(f"已发送每日汇总：{len(messages)} 条消息。")
 
 
