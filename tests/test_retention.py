@@ -53,6 +53,27 @@ def test_only_reports_closed_longer_ago_are_anonymised(forms, db):
     assert retention.run(db, 730, today=TODAY) == (0, 0)  # idempotent
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("2026-11-20 电话回访（陈静）：没有解决。意见：楼上王建国还在漏", "2026-11-20 电话回访（陈静）：没有解决。意见：（已删除）"),
+    ("2026-11-20 居民回访：部分解决；效率满意。意见：王建国", "2026-11-20 居民回访：部分解决；效率满意。意见：（已删除）"),
+])
+def test_scrub_removes_three_aspect_followup_comments(text, expected):
+    assert retention.scrub(text) == expected
+
+
+def test_consultation_text_is_scrubbed_with_the_case(forms, db):
+    from forms_app.casework import consultations
+
+    old = seed(forms, db, "已解决", "2026-11-01")
+    report_id = db.execute("SELECT id FROM reports WHERE ref = ?", (old,)).fetchone()[0]
+    consultations.record(db, [report_id], "2026-10-20", "居委会", ["居委会", "物业"],
+                         "王阿姨家（601室）由物业修，电话 138 1234 5678。", [], "物业来修。", actor="s1")
+    db.execute("UPDATE reports SET status = '已解决' WHERE id = ?", (report_id,))
+    assert retention.run(db, 730, today=TODAY) == (1, 0)
+    agreed = db.execute("SELECT agreed FROM consultations").fetchone()[0]
+    assert "王阿姨" not in agreed and "601" not in agreed and "5678" not in agreed and "由物业修" in agreed
+
+
 def test_old_signups_lose_name_and_phone(forms, db):
     db.execute("INSERT INTO sessions (id, date, start_time, end_time, place, parties, capacity) "
                "VALUES ('old', '2026-01-03', '9:00', '11:00', '中心', '居委会', 5)")

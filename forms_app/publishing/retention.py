@@ -52,6 +52,10 @@ def run(conn: sqlite3.Connection, days: int, today: dt.date | None = None) -> tu
                                       "description": scrub(row["description"], *private),
                                       "notes": scrub(row["notes"], *private), "anonymised_at": stamp})
             conn.execute("UPDATE followups SET comment = ? WHERE report_id = ? AND comment != ''", (REMOVED, row["id"]))
+            for meeting in conn.execute("SELECT s.id, s.agreed, s.public_note FROM consultations s JOIN consultation_cases c "
+                                        "ON c.consultation_id = s.id WHERE c.report_id = ?", (row["id"],)).fetchall():
+                conn.execute("UPDATE consultations SET agreed = ?, public_note = ? WHERE id = ?",  # 会商 text: same rule
+                             (scrub(meeting["agreed"], *private), scrub(meeting["public_note"], *private), meeting["id"]))
             # Sent copies of old cells and alerts carried the same text; the sheet gets the scrubbed one.
             conn.execute("UPDATE outbox SET payload = '' WHERE row_id = ? AND kind IN ('report_update', 'alert') "
                          "AND delivered_at IS NOT NULL", (row["id"],))
