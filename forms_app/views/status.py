@@ -8,7 +8,7 @@ from forms_app.residents import followup
 from forms_app.residents import reception
 from forms_app.residents import reports
 from forms_app.residents.forms import FollowupForm, LookupForm
-from forms_app.core.references import kind_of, normalise
+from forms_app.core.references import display, kind_of, normalise
 from forms_app.core.security import limiter, lookup_limit
 from forms_app.core.store import get_db
 from . import directory, remember, remembered
@@ -31,7 +31,7 @@ def find(conn, raw_ref: str, last4: str):
 @limiter.limit(lookup_limit, methods=["POST"])
 def lookup():
     """The look-up form, and the result on the same page."""
-    form = LookupForm(ref=request.args.get("ref", ""))
+    form = LookupForm(ref=display(request.args.get("ref", "")[:20]))
     if form.validate_on_submit():
         conn = get_db()
         kind, row = find(conn, form.ref.data, form.last4.data)
