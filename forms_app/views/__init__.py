@@ -6,6 +6,7 @@ import re
 from flask import current_app, request, session
 
 from forms_app.core import references
+from forms_app.core.phones import PhoneError, normalise_phone
 
 
 def directory():
@@ -43,7 +44,15 @@ def call_contact(compound_id: str | None = None) -> dict:
     if compound is not None:
         return {"name": f"大管家{compound.steward.name}", "phone": compound.steward.phone}
     office = d.street.get("office") or {}
-    return {"name": office.get("name", "大管家事务所"), "phone": office.get("phone", "")}
+    return {"name": office.get("name", "大管家事务所"), "phone": shown_phone(str(office.get("phone", "")))}
+
+
+def shown_phone(raw: str) -> str:
+    """A number as people read it ('021-5555 0100' -> '021 5555 0100'); as written if it is not one."""
+    try:
+        return normalise_phone(raw).display
+    except PhoneError:
+        return raw
 
 
 def tel(phone: str) -> str:
@@ -62,7 +71,8 @@ def site_address(path: str) -> str:
 
 
 def _template_helpers() -> dict:
-    return {"call_contact": call_contact, "in_wechat": in_wechat, "site_address": site_address}
+    return {"call_contact": call_contact, "in_wechat": in_wechat, "site_address": site_address,
+            "example_ref": references.example}
 
 
 def init_app(app) -> None:
