@@ -336,3 +336,15 @@ def test_status_words_are_one_list_for_the_status_page_and_the_knowledge_base(fo
     for status, meaning in STATUS_MEANINGS.items():
         assert f"{status}：{meaning}" in body
         assert f"| **{status}** | {meaning} |" in progress_page, status
+
+
+@pytest.mark.parametrize("alerts", [False, True])
+def test_reopened_thanks_page_says_an_alert_went_out_only_when_one_did(app, forms, db, alerts):
+    from flask import render_template
+    ref, _ = submitted(forms)
+    app.config["ALERTS_ENABLED"] = alerts
+    with app.test_request_context("/forms/status/followup"):
+        page = render_template("status/followup_done.html", row=row_of(db, ref), reopened=True, already=False,
+                               reopen_line="您12月1日说还没解决，周芳（示例）最晚12月4日（周五）再联系您。")
+    assert ("大管家已经收到提醒" in page) is alerts
+    assert "您12月1日说还没解决，周芳（示例）最晚12月4日（周五）再联系您。" in page

@@ -30,9 +30,11 @@
   function urgentRadio(value) {
     return form.querySelector("input[name='urgent'][value='" + value + "']");
   }
+  form.addEventListener("click", function (event) {
+    if (event.target.name === "urgent" && event.isTrusted) touched = true;  // their own answer, even unchanged
+  });
   form.addEventListener("change", function (event) {
     var input = event.target;
-    if (input.name === "urgent" && event.isTrusted) touched = true;
     if (input.name === "category" && !touched) {
       var radio = urgentRadio(urgentIds.indexOf(input.value) >= 0 ? "yes" : "no");
       if (radio) radio.checked = true;
