@@ -39,7 +39,7 @@ def test_full_session_puts_people_on_the_waiting_list_with_their_place(forms, sm
     for n in range(2):
         forms.signup(small, phone=f"1380000000{n}")
     page = forms.client.get(forms.signup(small, phone="13800000009").headers["Location"])
-    assert "候补名单第" in text(page) and '<span id="position">1</span>' in text(page)
+    assert "还没有座位" in text(page) and '<span id="position">1</span>' in text(page)
 
 
 def test_same_phone_twice_is_recognised_without_revealing_the_reference(forms, small, db, app):
