@@ -243,6 +243,14 @@ def test_8_inside_wechat_only_text_to_copy_elsewhere_a_calendar_link_on_the_site
     href = plain.locator("#ics-link").get_attribute("href")
     assert href.startswith(SITE_URL + "/forms/reception/") and href.endswith(".ics")
     plain.context.close()
+    # Cancelling (in WeChat): the form is pre-filled from the link, the done page keeps a number to call.
+    page.get_by_role("link", name="取消报名").click()
+    page.get_by_label("电话号码的最后四位").fill("4322")
+    page.get_by_role("button", name="确认取消报名").click()
+    assert page.locator("h1").inner_text() == "已取消报名"
+    first_screen_tel(page)
+    fits_one_line(page)
+    assert_accessible(page)
 
 
 @pytest.mark.parametrize("path", ["/forms/report", "/forms/report?compound=yanji2", "/forms/reception", "/forms/status",
