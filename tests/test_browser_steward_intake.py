@@ -41,13 +41,14 @@ def test_steward_registers_a_phone_call_and_the_resident_looks_it_up(server, wec
     steward.get_by_label("怎么称呼居民（可不填）").fill("王阿姨")
     steward.get_by_label("居民的电话（可不填）").fill("138 1234 5678")
     steward.get_by_role("button", name="登记").click()
-    ref = steward.locator("#reference").inner_text().strip()
-    assert ref.startswith("W") and len(ref) == 8
+    shown = steward.locator("#reference").inner_text().strip()
+    ref = shown.replace(" ", "")
+    assert shown == f"{ref[:4]} {ref[4:]}" and ref.startswith("2") and len(ref) == 8  # read out in fours
     assert steward.locator("#reference").is_visible()
     box = steward.locator("#reference").bounding_box()
     assert box["width"] <= 375 and float(steward.locator("#reference").evaluate(
         "e => parseFloat(getComputedStyle(e).fontSize)")) >= 30  # large enough to read aloud
-    assert ref in steward.locator("#slip").inner_text()
+    assert shown in steward.locator("#slip").inner_text()
     assert steward.evaluate("document.documentElement.scrollWidth") <= 375
     assert_accessible(steward)
     conn = connect(db)
@@ -58,10 +59,10 @@ def test_steward_registers_a_phone_call_and_the_resident_looks_it_up(server, wec
         conn.close()
 
     resident.goto(f"{base}/forms/status")
-    resident.get_by_label("编号").fill(ref.lower().replace("-", " "))
+    resident.get_by_label("编号").fill(shown)
     resident.get_by_label("电话号码的最后四位").fill("5678")
     resident.get_by_role("button", name="查询").click()
-    assert resident.locator("#reference").inner_text() == ref
+    assert resident.locator("#reference").inner_text() == shown
     assert resident.locator("#status").inner_text() == "已受理"
 
 

@@ -2,7 +2,7 @@
 with the re-handling clock, replaces the public note and alerts the steward."""
 import pytest
 
-from forms_app.core import deadlines
+from forms_app.core import clock, deadlines
 
 from forms_app.core import outbox
 from forms_app.delivery.sheet_layout import REPORTS
@@ -72,7 +72,7 @@ def test_not_fully_solved_reopens_with_the_rehandling_clock(forms, resolved, db,
     due = deadlines.day_of(row["rehandle_due"])
     opened = deadlines.day_of(row["reopened_at"])
     assert deadlines.working_days_between(opened, due) == 3
-    assert row["public_note"] == f"您{opened.month}月{opened.day}日说还没解决，大管家最晚{due.month}月{due.day}日再联系您。"
+    assert row["public_note"] == f"您{opened.month}月{opened.day}日说还没解决，周芳（示例）最晚{clock.chinese_date(due)}再联系您。"
     assert f"{due.month}月{due.day}日" in text(response)
     assert outbox.backlog(db, outbox.ALERT_KINDS) == alerts_before + 1
     item = db.execute("SELECT payload FROM outbox WHERE kind = 'alert' ORDER BY id DESC").fetchone()

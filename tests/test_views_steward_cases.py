@@ -7,7 +7,7 @@ import re
 import pytest
 
 from forms_app.casework import consultations
-from forms_app.core import clock, deadlines, history, outbox
+from forms_app.core import clock, deadlines, history, outbox, references
 from forms_app.core.store import transaction
 from forms_app.publishing import figures, supervise
 from tests.conftest import Forms, hidden_fields, reference, text
@@ -45,7 +45,7 @@ def hold(steward, ref, **changes):
 def test_consultation_on_linked_cases_sets_status_note_and_history_on_each(steward, db):
     first, second = new_case(steward), new_case(steward, building="57号")
     before = outbox.backlog(db, ("report_update",))
-    response = hold(steward, first, other_refs=second.lower().replace("-", " "))
+    response = hold(steward, first, other_refs=references.display(second))  # '2604 1937', as read out
     assert response.status_code == 303
     minutes = text(steward.client.get(response.headers["Location"]))
     assert "会商纪要" in minutes and first in minutes and second in minutes and "更换防水层" in minutes
@@ -91,8 +91,10 @@ def test_the_public_note_is_proposed_and_editable_before_saving(steward, db):
     ({"actions-0-what": ""}, "请把“做什么”也写上"),
     ({"actions-1-who": ""}, "请把“谁来做”也写上"),
     ({"actions-0-by": "下周"}, "“什么时候前”的日期格式不对"),
-    ({"other_refs": "12345"}, "其他问题编号「12345」的格式不对"),
-    ({"other_refs": "W222-333"}, "没有找到这些编号的问题"),
+    ({"other_refs": "12345"}, "其他问题编号「12345」不对"),
+    ({"other_refs": "8604 1937"}, "其他问题编号「8604 1937」不对"),   # a sign-up's number, not a problem's
+    ({"other_refs": "2604 1938"}, "其他问题编号「2604 1938」不对"),   # check digit wrong
+    ({"other_refs": references.example("report")}, "没有找到这些编号的问题"),
     ({"public_note": "长" * 301}, "公开进展太长了"),
 ])
 def test_bad_consultation_input_stores_nothing(steward, db, changes, message):
@@ -143,7 +145,7 @@ def test_phone_followup_in_three_aspects(steward, db, fields, reopened, sheet):
         assert (row["status"], row["resolved_at"], row["reopened"]) == ("处理中", "", 1)
         due = deadlines.day_of(row["rehandle_due"])
         assert deadlines.working_days_between(deadlines.day_of(row["reopened_at"]), due) == 3
-        assert row["public_note"].endswith(f"大管家最晚{due.month}月{due.day}日再联系您。")
+        assert row["public_note"].endswith(f"最晚{clock.chinese_date(due)}再联系您。")
         assert row["rehandled_at"] == ""  # the reopening itself is not the re-handling
         alert = db.execute("SELECT payload FROM outbox WHERE kind = 'alert'").fetchone()
         assert '"via": "phone"' in alert[0]

@@ -14,6 +14,7 @@ from forms_app.core import clock
 from forms_app.casework.edits import ATTENDED
 from forms_app.casework.consultations import PARTIES
 from forms_app.casework.intake import CHANNELS
+from forms_app.core import references
 from forms_app.core.references import normalise as normalise_ref
 from forms_app.residents.forms import FollowupQuestions, SubmissionId, compound_choices
 from forms_app.core.cases import STATUSES
@@ -257,12 +258,17 @@ class ConsultationForm(FlaskForm):
             raise ValidationError("请从列表里选择参加的单位。")
 
     def validate_other_refs(self, field):
-        """'W7K3-M9P W2AB-CDE', 'w7k3 m9p，W2ABCDE' → normalised references (each is W + 6 letters/digits)."""
+        """'2604 1937，2718 0042' (old ones: W7K3-M9P) → the references as stored, each a reported problem."""
         compact = "".join(ch for ch in unicodedata.normalize("NFKC", field.data or "").upper() if ch.isalnum())
-        chunks = [compact[i:i + 7] for i in range(0, len(compact), 7)]
-        refs = [normalise_ref(c) for c in chunks]
-        if any(len(c) != 7 or not c.startswith("W") or not r for c, r in zip(chunks, refs)):
-            raise ValidationError(f"其他问题编号「{field.data}」的格式不对：每个以 W 开头，比如 W7K3-M9P。")
+        refs, at = [], 0
+        while at < len(compact):
+            size = references.LENGTH if compact[at].isdigit() else 1 + references.OLD_BODY_LENGTH
+            ref = normalise_ref(compact[at:at + size])
+            if references.kind_of(ref) != "report":
+                raise ValidationError(f"其他问题编号「{field.data}」不对：每个编号 8 个数字、2 开头，"
+                                      f"比如 {references.example('report')}。")
+            refs.append(ref)
+            at += size
         field.refs = list(dict.fromkeys(refs))
 
     def action_rows(self) -> list[dict]:

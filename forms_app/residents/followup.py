@@ -35,9 +35,9 @@ def satisfaction_text(answers: dict) -> str:
     return "·".join(filter(None, [rated, answers["outcome"]]))
 
 
-def public_note(moment, rehandle_due) -> str:
-    """The line the resident sees after saying it is not (fully) solved."""
-    return f"您{moment.month}月{moment.day}日说还没解决，大管家最晚{rehandle_due.month}月{rehandle_due.day}日再联系您。"
+def public_note(moment, rehandle_due, steward: str = "大管家") -> str:
+    """The line the resident sees after saying it is not (fully) solved (the words of views/status.reopen_words)."""
+    return f"您{moment.month}月{moment.day}日说还没解决，{steward}最晚{clock.chinese_date(rehandle_due)}再联系您。"
 
 
 def record(conn: sqlite3.Connection, report_id: int, answers: dict, directory, via: str = "online",
@@ -75,8 +75,9 @@ def record(conn: sqlite3.Connection, report_id: int, answers: dict, directory, v
             # stale public note replaced by when the resident will hear again.
             clocks = deadlines.reopened(report, directory, moment)
             due_day = deadlines.day_of(clocks["rehandle_due"])
+            compound = directory.compounds.get(report["compound_id"])
             changes.update(status="处理中", resolved_at="", reopened=report["reopened"] + 1, **clocks,
-                           public_note=public_note(moment, due_day))
+                           public_note=public_note(moment, due_day, compound.steward.name if compound else "大管家"))
             outbox.enqueue(conn, "alert", report_id, {"type": "reopened", "note": comment[:50], "outcome": outcome,
                                                       "via": via, "rehandle_due": clocks["rehandle_due"]})
         apply_changes(conn, report, changes, actor)

@@ -13,6 +13,8 @@ FIELDS = ("channel", "area_id", "compound_id", "building", "room", "category_id"
           "description", "contact_name", "phone", "best_time", "join_reception",
           "on_behalf", "behalf_relation", "behalf_consent")
 INTAKE_FIELDS = ("taken_by", "session_id")  # optional: set when a steward registers a case (casework/intake.py)
+# 代办 details (migration 0070): optional, so callers that register other ways need not pass them.
+BEHALF_FIELDS = ("resident_name", "resident_phone", "call_first")
 
 
 def create(conn: sqlite3.Connection, submission_id: str, data: dict, alert: bool = False,
@@ -28,13 +30,14 @@ def create(conn: sqlite3.Connection, submission_id: str, data: dict, alert: bool
     moment = clock.now()
     now = clock.iso(moment)
     due = deadlines.due_dates(data, directory, moment) if directory is not None else {"first_contact_due": "", "resolve_due": ""}
-    fields = (*FIELDS, *(f for f in INTAKE_FIELDS if data.get(f)))
-    columns = ("ref", "submission_id", "created_at", "updated_at", *fields, *due)
+    intake_fields = tuple(f for f in INTAKE_FIELDS if data.get(f))
+    columns = ("ref", "submission_id", "created_at", "updated_at", *FIELDS, *BEHALF_FIELDS, *intake_fields, *due)
     sql = f"INSERT INTO reports ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
     for _ in range(8):  # a reference collision is ~1 in 10^8; retry with a fresh one
         try:
             with transaction(conn):
-                cur = conn.execute(sql, (new_reference("report"), submission_id, now, now, *(data[f] for f in fields),
+                cur = conn.execute(sql, (new_reference("report"), submission_id, now, now, *(data[f] for f in FIELDS),
+                                         *(data.get(f, "") for f in BEHALF_FIELDS), *(data[f] for f in intake_fields),
                                          *due.values()))
                 outbox.enqueue(conn, "report", cur.lastrowid)
                 history.record(conn, cur.lastrowid, actor, "created", "", data["channel"], at=now)
@@ -61,10 +64,23 @@ def by_ref(conn: sqlite3.Connection, ref: str) -> sqlite3.Row | None:
 
 
 def phone_matches(row: sqlite3.Row | None, last4: str) -> bool:
-    """Constant-time check of the last four phone digits (no early exit to time)."""
-    stored = row["phone"][-4:] if row is not None and row["phone"] else "----"
-    # A case with no phone (居民不愿留电话) is never matched: '----' equals no four digits.
-    return hmac.compare_digest(stored, last4) and row is not None and bool(row["phone"])
+    """Constant-time check of the last four phone digits (no early exit to time).
+
+    A 代办 report also opens with the resident's own phone, when the helper gave it. A case with no
+    phone (居民不愿留电话, registered by a steward) is never matched."""
+    stored = (row["phone"] if row is not None else "")[-4:]
+    resident = (_get(row, "resident_phone") or "")[-4:]
+    found = (hmac.compare_digest(stored or "----", last4) & bool(stored)) | \
+        (hmac.compare_digest(resident or "----", last4) & bool(resident))
+    return bool(found) and row is not None
+
+
+def _get(row, column: str):
+    """A column that rows from other tables (sign-ups) do not have."""
+    try:
+        return row[column]
+    except (IndexError, KeyError, TypeError):
+        return None
 
 
 # Store column → 问题登记 header, for every column that can change after the row was appended.
