@@ -241,8 +241,9 @@ class Worker:
             waiting = {r[0] for r in self.conn.execute(
                 "SELECT r.submission_id FROM outbox o JOIN reports r ON r.id = o.row_id "
                 "WHERE o.kind = 'report_update' AND o.delivered_at IS NULL")}
-            self._read_back([rec for rec in records if rec.get("状态") in STATUSES and rec.get("提交编号")
-                             and rec["提交编号"] not in waiting], now)
+            # An empty 状态 (a hand-typed row) keeps the case's status; one the service cannot read skips the row.
+            self._read_back([rec for rec in records if (rec.get("状态") in STATUSES or not rec.get("状态"))
+                             and rec.get("提交编号") and rec["提交编号"] not in waiting], now)
             # Likewise a session edited on the stewards' pages whose row is still on its way.
             editing = {outbox.payload(r).get("id") for r in self.conn.execute(
                 "SELECT payload FROM outbox WHERE kind = 'session' AND delivered_at IS NULL")}
@@ -274,9 +275,11 @@ class Worker:
             for row in rows:
                 rec = by_id[row["submission_id"]]
                 changes = {f: rec.get(STEWARD_FIELDS[f], "") for f in fields if row[f] != rec.get(STEWARD_FIELDS[f], "")}
+                if not rec.get("状态"):
+                    changes.pop("status", None)
                 if not changes:
                     continue
-                status = rec["状态"]
+                status = changes.get("status", row["status"])
                 followup_due = 0 if status != "已解决" else 1 if row["status"] != "已解决" else row["followup_due"]
                 self.conn.execute(f"UPDATE reports SET {', '.join(f'{f} = ?' for f in changes)}, followup_due = ?, "
                                   "updated_at = ? WHERE id = ?", [*changes.values(), followup_due, now, row["id"]])
