@@ -141,8 +141,8 @@ def rates(conn: sqlite3.Connection, rows: list[dict], directory, today: dt.date)
 
 def by_month(rows: list[dict], today: dt.date) -> list[dict]:
     """Reports received (by 提交时间) and resolved (by 办结时间) per month, every month up to today's."""
-    received = [r["created"].strftime("%Y-%m") for r in rows]
-    resolved = [r["resolved"].strftime("%Y-%m") for r in rows if r["resolved"]]
+    received = [f"{r['created'].year}-{r['created'].month:02d}" for r in rows]
+    resolved = [f"{r['resolved'].year}-{r['resolved'].month:02d}" for r in rows if r["resolved"]]
     if not received:
         return []
     months, month, last = [], min(received + resolved), max(received + resolved + [today.strftime("%Y-%m")])
