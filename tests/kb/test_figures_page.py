@@ -215,6 +215,6 @@ def test_chart_text_is_at_least_14px_on_a_phone(built, phone_page):
     phone_page.goto(built[0].base + "progress/", wait_until="networkidle")
     scales = phone_page.eval_on_selector_all(
         "svg.kb-chart__svg", "els => els.map(e => e.getBoundingClientRect().width / e.viewBox.baseVal.width)")
-    assert len(scales) == 3
+    assert len(scales) == 4                                     # category, area, channel, month
     for scale in scales:
         assert charts.FONT * scale >= 14
