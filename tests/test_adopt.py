@@ -159,6 +159,18 @@ def test_a_thin_row_is_asked_about_once(worker, sheets, emu, conn, cells, asked)
     assert row["处理记录"].startswith("先记一笔\n") and row["处理记录"].count(adopt.NOTE_MARK) == 1 and asked in row["处理记录"]
 
 
+def test_once_completed_a_thin_row_is_numbered_and_the_request_goes(worker, sheets, emu, conn):
+    type_row(sheets, 小区="延吉二村", 处理记录="先记一笔")
+    worker.pull(), worker.pull()
+    assert "请补上：问题描述" in rows(emu)[0]["处理记录"]
+    sheets.update_cells(REPORTS, [(f"{REPORTS.letter('问题描述')}2", "楼道灯不亮")])
+    worker.pull(), worker.pull()
+    case = reports.by_submission(conn, rows(emu)[0]["提交编号"])
+    assert case["description"] == "楼道灯不亮" and case["notes"] == "先记一笔"
+    worker.deliver()
+    assert rows(emu)[0]["处理记录"] == "先记一笔"
+
+
 def test_unknown_compound_is_kept_and_flagged_in_the_sheet(worker, sheets, emu, conn):
     type_row(sheets, **{**CALL, "小区": "幸福小区", "来源": "微信群"})
     worker.pull(), worker.pull()

@@ -42,7 +42,8 @@ CHANNEL_WORDS = (("12345", "12345转办"), ("热线", "12345转办"), ("居委",
 CONTENT = ("来源", "居民区", "小区", "楼号", "室号", "问题类别", "是否紧急", "问题描述", "联系人", "联系电话",
            "希望联系时间", "愿意参加联合接待")
 NOTE_MARK = "【系统】"
-ASK = NOTE_MARK + "这一行还不能登记为问题，请补上：{missing}。补好后会自动编号。"
+ASK_START = NOTE_MARK + "这一行还不能登记为问题"
+ASK = ASK_START + "，请补上：{missing}。补好后会自动编号。"
 YES = ("紧急", "是", "急", "yes", "y", "1", "√", "✓")
 TEXT_LIMITS = {"building": 50, "room": 50, "contact_name": 50, "best_time": 100, "description": 2000}
 
@@ -142,9 +143,12 @@ def import_row(conn: sqlite3.Connection, rec: dict, directory) -> tuple[sqlite3.
         conn.execute("UPDATE outbox SET delivered_at = ?, last_error = '已在表格里（手工登记的行）' "
                      "WHERE kind = 'report' AND row_id = ? AND delivered_at IS NULL", (clock.iso(clock.now()), row["id"]))
         cells = {}
-        if flags:  # said in 处理记录, after what the steward typed there
-            line = f"{clock.now():%Y-%m-%d} {NOTE_MARK}" + "；".join(flags) + "。"
-            notes = "\n".join(filter(None, [str(rec.get("处理记录", "")).strip(), line]))
+        typed_notes = str(rec.get("处理记录", "")).strip()
+        # Our request for what was missing has been answered: it goes; what could not be read is said.
+        notes = "\n".join(line for line in typed_notes.split("\n") if not line.startswith(ASK_START))
+        if flags:
+            notes = "\n".join(filter(None, [notes, f"{clock.now():%Y-%m-%d} {NOTE_MARK}" + "；".join(flags) + "。"]))
+        if notes != typed_notes:
             conn.execute("UPDATE reports SET notes = ? WHERE id = ?", (notes, row["id"]))
             history.record(conn, row["id"], history.SYSTEM, "notes", row["notes"], notes)
             cells["处理记录"] = notes
