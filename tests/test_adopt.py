@@ -256,7 +256,7 @@ def test_rows_adopted_exactly_once_with_the_worker_killed_between_write_back_and
     emu.faults.add("delay", op="values.batchUpdate", seconds=0.3, apply_first=True, times=None)
     launcher = subprocess.Popen([sys.executable, "-c", LAUNCHER], cwd=ROOT, env=env, text=True,
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-    rng, typed, caught, trials = random.Random(20261201), 0, 0, 0
+    rng, typed, caught, trials, pid = random.Random(20261201), 0, 0, 0, 0
     try:
         while caught < KILLS and trials < 2 * KILLS:
             trials += 1
@@ -276,6 +276,8 @@ def test_rows_adopted_exactly_once_with_the_worker_killed_between_write_back_and
             numbered = sum(bool(r["提交编号"]) for r in rows(emu))
             caught += numbered > count(conn)
     finally:
+        if pid and not gone(pid):  # the test failed with a worker still running: stop it
+            os.kill(pid, signal.SIGKILL)
         launcher.stdin.close()
         launcher.wait(5)
         launcher.stdout.close()
