@@ -163,8 +163,9 @@ def breakdown_section(ident: str, heading: str, column: str, items: list[dict]) 
                       [(str(item["label"]), item["received"]) for item in items])
     table = [f"| {column} | 收到 | 已解决 |", "| --- | ---: | ---: |"]
     table += [f"| {cell(item['label'])} | {shown(item['received'])} | {shown(item['resolved'])} |" for item in items]
-    note = "一项只有 1 个或 2 个问题时写作“少于3”，免得从很小的数字猜出是哪一户。"
-    return "\n".join([f"### {heading}", "", note, "", figure(chart, table)])
+    hidden = any(SMALL in (item["received"], item["resolved"]) for item in items)
+    note = ["一项只有 1 个或 2 个问题时写作“少于3”，免得从很小的数字猜出是哪一户。", ""] if hidden else []
+    return "\n".join([f"### {heading}", "", *note, figure(chart, table)])
 
 
 def category_section(items: list[dict]) -> str:

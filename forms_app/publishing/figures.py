@@ -133,8 +133,8 @@ def rates(conn: sqlite3.Connection, rows: list[dict], directory, today: dt.date)
         f"SELECT count(*), coalesce(sum(efficiency IN ('{good}') AND attitude IN ('{good}') AND result IN ('{good}')), 0) "
         "FROM followups WHERE efficiency != '' AND attitude != '' AND result != ''").fetchone()
     satisfied = _rate(aspects[1], aspects[0], "满意率")
-    if aspects[0] < MIN_ANSWERS:
-        satisfied["value"] = None
+    if aspects[0] < MIN_ANSWERS:  # neither the rate nor its numerator: a few answers could point at a resident
+        satisfied["value"] = satisfied["met"] = None
     return [_rate(*tallies["first_contact"], "先行联系按时率"), _rate(*tallies["resolve"], "按时办结率"),
             _rate(sum(r["id"] in answered for r in asked), len(asked), "回访率"), {**satisfied, "min_answers": MIN_ANSWERS}]
 
