@@ -55,6 +55,7 @@ class StoreConnection(sqlite3.Connection):
     """A connection that knows the write gate of its file."""
 
     gate: WriteGate | None = None
+    on_rollback: list | None = None  # inside transaction(): undo steps outside SQLite (e.g. files just written)
 
 
 def connect(path: str) -> StoreConnection:
@@ -109,12 +110,18 @@ def transaction(conn: StoreConnection):
     """A write transaction: queue at the gate, BEGIN IMMEDIATE, COMMIT or roll back."""
     with conn.gate or nullcontext():
         conn.execute("BEGIN IMMEDIATE")
+        conn.on_rollback = undo = []
         try:
             yield conn
+            conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            for step in reversed(undo):
+                step()
             raise
-        conn.execute("COMMIT")
+        finally:
+            conn.on_rollback = None
 
 
 def get_db() -> sqlite3.Connection:

@@ -9,14 +9,19 @@ from forms_app.core import outbox
 from forms_app.core.references import new_reference
 from forms_app.core.cases import STATUSES, STEWARD_FIELDS
 from forms_app.core.store import transaction
+from forms_app.residents import photos as photo_store
 
 FIELDS = ("channel", "area_id", "compound_id", "building", "room", "category_id", "urgent",
           "description", "contact_name", "phone", "best_time", "join_reception",
           "on_behalf", "behalf_relation", "behalf_consent")
 
 
-def create(conn: sqlite3.Connection, submission_id: str, data: dict, alert: bool = False) -> tuple[sqlite3.Row, bool]:
-    """Store a report and queue it for the sheet (and an urgent alert); (row, created). Same submission id: same row."""
+def create(conn: sqlite3.Connection, submission_id: str, data: dict, alert: bool = False,
+           photos=(), origin: str = "report") -> tuple[sqlite3.Row, bool]:
+    """Store a report and queue it for the sheet (and an urgent alert); (row, created). Same submission id: same row.
+
+    photos: photos.prepare()'s result, stored in the same transaction (origin: 'report' or 'intake').
+    """
     existing = by_submission(conn, submission_id)
     if existing is not None:
         return existing, False
@@ -30,6 +35,8 @@ def create(conn: sqlite3.Connection, submission_id: str, data: dict, alert: bool
                 outbox.enqueue(conn, "report", cur.lastrowid)
                 if alert:
                     outbox.enqueue(conn, "alert", cur.lastrowid, {"type": "urgent"})
+                if photos:
+                    photo_store.attach(conn, cur.lastrowid, photos, origin)
         except sqlite3.IntegrityError as exc:
             if "submission_id" in str(exc):
                 return by_submission(conn, submission_id), False

@@ -35,6 +35,7 @@ def aria(field, hint: str = "", attrs: dict | None = None, invalid: bool = True)
 def init_app(app) -> None:
     """Register every blueprint and the template helpers."""
     from . import health, reception, report, status, steward
+    from . import steward_photos  # noqa: F401  (its route joins the steward blueprint before registration)
 
     app.jinja_env.globals["aria"] = aria
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 
 from forms_app.core import clock
-from forms_app.residents import reports
+from forms_app.residents import photos, reports
 from forms_app.residents.forms import ReportForm
 from forms_app.core.security import limiter, submit_limit
 from forms_app.core.store import get_db
@@ -34,6 +34,7 @@ def sent_here(ref: str, find):
 
 @bp.route("", methods=["GET", "POST"])
 @limiter.limit(submit_limit, methods=["POST"])
+@photos.accepts_photos
 def form():
     """Show the form (pre-filled from ?compound=&category=) or take a submission."""
     d = directory()
@@ -55,7 +56,8 @@ def form():
             "behalf_consent": int(bool(form.on_behalf.data and form.behalf_consent.data)),
         }
         urgent = bool(data["urgent"] or d.categories[form.category.data].urgent)
-        row, created = reports.create(get_db(), form.submission_id.data, data, alert=urgent)
+        row, created = reports.create(get_db(), form.submission_id.data, data, alert=urgent,
+                                      photos=form.photos.prepared, origin="report")
         log.info("report %s %s (category=%s, urgent=%s)", row["ref"], "stored" if created else "resubmitted",
                  row["category_id"], row["urgent"])
         remember("refs", row["ref"])
@@ -73,4 +75,17 @@ def done(ref: str):
     call_by = clock.call_back_by(created, d.callback_working_days)
     return render_template("report/done.html", report=row, compound=d.compounds.get(row["compound_id"]),
                            category=d.categories.get(row["category_id"]), call_by=clock.chinese_date(call_by),
-                           created=clock.chinese_datetime(created), directory=d)
+                           created=clock.chinese_datetime(created), directory=d,
+                           photos=[p for p in photos.for_report(get_db(), row["id"]) if p["origin"] == "report"])
+
+
+@bp.get("/done/<ref>/photos/<name>")
+def photo_thumbnail(ref: str, name: str):
+    """A thumbnail of a photo sent with this report — only to the browser that sent it, never stored by caches."""
+    row = sent_here(ref, reports.by_ref)
+    found = photos.by_name(get_db(), name)
+    body = photos.thumbnail(name) if found is not None and found["report_id"] == row["id"] and found["origin"] == "report" else None
+    if body is None:
+        abort(404)
+    return Response(body, mimetype="image/jpeg", headers={"Cache-Control": "no-store, private",
+                                                          "Content-Disposition": "inline"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 
 from forms_app.core import clock
-from forms_app.residents import followup
+from forms_app.residents import followup, photos
 from forms_app.residents import reception
 from forms_app.residents import reports
 from forms_app.residents.forms import FollowupForm, LookupForm
@@ -59,6 +59,7 @@ def _result(conn, kind: str, row, followup_form=None) -> dict:
 
 @bp.post("/followup")
 @limiter.limit(lookup_limit)
+@photos.accepts_photos
 def answer_followup():
     """The resident's answer: solved or not (not → reopened, steward alerted), satisfaction, comment."""
     form = FollowupForm()
@@ -71,5 +72,7 @@ def answer_followup():
         return render_template("status/followup_done.html", row=row, reopened=False, already=True)
     if not form.validate_on_submit():
         return render_template("status/result.html", **_result(conn, "report", row, form)), 400
-    reopened = followup.record(conn, row["id"], form.solved.data == "yes", int(form.satisfaction.data), form.comment.data)
-    return render_template("status/followup_done.html", row=row, reopened=bool(reopened), already=reopened is None)
+    reopened = followup.record(conn, row["id"], form.solved.data == "yes", int(form.satisfaction.data), form.comment.data,
+                               photos=form.photos.prepared)
+    return render_template("status/followup_done.html", row=row, reopened=bool(reopened), already=reopened is None,
+                           photo_count=0 if reopened is None else len(form.photos.prepared))
