@@ -94,10 +94,10 @@ _SRGB = ImageCms.createProfile("sRGB")
 # Refusals. {n}: the photo's number. Each says the photo has to be chosen again (a browser never re-fills a file input).
 AGAIN = "请重新选择照片。"
 TOO_MANY = "最多传 {max} 张照片，您选了 {count} 张。" + AGAIN
-TOO_BIG = "第{n}张照片太大了（超过 {mb} MB）。请换一张，或用手机相机重新拍一张，" + AGAIN
+TOO_BIG = "第{n}张照片太大了（超过 {mb} MB）。请换一张照片，重新选择。"
 NOT_IMAGE = "第{n}张照片打不开：只能传照片（JPG、PNG、WebP、HEIC 格式）。" + AGAIN
-TOO_MANY_PIXELS = "第{n}张照片的像素太多（超过 6400 万），无法处理。请换一张，" + AGAIN
-POLYGLOT = "第{n}张照片里夹带了别的内容（文档、网页或压缩包），不能接收。请换一张，" + AGAIN
+TOO_MANY_PIXELS = "第{n}张照片的像素太多（超过 6400 万），无法处理。请换一张照片，重新选择。"
+POLYGLOT = "第{n}张照片里夹带了别的内容（文档、网页或压缩包），不能接收。请换一张照片，重新选择。"
 TRUNCATED = "第{n}张照片不完整，可能没有传完或已经损坏。" + AGAIN
 
 
