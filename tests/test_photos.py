@@ -108,6 +108,17 @@ def test_transparency_is_laid_on_white():
     assert _colour_near(image.getpixel((160, 50)), (200, 20, 20), 30)
 
 
+@pytest.mark.parametrize("make, fmt", [(lambda: samples.jpeg(samples.noise(800, 600)), "JPEG"),
+                                       (lambda: samples.jpeg(samples.noise(800, 600), progressive=True), "JPEG"),
+                                       (samples.gps_jpeg, "JPEG"),
+                                       (samples.png_transparent, "PNG"), (samples.webp, "WEBP"), (samples.heic, "HEIF")])
+def test_polyglot_search_skips_compressed_pixels_and_finds_the_end(make, fmt):
+    data = make()
+    meta, trailer = photos.structure(data, fmt)
+    assert trailer == b"" and sum(map(len, meta)) < min(len(data) // 2, 8192)
+    assert photos.structure(data + b"<html>", fmt)[1] == b"<html>"
+
+
 def test_large_photo_is_shrunk_to_1600_on_the_long_side():
     out = photos.reencode(samples.jpeg(samples.noise(4000, 3000).resize((4000, 3000))))
     assert (out.width, out.height) == (1600, 1200)
@@ -125,6 +136,9 @@ REFUSED = [
     ("a JPEG with a PDF inside", lambda: samples.jpeg(comment=b"%PDF-1.4 hidden"), "夹带了别的内容"),
     ("a JPEG with a ZIP appended", lambda: samples.jpeg() + samples.zip_bytes(), "夹带了别的内容"),
     ("a PHP polyglot", lambda: samples.jpeg(comment=b"<?php system($_GET['c']); ?>"), "夹带了别的内容"),
+    ("a PNG with a script appended", lambda: samples.png_transparent() + b"<script>alert(1)</script>", "夹带了别的内容"),
+    ("a WebP with a PDF appended", lambda: samples.webp() + b"%PDF-1.7\n%%EOF", "夹带了别的内容"),
+    ("a HEIC with a page appended", lambda: samples.heic() + b"<!DOCTYPE html><body onload=x()>", "夹带了别的内容"),
     ("over 10 MB", lambda: samples.jpeg() + b"\0" * (10 * MB), "太大了（超过 10 MB）"),
     ("a PNG bomb header (400 MP)", lambda: samples.png_claiming(20000, 20000), "像素太多"),
     ("a PNG header of 81 MP", lambda: samples.png_claiming(9000, 9000), "像素太多"),

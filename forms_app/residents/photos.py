@@ -86,7 +86,9 @@ NAME = re.compile(r"^[A-Za-z0-9_-]{24}\.jpg$")
 FORM_OVERHEAD = 16 * 1024  # multipart headers of the parts, on top of MAX_CONTENT_LENGTH for the fields
 # Something that is an image AND a document, page, script or archive (a polyglot). Re-encoding removes any
 # such payload anyway; refusing it tells the sender and keeps it off the disk even as a temporary file.
-_ACTIVE = re.compile(rb"<(?:script|html|svg|iframe|object|embed|body)\b|<\?php|<!doctype|javascript:|%PDF-", re.I)
+# Only the parts that are not compressed pixels are searched (metadata, comments, anything after the image's
+# end): in compressed data such short patterns turn up by chance in about one photo in a few hundred.
+_ACTIVE = re.compile(rb"<(?:script|html|svg|iframe|object|embed|body)[\s/>]|<\?php|<!doctype\s+html|javascript:|%PDF-\d", re.I)
 _ZIP_END = b"PK\x05\x06"
 _DECODE = threading.BoundedSemaphore(1)  # one full decode at a time per process: memory stays bounded
 _SRGB = ImageCms.createProfile("sRGB")
@@ -156,7 +158,7 @@ def reencode(data: bytes, n: int = 1) -> Prepared:
         width, height = image.size
         if width * height > MAX_PIXELS or not width or not height:
             raise PhotoError(TOO_MANY_PIXELS.format(n=n), n)
-        if _ACTIVE.search(data) or _ZIP_END in data[-65_557:]:
+        if carries_more(data, image.format):
             raise PhotoError(POLYGLOT.format(n=n), n)
         with _DECODE:
             try:
@@ -165,6 +167,97 @@ def reencode(data: bytes, n: int = 1) -> Prepared:
                 raise
             except (OSError, SyntaxError, ValueError, EOFError, RuntimeError, zlib.error, IndexError, TypeError):
                 raise PhotoError(TRUNCATED.format(n=n), n) from None
+
+
+def carries_more(data: bytes, image_format: str) -> bool:
+    """Whether the metadata, comments or trailing bytes of an image carry a page, script, PDF or ZIP."""
+    meta, trailer = structure(data, image_format)
+    return any(_ACTIVE.search(part) for part in (*meta, trailer)) or _ZIP_END in trailer[-65_557:]
+
+
+def structure(data: bytes, image_format: str) -> tuple[list[bytes], bytes]:
+    """(the parts that are not compressed pixels, the bytes after the image's end) of a JPEG, PNG, WebP or HEIF."""
+    walk = {"JPEG": _jpeg, "MPO": _jpeg, "PNG": _png, "WEBP": _webp, "HEIF": _bmff}.get(image_format)
+    try:
+        return walk(data) if walk else ([], b"")
+    except (IndexError, ValueError):
+        return [], b""  # malformed structure: the decoder will refuse it
+
+
+def _jpeg(data: bytes) -> tuple[list[bytes], bytes]:
+    """Marker segments up to EOI: APPn/COM payloads are metadata; the entropy-coded scans are skipped."""
+    meta, at, end = [], 2, len(data)
+    while at + 2 <= end:
+        if data[at] != 0xFF:
+            return meta, b""
+        marker = data[at + 1]
+        if marker == 0xFF:  # fill byte
+            at += 1
+            continue
+        if marker == 0xD9:  # EOI
+            return meta, data[at + 2:]
+        if 0xD0 <= marker <= 0xD7 or marker == 0x01:
+            at += 2
+            continue
+        length = int.from_bytes(data[at + 2:at + 4], "big")
+        if 0xE0 <= marker <= 0xEF or marker == 0xFE:
+            meta.append(data[at + 4:at + 2 + length])
+        at += 2 + length
+        if marker == 0xDA:  # a scan: skip to the next marker (0xFF not followed by a stuffed 0x00 or a restart)
+            while True:
+                at = data.find(b"\xff", at)
+                if at < 0 or at + 1 >= end:
+                    return meta, b""
+                following = data[at + 1]
+                if following == 0x00 or 0xD0 <= following <= 0xD7:
+                    at += 2
+                elif following == 0xFF:
+                    at += 1
+                else:
+                    break
+    return meta, b""
+
+
+def _png(data: bytes) -> tuple[list[bytes], bytes]:
+    """Chunks up to IEND: everything but IDAT is searched."""
+    meta, at = [], 8
+    while at + 8 <= len(data):
+        length, kind = int.from_bytes(data[at:at + 4], "big"), data[at + 4:at + 8]
+        if kind not in (b"IDAT", b"fdAT"):
+            meta.append(data[at + 8:at + 8 + length])
+        at += 12 + length
+        if kind == b"IEND":
+            return meta, data[at:]
+    return meta, b""
+
+
+def _webp(data: bytes) -> tuple[list[bytes], bytes]:
+    """RIFF chunks: EXIF, XMP, ICC and unknown ones are searched; the RIFF size says where the file ends."""
+    riff_end, meta, at = 8 + int.from_bytes(data[4:8], "little"), [], 12
+    while at + 8 <= min(riff_end, len(data)):
+        kind, length = data[at:at + 4], int.from_bytes(data[at + 4:at + 8], "little")
+        if kind not in (b"VP8 ", b"VP8L", b"ALPH", b"ANMF"):
+            meta.append(data[at + 8:at + 8 + length])
+        at += 8 + length + (length & 1)
+    return meta, data[riff_end:]
+
+
+def _bmff(data: bytes) -> tuple[list[bytes], bytes]:
+    """HEIF boxes: all but the media data are searched; bytes after the last box are the trailer."""
+    meta, at = [], 0
+    while at + 8 <= len(data):
+        size, kind = int.from_bytes(data[at:at + 4], "big"), data[at + 4:at + 8]
+        header = 8
+        if size == 1:
+            size, header = int.from_bytes(data[at + 8:at + 16], "big"), 16
+        elif size == 0:
+            size = len(data) - at
+        if size < header or at + size > len(data):
+            return meta, data[at:]  # not a box that fits: whatever follows the last one
+        if kind != b"mdat":
+            meta.append(data[at + header:at + size])
+        at += size
+    return meta, data[at:]
 
 
 def _encode(image: Image.Image) -> Prepared:
@@ -183,11 +276,11 @@ def _encode(image: Image.Image) -> Prepared:
             rgb = ImageCms.profileToProfile(rgb, ImageCms.ImageCmsProfile(io.BytesIO(icc)), _SRGB, outputMode="RGB")
         except (ImageCms.PyCMSError, OSError, TypeError):
             pass  # an unusable profile: keep the pixels as they are
-    rgb.thumbnail((LONG_SIDE, LONG_SIDE), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    rgb.thumbnail((LONG_SIDE, LONG_SIDE), Image.Resampling.BICUBIC, reducing_gap=3.0)
     clean = Image.new("RGB", rgb.size)  # a fresh image: no info, no EXIF, no ICC, nothing carried over
     clean.paste(rgb)
     out = io.BytesIO()
-    clean.save(out, "JPEG", quality=QUALITY, optimize=True, progressive=True)
+    clean.save(out, "JPEG", quality=QUALITY, optimize=True)
     return Prepared(out.getvalue(), *clean.size)
 
 
