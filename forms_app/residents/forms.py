@@ -137,4 +137,4 @@ class FollowupForm(FlaskForm):
                                                       "2": "2 分：不太满意", "1": "1 分：很不满意"},
                               validate_choice=False, validators=[Required("请选择满意程度。"), ValidChoice("请选择满意程度。")])
     comment = TextAreaField("还想说点什么（可不填）", validators=[Length(max=300, label="意见")], filters=TEXT)
-    photos = PhotoField("没有解决的话，可以拍照给我们看（可不传，最多 3 张）")
+    photos = PhotoField()
