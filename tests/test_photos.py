@@ -321,6 +321,17 @@ def test_photo_routes_take_three_photos_other_routes_keep_64_kb(app, forms, db):
     assert other.status_code == 413
 
 
+def test_typed_fields_stay_small_on_photo_routes(app, forms, db):
+    response = send_report(forms, [samples.jpeg()], description="漏" * 30000)  # 90 KB in one field
+    assert response.status_code == 400 and "情况说明" in text(response) and "1000" in text(response)
+    huge = send_report(forms, [samples.jpeg()], description="漏" * 200_000)  # 600 KB: over MAX_FORM_MEMORY_SIZE
+    assert huge.status_code == 413 and "内容太多了" in text(huge)
+    page = forms.client.get("/forms/report")
+    plain = forms.client.post("/forms/report", data={**hidden_fields(text(page)), **VALID_REPORT, "room": "x" * 70_000})
+    assert plain.status_code == 413  # not multipart: the ordinary 64 KB
+    assert db.execute("SELECT COUNT(*) FROM reports").fetchone()[0] == 0
+
+
 def test_body_over_the_photo_route_limit_gets_413(app_config, forms, app):
     app.config["PHOTO_MAX_BYTES"] = 100 * 1024
     response = send_report(forms, [samples.jpeg() + b"\0" * 200 * 1024] * 2)

@@ -39,9 +39,10 @@ API — what forms and views call
 ``delete_for_report(conn, report_id) -> int``
     Inside a transaction: removes the rows and the files (retention); returns how many.
 ``accepts_photos``
-    Decorator for a route that takes photos: raises that request's body limit to
-    ``route_limit()`` = 3 × PHOTO_MAX_BYTES + MAX_CONTENT_LENGTH + multipart overhead; every other
-    route keeps MAX_CONTENT_LENGTH (64 KB).
+    Decorator for a route that takes photos: for a multipart POST, raises that request's body limit
+    to ``route_limit()`` = 3 × PHOTO_MAX_BYTES + MAX_CONTENT_LENGTH + multipart overhead (a typed
+    field still stops at Flask's MAX_FORM_MEMORY_SIZE, 500 KB, and at the form's length checks);
+    any other request, and every other route, keeps MAX_CONTENT_LENGTH (64 KB).
 ``path_of(name)``, ``thumbnail(name)``, ``by_name(conn, name)``, ``sheet_cell(directory, ref)``, ``sweep()``
     A stored file's path; a small JPEG of it; its row; the 照片 cell; remove files no row names.
 """
@@ -343,8 +344,8 @@ def accepts_photos(view):
     """Route decorator: this request may carry photos (every other route keeps MAX_CONTENT_LENGTH)."""
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
-        if request.method == "POST":
-            request.max_content_length = route_limit()
+        if request.method == "POST" and request.mimetype == "multipart/form-data":
+            request.max_content_length = route_limit()  # typed fields: Flask's MAX_FORM_MEMORY_SIZE and the form's limits
         return view(*args, **kwargs)
     return wrapper
 
