@@ -235,11 +235,13 @@ def test_signed_in_steward_sees_photos_on_the_case_page_without_names_in_the_log
     assert not any(name[:24] in record.getMessage() for record in caplog.records for name in names)
 
 
-def test_request_log_lines_hide_photo_names():
-    record = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, '%s - "%s" 200',
-                               ("127.0.0.1", "GET /forms/steward/photos/AbCdEfGhIjKlMnOpQrStUvWx.jpg?size=thumb HTTP/1.1"), None)
+@pytest.mark.parametrize("line", ["GET /forms/steward/photos/AbCdEfGhIjKlMnOpQrStUvWx.jpg?size=thumb HTTP/1.1",
+                                  "GET /forms/steward/login?next=%2Fforms%2Fsteward%2Fphotos%2FAbCdEfGhIjKlMnOpQrStUvWx.jpg HTTP/1.1",
+                                  "GET /forms/report/done/W7K3-M9P/photos/AbCdEfGhIjKlMnOpQrStUvWx.jpg HTTP/1.1"])
+def test_request_log_lines_hide_photo_names(line):
+    record = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, '%s - "%s" 200', ("127.0.0.1", line), None)
     photos.HideNames().filter(record)
-    assert "AbCdEfGh" not in record.getMessage() and "/photos/…" in record.getMessage()
+    assert "AbCdEfGh" not in record.getMessage() and "…" in record.getMessage()
 
 
 def test_sign_in_sheet_shows_thumbnails_of_linked_cases(app, forms, db):
