@@ -94,8 +94,19 @@ def test_every_exif_orientation_comes_out_upright(orientation):
         assert _colour_near(image.getpixel(xy), samples.QUADRANTS[corner]), (orientation, corner, image.getpixel(xy))
 
 
-@pytest.mark.parametrize("make, size", [(samples.heic, (320, 160)), (samples.webp, (240, 120)),
-                                        (samples.png_transparent, (200, 100))])
+def _saved(image, fmt, **options):
+    out = io.BytesIO()
+    image.save(out, fmt, **options)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("make, size", [
+    (samples.heic, (320, 160)), (samples.webp, (240, 120)), (samples.png_transparent, (200, 100)),
+    (lambda: _saved(Image.new("CMYK", (120, 80), (0, 200, 200, 0)), "JPEG"), (120, 80)),      # printed-matter JPEG
+    (lambda: _saved(Image.new("L", (90, 60), 128), "PNG"), (90, 60)),                          # greyscale
+    (lambda: _saved(samples.quadrants().convert("P"), "PNG", transparency=0), (240, 120)),     # palette + transparency
+    (lambda: _saved(Image.new("RGBA", (64, 64), (0, 0, 0, 0)), "WEBP", lossless=True), (64, 64)),
+], ids=["heic", "webp", "png-alpha", "cmyk-jpeg", "grey-png", "palette-png", "webp-alpha"])
 def test_heic_webp_and_png_become_jpeg(make, size):
     out = photos.reencode(make())
     image = Image.open(io.BytesIO(out.data))

@@ -272,12 +272,12 @@ def _encode(image: Image.Image) -> Prepared:
     icc = image.info.get("icc_profile")
     upright = ImageOps.exif_transpose(image)
     rgb = _flatten(upright)
-    if icc:
+    rgb.thumbnail((LONG_SIDE, LONG_SIDE), Image.Resampling.BICUBIC, reducing_gap=3.0)
+    if icc:  # e.g. an iPhone's Display P3: converted, so colours stay right once the profile is dropped
         try:
             rgb = ImageCms.profileToProfile(rgb, ImageCms.ImageCmsProfile(io.BytesIO(icc)), _SRGB, outputMode="RGB")
-        except (ImageCms.PyCMSError, OSError, TypeError):
+        except (ImageCms.PyCMSError, OSError, TypeError, ValueError):
             pass  # an unusable profile: keep the pixels as they are
-    rgb.thumbnail((LONG_SIDE, LONG_SIDE), Image.Resampling.BICUBIC, reducing_gap=3.0)
     clean = Image.new("RGB", rgb.size)  # a fresh image: no info, no EXIF, no ICC, nothing carried over
     clean.paste(rgb)
     out = io.BytesIO()
@@ -292,9 +292,7 @@ def _flatten(image: Image.Image) -> Image.Image:
         white = Image.new("RGB", rgba.size, "white")
         white.paste(rgba, mask=rgba.getchannel("A"))
         return white
-    if image.mode == "CMYK" or image.mode == "I;16" or image.mode not in ("RGB",):
-        return image.convert("RGB")
-    return image
+    return image if image.mode == "RGB" else image.convert("RGB")
 
 
 # --- the form field -------------------------------------------------------------------------------
