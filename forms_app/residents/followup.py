@@ -12,6 +12,7 @@ import sqlite3
 from forms_app.core import clock, deadlines, history, outbox
 from forms_app.residents.reports import apply_changes
 from forms_app.core.store import transaction
+from forms_app.residents import photos as photo_store
 
 OUTCOMES = ("已解决", "部分解决", "没有解决")
 RATINGS = ("满意", "基本满意", "不满意")
@@ -41,12 +42,13 @@ def public_note(moment, rehandle_due, steward: str = "大管家") -> str:
 
 
 def record(conn: sqlite3.Connection, report_id: int, answers: dict, directory, via: str = "online",
-           actor: str = history.RESIDENT, who: str = "") -> bool | None:
+           actor: str = history.RESIDENT, who: str = "", photos=()) -> bool | None:
     """Store one follow-up and write it to the case; reopen when not (fully) solved.
 
     answers: outcome, efficiency, attitude, result ('' = not rated), comment. `via`: 'online' (the
     resident; only while due) or 'phone' (a steward, `actor` their account id, `who` their name for
-    处理记录). Returns whether it reopened the case, or None when nothing was recorded (not due).
+    处理记录). photos: photos.prepare()'s result, stored with the answer in the same transaction.
+    Returns whether it reopened the case, or None when nothing was recorded (not due).
     """
     outcome = answers["outcome"]
     if outcome not in OUTCOMES or via not in VIA or any(answers.get(k) not in ("", *RATINGS) for k in ASPECTS):
@@ -81,4 +83,6 @@ def record(conn: sqlite3.Connection, report_id: int, answers: dict, directory, v
             outbox.enqueue(conn, "alert", report_id, {"type": "reopened", "note": comment[:50], "outcome": outcome,
                                                       "via": via, "rehandle_due": clocks["rehandle_due"]})
         apply_changes(conn, report, changes, actor)
+        if photos:
+            photo_store.attach(conn, report_id, photos, "followup", ref=report["ref"])
     return reopen

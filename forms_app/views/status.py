@@ -7,7 +7,7 @@ from flask import Blueprint, abort, render_template, request, session
 
 from forms_app.core import clock, deadlines, history
 from forms_app.core.cases import STATUS_MEANINGS
-from forms_app.residents import followup
+from forms_app.residents import followup, photos
 from forms_app.residents import reception
 from forms_app.residents import reports
 from forms_app.residents.forms import FollowupForm, LookupForm
@@ -130,6 +130,7 @@ def _result(conn, kind: str, row, followup_form=None) -> dict:
 
 @bp.post("/followup")
 @limiter.limit(lookup_limit)
+@photos.accepts_photos
 def answer_followup():
     """The resident's answer: outcome, 效率/态度/结果, comment (部分解决/没有解决 → reopened, steward alerted)."""
     form = FollowupForm()
@@ -142,7 +143,7 @@ def answer_followup():
         return render_template("status/followup_done.html", row=row, reopened=False, already=True)
     if not form.validate_on_submit():
         return render_template("status/result.html", **_result(conn, "report", row, form)), 400
-    reopened = followup.record(conn, row["id"], form.answers(), directory())
+    reopened = followup.record(conn, row["id"], form.answers(), directory(), photos=form.photos.prepared)
     words = reopen_words(reports.by_ref(conn, ref), directory()) if reopened else ""
     return render_template("status/followup_done.html", row=row, reopened=bool(reopened), already=reopened is None,
-                           reopen_line=words)
+                           reopen_line=words, photo_count=0 if reopened is None else len(form.photos.prepared))
