@@ -275,7 +275,7 @@ def test_followup_not_solved_takes_photos(app, forms, db):
     db.execute("UPDATE reports SET status = '已解决', followup_due = 1 WHERE ref = ?", (ref,))
     forms.client.post("/forms/status", data={**hidden_fields(text(forms.client.get("/forms/status"))), "ref": ref, "last4": "5678"})
     token = hidden_fields(text(forms.client.get("/forms/status")))["csrf_token"]
-    base = {"csrf_token": token, "ref": ref, "solved": "no", "satisfaction": "2", "comment": "还在漏"}
+    base = {"csrf_token": token, "ref": ref, "outcome": "没有解决", "comment": "还在漏"}
     refused = post_multipart(forms.client, "/forms/status/followup", base, [b"%PDF-1.4 nope"])
     assert refused.status_code == 400 and "第1张照片打不开" in text(refused) and "还在漏" in text(refused)
     assert db.execute("SELECT COUNT(*) FROM followups").fetchone()[0] == 0
