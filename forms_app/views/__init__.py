@@ -34,9 +34,9 @@ def aria(field, hint: str = "", attrs: dict | None = None, invalid: bool = True)
 
 def init_app(app) -> None:
     """Register every blueprint and the template helpers."""
-    from . import health, reception, report, status, steward
+    from . import health, reception, report, status, steward, tools
 
     app.jinja_env.globals["aria"] = aria
 
-    for module in (report, reception, status, steward, health):
+    for module in (report, reception, status, steward, health, tools):
         app.register_blueprint(module.bp)
