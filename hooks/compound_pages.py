@@ -27,8 +27,9 @@ QR_SVG_OPTIONS = {"kind": "svg", "xmldecl": False, "svgns": True, "omitsize": Tr
 
 
 def report_url(directory: Directory, compound: Compound) -> str:
-    """The report form with this compound chosen: what the QR code opens."""
-    return f"{directory.street['site_url'].rstrip('/')}/forms/report?compound={compound.id}"
+    """The report form with this compound chosen: what the QR code opens. src=qr makes the form
+    record 来源 二维码; the compound page's own button leaves it out (来源 网页)."""
+    return f"{directory.street['site_url'].rstrip('/')}/forms/report?compound={compound.id}&src=qr"
 
 
 def qr_svg(url: str, title: str) -> str:

@@ -25,7 +25,7 @@ def page(phone_page, base):
 
 
 def test_resident_reports_a_leak_from_a_stairwell_qr_code(page, base):
-    page.goto(f"{base}/forms/report?compound=yanji2")
+    page.goto(f"{base}/forms/report?compound=yanji2&src=qr")
     reference = fill_report(page, category="漏水/渗水")
     assert re.fullmatch(r"W[2-9A-HJKMNP-Z]{3}-[2-9A-HJKMNP-Z]{3}", reference)
     assert page.get_by_text("周芳（示例）").is_visible()
