@@ -1,6 +1,7 @@
 """Hook: tables of three or more columns stack on a phone instead of running off the right edge.
 
-Each body cell gets its column heading as `data-label`; yanji.css shows the rows as cards on
+Tables of figures (every cell after the first a number) stay tables: they are narrow. Each body
+cell of the others gets its column heading as `data-label`; yanji.css shows the rows as cards on
 narrow screens (the heading printed above each cell), so nothing is cut off at 375 px wide and
 125 % text, and no sideways scrolling is needed. Wider screens keep the ordinary table.
 """
@@ -18,11 +19,18 @@ TAG = re.compile(r"<[^>]+>")
 MIN_COLUMNS = 3
 
 
+def numbers_only(body: str) -> bool:
+    """Whether every cell but each row's first is a number (figures tables: narrow, leave them be)."""
+    rows = [re.findall(r"<td(?:\s[^>]*)?>(.*?)</td>", row, re.S) for row in ROW.findall(body)]
+    values = [unescape(TAG.sub("", cell)).strip() for cells in rows for cell in cells[1:]]
+    return bool(values) and all(re.fullmatch(r"[\d.,%]+", v) for v in values)
+
+
 def stack(table_html: str) -> str:
     """One table's inner HTML → the whole table, labelled for stacking when it has enough columns."""
     head = HEAD.search(table_html)
     labels = [unescape(TAG.sub("", h)).strip() for h in TH.findall(head.group(1))] if head else []
-    if len(labels) < MIN_COLUMNS:
+    if len(labels) < MIN_COLUMNS or numbers_only(table_html[head.end():]):
         return f"<table>{table_html}</table>"
 
     def label_row(row: re.Match) -> str:

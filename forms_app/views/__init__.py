@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from flask import current_app, session
 
+from forms_app.core.cases import STATUS_MEANINGS
+
 
 def directory():
     """The street's directory, loaded once by create_app."""
@@ -37,6 +39,7 @@ def init_app(app) -> None:
     from . import health, reception, report, status, steward, tools
 
     app.jinja_env.globals["aria"] = aria
+    app.jinja_env.globals["status_meanings"] = STATUS_MEANINGS
 
     for module in (report, reception, status, steward, health, tools):
         app.register_blueprint(module.bp)

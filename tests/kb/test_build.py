@@ -52,7 +52,7 @@ def test_compound_page_names_steward_and_every_party(kb_site, compound):
                  compound.property_company.name, compound.property_company.phone):
         assert text in html, text
     assert f'href="/forms/report?compound={compound.id}"' in html
-    assert f'src="../qr/{compound.id}.svg"' in html
+    assert f'src="../qr/{compound.id}.png"' in html
     assert f'href="../{compound.id}-poster/"' in html
 
 

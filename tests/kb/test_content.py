@@ -91,8 +91,29 @@ def test_how_a_case_moves_states_the_deadline_rule():
                   "**督办清单**", "调休上班的周六、周日也算工作日", "部分解决", "**效率**、**态度**、**结果**",
                   "**满意**、**基本满意**还是**不满意**", "**居委会、业委会、物业**"):
         assert words in text, words
-    for status in ("已受理", "处理中", "已形成方案", "已解决", "不予受理", "已转办"):
-        assert f"**{status}**" in text
+    assert "[[statuses]]" in text
+
+
+@pytest.mark.parametrize("rel", ["guides/how-a-case-moves/index.html", "progress/index.html"])
+def test_status_words_are_the_status_pages_words(kb_site, rel):
+    from forms_app.core.cases import STATUS_MEANINGS, STATUSES
+
+    html = kb_site.read(rel)
+    assert list(STATUS_MEANINGS) == list(STATUSES)
+    for name, meaning in STATUS_MEANINGS.items():
+        assert f"<strong>{name}</strong></td>\n<td data-label=\"意思\">{meaning}</td>" in html or \
+            f"<td><strong>{name}</strong></td>\n<td>{meaning}</td>" in html, name
+
+
+def test_figures_page_labels_both_periods(kb_site):
+    html = kb_site.read("progress/index.html")
+    assert "统计时段：从2018年开始试点起" in html
+    assert "本网站自己的统计（统计时段：从本网站开始登记问题起" in html
+
+
+def test_other_category_does_not_point_at_about(kb_site):
+    html = kb_site.read("about/index.html")
+    assert re.search(r'<a href="\.\./guides/other/">其他</a>', html)
 
 
 GUIDES = sorted(p.stem for p in (DOCS / "guides").glob("*.md") if p.stem != "index")
