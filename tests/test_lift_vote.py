@@ -38,6 +38,11 @@ CASES = [
     ("area fails while headcount passes",
      rows("101 30 同意", "102 30 同意", "103 40 同意", "104 50 反对"), "lift", "未通过",
      ["还差 12.5 m² 同意"]),
+    # the issue's own example: both headcount and area short
+    ("one household and 12.5 m² short", rows("101 60 同意", "102 40 同意", "201 10 反对", "202 40 反对"), "lift", "未通过",
+     ["还差 1 户、12.5 m² 同意"]),
+    ("missing agreement and participation both named", twelve(4, 3), "lift", "未通过",
+     ["参加表决的还差 1 户、50 m²", "还差 2 户、62.5 m² 同意"]),
     # 公房 lines count like any other household (the tenant votes by agreement with the landlord)
     ("public housing lines", rows("101,50,同意,公房", "102,50,同意", "103,50,同意,公房", "104,50,反对"), "lift", "通过", []),
     ("full-width commas, m² suffix, header row", rows("室号，面积，意见", "101，50㎡，同意", "102，50平方米，同意", "103，50，赞成"),
