@@ -106,3 +106,21 @@ def test_bad_deadlines_in_the_data_file_name_the_entry(value, message):
     with pytest.raises(DirectoryError, match=message) as err:
         parse(data)
     assert data["categories"][0]["id"] in str(err.value)
+
+
+def test_due_dates_are_fixed_when_a_case_comes_in_and_backfilled_for_old_rows(tmp_path):
+    from forms_app.core.store import connect, transaction
+    from forms_app.residents import reports
+    from tests.test_reports import DATA
+
+    conn = connect(str(tmp_path / "s.sqlite3"))
+    fresh, _ = reports.create(conn, "a" * 32, {**DATA, "category_id": "garbage"}, directory=DIRECTORY)
+    created = dt.datetime.fromisoformat(fresh["created_at"])
+    assert fresh["first_contact_due"] == deadlines.first_contact_due(created, False, deadlines.Limits()).isoformat()
+    assert fresh["resolve_due"] == deadlines.resolve_due(created, deadlines.Limits()).isoformat()
+    old, _ = reports.create(conn, "b" * 32, {**DATA, "category_id": "leak"})  # as before the columns existed
+    assert old["first_contact_due"] == ""
+    with transaction(conn):
+        assert deadlines.backfill(conn, DIRECTORY) == 1
+    old = reports.by_ref(conn, old["ref"])
+    assert old["first_contact_due"] == created.date().isoformat() or old["first_contact_due"] == old["created_at"][:10]

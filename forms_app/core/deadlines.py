@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sqlite3
 from dataclasses import dataclass
 
 from forms_app.core import clock
@@ -116,6 +117,30 @@ def day_of(text: str) -> dt.date | None:
         return None
 
 
+def due_dates(data, directory, created) -> dict[str, str]:
+    """The due-date columns of a new case (data: its category_id and urgent flag), as stored."""
+    limits = limits_for(directory, data["category_id"])
+    return {"first_contact_due": first_contact_due(created, is_urgent(data, directory), limits).isoformat(),
+            "resolve_due": resolve_due(created, limits).isoformat()}
+
+
+def reopened(row, directory, moment) -> dict[str, str]:
+    """The columns to change when an unsatisfied follow-up reopens a case at `moment`."""
+    limits = limits_for(directory, row["category_id"])
+    return {"reopened_at": clock.iso(_moment(moment)), "rehandled_at": "",
+            "rehandle_due": rehandle_due(moment, limits).isoformat()}
+
+
+def backfill(conn: sqlite3.Connection, directory) -> int:
+    """Give rows from before the due-date columns their dates (inside its own statement batch)."""
+    rows = conn.execute("SELECT id, category_id, urgent, created_at FROM reports WHERE first_contact_due = ''").fetchall()
+    for row in rows:
+        dates = due_dates(row, directory, row["created_at"])
+        conn.execute("UPDATE reports SET first_contact_due = ?, resolve_due = ? WHERE id = ?",
+                     (dates["first_contact_due"], dates["resolve_due"], row["id"]))
+    return len(rows)
+
+
 def first_contact_due(created, urgent: bool, limits: Limits) -> dt.date:
     """The day by which the steward first contacts the resident (urgent: the day it came in)."""
     day = _moment(created).date()
@@ -155,6 +180,15 @@ def _met(text: str, fallback: dt.date) -> dt.date | None:
     return day_of(text) or fallback
 
 
+def _stored(row, column: str) -> dt.date | None:
+    """A due date fixed when the case came in or reopened (rows may predate the column)."""
+    try:
+        value = row[column]
+    except (KeyError, IndexError):
+        return None
+    return dt.date.fromisoformat(value) if value else None
+
+
 def clocks(row, directory, today: dt.date | None = None) -> list[Deadline]:
     """Every clock of a case that applies now, in order: first contact, resolution, re-handling."""
     today = today or clock.now().date()
@@ -164,15 +198,16 @@ def clocks(row, directory, today: dt.date | None = None) -> list[Deadline]:
     settled = None
     if row["status"] in SETTLED:
         settled = _met(row["resolved_at"], today) or day_of(row["updated_at"]) or today
-    first_due = first_contact_due(created, is_urgent(row, directory), limits)
+    first_due = _stored(row, "first_contact_due") or first_contact_due(created, is_urgent(row, directory), limits)
     contacted = _met(row["first_contact_at"], first_due)
     if contacted is None and row["status"] in CLOSED:  # closed without a stamp: not a first contact still owed
         contacted = settled
     out.append(_clock("first_contact", first_due, contacted, today))
-    out.append(_clock("resolve", resolve_due(created, limits), settled, today))
+    out.append(_clock("resolve", _stored(row, "resolve_due") or resolve_due(created, limits), settled, today))
     if row["reopened_at"]:
         rehandled = _met(row["rehandled_at"], today)
-        out.append(_clock("rehandle", rehandle_due(row["reopened_at"], limits), rehandled, today))
+        due = _stored(row, "rehandle_due") or rehandle_due(row["reopened_at"], limits)
+        out.append(_clock("rehandle", due, rehandled, today))
     return out
 
 

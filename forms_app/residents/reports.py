@@ -4,7 +4,7 @@ from __future__ import annotations
 import hmac
 import sqlite3
 
-from forms_app.core import clock, history, outbox
+from forms_app.core import clock, deadlines, history, outbox
 from forms_app.core.references import new_reference
 from forms_app.core.cases import STATUSES, STEWARD_FIELDS
 from forms_app.core.store import transaction
@@ -15,21 +15,25 @@ FIELDS = ("channel", "area_id", "compound_id", "building", "room", "category_id"
 
 
 def create(conn: sqlite3.Connection, submission_id: str, data: dict, alert: bool = False,
-           actor: str = history.RESIDENT) -> tuple[sqlite3.Row, bool]:
+           actor: str = history.RESIDENT, directory=None) -> tuple[sqlite3.Row, bool]:
     """Store a report and queue it for the sheet (and an urgent alert); (row, created). Same submission id: same row.
 
     `actor`: who registered it (the resident online, or a steward's account id for an intake).
+    `directory`: fixes the case's due dates (core/deadlines.py) as it comes in.
     """
     existing = by_submission(conn, submission_id)
     if existing is not None:
         return existing, False
-    now = clock.iso(clock.now())
-    columns = ("ref", "submission_id", "created_at", "updated_at", *FIELDS)
+    moment = clock.now()
+    now = clock.iso(moment)
+    due = deadlines.due_dates(data, directory, moment) if directory is not None else {"first_contact_due": "", "resolve_due": ""}
+    columns = ("ref", "submission_id", "created_at", "updated_at", *FIELDS, *due)
     sql = f"INSERT INTO reports ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
     for _ in range(8):  # a reference collision is ~1 in 10^8; retry with a fresh one
         try:
             with transaction(conn):
-                cur = conn.execute(sql, (new_reference("report"), submission_id, now, now, *(data[f] for f in FIELDS)))
+                cur = conn.execute(sql, (new_reference("report"), submission_id, now, now, *(data[f] for f in FIELDS),
+                                         *due.values()))
                 outbox.enqueue(conn, "report", cur.lastrowid)
                 history.record(conn, cur.lastrowid, actor, "created", "", data["channel"], at=now)
                 if alert:
