@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 STATUSES = ("已受理", "处理中", "已形成方案", "已解决", "不予受理", "已转办")
-# What each status means, in the words the status page and the knowledge base both show.
+# One plain-words explanation per status: the forms' status page and the knowledge base (the
+# [[statuses]] marker on the progress and how-a-case-moves pages) show these same words.
 STATUS_MEANINGS = {
     "已受理": "登记好了，有编号，安排了负责的大管家。大管家会先联系您：紧急的当天，其他的最晚下一个工作日。",
     "处理中": "大管家正在找该管的单位、看现场、商量办法。",
