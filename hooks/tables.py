@@ -17,13 +17,15 @@ ROW = re.compile(r"<tr>(.*?)</tr>", re.S)
 TD = re.compile(r"<td(\s[^>]*)?>")
 TAG = re.compile(r"<[^>]+>")
 MIN_COLUMNS = 3
+# A cell of a figures table: a number, a share, a count too small to publish (少于3), or a dash.
+FIGURE = re.compile(r"[\d.,%]+|少于\d+|[—–-]")
 
 
 def numbers_only(body: str) -> bool:
-    """Whether every cell but each row's first is a number (figures tables: narrow, leave them be)."""
+    """Whether every cell but each row's first is a figure (figures tables: narrow, leave them be)."""
     rows = [re.findall(r"<td(?:\s[^>]*)?>(.*?)</td>", row, re.S) for row in ROW.findall(body)]
     values = [unescape(TAG.sub("", cell)).strip() for cells in rows for cell in cells[1:]]
-    return bool(values) and all(re.fullmatch(r"[\d.,%]+", v) for v in values)
+    return bool(values) and all(FIGURE.fullmatch(v) for v in values)
 
 
 def stack(table_html: str) -> str:
