@@ -22,7 +22,6 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "MAX_CONTENT_LENGTH": (64 * 1024, int),      # bytes; larger bodies get a 413 page
     "TRUSTED_PROXIES": (0, int),                 # 1 behind nginx: trust one X-Forwarded-For hop
     "SESSION_COOKIE_SECURE": (None, _BOOL),      # default: on outside development
-    "STEWARD_PASSWORD_HASH": ("", str),          # werkzeug hash of the stewards' shared password; empty: steward pages off
     "STEWARD_SESSION_HOURS": (12.0, float),      # a steward stays signed in this long
     "GOOGLE_SERVICE_ACCOUNT_FILE": ("", str),
     "SHEETS_SPREADSHEET_KEY": ("", str),
