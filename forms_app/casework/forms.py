@@ -79,7 +79,7 @@ class BulkForm(FlaskForm):
 
     Meta = _Meta
     refs = SelectMultipleField("选中的问题", validate_choice=False)
-    bulk_status = SelectField("把选中的问题改为", choices={"": "请选择", **STATUS_CHOICES}, validate_choice=False,
+    bulk_status = SelectField("把选中的问题改为", choices={"": "请选择", **STATUS_CHOICES}, default="", validate_choice=False,
                               validators=[ValidChoice("请从列表里选择状态。")])
     contacted = HiddenField()
 

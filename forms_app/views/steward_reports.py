@@ -26,10 +26,10 @@ FIELD_NAMES = {**reports.SHEET_HEADERS, "created": "登记", "reopened": "重新
                "compound_id": "小区", "category_id": "问题类别", "urgent": "紧急", "channel": "来源"}
 
 
-def _filters(args) -> tuple[FilterForm, worklist.Filters]:
+def _filters(args, mine_by_default: bool = True) -> tuple[FilterForm, worklist.Filters]:
     """The list's filters from the query string; with none sent, a steward sees their own cases."""
     form = FilterForm(args, directory=directory())
-    if "f" not in args:
+    if "f" not in args and mine_by_default:
         form.mine.data = bool(g.steward.steward_id)
     filters = worklist.Filters(form.q.data or "", form.value("status"), form.value("compound"), form.value("category"),
                                form.value("channel"), form.mine.data, form.urgent.data, form.reopened.data,
@@ -65,7 +65,10 @@ def index():
     bulk = BulkForm()
     here = url_for("steward.index") + "?" + urlencode(_query(filters, page=_page_number()))
     problems = []
-    if request.method == "POST" and bulk.validate_on_submit():
+    if request.method == "POST" and not bulk.validate_on_submit():
+        problems = [(name, "页面停留时间太长了。请再点一次。" if name == "csrf_token" else errors[0])
+                    for name, errors in bulk.errors.items()]
+    elif request.method == "POST":
         if request.form.get("contacted"):
             return _contacted(conn, request.form["contacted"], here)
         if not bulk.refs.data:
@@ -104,7 +107,7 @@ def _contacted(conn, ref: str, here: str):
 def export_xlsx():
     """The cases of the current filters (and every sign-up) as one workbook; the log says who, never what."""
     conn, d = get_db(), directory()
-    _, filters = _filters(request.args)
+    _, filters = _filters(request.args, mine_by_default=False)
     rows = worklist.matching(conn, filters, d, clock.now().date(), worklist.me_for(g.steward, d))
     body, n_reports, n_signups = export.workbook(conn, d, rows)
     log.info("steward %s downloaded the workbook (%d reports, %d sign-ups)", g.steward.id, n_reports, n_signups)
