@@ -701,3 +701,85 @@ def test_outcomes_reach_the_sheet(sheet_app, sheet_steward, emu, session_id):
 def test_overdue(created, status, contacted, now, overdue):
     row = {"created_at": shanghai(created + ":00"), "status": status, "first_contact_at": contacted}
     assert worklist.is_overdue(row, clock.parse(shanghai(now + ":00")), 1) is overdue
+
+
+# --- The supervisor: reads everything, changes nothing ---------------------------------------
+
+def steward_post_routes(app) -> list[str]:
+    """Every URL rule of the steward blueprint that takes a POST (sign-in and sign-out aside)."""
+    return sorted({r.rule for r in app.url_map.iter_rules()
+                   if r.endpoint.startswith("steward.") and "POST" in r.methods
+                   and r.endpoint not in ("steward.login", "steward.logout")})
+
+
+@pytest.fixture
+def supervisor(app):
+    forms = Forms(app.test_client())
+    assert sign_in(forms.client, SUPERVISOR).status_code == 303
+    return forms
+
+
+def test_a_supervisor_cannot_change_anything(app, supervisor, ref, session_id, db, caplog):
+    supervisor.signup(session_id, linked_ref=ref)
+    caplog.set_level(logging.INFO)
+    before = [db.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in ("reports", "signups", "outbox", "case_history")]
+    rules = steward_post_routes(app)
+    assert "/forms/steward" in rules and "/forms/steward/reports/<ref>" in rules and len(rules) >= 3
+    values = {"ref": ref, "session_id": session_id}
+    for rule in rules:
+        url = re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: str(values.get(m.group(1), "x")), rule)
+        page = text(supervisor.client.get(url))
+        data = {**hidden_fields(page), "status": "已解决", "bulk_status": "已解决", "refs": [ref], "contacted": ref,
+                "public_note": "督办改的", "entries-0-status": "已解决", "entries-0-outcome": "督办改的"}
+        response = supervisor.client.post(url, data=data)
+        body = text(response)
+        assert response.status_code == 403 and "只能查看，不能修改" in body and "什么都没有改动" in body, rule
+    after = [db.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in ("reports", "signups", "outbox", "case_history")]
+    assert [[tuple(r) for r in t] for t in after] == [[tuple(r) for r in t] for t in before]
+    assert "supervisor duban refused: POST" in caplog.text
+
+
+def test_a_supervisor_sees_everything_without_forms_and_can_sign_out(supervisor, ref, session_id):
+    listing = text(supervisor.client.get("/forms/steward?f=1"))
+    assert ref in listing and "批量修改状态" not in listing and "刚联系过" not in listing and 'name="refs"' not in listing
+    assert "督办，只能查看" in listing
+    case = text(supervisor.client.get(f"/forms/steward/reports/{ref}"))
+    assert "王阿姨" in case and 'id="read-only"' in case and 'name="status"' not in case and "改动记录" in case
+    assert supervisor.client.get("/forms/steward/export.xlsx").status_code == 200
+    token = hidden_fields(listing)["csrf_token"]
+    assert supervisor.client.post("/forms/steward/logout", data={"csrf_token": token}).status_code == 303
+    assert supervisor.client.get("/forms/steward").status_code == 302
+
+
+# --- History: every change leaves a row, shown on the case page ---------------------------------
+
+def test_every_kind_of_change_writes_a_history_row(steward, ref, session_id, db):
+    report_id = reports.by_ref(db, ref)["id"]
+    assert [(h["actor"], h["field"]) for h in history.for_report(db, report_id)] == [("居民", "created")]
+    edit(steward, ref, status="处理中", steward_name="李敏（示例）", coordinating=["物业"], first_contact_at="2026-11-03 09:05",
+         note="约了物业周三上门。", public_note="物业周三上门。")
+    fields = {h["field"] for h in history.for_report(db, report_id) if h["actor"] == "s1"}
+    assert fields == {"status", "steward_name", "coordinating", "first_contact_at", "notes", "public_note"}
+    bulk_post(steward, "f=1", {"refs": [ref], "bulk_status": "已形成方案"})
+    steward.signup(session_id, linked_ref=ref)
+    data = outcome_fields(steward, session_id, {0: {"attended": "是", "outcome": "各方同意下周施工。", "status": "已解决"}})
+    steward.submit(f"/forms/steward/sessions/{session_id}/outcomes", data)
+    rows = [(h["actor"], h["field"], h["old"], h["new"]) for h in history.for_report(db, report_id)]
+    statuses = [(old, new) for actor, field, old, new in rows if field == "status"]
+    assert statuses == [("已受理", "处理中"), ("处理中", "已形成方案"), ("已形成方案", "已解决")]
+    assert ("s1", "resolved_at", "", clock.now().strftime("%Y-%m-%d")) in rows
+    assert all(actor == "s1" for actor, *_ in rows[1:])
+    other = new_report(steward, description="另一个问题，门禁坏了，请尽快来修。")
+    bulk_post(steward, "f=1", {"contacted": other})
+    assert [h["field"] for h in history.for_report(db, reports.by_ref(db, other)["id"])] == ["created", "first_contact_at"]
+
+
+def test_the_case_page_shows_the_history_in_chinese(steward, ref, db):
+    edit(steward, ref, status="处理中", note="已电话联系。")
+    body = text(steward.client.get(f"/forms/steward/reports/{ref}"))
+    table = body.split('id="history"')[1].split("</table>")[0]
+    today = clock.now().strftime("%Y-%m-%d")
+    assert "<td>居民</td><td>登记</td>" in table and "s1 陈静（示例）</td><td>状态</td>" in table
+    assert "<td>已受理</td><td>处理中</td>" in table.replace('<td class="prewrap">', "<td>")
+    assert f"{today} s1 陈静（示例）：状态 已受理→处理中" in table and "已电话联系。" in table
+    assert "status" not in table and "notes" not in table  # field names in Chinese
