@@ -73,19 +73,17 @@ def _like(text: str) -> str:
 
 
 def search_clause(q: str) -> tuple[str, list]:
-    """A reference finds its case; four or more digits search phones; any text searches building and reference."""
+    """A reference finds its case; four or more digits search phone numbers; other text, building and reference."""
     text = " ".join(unicodedata.normalize("NFKC", q).split())
     if not text:
         return "", []
     ref = normalise(text)
     if ref:
         return "ref = ?", [ref]
-    parts, params = ["building LIKE ? ESCAPE '\\'", "ref LIKE ? ESCAPE '\\'"], [_like(text), _like(text.upper())]
     digits = re.sub(r"\D", "", text)
-    if _DIGITS.match(text) and len(digits) >= 4:
-        parts.append("phone LIKE ? ESCAPE '\\'")
-        params.append(_like(digits))
-    return "(" + " OR ".join(parts) + ")", params
+    if _DIGITS.match(text) and len(digits) >= 4:  # a building number is shorter; references mix in letters
+        return "phone LIKE ? ESCAPE '\\'", [_like(digits)]
+    return "(building LIKE ? ESCAPE '\\' OR ref LIKE ? ESCAPE '\\')", [_like(text), _like(text.upper())]
 
 
 def where(filters: Filters, directory, today: dt.date, me: Me = Me()) -> tuple[str, list]:
@@ -125,6 +123,15 @@ def where(filters: Filters, directory, today: dt.date, me: Me = Me()) -> tuple[s
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
+def is_late(row, cutoff: str) -> bool:
+    """The 超时 filter's rule for one row (cutoff: last_working_day(today), ISO) — the same as deadlines.overdue."""
+    if row["first_contact_at"] == "" and row["status"] not in deadlines.CLOSED and "" < row["first_contact_due"] < cutoff:
+        return True
+    if row["status"] not in deadlines.SETTLED and "" < row["resolve_due"] < cutoff:
+        return True
+    return row["reopened_at"] != "" and row["rehandled_at"] == "" and "" < row["rehandle_due"] < cutoff
+
+
 @dataclass
 class Page:
     rows: list
@@ -155,9 +162,10 @@ def page(conn: sqlite3.Connection, filters: Filters, directory, today: dt.date, 
     rows = conn.execute(f"SELECT * FROM reports{sql} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
                         [*params, per_page, (number - 1) * per_page]).fetchall()
     result = Page(rows, total, number, pages, per_page)
+    cutoff = last_working_day(today).isoformat()
     for row in rows:
         result.reasons[row["id"]] = deadlines.summary(row, directory, today)
-        if deadlines.overdue(row, directory, today):
+        if is_late(row, cutoff):
             result.late.add(row["id"])
         if deadlines.is_urgent(row, directory):
             result.urgent.add(row["id"])

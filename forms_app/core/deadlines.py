@@ -17,6 +17,7 @@ Working days are the official calendar's, adjusted weekends (调休) included (c
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import sqlite3
 from dataclasses import dataclass
@@ -157,6 +158,7 @@ def rehandle_due(reopened, limits: Limits) -> dt.date:
     return clock.add_working_days(_moment(reopened).date(), limits.rehandle)
 
 
+@functools.lru_cache(maxsize=65536)  # lists and digests ask the same (due, today) pairs again and again
 def working_days_between(start: dt.date, end: dt.date) -> int:
     """Working days after `start` up to and including `end` (0 when end <= start)."""
     count, day = 0, start
