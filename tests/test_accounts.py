@@ -4,11 +4,26 @@ import threading
 
 import pytest
 import requests
+from argon2 import PasswordHasher
 from werkzeug.security import generate_password_hash
 
 from forms_app.core import accounts
 from tests.conftest import STEWARD_PASSWORD, add_accounts, hidden_fields
 from tests.server import gunicorn
+
+
+@pytest.fixture(autouse=True)
+def cheap_hashes(monkeypatch):
+    """argon2id with a small cost: the same code path, a fraction of the time (production keeps the defaults)."""
+    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+def test_production_hashes_use_argon2id_with_the_library_defaults(monkeypatch):
+    monkeypatch.undo()  # the module's own hasher
+    defaults = PasswordHasher()
+    made = accounts.hash_password("a-good-password")
+    assert made.startswith(f"$argon2id$v=19$m={defaults.memory_cost},t={defaults.time_cost},p={defaults.parallelism}$")
+    assert accounts.check_password(made, "a-good-password") and not accounts.check_password(made, "a-good-passworD")
 
 
 @pytest.fixture

@@ -783,3 +783,16 @@ def test_the_case_page_shows_the_history_in_chinese(steward, ref, db):
     assert "<td>已受理</td><td>处理中</td>" in table.replace('<td class="prewrap">', "<td>")
     assert f"{today} s1 陈静（示例）：状态 已受理→处理中" in table and "已电话联系。" in table
     assert "status" not in table and "notes" not in table  # field names in Chinese
+
+
+def test_the_xlsx_follows_the_current_filters_and_has_an_autofilter(steward, varied):
+    listing = text(steward.client.get("/forms/steward?f=1&category=garbage&status=处理中"))
+    link = re.search(r'href="(/forms/steward/export\.xlsx\?[^"]+)"[^>]*id="export"', listing).group(1).replace("&amp;", "&")
+    assert "下载筛选出的 1 个问题" in listing
+    book = openpyxl.load_workbook(io.BytesIO(steward.client.get(link).data))
+    sheet = book["问题登记"]
+    assert [r[0].value for r in sheet.iter_rows(min_row=2)] == [varied["reopened"]]
+    assert sheet.auto_filter.ref == f"A1:{sheet.cell(1, len(REPORTS.headers)).column_letter}2"
+    assert book["接待报名"].auto_filter.ref.startswith("A1:")
+    everything = openpyxl.load_workbook(io.BytesIO(steward.client.get("/forms/steward/export.xlsx").data))["问题登记"]
+    assert everything.max_row == 1 + len(varied)  # the plain link: every case

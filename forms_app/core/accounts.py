@@ -17,6 +17,7 @@ count holds across gunicorn's workers.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import logging
@@ -46,8 +47,12 @@ ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 MIN_PASSWORD = 8
 DEMO_SUPERVISOR = ("duban", "街道督办（示例）")
 _hasher = PasswordHasher()  # argon2id, the library's defaults (RFC 9106 low-memory profile)
-# Checked when the account does not exist, so an unknown ID takes as long as a wrong password.
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(8))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Checked when the account does not exist, so an unknown ID takes as long as a wrong password."""
+    return _hasher.hash(secrets.token_hex(8))
 
 
 @dataclass(frozen=True)
@@ -162,7 +167,7 @@ def names(conn: sqlite3.Connection) -> dict[str, str]:
 def authenticate(conn: sqlite3.Connection, account_id: str, password: str, directory) -> Account | None:
     """The enabled account when the password is right; the same work either way."""
     row = conn.execute("SELECT * FROM accounts WHERE id = ?", (account_id,)).fetchone()
-    good = check_password(row["password_hash"] if row else _DUMMY_HASH, password)
+    good = check_password(row["password_hash"] if row else _dummy_hash(), password)
     if not (good and row and not row["disabled_at"]):
         return None
     return _account(row, directory)
