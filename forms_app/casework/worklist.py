@@ -73,16 +73,20 @@ def _like(text: str) -> str:
 
 
 def search_clause(q: str) -> tuple[str, list]:
-    """A reference finds its case; four or more digits search phone numbers; other text, building and reference."""
+    """What the search box finds: a reference (any spelling, whole or its first digits), phone digits, a building.
+
+    Four or more digits search both phone numbers and references (2604 1937 or its first four);
+    fewer digits, or any other text, search buildings (12号); an old-style reference (W7K3-M9P) finds its case.
+    """
     text = " ".join(unicodedata.normalize("NFKC", q).split())
     if not text:
         return "", []
+    digits = re.sub(r"\D", "", text)
+    if _DIGITS.match(text) and len(digits) >= 4:  # a building number is shorter
+        return "(phone LIKE ? ESCAPE '\\' OR ref LIKE ? ESCAPE '\\')", [_like(digits), digits + "%"]
     ref = normalise(text)
     if ref:
         return "ref = ?", [ref]
-    digits = re.sub(r"\D", "", text)
-    if _DIGITS.match(text) and len(digits) >= 4:  # a building number is shorter; references mix in letters
-        return "phone LIKE ? ESCAPE '\\'", [_like(digits)]
     return "(building LIKE ? ESCAPE '\\' OR ref LIKE ? ESCAPE '\\')", [_like(text), _like(text.upper())]
 
 
