@@ -303,6 +303,12 @@ def test_search_by_reference_in_any_spelling(steward, varied):
         assert {name for name, r in varied.items() if r in body} == {"stale"}, typed
 
 
+def test_search_finds_the_residents_own_phone_on_a_behalf_report(steward, varied, db):
+    db.execute("UPDATE reports SET resident_phone = '+8613977776666' WHERE ref = ?", (varied["stale"],))
+    body = text(steward.client.get("/forms/steward?f=1&q=7777 6666"))
+    assert {name for name, ref in varied.items() if ref in body} == {"stale"}
+
+
 def test_my_cases_are_the_default_after_sign_in(steward, varied, client):
     body = text(steward.client.get("/forms/steward"))
     assert {name for name, ref in varied.items() if ref in body} == {"stale", "reopened"}

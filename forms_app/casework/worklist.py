@@ -75,7 +75,7 @@ def _like(text: str) -> str:
 def search_clause(q: str) -> tuple[str, list]:
     """What the search box finds: a reference (any spelling, whole or its first digits), phone digits, a building.
 
-    Four or more digits search both phone numbers and references (2604 1937 or its first four);
+    Four or more digits search phone numbers (the reporter's, and the resident's on a 代办 report) and references (2604 1937 or its first four);
     fewer digits, or any other text, search buildings (12号); an old-style reference (W7K3-M9P) finds its case.
     """
     text = " ".join(unicodedata.normalize("NFKC", q).split())
@@ -83,7 +83,8 @@ def search_clause(q: str) -> tuple[str, list]:
         return "", []
     digits = re.sub(r"\D", "", text)
     if _DIGITS.match(text) and len(digits) >= 4:  # a building number is shorter
-        return "(phone LIKE ? ESCAPE '\\' OR ref LIKE ? ESCAPE '\\')", [_like(digits), digits + "%"]
+        return ("(phone LIKE ? ESCAPE '\\' OR resident_phone LIKE ? ESCAPE '\\' OR ref LIKE ? ESCAPE '\\')",
+                [_like(digits), _like(digits), digits + "%"])
     ref = normalise(text)
     if ref:
         return "ref = ?", [ref]
