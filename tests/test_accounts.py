@@ -144,6 +144,7 @@ def test_a_burst_of_concurrent_wrong_passwords_never_beats_the_limit(tmp_path):
         sessions = []
         for _ in range(100):
             s = requests.Session()
+            s.headers["Connection"] = "close"  # no idle keep-alive for gunicorn to drop before the burst
             sessions.append((s, hidden_fields(s.get(base + "/forms/steward/login", timeout=30).text)["csrf_token"]))
         barrier, codes = threading.Barrier(len(sessions)), []
 
