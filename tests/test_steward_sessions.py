@@ -151,7 +151,7 @@ def test_unknown_session_is_a_404(steward, client):
     assert steward.client.post("/forms/steward/sessions/nope/close", data={}).status_code == 404
 
 
-def test_signed_out_cannot_create(client, db):
+def test_signed_out_cannot_create(client, db, steward_account):
     response = client.post("/forms/steward/sessions/new", data=GOOD)
     assert response.status_code in (302, 303) and only_session(db) is None
 
