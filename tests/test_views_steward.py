@@ -354,6 +354,10 @@ def test_pages_of_fifty(steward, db):
     assert third.count('data-label="编号"') == 21 and 'rel="prev"' in third and 'rel="next"' not in third
     assert "第 3 页" in text(steward.client.get("/forms/steward?f=1&page=99"))
     assert "第 1 页" in text(steward.client.get("/forms/steward?f=1&page=abc"))
+    searched = text(steward.client.get("/forms/steward?f=1&q=5678&page=3"))  # every copy has the same phone
+    assert searched.count('data-label="编号"') == 21 and "筛选结果：121 个" in searched
+    assert "第 3 页，共 3 页" in text(steward.client.get("/forms/steward?f=1&q=5678&page=99"))
+    assert "没有符合条件的问题" in text(steward.client.get("/forms/steward?f=1&q=0000 9999"))
 
 
 def bulk_post(steward, query: str, data: dict):

@@ -161,11 +161,21 @@ def page(conn: sqlite3.Connection, filters: Filters, directory, today: dt.date, 
          number: int = 1, per_page: int = PER_PAGE) -> Page:
     """One page of matching cases, newest first, with each row's urgency and deadline in words."""
     sql, params = where(filters, directory, today, me)
-    total = conn.execute(f"SELECT count(*) FROM reports{sql}", params).fetchone()[0]
+    rows, total = None, 0
+    number = max(1, number)
+    if filters.q:  # a search matches few cases but reads every row: count them in the same single pass
+        rows = conn.execute(f"SELECT *, count(*) OVER () AS matching FROM reports{sql} "
+                            "ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
+                            [*params, per_page, (number - 1) * per_page]).fetchall()
+        total = rows[0]["matching"] if rows else 0
+        if not rows and number > 1:  # past the last page: count, then show the last page
+            rows = None
+    if rows is None:
+        total = conn.execute(f"SELECT count(*) FROM reports{sql}", params).fetchone()[0]
+        number = min(number, max(1, math.ceil(total / per_page)))
+        rows = conn.execute(f"SELECT * FROM reports{sql} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
+                            [*params, per_page, (number - 1) * per_page]).fetchall()
     pages = max(1, math.ceil(total / per_page))
-    number = min(max(1, number), pages)
-    rows = conn.execute(f"SELECT * FROM reports{sql} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
-                        [*params, per_page, (number - 1) * per_page]).fetchall()
     result = Page(rows, total, number, pages, per_page)
     cutoff = last_working_day(today).isoformat()
     for row in rows:
