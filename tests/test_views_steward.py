@@ -807,3 +807,8 @@ def test_the_xlsx_follows_the_current_filters_and_has_an_autofilter(steward, var
     assert book["接待报名"].auto_filter.ref.startswith("A1:")
     everything = openpyxl.load_workbook(io.BytesIO(steward.client.get("/forms/steward/export.xlsx").data))["问题登记"]
     assert everything.max_row == 1 + len(varied)  # the plain link: every case
+
+
+def test_steward_pages_link_the_lift_vote_calculator(forms, steward):
+    body = forms.client.get("/forms/steward").get_data(as_text=True)
+    assert 'href="/forms/tools/lift-vote"' in body and "加装电梯表决计算器" in body
