@@ -10,7 +10,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     """Application factory: config from the environment, then test config; wire the parts."""
     app = Flask(__name__, instance_relative_config=True, static_url_path="/forms/static")
     from forms_app import cli, views
-    from forms_app.core import config, directory, errors, security, store
+    from forms_app.core import accounts, config, directory, errors, security, store
     from forms_app.delivery import sheet_setup, sync
     from forms_app.notices import notify
     from forms_app.publishing import digest, figures, retention, site, supervise
@@ -36,4 +36,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     retention.init_app(app)
     supervise.init_app(app)
     cli.init_app(app)
+    accounts.init_app(app)
     return app

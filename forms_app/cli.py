@@ -5,7 +5,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from forms_app.core import deadlines
+from forms_app.core import accounts, deadlines
 from forms_app.core.store import get_db, transaction
 from forms_app.residents.reception import seed_sample_sessions
 
@@ -27,6 +27,10 @@ def init_db_command() -> None:
     if filled:
         click.echo(f"已为 {filled} 个旧问题补上处理时限。")
     seed_if_configured(current_app)
+    if current_app.config["SEED_SAMPLE_SESSIONS"]:
+        password = accounts.seed_demo(conn, current_app.extensions["directory"])
+        ids = "、".join(row[0] for row in conn.execute("SELECT id FROM accounts WHERE demo = 1 ORDER BY id"))
+        click.echo(f"示例账号（只在演示时建）：{ids}，这次的密码是 {password}（每次启动都换一个）。")
     click.echo(f"数据库已就绪：{current_app.config['DATABASE']}")
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from argon2 import PasswordHasher
 
 from forms_app import create_app
+from forms_app.core.directory import load as load_directory
 from forms_app.core.store import connect
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, PHONE
 
@@ -90,6 +92,50 @@ def reference(response) -> str:
     found = re.search(r'id="reference"[^>]*>([^<]+)<', text(response))
     assert found, text(response)[:500]
     return found.group(1).strip().replace(" ", "")
+
+
+# --- Steward accounts (one per steward and supervisor) -------------------------------------
+STEWARD_PASSWORD = "yanji-dagj-2026"
+SUPERVISOR = "duban"
+# Verifying reads the cost from the hash: a cheap one keeps the tests fast (production: argon2's defaults).
+_FAST_HASH = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(STEWARD_PASSWORD)
+
+
+def add_accounts(database: str, accounts: dict | None = None) -> None:
+    """Accounts in the store at `database`: {id: (name, role)}; default s1…s5 as the directory names them,
+    and 'duban' (街道督办, supervisor), all with STEWARD_PASSWORD."""
+    if accounts is None:
+        stewards = load_directory().stewards.values()
+        accounts = {**{s.id: (s.name, "steward") for s in stewards}, SUPERVISOR: ("街道督办", "supervisor")}
+    conn = connect(database)
+    try:
+        for account_id, (name, role) in accounts.items():
+            conn.execute("INSERT OR IGNORE INTO accounts (id, name, role, password_hash, created_at) "
+                         "VALUES (?, ?, ?, ?, '2026-01-01T00:00:00+08:00')", (account_id, name, role, _FAST_HASH))
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def steward_account(app):
+    """The accounts s1…s5 and 'duban' (supervisor) in the app's store; the password they share."""
+    add_accounts(app.config["DATABASE"])
+    return STEWARD_PASSWORD
+
+
+def sign_in(client, account: str = "s1", password: str = STEWARD_PASSWORD, next: str = ""):
+    """Sign in through the real form (GET for its CSRF token, then POST); the response (303 when signed in)."""
+    url = "/forms/steward/login" + (f"?next={next}" if next else "")
+    token = hidden_fields(client.get(url).get_data(as_text=True)).get("csrf_token", "")
+    return client.post(url, data={"csrf_token": token, "account": account, "password": password})
+
+
+def browser_sign_in(page, base: str, account: str = "s1", path: str = "/forms/steward", password: str = STEWARD_PASSWORD):
+    """In Chromium: open a steward page, get sent to the sign-in page, sign in with an account."""
+    page.goto(base + path)
+    page.get_by_label("账号").fill(account)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
 
 
 @pytest.fixture(scope="session")

@@ -3,15 +3,14 @@ import io
 
 import pytest
 from PIL import Image
-from werkzeug.security import generate_password_hash
 
 from forms_app.core.store import connect
 from tests import photo_samples as samples
 from tests.browser import assert_accessible, fill_report
+from tests.conftest import add_accounts, browser_sign_in
 from tests.server import gunicorn
 
 pytestmark = pytest.mark.browser
-PASSWORD = "yanji-dagj-2026"
 WECHAT_UA = ("Mozilla/5.0 (Linux; Android 13; V2218A Build/TP1A.220624.014; wv) AppleWebKit/537.36 (KHTML, like Gecko) "
              "Version/4.0 Chrome/116.0.0.0 Mobile Safari/537.36 XWEB/1160065 MMWEBSDK/20231202 MMWEBID/2247 "
              "MicroMessenger/8.0.47.2560(0x28002F30) WeChat/arm64 Weixin NetType/WIFI Language/zh_CN ABI/arm64")
@@ -24,8 +23,8 @@ DESKTOP = {"viewport": {"width": 1280, "height": 900}, "locale": "zh-CN"}
 def server(tmp_path_factory):
     """(base URL, store path) of a gunicorn with the stewards' pages on."""
     db = str(tmp_path_factory.mktemp("photos") / "store.sqlite3")
-    env = {"DATABASE": db, "RATELIMIT_ENABLED": "0", "SEED_SAMPLE_SESSIONS": "0",
-           "STEWARD_PASSWORD_HASH": generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")}
+    add_accounts(db)
+    env = {"DATABASE": db, "RATELIMIT_ENABLED": "0", "SEED_SAMPLE_SESSIONS": "0"}
     with gunicorn(env, workers=1) as url:
         yield url, db
 
@@ -51,13 +50,9 @@ def desk(browser):
     context.close()
 
 
-def steward_sign_in(page, base: str, path: str = "/forms/steward", name: str = "陈静（示例）") -> None:
-    """Sign a steward in (today: pick your name, the shared password). The one place to adapt when
-    per-steward accounts arrive."""
-    page.goto(base + path)
-    page.get_by_label("您是哪位大管家").select_option(label=name)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
+def steward_sign_in(page, base: str, path: str = "/forms/steward", account: str = "s1") -> None:
+    """Sign a steward in with their account (conftest's helper)."""
+    browser_sign_in(page, base, account, path)
 
 
 def phone_photo() -> bytes:
@@ -101,7 +96,7 @@ def test_resident_attaches_a_photo_in_wechat_and_a_steward_sees_it(server, wecha
     assert anonymous.status == 302 and anonymous.headers["content-type"].startswith("text/html")
 
     steward_sign_in(desk, base, path=f"/forms/steward/reports/{ref}")
-    assert desk.locator("#reference").inner_text() == ref
+    assert desk.locator("#reference").inner_text().replace(" ", "") == ref  # shown in groups of four
     assert desk.locator(".case-photos img").count() == 1 and loaded(desk, ".case-photos img")[0] > 0
     assert_accessible(desk)
     full = desk.request.get(base + desk.locator(".case-photos a").get_attribute("href"))

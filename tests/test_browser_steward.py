@@ -2,26 +2,31 @@
 import re
 
 import pytest
-from werkzeug.security import generate_password_hash
 
+from forms_app.core import references
 from forms_app.residents import reception
 from forms_app.residents import reports
 from forms_app.core.store import connect
 from tests.browser import assert_accessible, fill_report
+from tests.conftest import add_accounts, browser_sign_in
 from tests.server import gunicorn
 from tests.test_reports import DATA
 
 pytestmark = pytest.mark.browser
-PASSWORD = "yanji-dagj-2026"
+# The stewards' phones: a small screen, inside WeChat's browser.
+WECHAT_PHONE = {"viewport": {"width": 375, "height": 667}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True,
+                "locale": "zh-CN", "user_agent": "Mozilla/5.0 (Linux; Android 13; V2203A) AppleWebKit/537.36 (KHTML, like Gecko) "
+                "Chrome/116.0.0.0 Mobile Safari/537.36 XWEB/1160065 MMWEBSDK/20231202 MicroMessenger/8.0.47.2560(0x28002F30) "
+                "WeChat/arm64 Weixin NetType/WIFI Language/zh_CN ABI/arm64"}
 DESKTOP = {"viewport": {"width": 1280, "height": 900}, "locale": "zh-CN"}
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """(base URL, store path) of a gunicorn serving the app with the stewards' password set."""
+    """(base URL, store path) of a gunicorn serving the app, with the accounts s1…s5 and 'duban'."""
     db = str(tmp_path_factory.mktemp("steward") / "store.sqlite3")
-    env = {"DATABASE": db, "RATELIMIT_ENABLED": "0", "SEED_SAMPLE_SESSIONS": "0",
-           "STEWARD_PASSWORD_HASH": generate_password_hash(PASSWORD)}
+    add_accounts(db)
+    env = {"DATABASE": db, "RATELIMIT_ENABLED": "0", "SEED_SAMPLE_SESSIONS": "0"}
     with gunicorn(env, workers=1) as url:
         yield url, db
 
@@ -41,12 +46,9 @@ def desk(browser):
     context.close()
 
 
-def sign_in(page, base, path="/forms/steward", name="陈静（示例）"):
-    """Open a steward page, get sent to the sign-in page, sign in."""
-    page.goto(base + path)
-    page.get_by_label("您是哪位大管家").select_option(label=name)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
+def sign_in(page, base, path="/forms/steward", account="s1"):
+    """Open a steward page, get sent to the sign-in page, sign in with an account."""
+    browser_sign_in(page, base, account, path)
 
 
 def test_steward_updates_a_report_and_the_resident_sees_it(server, store, desk, phone_page):
@@ -54,14 +56,16 @@ def test_steward_updates_a_report_and_the_resident_sees_it(server, store, desk, 
     phone_page.goto(f"{base}/forms/report?compound=yanji5")
     ref = fill_report(phone_page, category="漏水/渗水", phone="139 1111 2222")
     other, _ = reports.create(store, "e" * 32, DATA)
-    sign_in(desk, base)
+    sign_in(desk, base, account="s2")  # 王海: yanji5 is theirs, so it is on their first list
     assert desk.locator("#worklist").is_visible()
     assert_accessible(desk)
     desk.get_by_label("小区").select_option("yanji5")
-    desk.get_by_role("button", name="筛选").click()
-    assert desk.get_by_role("link", name=ref).is_visible() and desk.get_by_text(other["ref"]).count() == 0
-    desk.get_by_role("link", name=ref).click()
-    assert desk.locator("#reference").inner_text() == ref and "139 1111 2222" in desk.locator("#facts").inner_text()
+    desk.get_by_label("我负责的").uncheck()
+    desk.get_by_role("button", name="查找").click()
+    shown = references.display(ref)  # read aloud in groups of four
+    assert desk.get_by_role("link", name=shown).is_visible() and desk.get_by_text(references.display(other["ref"])).count() == 0
+    desk.get_by_role("link", name=shown).click()
+    assert desk.locator("#reference").inner_text().replace(" ", "") == ref and "139 1111 2222" in desk.locator("#facts").inner_text()
     assert_accessible(desk)
     desk.get_by_label("状态").select_option("处理中")
     desk.get_by_label("公开进展").fill("物业明天上午上门查看漏点。")
@@ -77,12 +81,9 @@ def test_steward_updates_a_report_and_the_resident_sees_it(server, store, desk, 
 
 
 def test_wrong_password_in_the_browser(server, desk):
-    desk.goto(server[0] + "/forms/steward")
-    desk.get_by_label("您是哪位大管家").select_option(label="王海（示例）")
-    desk.get_by_label("密码").fill("guess")
-    desk.get_by_role("button", name="登录").click()
-    assert "密码不对" in desk.locator(".error-summary").inner_text()
-    desk.wait_for_function("document.activeElement.classList.contains('error-summary')", timeout=5000)
+    browser_sign_in(desk, server[0], "s2", password="guess")
+    assert "账号或密码不对" in desk.locator(".error-summary").inner_text()
+    desk.wait_for_function("document.activeElement.classList.contains('error-summary')", timeout=15000)
     assert_accessible(desk)
 
 
@@ -138,4 +139,36 @@ def test_sign_in_sheet_prints_without_the_menu_and_takes_outcomes(server, store,
     assert desk.locator("#saved").is_visible()
     assert f"{ref}（已形成方案）" in desk.locator("#confirmed").inner_text()
     row = reports.by_ref(store, ref)
-    assert row["status"] == "已形成方案" and row["notes"] == "2099-02-07 联合接待：法治专员讲了征询流程，下周发征询表。"
+    assert row["status"] == "已形成方案"
+    assert row["notes"].endswith("s1 陈静（示例）：状态 处理中→已形成方案\n2099-02-07 联合接待：法治专员讲了征询流程，下周发征询表。")
+
+
+@pytest.fixture
+def wechat_page(browser):
+    """A 375×667 phone page with WeChat's user agent."""
+    context = browser.new_context(**WECHAT_PHONE)
+    yield context.new_page()
+    context.close()
+
+
+def test_on_a_small_phone_a_steward_finds_a_case_by_phone_digits_and_marks_the_call(server, store, wechat_page):
+    page = wechat_page
+    mine, _ = reports.create(store, "c1" * 16, {**DATA, "compound_id": "yanji4", "phone": "+8613912348765"})
+    reports.create(store, "c2" * 16, {**DATA, "compound_id": "yanji4", "phone": "+8613900001111"})
+    sign_in(page, server[0], account="s1")
+    assert page.get_by_label("我负责的").is_checked()  # a steward starts with their own cases
+    assert_accessible(page)
+    page.get_by_role("textbox", name="查找").fill("8765")
+    page.get_by_role("button", name="查找").click()
+    rows = page.locator("#worklist tbody tr")
+    assert rows.count() == 1 and references.display(mine["ref"]) in rows.first.inner_text() and "未联系" in rows.first.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # no sideways scrolling
+    button = page.get_by_role("button", name=re.compile(f"^刚联系过.*{references.display(mine['ref'])}$"))
+    assert button.bounding_box()["height"] >= 44
+    button.click()
+    assert page.locator("#saved").is_visible() and references.display(mine["ref"]) in page.locator("#saved").inner_text()
+    assert page.get_by_role("textbox", name="查找").input_value() == "8765"  # the search is kept
+    assert "未联系" not in page.locator("#worklist").inner_text()
+    assert_accessible(page)
+    stamped = reports.by_ref(store, mine["ref"])["first_contact_at"]
+    assert stamped and stamped in page.locator("#worklist").inner_text()

@@ -2,32 +2,28 @@
 import datetime as dt
 
 import pytest
-from werkzeug.security import generate_password_hash
 
 from forms_app.core import clock
 from forms_app.core.store import connect
 from tests.browser import assert_accessible
+from tests.conftest import add_accounts, browser_sign_in
 from tests.server import gunicorn
 
 pytestmark = pytest.mark.browser
-PASSWORD = "yanji-dagj-2026"
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     db = str(tmp_path_factory.mktemp("sessions") / "store.sqlite3")
-    env = {"DATABASE": db, "RATELIMIT_ENABLED": "0", "SEED_SAMPLE_SESSIONS": "0",
-           "STEWARD_PASSWORD_HASH": generate_password_hash(PASSWORD)}
+    add_accounts(db)
+    env = {"DATABASE": db, "RATELIMIT_ENABLED": "0", "SEED_SAMPLE_SESSIONS": "0"}
     with gunicorn(env, workers=1) as url:
         yield url, db
 
 
 def sign_in(page, base, path):
-    """The one place this file signs a steward in (switch here when accounts land)."""
-    page.goto(base + path)
-    page.get_by_label("您是哪位大管家").select_option(label="陈静（示例）")
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    """The one place this file signs a steward in: the account s1 (conftest's accounts and helper)."""
+    browser_sign_in(page, base, "s1", path)
 
 
 def test_steward_adds_a_session_on_a_phone_and_a_resident_can_sign_up(server, phone_page):

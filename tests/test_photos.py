@@ -17,14 +17,20 @@ from forms_app.residents import photos, reports
 from tests import photo_samples as samples
 from tests.conftest import VALID_REPORT, Forms, hidden_fields, reference, sheet_values, text
 from tests.test_reports import DATA
-from tests.test_views_steward import HASH, sign_in
+from tests.conftest import sign_in as account_sign_in
 
 MB = 1024 * 1024
 
 
-@pytest.fixture
-def app_config(app_config):
-    return {**app_config, "STEWARD_PASSWORD_HASH": HASH}
+@pytest.fixture(autouse=True)
+def accounts_made(steward_account):
+    """The steward accounts (conftest), so the steward pages are on."""
+    return steward_account
+
+
+def sign_in(forms):
+    """Sign the account s1 in (conftest's helper)."""
+    return account_sign_in(forms.client, "s1")
 
 
 def upload(data: bytes, name: str = "IMG_0001.jpg"):

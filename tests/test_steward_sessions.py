@@ -2,7 +2,6 @@
 import datetime as dt
 
 import pytest
-from werkzeug.security import generate_password_hash
 
 from forms_app.casework import sessions
 from forms_app.core import clock, outbox
@@ -11,10 +10,9 @@ from forms_app.delivery.sheet_layout import SESSIONS
 from forms_app.delivery.sheets import Sheets
 from forms_app.delivery.sync import Worker
 from forms_app.residents import reception
-from tests.conftest import Forms, hidden_fields, sheet_values, text
+from tests.conftest import Forms, add_accounts, hidden_fields, sheet_values, text
+from tests.conftest import sign_in as account_sign_in
 
-PASSWORD = "yanji-dagj-2026"
-HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
 DAY = (clock.now().date() + dt.timedelta(days=30)).isoformat()
 PLACE = "延吉新村街道社区服务中心二楼会议室（示例）"
 GOOD = {"date": DAY, "start_time": "9:00", "end_time": "11:00", "place": PLACE, "place_other": "",
@@ -22,15 +20,15 @@ GOOD = {"date": DAY, "start_time": "9:00", "end_time": "11:00", "place": PLACE, 
 
 
 def sign_in(client) -> Forms:
-    """The one place these tests sign a steward in (switch here when accounts land)."""
-    forms = Forms(client)
-    assert forms.submit("/forms/steward/login", {"steward": "s1", "password": PASSWORD}).status_code == 303
-    return forms
+    """The one place these tests sign a steward in: the account s1 (conftest's accounts and helper)."""
+    add_accounts(client.application.config["DATABASE"])
+    assert account_sign_in(client, "s1").status_code == 303
+    return Forms(client)
 
 
 @pytest.fixture
 def app_config(app_config):
-    return {**app_config, "STEWARD_PASSWORD_HASH": HASH, "SEED_SAMPLE_SESSIONS": False}
+    return {**app_config, "SEED_SAMPLE_SESSIONS": False}
 
 
 @pytest.fixture
@@ -153,7 +151,7 @@ def test_unknown_session_is_a_404(steward, client):
     assert steward.client.post("/forms/steward/sessions/nope/close", data={}).status_code == 404
 
 
-def test_signed_out_cannot_create(client, db):
+def test_signed_out_cannot_create(client, db, steward_account):
     response = client.post("/forms/steward/sessions/new", data=GOOD)
     assert response.status_code in (302, 303) and only_session(db) is None
 
@@ -162,7 +160,7 @@ def test_signed_out_cannot_create(client, db):
 
 @pytest.fixture
 def sheet_config(sheet_config):
-    return {**sheet_config, "STEWARD_PASSWORD_HASH": HASH, "SEED_SAMPLE_SESSIONS": False}
+    return {**sheet_config, "SEED_SAMPLE_SESSIONS": False}
 
 
 def sessions_in_sheet(emu) -> list[dict]:

@@ -6,29 +6,27 @@ import re
 
 import openpyxl
 import pytest
-from werkzeug.security import generate_password_hash
 
 from forms_app import create_app
-from forms_app.core import clock
+from forms_app.core import accounts, clock, history, references
 from forms_app.core import outbox
 from forms_app.residents import reception
 from forms_app.residents import reports
 from forms_app.casework import worklist
 from forms_app.delivery.sheet_layout import REPORTS, SIGNUPS, report_row
-from forms_app.views import steward as steward_view
-from tests.conftest import SHEET_KEY, Forms, hidden_fields, reference, sheet_values, text
+from tests.conftest import (SHEET_KEY, STEWARD_PASSWORD, SUPERVISOR, Forms, hidden_fields, reference,
+                            sheet_values, sign_in, text)
 
-PASSWORD = "yanji-dagj-2026"
-HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")  # fast in tests; production uses scrypt
+PASSWORD = STEWARD_PASSWORD
 SESSION = "2099-01-03-am"
 PAGES = ["/forms/steward", "/forms/steward?status=处理中", "/forms/steward/export.xlsx", "/forms/steward/reports/{ref}",
          "/forms/steward/sessions", f"/forms/steward/sessions/{SESSION}", f"/forms/steward/sessions/{SESSION}/outcomes"]
 
 
-@pytest.fixture
-def app_config(app_config):
-    """The shared test config, with the stewards' password set."""
-    return {**app_config, "STEWARD_PASSWORD_HASH": HASH}
+@pytest.fixture(autouse=True)
+def accounts_made(steward_account):
+    """Every test here runs with the accounts s1…s5 and the supervisor 'duban'."""
+    return steward_account
 
 
 @pytest.fixture
@@ -44,15 +42,10 @@ def new_report(forms, **changes) -> str:
     return reference(forms.client.get(forms.report(**changes).headers["Location"]))
 
 
-def sign_in(forms, steward="s1", password=PASSWORD, **kwargs):
-    """Post the sign-in form."""
-    return forms.submit("/forms/steward/login", {"steward": steward, "password": password}, **kwargs)
-
-
 @pytest.fixture
 def steward(forms):
-    """A client signed in as 陈静（示例）."""
-    assert sign_in(forms).status_code == 303
+    """A client signed in as s1 陈静（示例）."""
+    assert sign_in(forms.client, "s1").status_code == 303
     return forms
 
 
@@ -92,78 +85,132 @@ def test_posting_without_sign_in_changes_nothing(forms, ref, db, path, session_i
     assert db.execute("SELECT count(*) FROM outbox").fetchone()[0] == before
 
 
-@pytest.mark.parametrize("problem, words", [("", "还没有设置大管家的共用密码"), ("scrypt:32768:8:1", "单引号")])
 @pytest.mark.parametrize("path", ["/forms/steward", "/forms/steward/login", f"/forms/steward/sessions/{SESSION}"])
-def test_pages_are_off_and_explain_how_to_set_the_password(app_config, path, problem, words):
-    client = create_app({**app_config, "STEWARD_PASSWORD_HASH": problem}).test_client()
+def test_pages_are_off_until_an_account_exists_and_say_how(app_config, tmp_path, path):
+    client = create_app({**app_config, "DATABASE": str(tmp_path / "empty.sqlite3")}).test_client()
     response = client.get(path)
     body = text(response)
-    assert response.status_code == 503 and "大管家页面还没有开通" in body and words in body
-    assert "STEWARD_PASSWORD_HASH" in body and "generate_password_hash" in body
+    assert response.status_code == 503 and "大管家页面还没有开通" in body and "还没有任何大管家账号" in body
+    assert "flask --app forms_app steward add s1 --password-stdin" in body and "--role supervisor" in body
     assert "Set-Cookie" not in response.headers
+
+
+def test_a_disabled_last_account_switches_the_pages_off(app, client, db):
+    for account_id in [r[0] for r in db.execute("SELECT id FROM accounts")]:
+        accounts.disable(db, account_id)
+    assert client.get("/forms/steward").status_code == 503
 
 
 def test_sign_in_goes_back_to_the_page_asked_for(forms, ref):
     first = forms.client.get(f"/forms/steward/reports/{ref}")
-    response = forms.submit(first.headers["Location"], {"steward": "s2", "password": PASSWORD})
+    target = first.headers["Location"].split("next=", 1)[1]
+    response = sign_in(forms.client, "s2", next=target)
     assert response.status_code == 303 and response.headers["Location"] == f"/forms/steward/reports/{ref}"
     assert "王海（示例）" in text(forms.client.get(response.headers["Location"]))
 
 
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/forms/steward", "/forms/report", "/forms/stewardx"])
-def test_sign_in_never_redirects_outside_the_steward_pages(forms, target):
-    response = forms.submit(f"/forms/steward/login?next={target}", {"steward": "s1", "password": PASSWORD})
+def test_sign_in_never_redirects_outside_the_steward_pages(client, target):
+    response = sign_in(client, "s1", next=target)
     assert response.headers["Location"] == "/forms/steward"
 
 
-def test_wrong_password_gets_a_chinese_error_and_nothing_else(forms):
-    response = sign_in(forms, password="guess")
+@pytest.mark.parametrize("account, password", [("s1", "guess"), ("nobody", PASSWORD), ("S1 ", "guess")])
+def test_wrong_account_or_password_gets_one_chinese_error_and_is_logged(client, account, password, caplog):
+    caplog.set_level(logging.INFO)
+    response = sign_in(client, account, password)
     body = text(response)
-    assert response.status_code == 400 and "密码不对" in body
+    assert response.status_code == 400 and "账号或密码不对" in body
     summary = body.split('class="error-summary"')[1].split("</div>")[0]
-    assert summary.count("<li>") == 1 and "guess" not in body
-    assert forms.client.get("/forms/steward").status_code == 302
-    with forms.client.session_transaction() as session:
-        assert "steward" not in session
+    assert summary.count("<li>") == 1 and password not in body.replace(PASSWORD, "")
+    assert client.get("/forms/steward").status_code == 302
+    [line] = [r.getMessage() for r in caplog.records if "sign-in failed" in r.getMessage()]
+    assert f"account {account.strip().lower()} from 127.0.0.1" in line and password not in line
 
 
-@pytest.mark.parametrize("data, message", [({"steward": "", "password": PASSWORD}, "请选择您是哪位大管家。"),
-                                           ({"steward": "s9", "password": PASSWORD}, "请从列表里选择您的名字。"),
-                                           ({"steward": "s1", "password": ""}, "请输入密码。")])
+@pytest.mark.parametrize("data, message", [({"account": "", "password": PASSWORD}, "请输入您的账号。"),
+                                           ({"account": "s" * 33, "password": PASSWORD}, "账号太长了"),
+                                           ({"account": "s1", "password": ""}, "请输入密码。"),
+                                           ({"account": "s1", "password": "x" * 201}, "密码太长了")])
 def test_sign_in_form_errors(forms, data, message):
     response = forms.submit("/forms/steward/login", data)
     assert response.status_code == 400 and message in text(response)
     assert forms.client.get("/forms/steward").status_code == 302
 
 
-def test_failed_sign_ins_are_rate_limited(app_config):
-    forms = Forms(create_app({**app_config, "RATELIMIT_ENABLED": True}).test_client())
-    assert [sign_in(forms).status_code for _ in range(3)] == [303] * 3  # successes do not count
-    codes = [sign_in(forms, password="guess").status_code for _ in range(6)]
+def test_failed_sign_ins_are_rate_limited(app_config, db):
+    client = create_app({**app_config, "RATELIMIT_ENABLED": True}).test_client()
+    assert [sign_in(client, "s1").status_code for _ in range(3)] == [303] * 3  # successes do not count
+    codes = [sign_in(client, "s1", "guess").status_code for _ in range(6)]
     assert codes == [400] * 5 + [429]
-    assert "操作太频繁了" in text(sign_in(forms))
+    refused = sign_in(client, "s2")  # the right password too, once the address is over its limit
+    assert refused.status_code == 429 and "操作太频繁了" in text(refused)
+    assert db.execute("SELECT count(*) FROM login_attempts WHERE ok = 0").fetchone()[0] == 5
 
 
-def test_sign_out_is_a_post_with_its_csrf_token(steward):
+def copy_of(app, client):
+    """Another browser holding a copy of this client's cookies."""
+    other = app.test_client()
+    for cookie in client._cookies.values():
+        other.set_cookie(cookie.key, cookie.value, domain=cookie.domain, path=cookie.path)
+    return other
+
+
+def test_sign_out_is_a_post_and_ends_every_copy_of_the_cookie(app, steward):
+    thief = copy_of(app, steward.client)
+    assert thief.get("/forms/steward").status_code == 200
     assert steward.client.post("/forms/steward/logout").status_code == 303  # no token: still signed in
     assert steward.client.get("/forms/steward").status_code == 200
     token = hidden_fields(text(steward.client.get("/forms/steward")))["csrf_token"]
     response = steward.client.post("/forms/steward/logout", data={"csrf_token": token})
     assert response.status_code == 303 and response.headers["Location"] == "/forms/steward/login"
     assert steward.client.get("/forms/steward").status_code == 302
+    assert thief.get("/forms/steward").status_code == 302
+
+
+def test_disabling_an_account_ends_its_sign_ins_and_refuses_it(app, steward, db):
+    thief = copy_of(app, steward.client)
+    accounts.disable(db, "s1")
+    for browser in (steward.client, thief):
+        response = browser.get("/forms/steward")
+        assert response.status_code == 302 and "expired=1" in response.headers["Location"]
+    assert sign_in(steward.client, "s1").status_code == 400
+    assert sign_in(steward.client, "s2").status_code == 303  # the others are unaffected
+
+
+def test_a_new_password_signs_the_account_out_everywhere(steward, db):
+    accounts.set_password(db, "s1", "another-password")
+    assert steward.client.get("/forms/steward").status_code == 302
+    assert sign_in(steward.client, "s1").status_code == 400
+    assert sign_in(steward.client, "s1", "another-password").status_code == 303
+
+
+def test_a_new_sign_in_gets_a_fresh_session_and_csrf_secret(client):
+    client.get("/forms/steward/login")
+    with client.session_transaction() as before:
+        before["refs"] = ["W222-333"]  # anything a resident's visit left in this browser
+        old_secret = before["csrf_token"]
+    assert sign_in(client, "s1").status_code == 303
+    with client.session_transaction() as after:
+        assert "refs" not in after and after.get("csrf_token") != old_secret
+        first_token = after["steward_token"]
+    assert sign_in(client, "s1").status_code == 303
+    with client.session_transaction() as again:
+        assert again["steward_token"] != first_token
 
 
 def test_sign_in_expires(steward, monkeypatch):
-    later = steward_view.time.time() + 12 * 3600 + 1
-    monkeypatch.setattr(steward_view.time, "time", lambda: later)
+    later = accounts.time.time() + 12 * 3600 + 1
+    monkeypatch.setattr(accounts.time, "time", lambda: later)
     response = steward.client.get("/forms/steward")
     assert response.status_code == 302 and "expired=1" in response.headers["Location"]
     assert "登录已经过期了" in text(steward.client.get(response.headers["Location"]))
 
 
-def test_changing_the_password_signs_everyone_out(steward, app):
-    app.config["STEWARD_PASSWORD_HASH"] = generate_password_hash("new", method="pbkdf2:sha256:1000")
-    assert steward.client.get("/forms/steward").status_code == 302
+def test_a_forged_token_in_the_cookie_is_refused(client):
+    with client.session_transaction() as session:
+        session["steward_token"] = "forged"
+    assert client.get("/forms/steward").status_code == 302
 
 
 @pytest.mark.parametrize("path", ["/forms/steward", "/forms/steward/reports/{ref}", "/forms/steward/sessions",
@@ -182,18 +229,19 @@ def test_sign_in_page_is_private_too(client):
     assert client.get("/forms/steward/login").headers["X-Robots-Tag"] == "noindex, nofollow"
 
 
-# --- The list -----------------------------------------------------------------------------
+# --- The list ---------------------------------------------------------------------------
 
 def test_list_newest_first_with_counts_and_columns(steward, db):
     refs = [new_report(steward, description=f"第 {n} 个问题，请尽快处理。") for n in range(3)]
     db.execute("UPDATE reports SET status = '处理中' WHERE ref = ?", (refs[0],))
-    body = text(steward.client.get("/forms/steward"))
+    body = text(steward.client.get("/forms/steward?f=1"))
     assert [body.index(r) for r in reversed(refs)] == sorted(body.index(r) for r in refs)
-    for header in ("编号", "提交时间", "小区", "类别", "紧急", "状态", "负责", "首次联系"):
+    for header in ("编号", "提交时间", "小区", "类别", "状态", "负责", "首次联系", "时限"):
         assert f'<th scope="col">{header}</th>' in body
     counts = body.split('id="counts"')[1].split("</ul>")[0]
     assert "全部 <strong>3</strong>" in counts and "已受理 <strong>2</strong>" in counts and "处理中 <strong>1</strong>" in counts
     assert "周芳（示例）" in body and "未联系" in body
+    assert body.count("tag-urgent") == 3 and "先行联系今天到期" in body  # a leak: urgent category, same-day contact
 
 
 def shanghai(text_):
@@ -202,42 +250,170 @@ def shanghai(text_):
 
 @pytest.fixture
 def varied(steward, db):
-    """Four reports that differ in status, compound, category and age; {name: ref}."""
+    """Five cases that differ in status, compound, category, channel, deadlines and phone; {name: ref}."""
     refs = {
         "leak_new": new_report(steward),
-        "garbage_yanji5": new_report(steward, compound="yanji5", category="garbage"),
-        "stale": new_report(steward, compound="yanji5"),
+        "garbage_yanji5": new_report(steward, compound="yanji5", category="garbage", phone="139 0000 1111"),
+        "stale": new_report(steward, compound="yanji4", building="12号"),
         "old_uncalled": new_report(steward, category="garbage"),
+        "reopened": new_report(steward, compound="yanji4", category="garbage", urgent="yes"),
     }
-    db.execute("UPDATE reports SET status = '处理中', first_contact_at = '2026-01-05', created_at = ? WHERE ref = ?",
+    db.execute("UPDATE reports SET status = '处理中', first_contact_at = '2026-01-05', created_at = ?, "
+               "first_contact_due = '2026-01-05', resolve_due = '2026-01-23' WHERE ref = ?",
                (shanghai("2026-01-02T10:00:00"), refs["stale"]))
-    db.execute("UPDATE reports SET created_at = ? WHERE ref = ?", (shanghai("2026-01-02T10:00:00"), refs["old_uncalled"]))
+    db.execute("UPDATE reports SET created_at = ?, first_contact_due = '2026-01-05', resolve_due = '2027-01-20', "
+               "channel = '电话' WHERE ref = ?", (shanghai("2026-01-02T10:00:00"), refs["old_uncalled"]))
     db.execute("UPDATE reports SET status = '已解决', first_contact_at = '2026-11-01' WHERE ref = ?", (refs["garbage_yanji5"],))
+    db.execute("UPDATE reports SET status = '处理中', first_contact_at = '2026-11-01', reopened = 1, "
+               "reopened_at = '2026-11-20T10:00:00+08:00', rehandle_due = '2027-01-20' WHERE ref = ?", (refs["reopened"],))
     return refs
 
 
+ALL = {"leak_new", "garbage_yanji5", "stale", "old_uncalled", "reopened"}
+
+
 @pytest.mark.parametrize("query, expected", [
-    ("status=处理中", {"stale"}),
+    ("status=处理中", {"stale", "reopened"}),
     ("status=已受理", {"leak_new", "old_uncalled"}),
-    ("compound=yanji5", {"garbage_yanji5", "stale"}),
-    ("category=garbage", {"garbage_yanji5", "old_uncalled"}),
+    ("compound=yanji5", {"garbage_yanji5"}),
+    ("category=garbage", {"garbage_yanji5", "old_uncalled", "reopened"}),
+    ("channel=电话", {"old_uncalled"}),
+    ("channel=网页", ALL - {"old_uncalled"}),
     ("overdue=y", {"stale", "old_uncalled"}),
     ("overdue=y&category=garbage", {"old_uncalled"}),
-    ("status=不存在&compound=<script>", {"leak_new", "garbage_yanji5", "stale", "old_uncalled"}),
+    ("urgent=y", {"leak_new", "stale", "reopened"}),  # a leak (urgent category), or ticked by the resident
+    ("reopened=y", {"reopened"}),
+    ("mine=y", {"stale", "reopened"}),            # s1: yanji4 is theirs
+    ("q=1111", {"garbage_yanji5"}),               # phone digits
+    ("q=139+0000+1111", {"garbage_yanji5"}),
+    ("q=12号", {"stale"}),                        # building
+    ("status=不存在&compound=<script>&channel=x", ALL),
+    ("q=%25", set()), ("q=_", set()),             # LIKE wildcards are literal
 ])
 def test_filters(steward, varied, query, expected):
-    body = text(steward.client.get(f"/forms/steward?{query}"))
+    body = text(steward.client.get(f"/forms/steward?f=1&{query}"))
     assert {name for name, ref in varied.items() if ref in body} == expected
 
 
-def test_filter_with_no_result_says_so(steward, varied):
-    body = text(steward.client.get("/forms/steward?status=已转办"))
-    assert "没有符合筛选条件的问题。" in body and "清除筛选" in body
+def test_search_by_reference_in_any_spelling(steward, varied):
+    """As stored, as shown (2604 1937), in full-width digits, or its first six digits."""
+    ref = varied["stale"]
+    for typed in (ref, references.display(ref), "".join(chr(ord(c) + 0xFEE0) for c in ref), ref[:6]):
+        body = text(steward.client.get("/forms/steward", query_string={"f": "1", "q": typed}))
+        assert {name for name, r in varied.items() if r in body} == {"stale"}, typed
 
 
-def test_overdue_rows_are_marked(steward, varied):
+def test_search_finds_the_residents_own_phone_on_a_behalf_report(steward, varied, db):
+    db.execute("UPDATE reports SET resident_phone = '+8613977776666' WHERE ref = ?", (varied["stale"],))
+    body = text(steward.client.get("/forms/steward?f=1&q=7777 6666"))
+    assert {name for name, ref in varied.items() if ref in body} == {"stale"}
+
+
+def test_my_cases_are_the_default_after_sign_in(steward, varied, client):
     body = text(steward.client.get("/forms/steward"))
+    assert {name for name, ref in varied.items() if ref in body} == {"stale", "reopened"}
+    assert re.search(r'<input checked[^>]*id="mine"|id="mine"[^>]*checked', body)
+    everything = text(steward.client.get("/forms/steward?f=1"))
+    assert {name for name, ref in varied.items() if ref in everything} == ALL
+
+
+def test_my_cases_follow_the_steward_named_in_charge(steward, varied, db):
+    db.execute("UPDATE reports SET steward_name = '陈静（示例）' WHERE ref = ?", (varied["garbage_yanji5"],))
+    db.execute("UPDATE reports SET steward_name = '王海（示例）' WHERE ref = ?", (varied["stale"],))
+    body = text(steward.client.get("/forms/steward"))
+    assert {name for name, ref in varied.items() if ref in body} == {"garbage_yanji5", "reopened"}
+
+
+def test_a_supervisor_has_no_my_cases_filter(client, varied):
+    sign_in(client, SUPERVISOR)
+    body = text(client.get("/forms/steward"))
+    assert {name for name, ref in varied.items() if ref in body} == ALL and 'id="mine"' not in body
+
+
+def test_filter_with_no_result_says_so(steward, varied):
+    body = text(steward.client.get("/forms/steward?f=1&status=已转办"))
+    assert "没有符合条件的问题。" in body and "清除筛选" in body
+
+
+def test_overdue_rows_are_marked_with_the_reason_in_words(steward, varied):
+    body = text(steward.client.get("/forms/steward?f=1"))
     assert body.count('class="is-overdue"') == 2 and body.count("tag-overdue") == 2
+    assert re.search(r"办结超时 \d+ 个工作日", body) and re.search(r"先行联系超时 \d+ 个工作日", body)
+
+
+def test_pages_of_fifty(steward, db):
+    new_report(steward)
+    row = db.execute("SELECT * FROM reports").fetchone()
+    columns = [k for k in row.keys() if k not in ("id", "ref", "submission_id")]
+    for n in range(120):
+        db.execute(f"INSERT INTO reports (ref, submission_id, {', '.join(columns)}) "
+                   f"SELECT 'W{n:03d}-XYZ', 'sub{n}', {', '.join(columns)} FROM reports WHERE id = ?", (row["id"],))
+    first = text(steward.client.get("/forms/steward?f=1"))
+    assert first.count('data-label="编号"') == 50 and "第 1 页，共 3 页" in first and "全部问题：121 个" in first
+    third = text(steward.client.get("/forms/steward?f=1&page=3"))
+    assert third.count('data-label="编号"') == 21 and 'rel="prev"' in third and 'rel="next"' not in third
+    assert "第 3 页" in text(steward.client.get("/forms/steward?f=1&page=99"))
+    assert "第 1 页" in text(steward.client.get("/forms/steward?f=1&page=abc"))
+    searched = text(steward.client.get("/forms/steward?f=1&q=5678&page=3"))  # every copy has the same phone
+    assert searched.count('data-label="编号"') == 21 and "筛选结果：121 个" in searched
+    assert "第 3 页，共 3 页" in text(steward.client.get("/forms/steward?f=1&q=5678&page=99"))
+    assert "没有符合条件的问题" in text(steward.client.get("/forms/steward?f=1&q=0000 9999"))
+
+
+def bulk_post(steward, query: str, data: dict):
+    page = text(steward.client.get(f"/forms/steward?{query}"))
+    return steward.client.post(f"/forms/steward?{query}", data={**hidden_fields(page), **data})
+
+
+def test_bulk_status_change_goes_through_the_edit_path(steward, varied, db):
+    chosen = [varied["leak_new"], varied["old_uncalled"]]
+    response = bulk_post(steward, "f=1&status=已受理", {"refs": chosen, "bulk_status": "处理中"})
+    assert response.status_code == 303 and "done=2" in response.headers["Location"]
+    assert "status=" in response.headers["Location"]  # back to the same filters
+    today = clock.now().strftime("%Y-%m-%d")
+    for ref in chosen:
+        row = reports.by_ref(db, ref)
+        assert row["status"] == "处理中" and row["notes"] == f"{today} s1 陈静（示例）：状态 已受理→处理中"
+        fields = [(h["actor"], h["field"], h["old"], h["new"]) for h in history.for_report(db, row["id"])]
+        assert ("s1", "status", "已受理", "处理中") in fields
+    assert sorted(u["状态"] for u in pending_updates(db)) == ["处理中", "处理中"]
+    assert reports.by_ref(db, varied["stale"])["notes"] == ""
+    assert "已改好 2 个问题的状态" in text(steward.client.get(response.headers["Location"]))
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"bulk_status": "处理中"}, "请先勾选要改状态的问题。"),
+    ({"refs": ["X"], "bulk_status": ""}, "请选择要改成的状态。"),
+    ({"refs": ["X"], "bulk_status": "办完了"}, "请从列表里选择状态。"),
+    ({"refs": [f"W{n}" for n in range(201)], "bulk_status": "处理中"}, "一次最多改 200 个问题。"),
+])
+def test_bulk_bad_input_changes_nothing_and_keeps_the_ticks(steward, varied, db, data, message):
+    data = {**data, "refs": [varied["leak_new"] if r == "X" else r for r in data.get("refs", [])]}
+    before = db.execute("SELECT group_concat(status) FROM reports").fetchone()[0]
+    response = bulk_post(steward, "f=1", data)
+    body = text(response)
+    assert response.status_code == 400 and message in body and 'class="error-summary"' in body
+    assert db.execute("SELECT group_concat(status) FROM reports").fetchone()[0] == before and pending_updates(db) == []
+    if "X" in str(data) or varied["leak_new"] in data["refs"]:
+        assert re.search(rf'value="{varied["leak_new"]}" id="pick-[^"]+" checked', body)
+
+
+def test_just_contacted_stamps_the_first_contact_once(steward, varied, db, monkeypatch):
+    ref = varied["old_uncalled"]
+    response = bulk_post(steward, "f=1&overdue=y", {"contacted": ref})
+    assert response.status_code == 303 and f"contacted={ref}" in response.headers["Location"]
+    row = reports.by_ref(db, ref)
+    assert row["first_contact_at"] == clock.now().strftime("%Y-%m-%d %H:%M")
+    assert [u for u in pending_updates(db)] == [{"首次联系时间": row["first_contact_at"]}]
+    assert [(h["actor"], h["field"]) for h in history.for_report(db, row["id"])][-1] == ("s1", "first_contact_at")
+    body = text(steward.client.get(response.headers["Location"]))
+    assert f"已记下 {references.display(ref)} 的首次联系时间" in body and ref not in body.split('id="worklist"')[-1]  # no longer overdue
+    bulk_post(steward, "f=1", {"contacted": ref})  # a second tap changes nothing
+    assert reports.by_ref(db, ref)["first_contact_at"] == row["first_contact_at"] and len(pending_updates(db)) == 1
+
+
+def test_just_contacted_on_an_unknown_case_is_404(steward, varied):
+    assert bulk_post(steward, "f=1", {"contacted": "W999-999"}).status_code == 404
 
 
 # --- Editing one report -------------------------------------------------------------------
@@ -259,7 +435,9 @@ def test_edit_status_and_public_note_queues_exactly_one_update(steward, ref, db)
     assert response.status_code == 303 and response.headers["Location"].endswith("saved=1")
     row = reports.by_ref(db, ref)
     assert (row["status"], row["public_note"]) == ("处理中", "物业明天上午上门查看。")
-    assert before == 0 and pending_updates(db) == [{"状态": "处理中", "公开进展": "物业明天上午上门查看。"}]
+    today = clock.now().strftime("%Y-%m-%d")
+    assert before == 0 and pending_updates(db) == [{"状态": "处理中", "公开进展": "物业明天上午上门查看。",
+                                                    "处理记录": f"{today} s1 陈静（示例）：状态 已受理→处理中"}]
     assert "已保存" in text(steward.client.get(response.headers["Location"]))
 
 
@@ -304,11 +482,31 @@ def test_first_contact_time_is_normalised(steward, ref, db, typed, stored):
 def test_a_stale_form_does_not_overwrite_someone_elses_change(steward, ref, db):
     page = text(steward.client.get(f"/forms/steward/reports/{ref}"))
     version = re.search(r'name="version" type="hidden" value="([^"]*)"', page).group(1)
-    db.execute("UPDATE reports SET status = '已形成方案', updated_at = '2099-01-01T00:00:00+08:00'")
+    reports.update(db, reports.by_ref(db, ref)["id"], {"status": "已形成方案"}, actor="s2")
     response = steward.submit(f"/forms/steward/reports/{ref}", {"version": version, "status": "已受理",
                                                                 "steward_name": "周芳（示例）", "public_note": "旧的"})
     assert response.status_code == 409 and "被别人改过" in text(response)
     assert reports.by_ref(db, ref)["status"] == "已形成方案"
+
+
+def test_two_saves_within_one_second_the_second_is_refused_and_keeps_what_was_typed(app, steward, ref, db):
+    other = Forms(app.test_client())
+    assert sign_in(other.client, "s2").status_code == 303
+    pages = [text(f.client.get(f"/forms/steward/reports/{ref}")) for f in (steward, other)]
+    fields = [{**hidden_fields(p), "version": re.search(r'name="version" type="hidden" value="([^"]*)"', p).group(1),
+               "steward_name": "周芳（示例）"} for p in pages]
+    first = steward.client.post(f"/forms/steward/reports/{ref}", data={**fields[0], "status": "处理中", "public_note": "甲"})
+    second = other.client.post(f"/forms/steward/reports/{ref}", data={**fields[1], "status": "已解决",
+                                                                      "public_note": "乙写的公开进展", "note": "乙的处理记录"})
+    assert first.status_code == 303 and second.status_code == 409
+    body = text(second)
+    assert "被别人改过" in body and "乙写的公开进展" in body and "乙的处理记录" in body
+    row = reports.by_ref(db, ref)
+    assert (row["status"], row["public_note"], row["version"]) == ("处理中", "甲", 1)
+    assert re.search(r'name="version" type="hidden" value="1"', body)  # saving again now works
+    again = other.client.post(f"/forms/steward/reports/{ref}", data={**fields[1], "version": "1", "status": "已解决",
+                                                                     "public_note": "乙写的公开进展"})
+    assert again.status_code == 303 and reports.by_ref(db, ref)["status"] == "已解决"
 
 
 def test_unknown_report_is_a_chinese_404(steward):
@@ -321,7 +519,7 @@ def test_unknown_report_is_a_chinese_404(steward):
 @pytest.fixture
 def sheet_steward(sheet_app):
     forms = Forms(sheet_app.test_client())
-    assert sign_in(forms).status_code == 303
+    assert sign_in(forms.client, "s1").status_code == 303
     return forms
 
 
@@ -344,11 +542,11 @@ def sheet_record(emu, ref) -> dict:
     return row
 
 
-def test_sheet_mode_shows_the_link_instead_of_the_list(sheet_steward):
+def test_sheet_mode_shows_the_list_and_the_way_to_the_sheet(sheet_steward):
     ref = new_report(sheet_steward)
-    body = text(sheet_steward.client.get("/forms/steward"))
+    body = text(sheet_steward.client.get("/forms/steward?f=1"))
     assert f'href="https://docs.google.com/spreadsheets/d/{SHEET_KEY}/edit"' in body
-    assert 'id="worklist"' not in body and ref not in body and "/forms/steward/sessions" in body
+    assert 'id="worklist"' in body and ref in body and "/forms/steward/sessions" in body
 
 
 def test_sheet_mode_edit_reaches_the_sheet_cell(sheet_app, sheet_steward, emu):
@@ -456,7 +654,8 @@ def test_outcomes_flow_to_the_linked_report_and_the_sign_up(steward, session_id,
     assert response.status_code == 303 and response.headers["Location"].endswith("saved=2")
     report = reports.by_ref(db, crowd["report"])
     assert report["status"] == "已形成方案"
-    assert report["notes"] == "2099-01-03 联合接待：法治专员讲了征询流程，下周发征询表。"
+    today = clock.now().strftime("%Y-%m-%d")
+    assert report["notes"] == f"{today} s1 陈静（示例）：状态 处理中→已形成方案\n2099-01-03 联合接待：法治专员讲了征询流程，下周发征询表。"
     assert len(pending_updates(db)) == before + 1
     li, zhang = (reception.by_ref(db, crowd[n]) for n in ("李先生", "张阿姨"))
     assert (li["attended"], li["outcome"]) == ("是", "法治专员讲了征询流程，下周发征询表。")
@@ -491,27 +690,103 @@ def test_outcomes_reach_the_sheet(sheet_app, sheet_steward, emu, session_id):
     sheet_steward.submit(f"/forms/steward/sessions/{session_id}/outcomes", data)
     deliver(sheet_app)
     record = sheet_record(emu, ref)
-    assert record["处理记录"] == "2099-01-03 联合接待：物业答应本月修好。" and record["状态"] == "处理中"
+    assert record["处理记录"].endswith("：状态 已受理→处理中\n2099-01-03 联合接待：物业答应本月修好。")
+    assert record["状态"] == "处理中"
 
 
-# --- What counts as overdue ---------------------------------------------------------------
+# --- The supervisor: reads everything, changes nothing ---------------------------------------
 
-@pytest.mark.parametrize("created, status, contacted, now, overdue", [
-    ("2026-11-27T16:00", "已受理", "", "2026-11-30T23:59", False),   # Friday → call by Monday
-    ("2026-11-27T16:00", "已受理", "", "2026-12-01T08:00", True),    # Tuesday: late
-    ("2026-11-27T16:00", "已受理", "2026-11-30 10:00", "2026-12-01T08:00", False),
-    ("2025-09-30T10:00", "已受理", "", "2025-10-08T12:00", False),   # National Day holiday → call by 10月9日
-    ("2025-09-30T10:00", "已受理", "", "2025-10-10T08:00", True),
-    ("2025-09-27T10:00", "已受理", "", "2025-09-29T08:00", True),    # Sunday 9月28日 was a working day (调休)
-    ("2026-10-01T10:00", "处理中", "2026-10-02", "2026-10-31T09:00", False),
-    ("2026-10-01T10:00", "处理中", "2026-10-02", "2026-10-31T10:01", True),  # more than 30 days in progress
-    ("2026-10-01T10:00", "已形成方案", "2026-10-02", "2026-11-15T10:00", False),  # a plan (a lift) may take months
-    ("2026-10-01T10:00", "已解决", "", "2026-12-31T10:00", False),    # closed reports are never overdue
-    ("2026-10-01T10:00", "已转办", "", "2026-12-31T10:00", False),
-])
-def test_overdue(created, status, contacted, now, overdue):
-    row = {"created_at": shanghai(created + ":00"), "status": status, "first_contact_at": contacted}
-    assert worklist.is_overdue(row, clock.parse(shanghai(now + ":00")), 1) is overdue
+def steward_post_routes(app) -> list[str]:
+    """Every URL rule of the steward blueprint that takes a POST (sign-in and sign-out aside)."""
+    return sorted({r.rule for r in app.url_map.iter_rules()
+                   if r.endpoint.startswith("steward.") and "POST" in r.methods
+                   and r.endpoint not in ("steward.login", "steward.logout")})
+
+
+@pytest.fixture
+def supervisor(app):
+    forms = Forms(app.test_client())
+    assert sign_in(forms.client, SUPERVISOR).status_code == 303
+    return forms
+
+
+def test_a_supervisor_cannot_change_anything(app, supervisor, ref, session_id, db, caplog):
+    supervisor.signup(session_id, linked_ref=ref)
+    caplog.set_level(logging.INFO)
+    before = [db.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in ("reports", "signups", "outbox", "case_history")]
+    rules = steward_post_routes(app)
+    assert "/forms/steward" in rules and "/forms/steward/reports/<ref>" in rules and len(rules) >= 3
+    values = {"ref": ref, "session_id": session_id}
+    for rule in rules:
+        url = re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: str(values.get(m.group(1), "x")), rule)
+        page = text(supervisor.client.get(url))
+        data = {**hidden_fields(page), "status": "已解决", "bulk_status": "已解决", "refs": [ref], "contacted": ref,
+                "public_note": "督办改的", "entries-0-status": "已解决", "entries-0-outcome": "督办改的"}
+        response = supervisor.client.post(url, data=data)
+        body = text(response)
+        assert response.status_code == 403 and "只能查看，不能修改" in body and "什么都没有改动" in body, rule
+    after = [db.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in ("reports", "signups", "outbox", "case_history")]
+    assert [[tuple(r) for r in t] for t in after] == [[tuple(r) for r in t] for t in before]
+    assert "supervisor duban refused: POST" in caplog.text
+
+
+def test_a_supervisor_sees_everything_without_forms_and_can_sign_out(supervisor, ref, session_id):
+    listing = text(supervisor.client.get("/forms/steward?f=1"))
+    assert ref in listing and "批量修改状态" not in listing and "刚联系过" not in listing and 'name="refs"' not in listing
+    assert "督办，只能查看" in listing
+    case = text(supervisor.client.get(f"/forms/steward/reports/{ref}"))
+    assert "王阿姨" in case and 'id="read-only"' in case and 'name="status"' not in case and "改动记录" in case
+    assert supervisor.client.get("/forms/steward/export.xlsx").status_code == 200
+    token = hidden_fields(listing)["csrf_token"]
+    assert supervisor.client.post("/forms/steward/logout", data={"csrf_token": token}).status_code == 303
+    assert supervisor.client.get("/forms/steward").status_code == 302
+
+
+# --- History: every change leaves a row, shown on the case page ---------------------------------
+
+def test_every_kind_of_change_writes_a_history_row(steward, ref, session_id, db):
+    report_id = reports.by_ref(db, ref)["id"]
+    assert [(h["actor"], h["field"]) for h in history.for_report(db, report_id)] == [("居民", "created")]
+    edit(steward, ref, status="处理中", steward_name="李敏（示例）", coordinating=["物业"], first_contact_at="2026-11-03 09:05",
+         note="约了物业周三上门。", public_note="物业周三上门。")
+    fields = {h["field"] for h in history.for_report(db, report_id) if h["actor"] == "s1"}
+    assert fields == {"status", "steward_name", "coordinating", "first_contact_at", "notes", "public_note"}
+    bulk_post(steward, "f=1", {"refs": [ref], "bulk_status": "已形成方案"})
+    steward.signup(session_id, linked_ref=ref)
+    data = outcome_fields(steward, session_id, {0: {"attended": "是", "outcome": "各方同意下周施工。", "status": "已解决"}})
+    steward.submit(f"/forms/steward/sessions/{session_id}/outcomes", data)
+    rows = [(h["actor"], h["field"], h["old"], h["new"]) for h in history.for_report(db, report_id)]
+    statuses = [(old, new) for actor, field, old, new in rows if field == "status"]
+    assert statuses == [("已受理", "处理中"), ("处理中", "已形成方案"), ("已形成方案", "已解决")]
+    assert ("s1", "resolved_at", "", clock.now().strftime("%Y-%m-%d")) in rows
+    assert all(actor == "s1" for actor, *_ in rows[1:])
+    other = new_report(steward, description="另一个问题，门禁坏了，请尽快来修。")
+    bulk_post(steward, "f=1", {"contacted": other})
+    assert [h["field"] for h in history.for_report(db, reports.by_ref(db, other)["id"])] == ["created", "first_contact_at"]
+
+
+def test_the_case_page_shows_the_history_in_chinese(steward, ref, db):
+    edit(steward, ref, status="处理中", note="已电话联系。")
+    body = text(steward.client.get(f"/forms/steward/reports/{ref}"))
+    table = body.split('id="history"')[1].split("</table>")[0]
+    today = clock.now().strftime("%Y-%m-%d")
+    assert "<td>居民</td><td>登记</td>" in table and "s1 陈静（示例）</td><td>状态</td>" in table
+    assert "<td>已受理</td><td>处理中</td>" in table.replace('<td class="prewrap">', "<td>")
+    assert f"{today} s1 陈静（示例）：状态 已受理→处理中" in table and "已电话联系。" in table
+    assert "status" not in table and "notes" not in table  # field names in Chinese
+
+
+def test_the_xlsx_follows_the_current_filters_and_has_an_autofilter(steward, varied):
+    listing = text(steward.client.get("/forms/steward?f=1&category=garbage&status=处理中"))
+    link = re.search(r'href="(/forms/steward/export\.xlsx\?[^"]+)"[^>]*id="export"', listing).group(1).replace("&amp;", "&")
+    assert "下载筛选出的 1 个问题" in listing
+    book = openpyxl.load_workbook(io.BytesIO(steward.client.get(link).data))
+    sheet = book["问题登记"]
+    assert [r[0].value for r in sheet.iter_rows(min_row=2)] == [varied["reopened"]]
+    assert sheet.auto_filter.ref == f"A1:{sheet.cell(1, len(REPORTS.headers)).column_letter}2"
+    assert book["接待报名"].auto_filter.ref.startswith("A1:")
+    everything = openpyxl.load_workbook(io.BytesIO(steward.client.get("/forms/steward/export.xlsx").data))["问题登记"]
+    assert everything.max_row == 1 + len(varied)  # the plain link: every case
 
 
 def test_steward_pages_link_the_lift_vote_calculator(forms, steward):

@@ -29,23 +29,50 @@ def _check(changes: dict) -> None:
         raise ValueError(f"not a steward field or status: {sorted(unknown) or changes['status']}")
 
 
-def edit(conn: sqlite3.Connection, report_id: int, changes: dict, note: str = "", version: str = "",
-         actor: str = "") -> dict | None:
+def status_line(day: dt.date, who: str, old: str, new: str) -> str:
+    """The dated 处理记录 line a status change adds: '2026-12-01 s2 王海：状态 已受理→处理中'."""
+    return f"{day.isoformat()} {who}：状态 {old}→{new}"
+
+
+def edit(conn: sqlite3.Connection, report_id: int, changes: dict, note: str = "", version=None,
+         actor: str = "", who: str = "") -> dict | None:
     """Apply a steward's edit (note: a line for 处理记录); None when the report changed since `version` was read.
 
-    `actor`: the signed-in account's id (history rows carry it)."""
+    `version`: the report's version counter as the form read it (None or '': no check).
+    `actor`: the signed-in account's id (history rows carry it); `who`: how a status change is signed
+    in 处理记录 ('s2 王海'; default: the actor).
+    """
     _check(changes)
     with transaction(conn):
         row = conn.execute("SELECT * FROM reports WHERE id = ?", (report_id,)).fetchone()
-        if version and row["updated_at"] != version:
+        if version not in (None, "") and str(row["version"]) != str(version):
             return None
+        lines = []
+        if changes.get("status", row["status"]) != row["status"]:
+            lines.append(status_line(clock.now().date(), who or actor or "系统", row["status"], changes["status"]))
         if note:
-            changes = {**changes, "notes": with_line(row["notes"], note)}
+            lines.append(note)
+        if lines:
+            changes = {**changes, "notes": with_line(row["notes"], "\n".join(lines))}
         return apply_changes(conn, row, changes, actor)
 
 
+def contacted(conn: sqlite3.Connection, report_id: int, actor: str = "") -> dict | None:
+    """刚联系过: stamp 首次联系时间 now (Shanghai, to the minute) unless a first contact is already recorded.
+
+    Returns what changed ({} when it was already stamped); None when there is no such report.
+    """
+    with transaction(conn):
+        row = conn.execute("SELECT * FROM reports WHERE id = ?", (report_id,)).fetchone()
+        if row is None:
+            return None
+        if row["first_contact_at"].strip():
+            return {}
+        return apply_changes(conn, row, {"first_contact_at": clock.now().strftime("%Y-%m-%d %H:%M")}, actor)
+
+
 def record_outcome(conn: sqlite3.Connection, signup_id: int, day: dt.date, attended: str, outcome: str,
-                   status: str = "", actor: str = "") -> bool:
+                   status: str = "", actor: str = "", who: str = "") -> bool:
     """Record attendance and outcome on a sign-up; a new outcome (and a status) goes to its linked report.
 
     Returns whether anything changed. Saving the same outcome again adds no second line.
@@ -60,8 +87,13 @@ def record_outcome(conn: sqlite3.Connection, signup_id: int, day: dt.date, atten
         changed = False
         if report is not None:
             changes = {"status": status} if status else {}
+            lines = []
+            if status and status != report["status"]:
+                lines.append(status_line(clock.now().date(), who or actor or "系统", report["status"], status))
             if outcome and outcome != signup["outcome"]:
-                changes["notes"] = with_line(report["notes"], f"{day.isoformat()} 联合接待：{outcome}")
+                lines.append(f"{day.isoformat()} 联合接待：{outcome}")
+            if lines:
+                changes["notes"] = with_line(report["notes"], "\n".join(lines))
             changed = bool(apply_changes(conn, report, changes, actor))
         if (attended, outcome) != (signup["attended"], signup["outcome"]):
             conn.execute("UPDATE signups SET attended = ?, outcome = ?, updated_at = ? WHERE id = ?",

@@ -31,17 +31,13 @@ class _Meta:
 
 
 class LoginForm(FlaskForm):
-    """One shared password; the steward says who they are so edits carry their name."""
+    """Each steward and supervisor signs in with their own account."""
 
     Meta = _Meta
-    steward = SelectField("您是哪位大管家", validate_choice=False,
-                          validators=[Required("请选择您是哪位大管家。"), ValidChoice("请从列表里选择您的名字。")])
-    password = PasswordField("密码", validators=[Required("请输入密码。")])
+    account = StringField("账号", filters=[lambda v: (v or "").strip().lower()],
+                          validators=[Required("请输入您的账号。"), Length(max=32, label="账号")])
+    password = PasswordField("密码", validators=[Required("请输入密码。"), Length(max=200, label="密码")])
     next = HiddenField()
-
-    def __init__(self, *args, directory=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.steward.choices = {"": "请选择", **{s.id: s.name for s in directory.stewards.values()}}
 
 
 class SignOutForm(FlaskForm):
@@ -50,19 +46,30 @@ class SignOutForm(FlaskForm):
     Meta = _Meta
 
 
-class FilterForm(Form):
-    """The list's filters, read from the query string (GET, no CSRF: it changes nothing)."""
+# How a case came in: the online form's three, and a steward's intake (issue 8).
+CHANNELS = ("网页", "二维码", "代办", "电话", "来访", "联合接待", "会商", "居委会转来", "12345转办", "其他")
 
+
+class FilterForm(Form):
+    """The list's search and filters, read from the query string (GET, no CSRF: it changes nothing)."""
+
+    q = StringField("查找", filters=TEXT)
     status = SelectField("状态", validate_choice=False)
     compound = SelectField("小区", validate_choice=False)
     category = SelectField("问题类别", validate_choice=False)
-    overdue = BooleanField("只看超时的")
+    channel = SelectField("来源", validate_choice=False)
+    mine = BooleanField("我负责的")
+    urgent = BooleanField("紧急")
+    reopened = BooleanField("重新打开")
+    overdue = BooleanField("超时")
+    f = HiddenField(default="1")   # the form was sent: an unticked 我负责的 means off
 
     def __init__(self, *args, directory=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.status.choices = {"": "全部状态", **STATUS_CHOICES}
         self.compound.choices = {**compound_choices(directory), "": "全部小区"}
         self.category.choices = {"": "全部类别", **{c.id: c.name for c in directory.categories.values()}}
+        self.channel.choices = {"": "全部来源", **{c: c for c in CHANNELS}}
 
     def value(self, name: str) -> str:
         """The field's value when it is one of its choices, else '' (an odd URL shows everything)."""
@@ -70,6 +77,21 @@ class FilterForm(Form):
         for key, label in self[name].choices.items():
             offered.update(label if isinstance(label, dict) else {key})
         return self[name].data if self[name].data in offered else ""
+
+
+class BulkForm(FlaskForm):
+    """Several cases of the list to one status (the ticked rows), or 刚联系过 on one row."""
+
+    Meta = _Meta
+    refs = SelectMultipleField("选中的问题", validate_choice=False)
+    bulk_status = SelectField("把选中的问题改为", choices={"": "请选择", **STATUS_CHOICES}, default="", validate_choice=False,
+                              validators=[ValidChoice("请从列表里选择状态。")])
+    contacted = HiddenField()
+
+    def validate_refs(self, field):
+        """At most one page of cases at a time, each a reference."""
+        if len(field.data or ()) > 200 or any(len(r) > 20 for r in field.data or ()):
+            raise ValidationError("一次最多改 200 个问题。")
 
 
 def contact_time(text: str) -> str:

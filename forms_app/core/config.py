@@ -24,7 +24,6 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "PHOTO_MAX_BYTES": (10 * 1024 * 1024, int),  # per photo; routes taking photos allow 3 of these + the form
     "TRUSTED_PROXIES": (0, int),                 # 1 behind nginx: trust one X-Forwarded-For hop
     "SESSION_COOKIE_SECURE": (None, _BOOL),      # default: on outside development
-    "STEWARD_PASSWORD_HASH": ("", str),          # werkzeug hash of the stewards' shared password; empty: steward pages off
     "STEWARD_SESSION_HOURS": (12.0, float),      # a steward stays signed in this long
     "GOOGLE_SERVICE_ACCOUNT_FILE": ("", str),
     "SHEETS_SPREADSHEET_KEY": ("", str),

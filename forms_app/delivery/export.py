@@ -36,6 +36,7 @@ def _sheet(workbook: Workbook, layout: Layout, rows: list[list[str]]) -> None:
     for cell in ws[1]:
         cell.font = Font(bold=True)
     ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{layout.letter(layout.headers[-1])}{len(rows) + 1}"  # Excel's filter buttons
 
 
 def signup_rows(conn: sqlite3.Connection, directory) -> list[list[str]]:
@@ -53,9 +54,11 @@ def signup_rows(conn: sqlite3.Connection, directory) -> list[list[str]]:
     return rows
 
 
-def workbook(conn: sqlite3.Connection, directory) -> tuple[bytes, int, int]:
-    """(xlsx bytes, number of reports, number of sign-ups)."""
-    reports = [report_row(r, directory) for r in conn.execute("SELECT * FROM reports ORDER BY id")]
+def workbook(conn: sqlite3.Connection, directory, rows=None) -> tuple[bytes, int, int]:
+    """(xlsx bytes, number of reports, number of sign-ups); `rows`: the reports to include (default: all)."""
+    if rows is None:
+        rows = conn.execute("SELECT * FROM reports ORDER BY id")
+    reports = [report_row(r, directory) for r in rows]
     signups = signup_rows(conn, directory)
     book = Workbook()
     book.remove(book.active)

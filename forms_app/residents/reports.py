@@ -105,6 +105,7 @@ def apply_changes(conn: sqlite3.Connection, row: sqlite3.Row, changes: dict, act
     """Inside a transaction: write the changed columns, a history row for each, queue their cells for the sheet.
 
     Returns what changed. `actor`: the account id of the steward, or history.RESIDENT/SHEET/SYSTEM.
+    Every change adds one to the row's `version` (the stewards' edit form's optimistic lock).
 
     Marking a report 已解决 stamps 办结时间 (today) when none was given.
     """
@@ -120,7 +121,7 @@ def apply_changes(conn: sqlite3.Connection, row: sqlite3.Row, changes: dict, act
         changed["rehandled_at"] = clock.iso(clock.now())
     if changed:
         sets = ", ".join(f"{k} = ?" for k in changed)
-        conn.execute(f"UPDATE reports SET {sets}, updated_at = ? WHERE id = ?",
+        conn.execute(f"UPDATE reports SET {sets}, updated_at = ?, version = version + 1 WHERE id = ?",
                      [*changed.values(), clock.iso(clock.now()), row["id"]])
         for key, value in changed.items():
             if key not in UNTRACKED:

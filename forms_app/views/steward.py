@@ -1,21 +1,21 @@
 """/forms/steward — the stewards' own pages: sign-in, sign-out, and the guard in front of every page.
 
-One shared password (STEWARD_PASSWORD_HASH); at sign-in a steward also says who they are,
-so their edits carry their name. The sign-in lives in Flask's signed session cookie.
+One account per steward and per supervisor (core/accounts.py). The cookie holds only a random
+token of a server-side sign-in, so signing out or disabling an account ends every copy of it.
+A supervisor reads everything and changes nothing: the guard refuses their every non-GET/HEAD
+request (403), and templates get `can_edit` to hide the forms.
 The pages themselves: steward_reports (list, one report, .xlsx), steward_reception (sign-in sheet).
 """
 from __future__ import annotations
 
-import hashlib
 import logging
-import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
-from werkzeug.security import check_password_hash
 
-from forms_app.core import clock
-from forms_app.core.security import limiter
+from forms_app.core import accounts, clock
+from forms_app.core.errors import render_error
+from forms_app.core.store import get_db
 from forms_app.delivery.sheet_layout import display_phone, sheet_time
 from forms_app.casework.forms import LoginForm, SignOutForm
 from . import directory
@@ -23,33 +23,19 @@ from . import directory
 bp = Blueprint("steward", __name__, url_prefix="/forms/steward")
 log = logging.getLogger(__name__)
 SHEET_URL = "https://docs.google.com/spreadsheets/d/{key}/edit"
-
-
-def password_problem() -> str:
-    """'' when the shared password hash is usable, else 'unset' or 'malformed' (e.g. '$' eaten by the shell)."""
-    value = current_app.config["STEWARD_PASSWORD_HASH"]
-    if not value:
-        return "unset"
-    return "" if value.count("$") == 2 and value.startswith(("scrypt:", "pbkdf2:")) else "malformed"
-
-
-def _password_tag() -> str:
-    """A short tag of the current hash: changing the password signs every steward out."""
-    return hashlib.sha256(current_app.config["STEWARD_PASSWORD_HASH"].encode()).hexdigest()[:16]
+TOKEN = "steward_token"  # the session cookie's key for the sign-in token
+READ_ONLY = ("GET", "HEAD")
 
 
 def signed_in():
-    """The signed-in steward (directory entry), or None when nobody is or the sign-in has expired."""
-    data = session.get("steward") or {}
-    age = time.time() - data.get("since", 0)
-    if data.get("key") != _password_tag() or not 0 <= age < current_app.config["STEWARD_SESSION_HOURS"] * 3600:
-        return None
-    return directory().stewards.get(data.get("id"))
+    """The signed-in account, or None when nobody is, it was signed out or disabled, or it expired."""
+    return accounts.session_account(get_db(), session.get(TOKEN), current_app.config["STEWARD_SESSION_HOURS"],
+                                    directory())
 
 
-def login_limit() -> str:
-    """Failed sign-ins allowed per client IP (configurable)."""
-    return current_app.config["RATELIMIT_STEWARD_LOGIN"]
+def login_limit() -> str | None:
+    """Sign-in attempts allowed per client address (configurable); None when limits are off."""
+    return current_app.config["RATELIMIT_STEWARD_LOGIN"] if current_app.config["RATELIMIT_ENABLED"] else None
 
 
 def _safe_next(target: str) -> str:
@@ -61,16 +47,19 @@ def _safe_next(target: str) -> str:
 
 @bp.before_request
 def guard():
-    """Pages off without a password hash; everyone but the sign-in page must be signed in."""
-    problem = password_problem()
-    if problem:
-        return render_template("steward/disabled.html", problem=problem), 503
+    """Pages off until an account exists; everyone but the sign-in page signed in; supervisors read only."""
+    if not accounts.any_active(get_db()):
+        return render_template("steward/disabled.html"), 503
     g.steward = signed_in()
     if g.steward is None and request.endpoint != "steward.login":
-        expired = "steward" in session
-        session.pop("steward", None)
+        expired = TOKEN in session
+        session.pop(TOKEN, None)
         target = request.full_path.rstrip("?") if request.method == "GET" else request.path
         return redirect(url_for("steward.login", next=target, expired=1 if expired else None))
+    if g.steward is not None and not g.steward.can_edit and request.method not in READ_ONLY \
+            and request.endpoint != "steward.logout":
+        log.warning("supervisor %s refused: %s %s", g.steward.id, request.method, request.endpoint)
+        return render_template("steward/read_only.html"), 403
     return None
 
 
@@ -84,27 +73,36 @@ def no_index(response):
 @bp.context_processor
 def helpers() -> dict:
     """What every steward template uses."""
-    return {"steward": g.get("steward"), "signout_form": SignOutForm() if g.get("steward") else None, "sheet_time": sheet_time,
+    account = g.get("steward")
+    return {"steward": account, "can_edit": bool(account and account.can_edit), "signout_form": SignOutForm() if g.get("steward") else None, "sheet_time": sheet_time,
             "display_phone": display_phone, "directory": directory(), "sheets_on": current_app.config["SHEETS_ENABLED"],
             "sheet_url": SHEET_URL.format(key=current_app.config["SHEETS_SPREADSHEET_KEY"]),
             "today": clock.now().strftime("%Y-%m-%d")}
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(login_limit, methods=["POST"], deduct_when=lambda response: response.status_code != 303)
 def login():
-    """Choose your name, type the shared password."""
-    form = LoginForm(directory=directory())
+    """Account and password. The attempt is counted before the password is checked."""
+    form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     wrong = False
     if form.validate_on_submit():
-        if check_password_hash(current_app.config["STEWARD_PASSWORD_HASH"], form.password.data):
-            session["steward"] = {"id": form.steward.data, "since": int(time.time()), "key": _password_tag()}
-            log.info("steward %s signed in", form.steward.data)
-            return redirect(_safe_next(form.next.data or request.args.get("next", "")), code=303)
+        conn, address, chosen = get_db(), request.remote_addr or "", form.account.data
+        attempt = accounts.count_attempt(conn, address, chosen, login_limit())
+        if attempt is None:
+            log.warning("steward sign-in refused: too many attempts from %s (account %s)", address, chosen)
+            return render_error(429)
+        account = accounts.authenticate(conn, chosen, form.password.data, directory())
+        if account is not None:
+            accounts.attempt_succeeded(conn, attempt)
+            target = _safe_next(form.next.data or request.args.get("next", ""))
+            session.clear()  # a fresh session: nothing carried over, and a new CSRF secret
+            session[TOKEN] = accounts.start_session(conn, account.id, current_app.config["STEWARD_SESSION_HOURS"])
+            log.info("steward %s signed in from %s", account.id, address)
+            return redirect(target, code=303)
         wrong = True
-        log.warning("steward sign-in refused: wrong password")
+        log.warning("steward sign-in failed for account %s from %s", chosen, address)
     status = 400 if form.errors or wrong else 200
     return render_template("steward/login.html", form=form, wrong=wrong,
                            expired=request.args.get("expired") == "1"), status
@@ -112,10 +110,11 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    """Sign out (a POST with its CSRF token, so no other site can do it)."""
+    """Sign out (a POST with its CSRF token): the sign-in ends for every copy of the cookie."""
     if SignOutForm().validate_on_submit():
+        accounts.end_session(get_db(), session.get(TOKEN))
         log.info("steward %s signed out", g.steward.id)
-        session.pop("steward", None)
+        session.clear()
         return redirect(url_for("steward.login"), code=303)
     return redirect(url_for("steward.index"), code=303)
 

@@ -25,8 +25,7 @@ def case_helpers() -> dict:
     return {"case_clocks": lambda row: deadlines.clocks(row, directory()),
             "case_consultations": lambda row: consultations.for_report(get_db(), row["id"]),
             "consultation_actions": consultations.actions,
-            "phone_followup_form": lambda row: PhoneFollowupForm(formdata=None) if followup.phone_allowed(row) else None,
-            "can_edit": getattr(g.get("steward"), "role", "steward") != "supervisor"}
+            "phone_followup_form": lambda row: PhoneFollowupForm(formdata=None) if followup.phone_allowed(row) else None}
 
 
 def _case_or_404(ref: str):

@@ -1,43 +1,115 @@
-"""The stewards' reports on the embedded store: the filtered list, one report with its edit form, the .xlsx."""
+"""The stewards' cases on the embedded store: the list as a workplace (search, filters, pages, bulk status,
+刚联系过), one case with its edit form and history, the .xlsx of the current filters."""
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlencode
 
-from flask import Response, abort, current_app, g, redirect, render_template, request, url_for
+from flask import Response, abort, g, redirect, render_template, request, url_for
 
 from forms_app.casework import edits as casework
-from forms_app.core import clock
+from forms_app.core import accounts, clock, deadlines, history
 from forms_app.delivery import export
 from forms_app.residents import reports
 from forms_app.casework import worklist
-from forms_app.casework.forms import EditForm, FilterForm
+from forms_app.casework.forms import BulkForm, EditForm, FilterForm
+from forms_app.core.cases import STEWARD_FIELDS
 from forms_app.core.store import get_db
 from . import directory
 from .steward import bp
 
 log = logging.getLogger(__name__)
-SHOWN = 300  # rows on one page; filters or the .xlsx reach the rest
+# History field names in Chinese (the stewards' columns as the sheet names them, and the service's own).
+FIELD_NAMES = {**reports.SHEET_HEADERS, "created": "登记", "reopened": "重新打开次数", "reopened_at": "重新打开时间",
+               "rehandled_at": "重新处理时间", "rehandle_due": "重新处理期限", "anonymised_at": "删除个人信息",
+               "first_contact_due": "先行联系期限", "resolve_due": "办结期限", "building": "楼号",
+               "compound_id": "小区", "category_id": "问题类别", "urgent": "紧急", "channel": "来源"}
 
 
+def _filters(args, mine_by_default: bool = True) -> tuple[FilterForm, worklist.Filters]:
+    """The list's filters from the query string; with none sent, a steward sees their own cases."""
+    form = FilterForm(args, directory=directory())
+    if "f" not in args and mine_by_default:
+        form.mine.data = bool(g.steward.steward_id)
+    filters = worklist.Filters(form.q.data or "", form.value("status"), form.value("compound"), form.value("category"),
+                               form.value("channel"), form.mine.data, form.urgent.data, form.reopened.data,
+                               form.overdue.data)
+    return form, filters
 
-@bp.get("")
+
+def _query(filters: worklist.Filters, **extra) -> dict:
+    """The query string that shows these filters again (for links: pages, counts, the export)."""
+    out = {"f": "1"}
+    for name in ("q", "status", "compound", "category", "channel"):
+        if getattr(filters, name):
+            out[name] = getattr(filters, name)
+    for name in ("mine", "urgent", "reopened", "overdue"):
+        if getattr(filters, name):
+            out[name] = "y"
+    return {**out, **extra}
+
+
+def _page_number() -> int:
+    try:
+        return max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+@bp.route("", methods=["GET", "POST"])
 def index():
-    """The list with filters and counts — or, with the Google Sheet on, the way to the sheet."""
-    if current_app.config["SHEETS_ENABLED"]:
-        return render_template("steward/sheet_mode.html")
-    conn, form = get_db(), FilterForm(request.args, directory=directory())
-    filters = worklist.Filters(form.value("status"), form.value("compound"), form.value("category"), form.overdue.data)
-    now, days = clock.now(), directory().callback_working_days
-    rows = worklist.reports(conn, filters, now, days)
-    overdue = {r["id"] for r in rows if worklist.is_overdue(r, now, days)}
-    return render_template("steward/index.html", form=form, filters=filters, rows=rows[:SHOWN], total=len(rows),
-                           shown=SHOWN, overdue=overdue, counts=worklist.counts(conn))
+    """The list with search, filters, pages and counts; POST: the ticked cases to one status, or 刚联系过."""
+    conn, d = get_db(), directory()
+    form, filters = _filters(request.args)
+    me = worklist.me_for(g.steward, d)
+    bulk = BulkForm()
+    here = url_for("steward.index") + "?" + urlencode(_query(filters, page=_page_number()))
+    problems = []
+    if request.method == "POST" and not bulk.validate_on_submit():
+        problems = [(name, "页面停留时间太长了。请再点一次。" if name == "csrf_token" else errors[0])
+                    for name, errors in bulk.errors.items()]
+    elif request.method == "POST":
+        if request.form.get("contacted"):
+            return _contacted(conn, request.form["contacted"], here)
+        if not bulk.refs.data:
+            problems.append(("refs", "请先勾选要改状态的问题。"))
+        if not bulk.bulk_status.data:
+            problems.append(("bulk_status", "请选择要改成的状态。"))
+        if not problems:
+            done = 0
+            for ref in bulk.refs.data:
+                row = reports.by_ref(conn, ref)
+                if row is not None and casework.edit(conn, row["id"], {"status": bulk.bulk_status.data},
+                                                     actor=g.steward.id, who=g.steward.label):
+                    done += 1
+            log.info("steward %s changed %d cases to one status in bulk", g.steward.id, done)
+            return redirect(f"{here}&done={done}", code=303)
+    today = clock.now().date()
+    result = worklist.page(conn, filters, d, today, me, _page_number())
+    status = 400 if request.method == "POST" else 200
+    return render_template("steward/index.html", form=form, filters=filters, page=result, bulk=bulk,
+                           problems=problems, counts=worklist.counts(conn), query=_query(filters), here=here,
+                           me=me, done=request.args.get("done"),
+                           only_status=filters.status if filters == worklist.Filters(status=filters.status) else None, contacted=request.args.get("contacted")), status
+
+
+def _contacted(conn, ref: str, here: str):
+    """刚联系过: stamp 首次联系时间 now on one case, through the same edit path (history, outbox)."""
+    row = reports.by_ref(conn, ref)
+    if row is None:
+        abort(404)
+    changed = casework.contacted(conn, row["id"], actor=g.steward.id)
+    log.info("steward %s: first contact on %s%s", g.steward.id, ref, "" if changed else " (already recorded)")
+    return redirect(f"{here}&contacted={ref}", code=303)
 
 
 @bp.get("/export.xlsx")
 def export_xlsx():
-    """Everything in the store as one workbook (问题登记, 接待报名); the log says who, never what."""
-    body, n_reports, n_signups = export.workbook(get_db(), directory())
+    """The cases of the current filters (and every sign-up) as one workbook; the log says who, never what."""
+    conn, d = get_db(), directory()
+    _, filters = _filters(request.args, mine_by_default=False)
+    rows = worklist.matching(conn, filters, d, clock.now().date(), worklist.me_for(g.steward, d))
+    body, n_reports, n_signups = export.workbook(conn, d, rows)
     log.info("steward %s downloaded the workbook (%d reports, %d sign-ups)", g.steward.id, n_reports, n_signups)
     name = f"dagj-{clock.now():%Y%m%d-%H%M}.xlsx"
     return Response(body, mimetype=export.XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -51,7 +123,7 @@ def _default_steward(row) -> str:
 
 def _initial(row) -> dict:
     """The edit form's starting values."""
-    return {"version": row["updated_at"], "status": row["status"],
+    return {"version": row["version"], "status": row["status"],
             "steward_name": row["steward_name"] or _default_steward(row),
             "coordinating": [p for p in row["coordinating"].split("、") if p],
             "first_contact_at": row["first_contact_at"], "public_note": row["public_note"]}
@@ -78,15 +150,31 @@ def report(ref: str):
     conflict = False
     if form.validate_on_submit():
         note = f"{clock.now():%Y-%m-%d} {g.steward.name}：{form.note.data}" if form.note.data else ""
-        changed = casework.edit(conn, row["id"], _changes(form, row), note, form.version.data, actor=g.steward.id)
+        changed = casework.edit(conn, row["id"], _changes(form, row), note, form.version.data or None,
+                                actor=g.steward.id, who=g.steward.label)
         if changed is not None:
             log.info("steward %s edited %s: %s", g.steward.id, ref, ",".join(sorted(changed)) or "no change")
             return redirect(url_for("steward.report", ref=ref, saved=1 if changed else 0), code=303)
         conflict = True
         row = reports.by_ref(conn, ref)
-        form.version.data = row["updated_at"]
+        form.version.data = row["version"]
     status = 409 if conflict else 400 if form.errors else 200
     return render_template("steward/report.html", form=form, row=row, conflict=conflict, saved=request.args.get("saved"),
-                           overdue=worklist.is_overdue(row, clock.now(), directory().callback_working_days),
+                           overdue=bool(deadlines.overdue(row, directory())), history=_history(conn, row),
                            followups=conn.execute("SELECT * FROM followups WHERE report_id = ? ORDER BY id", (row["id"],)).fetchall(),
                            signups=conn.execute("SELECT * FROM signups WHERE linked_ref = ? ORDER BY id", (ref,)).fetchall()), status
+
+
+def _history(conn, row) -> list[dict]:
+    """The case's history for the page: who (account ID and name), when, which field in Chinese, old → new."""
+    who = accounts.names(conn)
+    out = []
+    for item in history.for_report(conn, row["id"]):
+        old, new = item["old"], item["new"]
+        if item["field"] == "notes" and new.startswith(old):  # 处理记录 grows: show the added lines only
+            old, new = "", new[len(old):].strip()
+        actor = item["actor"]
+        out.append({"at": item["at"], "who": f"{actor} {who[actor]}" if actor in who else actor,
+                    "field": FIELD_NAMES.get(item["field"], STEWARD_FIELDS.get(item["field"], item["field"])),
+                    "old": old, "new": new})
+    return out
