@@ -27,7 +27,7 @@ def wechat(browser):
 def test_steward_registers_a_phone_call_and_the_resident_looks_it_up(server, wechat):  # noqa: F811
     base, db = server
     steward, resident = wechat
-    sign_in(steward, base, path="/forms/steward/reports/new", name="周芳（示例）")
+    sign_in(steward, base, path="/forms/steward/reports/new", account="s5")
     assert steward.locator("h1").inner_text() == "登记一个问题"
     assert_accessible(steward)
     steward.get_by_role("button", name="登记").click()  # nothing filled in: the error summary, nothing stored
@@ -77,7 +77,7 @@ def test_consultation_minutes_and_supervise_pages_are_accessible(server, wechat)
     finally:
         conn.close()
     page = wechat[0]
-    sign_in(page, base, path=f"/forms/steward/reports/{row['ref']}", name="周芳（示例）")
+    sign_in(page, base, path=f"/forms/steward/reports/{row['ref']}", account="s5")
     assert "时限" in page.locator("#deadlines-title").inner_text()
     assert_accessible(page)
     page.get_by_role("link", name="记录会商").click()

@@ -296,9 +296,7 @@ def test_the_sheet_row_carries_the_deadline_and_its_refresh(sheet_config, emu, d
     from forms_app.delivery.sync import Worker
     from tests.conftest import sheet_values
 
-    from tests.test_views_steward import HASH
-
-    app = create_app({**sheet_config, "STEWARD_PASSWORD_HASH": HASH})
+    app = create_app(sheet_config)
     sheets = Sheets.from_config(app.config)
     setup(sheets)
     forms = sign_in_steward(Forms(app.test_client()))

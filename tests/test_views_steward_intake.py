@@ -7,7 +7,7 @@ from forms_app.casework import intake
 from forms_app.core import history, outbox
 from forms_app.residents import reports
 from tests.conftest import Forms, hidden_fields, reference, text
-from tests.test_views_steward import HASH, PASSWORD
+from tests.conftest import add_accounts, sign_in
 
 NEW = "/forms/steward/reports/new"
 SESSION = "2099-01-03-am"
@@ -17,13 +17,14 @@ INTAKE = {"channel": "电话", "compound": "yanji2", "building": "55号", "room"
 
 @pytest.fixture
 def app_config(app_config):
-    """Steward pages on."""
-    return {**app_config, "STEWARD_PASSWORD_HASH": HASH}
+    """The steward pages (on once an account exists)."""
+    return app_config
 
 
 def sign_in_steward(forms, account: str = "s1"):
-    """THE one way these tests sign a steward in (switch here to per-steward accounts)."""
-    response = forms.submit("/forms/steward/login", {"steward": account, "password": PASSWORD})
+    """THE one way these tests sign a steward in: the accounts s1…s5 and 'duban', then the real form."""
+    add_accounts(forms.client.application.config["DATABASE"])
+    response = sign_in(forms.client, account)
     assert response.status_code == 303
     return forms
 
@@ -138,6 +139,7 @@ def test_bad_input_names_the_field_keeps_what_was_typed_and_stores_nothing(stewa
 
 
 def test_intake_needs_a_signed_in_steward(client, db):
+    add_accounts(client.application.config["DATABASE"])
     response = Forms(client).submit(NEW, INTAKE)
     assert response.status_code in (302, 303) and "/login" in response.headers["Location"]
     assert db.execute("SELECT count(*) FROM reports").fetchone()[0] == 0

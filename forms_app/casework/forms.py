@@ -13,7 +13,7 @@ from wtforms.validators import ValidationError
 from forms_app.core import clock
 from forms_app.casework.edits import ATTENDED
 from forms_app.casework.consultations import PARTIES
-from forms_app.casework.intake import CHANNELS
+from forms_app.core.cases import CHANNELS
 from forms_app.core import references
 from forms_app.core.references import normalise as normalise_ref
 from forms_app.residents.forms import FollowupQuestions, SubmissionId, compound_choices
@@ -46,8 +46,6 @@ class SignOutForm(FlaskForm):
     Meta = _Meta
 
 
-# How a case came in: the online form's three, and a steward's intake (issue 8).
-CHANNELS = ("网页", "二维码", "代办", "电话", "来访", "联合接待", "会商", "居委会转来", "12345转办", "其他")
 
 
 class FilterForm(Form):

@@ -10,9 +10,10 @@ from __future__ import annotations
 import sqlite3
 
 from forms_app.core import deadlines
+from forms_app.core.cases import STEWARD_CHANNELS
 from forms_app.residents import reports
 
-CHANNELS = ("电话", "来访", "联合接待", "会商", "居委会转来", "12345转办", "其他")
+CHANNELS = STEWARD_CHANNELS  # what a steward can register
 # The columns a registration fills that a resident's form would; a steward's intake leaves them at these.
 DEFAULTS = {"best_time": "", "join_reception": 0, "on_behalf": 0, "behalf_relation": "", "behalf_consent": 0,
             "room": "", "contact_name": "", "phone": "", "taken_by": "", "session_id": ""}

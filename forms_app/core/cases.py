@@ -16,3 +16,9 @@ STATUS_MEANINGS = {
 STEWARD_FIELDS = {"status": "状态", "steward_name": "负责大管家", "coordinating": "协调单位", "notes": "处理记录",
                   "public_note": "公开进展", "first_contact_at": "首次联系时间", "resolved_at": "办结时间",
                   "satisfaction": "回访满意度"}
+
+# The doors a case comes through: the online form's three, and what a steward registers (or types
+# into the sheet by hand). One list for the intake, the sheet's 来源, the list's filter and the figures.
+ONLINE_CHANNELS = ("网页", "二维码", "代办")
+STEWARD_CHANNELS = ("电话", "来访", "联合接待", "会商", "居委会转来", "12345转办", "其他")
+CHANNELS = ONLINE_CHANNELS + STEWARD_CHANNELS

@@ -22,6 +22,7 @@ import unicodedata
 import uuid
 
 from forms_app.core import clock, deadlines, history, outbox
+from forms_app.core.cases import CHANNELS, ONLINE_CHANNELS
 from forms_app.core.phones import PhoneError, normalise_phone
 from forms_app.core.references import kind_of, new_reference, normalise
 from forms_app.core.store import transaction
@@ -31,8 +32,6 @@ from forms_app.residents import reports
 log = logging.getLogger(__name__)
 
 # The doors a case comes through, as the store and the steward intake name them.
-CHANNELS = ("电话", "来访", "联合接待", "会商", "居委会转来", "12345转办", "其他")
-ONLINE_CHANNELS = ("网页", "二维码", "代办")
 DEFAULT_CHANNEL = "电话"
 # What stewards type in 来源 → the store's channel (checked in order, by substring).
 CHANNEL_WORDS = (("12345", "12345转办"), ("热线", "12345转办"), ("居委", "居委会转来"), ("联合接待", "联合接待"),

@@ -11,7 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from forms_app.core import clock, deadlines
-from forms_app.core.cases import STATUSES, STEWARD_FIELDS  # noqa: F401  (re-exported: the sheet's columns)
+from forms_app.core.cases import STATUSES, STEWARD_FIELDS  # noqa: F401  (STATUSES: the sheet's dropdown)
 from forms_app.core.phones import PhoneError, normalise_phone
 
 CELL_LIMIT = 50_000  # Google's characters-per-cell limit

@@ -17,6 +17,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from forms_app.core import clock, deadlines
+from forms_app.core.cases import CHANNELS
 from forms_app.casework import consultations
 from forms_app.delivery.sheet_layout import parse_day
 from forms_app.delivery.sheets import SheetError, Sheets
@@ -36,7 +37,6 @@ MIN_ANSWERS = 5  # fewer follow-up answers than this: no average, it could point
 # point at one household. 0 stays 0 (it points at nobody); 3 and more are shown as they are.
 SMALL, SMALL_BELOW = "少于3", 3
 # The doors a case comes through, in the order the page lists them (every one shown, zeros included).
-CHANNELS = ("网页", "二维码", "代办", "电话", "来访", "联合接待", "会商", "居委会转来", "12345转办", "其他")
 # What the four rates are, for whoever reads figures.json; the page says the same in plain words.
 RATES = {
     "先行联系按时率": "先行联系的期限已到（或已联系）的问题中，在期限内第一次联系上居民的比例",
