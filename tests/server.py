@@ -38,7 +38,7 @@ def wait_until_up(url: str, timeout: float = 20) -> None:
 def gunicorn(env: dict, workers: int = 2, threads: int = 4):
     """gunicorn serving forms_app:create_app() with extra environment; yields the base URL."""
     port = free_port()
-    full_env = {**os.environ, "SECRET_KEY": "test-secret", "SESSION_COOKIE_SECURE": "0", **env}
+    full_env = {**os.environ, "SECRET_KEY": "test-secret-" + "x" * 32, "SESSION_COOKIE_SECURE": "0", **env}
     cmd = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
            "--threads", str(threads), "--log-level", "warning", "--no-control-socket", "forms_app:create_app()"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -35,10 +35,14 @@ def sending(app_config, robot, smtp):
     """An app whose digest goes to the robot sink and the SMTP sink."""
     from forms_app import create_app
 
-    return create_app({**app_config, "ALERT_WEBHOOK_URL": robot.url(), "ALERT_SMTP_HOST": "127.0.0.1",
-                       "ALERT_SMTP_PORT": smtp.port, "ALERT_SMTP_SECURITY": "none",
-                       "ALERT_EMAIL_FROM": "bot@example.com", "ALERT_EMAIL_TO": "team@example.com",
-                       "ALERT_STEWARD_EMAILS": "s5:zhou@example.com"})
+    from forms_app.core import backup
+
+    app = create_app({**app_config, "ALERT_WEBHOOK_URL": robot.url(), "ALERT_SMTP_HOST": "127.0.0.1",
+                      "ALERT_SMTP_PORT": smtp.port, "ALERT_SMTP_SECURITY": "none",
+                      "ALERT_EMAIL_FROM": "bot@example.com", "ALERT_EMAIL_TO": "team@example.com",
+                      "ALERT_STEWARD_EMAILS": "s5:zhou@example.com"})
+    backup.take(app.config["DATABASE"], backup.backup_dir(app.config), 1)  # a fresh backup: no 【备份提醒】
+    return app
 
 
 def at(day: str, time: str = "10:00") -> str:

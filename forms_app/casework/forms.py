@@ -5,13 +5,13 @@ import datetime as dt
 import unicodedata
 
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, FieldList, Form, FormField, HiddenField, PasswordField, RadioField, SelectField,
+from wtforms import (FieldList, Form, FormField, HiddenField, PasswordField, RadioField, SelectField,
                      SelectMultipleField, StringField, TextAreaField)
 from wtforms.validators import ValidationError
 
 from forms_app.core import clock
 from forms_app.casework.edits import ATTENDED
-from forms_app.residents.forms import compound_choices
+from forms_app.residents.forms import Checkbox, compound_choices
 from forms_app.core.cases import STATUSES
 from forms_app.core.validators import Length, Required, ValidChoice, clean_text
 
@@ -51,7 +51,7 @@ class FilterForm(Form):
     status = SelectField("状态", validate_choice=False)
     compound = SelectField("小区", validate_choice=False)
     category = SelectField("问题类别", validate_choice=False)
-    overdue = BooleanField("只看超时的")
+    overdue = Checkbox("只看超时的")
 
     def __init__(self, *args, directory=None, **kwargs):
         super().__init__(*args, **kwargs)

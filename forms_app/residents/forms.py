@@ -18,6 +18,19 @@ URGENCY = {"no": "不紧急", "yes": "紧急：正在漏水、电梯停运、有
 TEXT = [clean_text]
 
 
+class Checkbox(BooleanField):
+    """A checkbox whose meaning is pinned: only what a ticked box sends ("y", or on/yes/true/1) is yes.
+
+    WTForms' BooleanField treats every value but "false" and "" as ticked, so a crafted consent=0
+    or consent=no would count as consent.
+    """
+
+    TRUE_VALUES = ("y", "yes", "on", "true", "1")
+
+    def process_formdata(self, valuelist):
+        self.data = bool(valuelist) and str(valuelist[0]).strip().lower() in self.TRUE_VALUES
+
+
 class SubmissionId:
     """The hidden submission id must be one we could have issued (32 hex digits)."""
 
@@ -64,11 +77,11 @@ class ReportForm(_Base):
     contact_name = StringField("怎么称呼您", validators=[Required("请填写怎么称呼您，比如“王阿姨”。"), Length(max=20, label="称呼")], filters=TEXT)
     phone = StringField("联系电话", validators=[Required("请填写联系电话。"), Phone()], filters=TEXT)
     best_time = SelectField("什么时间方便接电话", choices=BEST_TIMES, default="", validate_choice=False, validators=[ValidChoice("请从列表里选择方便接电话的时间。")])
-    join_reception = BooleanField("我愿意参加联合接待，当面说说")
-    on_behalf = BooleanField("我是替别人反映（代办）")
+    join_reception = Checkbox("我愿意参加联合接待，当面说说")
+    on_behalf = Checkbox("我是替别人反映（代办）")
     behalf_relation = StringField("您和本人是什么关系", validators=[RequiredIf("on_behalf", "代办时请写您和本人的关系，比如“邻居”“女儿”。"), Length(max=20, label="关系")], filters=TEXT)
-    behalf_consent = BooleanField("本人已同意由我代为反映")
-    consent = BooleanField("我已看过隐私说明，同意大管家用这些信息联系我、处理问题", validators=[Required("请勾选同意隐私说明，我们才能联系您。")])
+    behalf_consent = Checkbox("本人已同意由我代为反映")
+    consent = Checkbox("我已看过隐私说明，同意大管家用这些信息联系我、处理问题", validators=[Required("请勾选同意隐私说明，我们才能联系您。")])
 
     def __init__(self, *args, directory=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -90,7 +103,7 @@ class ReceptionForm(_Base):
     compound = SelectField("您住在哪个小区", validate_choice=False, validators=[Required("请选择您住的小区。"), ValidChoice("请从列表里选择您住的小区。")])
     topic = TextAreaField("想谈什么问题", validators=[Required("请简单写一下想谈的问题。"), Length(min=5, max=300, label="问题")], filters=TEXT)
     linked_ref = StringField("以前反映过的编号（可不填）", validators=[Length(max=12, label="编号")], filters=TEXT)
-    consent = BooleanField("我已看过隐私说明，同意大管家用这些信息联系我", validators=[Required("请勾选同意隐私说明。")])
+    consent = Checkbox("我已看过隐私说明，同意大管家用这些信息联系我", validators=[Required("请勾选同意隐私说明。")])
 
     def __init__(self, *args, directory=None, sessions=(), **kwargs):
         super().__init__(*args, **kwargs)

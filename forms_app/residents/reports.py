@@ -1,7 +1,10 @@
 """Problem reports in the local store: create (idempotently) and look up."""
 from __future__ import annotations
 
+import hashlib
 import hmac
+import json
+import logging
 import sqlite3
 
 from forms_app.core import clock
@@ -10,23 +13,50 @@ from forms_app.core.references import new_reference
 from forms_app.core.cases import STATUSES, STEWARD_FIELDS
 from forms_app.core.store import transaction
 
+log = logging.getLogger(__name__)
 FIELDS = ("channel", "area_id", "compound_id", "building", "room", "category_id", "urgent",
           "description", "contact_name", "phone", "best_time", "join_reception",
           "on_behalf", "behalf_relation", "behalf_consent")
 
 
+def content_hash(data: dict) -> str:
+    """SHA-256 of what a submission said (its fields, in a fixed order)."""
+    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+
+
+def effective_submission_id(conn: sqlite3.Connection, table: str, submission_id: str, digest: str) -> str:
+    """The id a submission is stored under: its own, unless that id already holds different content.
+
+    A double tap resends the same id with the same content: stored once. The same id with other
+    content (a form page kept open and filled in again, a client bug) is a new submission: it gets
+    an id derived from both, so repeating *it* is stored once too.
+    """
+    for _ in range(4):
+        row = conn.execute(f"SELECT content_hash FROM {table} WHERE submission_id = ?", (submission_id,)).fetchone()
+        if row is None or row["content_hash"] in (digest, ""):  # "": stored before hashes were kept
+            return submission_id
+        log.warning("submission id reused with different content in %s: stored as a new submission", table)
+        submission_id = hashlib.sha256(f"{submission_id}:{digest}".encode()).hexdigest()[:32]
+    return submission_id
+
+
 def create(conn: sqlite3.Connection, submission_id: str, data: dict, alert: bool = False) -> tuple[sqlite3.Row, bool]:
-    """Store a report and queue it for the sheet (and an urgent alert); (row, created). Same submission id: same row."""
+    """Store a report and queue it for the sheet (and an urgent alert); (row, created).
+
+    Same submission id and same content: the same row. Same id, other content: a new report."""
+    digest = content_hash({f: data[f] for f in FIELDS})
+    submission_id = effective_submission_id(conn, "reports", submission_id, digest)
     existing = by_submission(conn, submission_id)
     if existing is not None:
         return existing, False
     now = clock.iso(clock.now())
-    columns = ("ref", "submission_id", "created_at", "updated_at", *FIELDS)
+    columns = ("ref", "submission_id", "content_hash", "created_at", "updated_at", *FIELDS)
     sql = f"INSERT INTO reports ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
     for _ in range(8):  # a reference collision is ~1 in 10^8; retry with a fresh one
         try:
             with transaction(conn):
-                cur = conn.execute(sql, (new_reference("report"), submission_id, now, now, *(data[f] for f in FIELDS)))
+                cur = conn.execute(sql, (new_reference("report"), submission_id, digest, now, now,
+                                         *(data[f] for f in FIELDS)))
                 outbox.enqueue(conn, "report", cur.lastrowid)
                 if alert:
                     outbox.enqueue(conn, "alert", cur.lastrowid, {"type": "urgent"})
