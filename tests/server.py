@@ -35,13 +35,16 @@ def wait_until_up(url: str, timeout: float = 20) -> None:
 
 
 @contextmanager
-def gunicorn(env: dict, workers: int = 2, threads: int = 4):
-    """gunicorn serving forms_app:create_app() with extra environment; yields the base URL."""
+def gunicorn(env: dict, workers: int = 2, threads: int = 4, log_file: Path | None = None):
+    """gunicorn serving forms_app:create_app() with extra environment; yields the base URL.
+
+    With log_file, the server's stderr (gunicorn's and the app's log lines) is written there."""
     port = free_port()
     full_env = {**os.environ, "SECRET_KEY": "test-secret-" + "x" * 32, "SESSION_COOKIE_SECURE": "0", **env}
     cmd = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
            "--threads", str(threads), "--log-level", "warning", "--no-control-socket", "forms_app:create_app()"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    err = open(log_file, "wb") if log_file else subprocess.PIPE
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=err)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(base + "/healthz")
@@ -53,4 +56,4 @@ def gunicorn(env: dict, workers: int = 2, threads: int = 4):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        proc.stderr.close()
+        (err if log_file else proc.stderr).close()
