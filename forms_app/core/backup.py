@@ -304,15 +304,15 @@ def restore(config, source: str | Path, force: bool = False, now: dt.datetime | 
                 if photos.exists():
                     os.replace(photos, photos.with_name(f"{photos.name}.before-restore-{stamp}"))
                 shutil.copytree(folder / PHOTOS, photos)
-        conn = store.connect(str(db))  # migrates a backup from an older version forward
-        try:
-            if conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
-                raise BackupError(f"恢复后的数据库没有通过检查：{db}")
-        finally:
-            conn.close()
-            store.InUse.release(str(db))
     finally:
-        os.close(fd)
+        os.close(fd)  # before connecting: our own shared mark would wait on this exclusive one
+    conn = store.connect(str(db))  # migrates a backup from an older version forward
+    try:
+        if conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+            raise BackupError(f"恢复后的数据库没有通过检查：{db}")
+    finally:
+        conn.close()
+        store.InUse.release(str(db))
     return aside
 
 
