@@ -342,3 +342,17 @@ def test_capacity_bounds(capacity, readable):
 
     row = {"场次编号": "x", "日期": "2099-01-03", "开始": "9:00", "结束": "11:00", "名额": capacity}
     assert (parse_session(row) is not None) is readable
+
+
+def test_a_blank_row_inserted_above_the_header_never_gets_our_rows(sheet_app, make_worker, conn, emu, caplog):
+    """Google would write an append at A1 into that blank row 1: the worker sees row 1 lacks our headers and waits."""
+    add_reports(conn, 1)
+    worker = make_worker()
+    worker.deliver()
+    book = Sheets.from_config(sheet_app.config)
+    book.worksheet(REPORTS.title).insert_row([], 1)
+    book.close()
+    add_reports(conn, 2, start=1)
+    worker.columns.clear()
+    assert worker.cycle() is False and "缺少表头" in caplog.text
+    assert sheet_values(emu, REPORTS.title)[0][0] == "编号" and outbox.backlog(conn) == 2  # nothing above the header
