@@ -269,8 +269,8 @@ def prune(dest: str | Path, keep: int) -> list[Path]:
 
 # --- restoring ----------------------------------------------------------------------------
 
-def restore(config, source: str | Path, force: bool = False, now: dt.datetime | None = None) -> Path:
-    """Put a verified backup in place of the store; the current store is kept aside; return where.
+def restore(config, source: str | Path, force: bool = False, now: dt.datetime | None = None) -> Path | None:
+    """Put a verified backup in place of the store; the current store is kept aside; return where (None: there was none).
 
     Refused while another process has the store open (a web worker, the sync worker), unless forced.
     """
@@ -290,8 +290,8 @@ def restore(config, source: str | Path, force: bool = False, now: dt.datetime | 
                 raise BackupError("服务正在运行（网页或后台发送还开着数据库），不能恢复。请先停止："
                                   "sudo systemctl stop yanji-web yanji-sync；确有必要时可加 --force。") from None
         with store.WriteGate.for_path(str(db)):  # forced: at least no transaction is half-way
-            aside = db.with_name(f"{db.name}.before-restore-{stamp}")
-            for suffix in ("", "-wal", "-shm"):
+            aside = db.with_name(f"{db.name}.before-restore-{stamp}") if db.exists() else None
+            for suffix in ("", "-wal", "-shm") if aside else ():
                 if Path(f"{db}{suffix}").exists():
                     os.replace(f"{db}{suffix}", f"{aside}{suffix}")
             tmp = db.with_name(f".{db.name}.restoring")
@@ -375,7 +375,8 @@ def restore_command(file: str, force: bool) -> None:
         aside = restore(current_app.config, file, force=force)
     except (BackupError, OSError, sqlite3.Error) as exc:
         raise click.ClickException(f"没有恢复：{exc}") from None
-    click.echo(f"已恢复：{current_app.config['DATABASE']}\n原来的数据库保留在：{aside}\n"
+    kept = f"原来的数据库保留在：{aside}" if aside else "原来没有数据库，不需要保留。"
+    click.echo(f"已恢复：{current_app.config['DATABASE']}\n{kept}\n"
                "现在可以启动服务：sudo systemctl start yanji-web yanji-sync")
 
 
