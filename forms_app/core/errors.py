@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 
 from flask import render_template
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -36,7 +37,10 @@ def _unexpected(exc: Exception):
     """Anything else: log it (no request body, so no personal data) and show the 500 page."""
     if isinstance(exc, HTTPException):
         return _http_error(exc)
-    log.exception("unhandled error: %s", type(exc).__name__)
+    # Where it happened, not what it said: an exception's message can quote what a resident typed.
+    frames = traceback.extract_tb(exc.__traceback__)[-4:]
+    log.error("unhandled error: %s at %s", type(exc).__name__,
+              " <- ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}" for f in reversed(frames)) or "?")
     return render_error(InternalServerError.code)
 
 
