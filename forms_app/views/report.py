@@ -55,7 +55,7 @@ def form():
             "behalf_consent": int(bool(form.on_behalf.data and form.behalf_consent.data)),
         }
         urgent = bool(data["urgent"] or d.categories[form.category.data].urgent)
-        row, created = reports.create(get_db(), form.submission_id.data, data, alert=urgent)
+        row, created = reports.create(get_db(), form.submission_id.data, data, alert=urgent, directory=d)
         log.info("report %s %s (category=%s, urgent=%s)", row["ref"], "stored" if created else "resubmitted",
                  row["category_id"], row["urgent"])
         remember("refs", row["ref"])
