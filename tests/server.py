@@ -5,6 +5,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -38,12 +39,13 @@ def wait_until_up(url: str, timeout: float = 20) -> None:
 def gunicorn(env: dict, workers: int = 2, threads: int = 4, log_file: Path | None = None):
     """gunicorn serving forms_app:create_app() with extra environment; yields the base URL.
 
-    With log_file, the server's stderr (gunicorn's and the app's log lines) is written there."""
+    The server's stderr (gunicorn's and the app's log lines) goes to log_file, or to a temporary file:
+    never to an unread pipe, which would block the server once the app had logged 64 KB."""
     port = free_port()
     full_env = {**os.environ, "SECRET_KEY": "test-secret-" + "x" * 32, "SESSION_COOKIE_SECURE": "0", **env}
     cmd = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
            "--threads", str(threads), "--log-level", "warning", "--no-control-socket", "forms_app:create_app()"]
-    err = open(log_file, "wb") if log_file else subprocess.PIPE
+    err = open(log_file, "wb") if log_file else tempfile.TemporaryFile()
     proc = subprocess.Popen(cmd, cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=err)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -56,4 +58,4 @@ def gunicorn(env: dict, workers: int = 2, threads: int = 4, log_file: Path | Non
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        (err if log_file else proc.stderr).close()
+        err.close()

@@ -191,3 +191,13 @@ def test_restore_is_refused_while_the_service_has_the_store_open_unless_forced(i
         service.wait()
         service.stdout.close()
     assert cli(instance, "restore", str(made)).exit_code == 0  # stopped: allowed
+
+
+def test_a_running_gunicorn_blocks_a_restore_until_it_stops(instance, tmp_path):
+    from tests.server import gunicorn
+
+    made = backup.take(instance.config["DATABASE"], tmp_path / "b", 1)
+    with gunicorn({"DATABASE": instance.config["DATABASE"], "SEED_SAMPLE_SESSIONS": "0"}, workers=1, threads=1):
+        refused = cli(instance, "restore", str(made))
+    assert refused.exit_code != 0 and "服务正在运行" in refused.output
+    assert cli(instance, "restore", str(made)).exit_code == 0

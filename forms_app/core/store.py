@@ -162,5 +162,9 @@ def get_db() -> sqlite3.Connection:
 
 
 def init_app(app) -> None:
-    """Give the app its per-thread connections."""
+    """Give the app its per-thread connections; mark the store in use from the start (see InUse)."""
     app.extensions["store"] = threading.local()
+    path = app.config["DATABASE"]
+    if path != ":memory:":  # a started web worker counts as running before its first request
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        InUse.hold(str(Path(path).resolve()))
