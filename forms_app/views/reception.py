@@ -11,13 +11,13 @@ from forms_app.residents.forms import LookupForm, ReceptionForm
 from forms_app.core.references import normalise
 from forms_app.core.security import limiter, lookup_limit, submit_limit
 from forms_app.core.store import get_db
-from . import directory, remember, remembered
-from .report import sent_here
+from . import directory, remember, remembered, site_address
+from .report import elsewhere, sent_here
 from .status import find
 
 bp = Blueprint("reception", __name__, url_prefix="/forms/reception")
-ALREADY = ("这个电话已经报名了这一场，不用再报。要查看或取消，请用当时给您的编号（以 J 开头）和电话后四位；"
-           "找不到编号，请打电话给您的大管家。")
+ALREADY = ("这个电话已经报名了这一场，不用再报。要查看或取消，请用当时给您的报名编号（8 开头的 8 个数字；"
+           "以前的编号以 J 开头）和电话后四位；找不到编号，请打电话给您的大管家。")
 log = logging.getLogger(__name__)
 
 
@@ -35,7 +35,7 @@ def form():
             form.compound.data = request.args["compound"]
     elif form.validate_on_submit():
         # The linked number is stored as typed; one that matches no report is flagged for the steward,
-        # never refused here: the answer would tell a stranger whether a W number exists.
+        # never refused here: the answer would tell a stranger whether that report number exists.
         data = {"name": form.name.data, "phone": form.phone.phone.e164, "compound_id": form.compound.data,
                 "topic": form.topic.data, "linked_ref": form.linked_ref.data or ""}
         try:
@@ -57,6 +57,8 @@ def form():
 def done(ref: str):
     """Confirmation: seat or waiting place, the details as plain text, the .ics link."""
     signup = sent_here(ref, reception.by_ref)
+    if signup is None:
+        return elsewhere(ref)
     conn = get_db()
     return render_template("reception/done.html", signup=signup,
                            session_=reception.get_session(conn, signup["session_id"]),
@@ -66,14 +68,16 @@ def done(ref: str):
 @bp.get("/<ref>.ics")
 @limiter.limit(lookup_limit)
 def ics(ref: str):
-    """The session as a calendar file — only for the browser that signed up, or that proved reference +
-    last four (so it cannot tell a stranger which J numbers exist)."""
+    """The session as a calendar file (no personal data in it) — only once the seat is confirmed, and only
+    for the browser that signed up or proved reference + last four (it must not tell a stranger which
+    sign-up numbers exist)."""
     conn = get_db()
     ref = normalise(ref)
     signup = reception.by_ref(conn, ref) if remembered("refs", ref) or remembered("verified", ref) else None
-    if signup is None or signup["state"] == "cancelled":
+    if signup is None or signup["state"] != "confirmed":
         abort(404)
-    body = calendar_file.for_signup(signup, reception.get_session(conn, signup["session_id"]), request.host_url)
+    body = calendar_file.for_signup(signup, reception.get_session(conn, signup["session_id"]),
+                                    site_address("/"))
     return Response(body, mimetype="text/calendar",
                     headers={"Content-Disposition": f'attachment; filename="lianhejiedai-{signup["ref"]}.ics"'})
 
