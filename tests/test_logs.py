@@ -64,3 +64,14 @@ def test_phone_numbers_that_slip_into_a_line_are_hidden(production_like, capsys,
 def test_an_unknown_level_stops_the_start(production_like):
     with pytest.raises(ConfigError, match="LOG_LEVEL"):
         create_app({**production_like, "LOG_LEVEL": "LOUD"})
+
+
+def test_our_reference_numbers_stay_readable(production_like, capsys):
+    from forms_app.core.references import new_reference
+
+    create_app(production_like)
+    refs = [new_reference("report"), new_reference("signup")]
+    capsys.readouterr()
+    logging.getLogger("forms_app.x").warning("report %s, signup %s, phone 13812345678", *refs)
+    err = capsys.readouterr().err
+    assert all(r in err for r in refs) and "13812345678" not in err

@@ -46,7 +46,7 @@ def test_the_application_log_lines_reach_the_server_log_without_personal_data(se
     with requests.Session() as s:
         fields = hidden_fields(s.get(base + "/forms/report", timeout=30).text)
         done = s.post(base + "/forms/report", data={**fields, **VALID_REPORT}, timeout=30)
-        ref = re.search(r'id="reference"[^>]*>([^<]+)<', done.text).group(1).strip()
+        ref = re.search(r'id="reference"[^>]*>([^<]+)<', done.text).group(1).replace(" ", "").strip()
     lines = log.read_text(encoding="utf-8")
     assert re.search(rf"INFO forms_app\.views\.report: report {ref} stored", lines), lines[-2000:]
     for secret in ("13812345678", "1234 5678", "王阿姨", "卫生间天花板"):

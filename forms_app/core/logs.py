@@ -13,6 +13,7 @@ import re
 import sys
 
 from forms_app.core.redact import PHONE_LIKE
+from forms_app.core.references import KINDS, LENGTH, damm_valid
 
 LOGGER = "forms_app"
 _IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")  # an address in a log line is not a phone number
@@ -33,12 +34,18 @@ class _Stderr(logging.StreamHandler):
         pass
 
 
+def _kept(text: str) -> bool:
+    """An address, or one of our own reference numbers (kind digit + Damm check digit), is not a phone."""
+    return bool(_IPV4.fullmatch(text)) or (len(text) == LENGTH and text[0] in KINDS.values() and text.isdigit()
+                                           and damm_valid(text))
+
+
 class HidePhones(logging.Filter):
     """Replace phone-like numbers in the finished message (arguments included)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        hidden = PHONE_LIKE.sub(lambda m: m.group(0) if _IPV4.fullmatch(m.group(0)) else "＊＊＊", message)
+        hidden = PHONE_LIKE.sub(lambda m: m.group(0) if _kept(m.group(0)) else "＊＊＊", message)
         if hidden != message:
             record.msg, record.args = hidden, None
         return True

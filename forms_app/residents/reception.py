@@ -98,7 +98,7 @@ def sign_up(conn: sqlite3.Connection, session_id: str, submission_id: str, data:
     """Take a seat, or a waiting place when full; the same phone twice returns the first sign-up.
 
     A linked report number is stored as typed; one that matches no report is flagged for the
-    steward (linked_ref_unknown) rather than refused, so the form never tells whether a W number exists.
+    steward (linked_ref_unknown) rather than refused, so the form never tells whether a report number exists.
     """
     now = clock.iso(clock.now())
     digest = content_hash({"session_id": session_id, **data})
