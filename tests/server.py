@@ -44,7 +44,10 @@ def gunicorn(env: dict, workers: int = 2, threads: int = 4, log_file: Path | Non
     port = free_port()
     full_env = {**os.environ, "SECRET_KEY": "test-secret-" + "x" * 32, "SESSION_COOKIE_SECURE": "0", **env}
     cmd = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-           "--threads", str(threads), "--log-level", "warning", "--no-control-socket", "forms_app:create_app()"]
+           "--threads", str(threads), "--log-level", "warning", "--no-control-socket",
+           # Residents' sessions keep their connection between opening a form and sending it; on a loaded
+           # machine that can exceed gunicorn's 2 s default, and a reused, already closed connection fails.
+           "--keep-alive", "30", "forms_app:create_app()"]
     err = open(log_file, "wb") if log_file else tempfile.TemporaryFile()
     proc = subprocess.Popen(cmd, cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=err)
     base = f"http://127.0.0.1:{port}"
