@@ -51,13 +51,15 @@ def _headers(response):
 def _body_checks():
     """Form routes take form bodies only (415 otherwise); a streamed (chunked) body over the cap is a 413.
 
-    werkzeug reads a chunked body only up to MAX_CONTENT_LENGTH and silently drops the rest, so
-    the body is read here first: one byte over the cap refuses the request instead of truncating it.
+    werkzeug parses a chunked urlencoded body only up to MAX_CONTENT_LENGTH and silently drops the
+    rest, so such a body is read here first: one byte over the cap refuses the request instead of
+    truncating it. (Multipart bodies — photos, with their own per-route cap — are streamed by
+    werkzeug's multipart parser, which raises the 413 itself.)
     """
     if request.method not in ("POST", "PUT", "PATCH", "DELETE") or not request.path.startswith("/forms"):
         return
     env = request.environ
-    if not env.get("CONTENT_LENGTH") and env.get("wsgi.input_terminated"):
+    if not env.get("CONTENT_LENGTH") and env.get("wsgi.input_terminated") and request.mimetype != "multipart/form-data":
         limit = current_app.config["MAX_CONTENT_LENGTH"]
         body = env["wsgi.input"].read(limit + 1)
         if len(body) > limit:

@@ -11,6 +11,7 @@ from forms_app.core import clock, deadlines, history, outbox
 from forms_app.core.references import new_reference
 from forms_app.core.cases import STATUSES, STEWARD_FIELDS
 from forms_app.core.store import transaction
+from forms_app.residents import photos as photo_store
 
 log = logging.getLogger(__name__)
 FIELDS = ("channel", "area_id", "compound_id", "building", "room", "category_id", "urgent",
@@ -42,12 +43,15 @@ def effective_submission_id(conn: sqlite3.Connection, table: str, submission_id:
 
 
 def create(conn: sqlite3.Connection, submission_id: str, data: dict, alert: bool = False,
-           actor: str = history.RESIDENT, directory=None) -> tuple[sqlite3.Row, bool]:
+           actor: str = history.RESIDENT, directory=None, ref: str = "", photos=(),
+           origin: str = "report") -> tuple[sqlite3.Row, bool]:
     """Store a report and queue it for the sheet (and an urgent alert); (row, created).
 
     Same submission id and same content: the same row. Same id, other content: a new report.
     `actor`: who registered it (the resident online, or a steward's account id for an intake).
     `directory`: fixes the case's due dates (core/deadlines.py) as it comes in.
+    `ref`: a reference already given out (a hand-typed sheet row numbered in place); a fresh one if taken.
+    `photos`: photos.prepare()'s result, stored in the same transaction (`origin`: 'report' or 'intake').
     """
     digest = content_hash({**{f: data[f] for f in FIELDS}, **{f: data.get(f, "") for f in BEHALF_FIELDS}})
     submission_id = effective_submission_id(conn, "reports", submission_id, digest)
@@ -59,16 +63,18 @@ def create(conn: sqlite3.Connection, submission_id: str, data: dict, alert: bool
     due = deadlines.due_dates(data, directory, moment) if directory is not None else {"first_contact_due": "", "resolve_due": ""}
     columns = ("ref", "submission_id", "content_hash", "created_at", "updated_at", *FIELDS, *BEHALF_FIELDS, *due)
     sql = f"INSERT INTO reports ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-    for _ in range(8):  # a reference collision is ~1 in 10^8; retry with a fresh one
+    for attempt in range(8):  # a reference collision is ~1 in 10^8; retry with a fresh one
         try:
             with transaction(conn):
-                cur = conn.execute(sql, (new_reference("report"), submission_id, digest, now, now,
-                                         *(data[f] for f in FIELDS), *(data.get(f, "") for f in BEHALF_FIELDS),
-                                         *due.values()))
+                given = ref if ref and not attempt else new_reference("report")
+                cur = conn.execute(sql, (given, submission_id, digest, now, now, *(data[f] for f in FIELDS),
+                                         *(data.get(f, "") for f in BEHALF_FIELDS), *due.values()))
                 outbox.enqueue(conn, "report", cur.lastrowid)
                 history.record(conn, cur.lastrowid, actor, "created", "", data["channel"], at=now)
                 if alert:
                     outbox.enqueue(conn, "alert", cur.lastrowid, {"type": "urgent"})
+                if photos:
+                    photo_store.attach(conn, cur.lastrowid, photos, origin)
         except sqlite3.IntegrityError as exc:
             if "submission_id" in str(exc):
                 return by_submission(conn, submission_id), False
