@@ -10,7 +10,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     """Application factory: config from the environment, then test config; wire the parts."""
     app = Flask(__name__, instance_relative_config=True, static_url_path="/forms/static")
     from forms_app import cli, views
-    from forms_app.core import accounts, config, directory, errors, security, store
+    from forms_app.core import accounts, backup, config, directory, errors, logs, security, store
     from forms_app.delivery import sheet_setup, sync
     from forms_app.notices import notify
     from forms_app.publishing import digest, figures, retention, site, supervise
@@ -20,6 +20,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     config.finalise(app.config, debug=app.debug)
+    logs.configure(app.config)
     app.extensions["directory"] = directory.load(app.config["DIRECTORY_FILE"] or None)
 
     store.init_app(app)
@@ -35,6 +36,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     figures.init_app(app)
     retention.init_app(app)
     supervise.init_app(app)
+    backup.init_app(app)
     cli.init_app(app)
     accounts.init_app(app)
     return app

@@ -24,7 +24,7 @@ VALID_SIGNUP = {"name": "李先生", "phone": "139 8765 4321", "compound": "kong
 def app_config(tmp_path):
     """Test configuration; tests may change it before asking for `app`."""
     return {"TESTING": True, "DATABASE": str(tmp_path / "store.sqlite3"), "SEED_SAMPLE_SESSIONS": True,
-            "RATELIMIT_ENABLED": False, "SECRET_KEY": "test"}
+            "RATELIMIT_ENABLED": False, "SECRET_KEY": "test-key-" + "k" * 32}
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,13 +36,20 @@ def wait_until_up(url: str, timeout: float = 20) -> None:
 
 
 @contextmanager
-def gunicorn(env: dict, workers: int = 2, threads: int = 4):
-    """gunicorn serving forms_app:create_app() with extra environment; yields the base URL."""
+def gunicorn(env: dict, workers: int = 2, threads: int = 4, log_file: Path | None = None):
+    """gunicorn serving forms_app:create_app() with extra environment; yields the base URL.
+
+    The server's stderr (gunicorn's and the app's log lines) goes to log_file, or to a temporary file:
+    never to an unread pipe, which would block the server once the app had logged 64 KB."""
     port = free_port()
-    full_env = {**os.environ, "SECRET_KEY": "test-secret", "SESSION_COOKIE_SECURE": "0", **env}
+    full_env = {**os.environ, "SECRET_KEY": "test-secret-" + "x" * 32, "SESSION_COOKIE_SECURE": "0", **env}
     cmd = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-           "--threads", str(threads), "--log-level", "warning", "--no-control-socket", "forms_app:create_app()"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+           "--threads", str(threads), "--log-level", "warning", "--no-control-socket",
+           # Residents' sessions keep their connection between opening a form and sending it; on a loaded
+           # machine that can exceed gunicorn's 2 s default, and a reused, already closed connection fails.
+           "--keep-alive", "30", "forms_app:create_app()"]
+    err = open(log_file, "wb") if log_file else tempfile.TemporaryFile()
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=err)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(base + "/healthz")
@@ -53,4 +61,4 @@ def gunicorn(env: dict, workers: int = 2, threads: int = 4):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        proc.stderr.close()
+        err.close()

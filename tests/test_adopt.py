@@ -215,7 +215,7 @@ import os, signal, sys, tempfile, threading
 import flask.cli
 from forms_app import create_app
 with tempfile.TemporaryDirectory() as scratch:  # a throwaway app: imports every module once, for every fork
-    create_app({"DATABASE": os.path.join(scratch, "warm.sqlite3"), "SECRET_KEY": "warm-up"})
+    create_app({"DATABASE": os.path.join(scratch, "warm.sqlite3"), "SECRET_KEY": "warm-up-" + "w" * 32})
 assert threading.active_count() == 1, "fork only from a single-threaded parent"
 signal.signal(signal.SIGCHLD, signal.SIG_IGN)                 # children reaped automatically
 for line in sys.stdin:
@@ -248,7 +248,7 @@ def gone(pid: int) -> bool:
 @pytest.mark.slow
 def test_rows_adopted_exactly_once_with_the_worker_killed_between_write_back_and_import(
         sheet_app, sheet_config, emu, sheets, conn):
-    env = {**os.environ, "SECRET_KEY": "test", "SYNC_INTERVAL": "0.02", "SYNC_PULL_INTERVAL": "0.02",
+    env = {**os.environ, "SECRET_KEY": "t" * 32, "SYNC_INTERVAL": "0.02", "SYNC_PULL_INTERVAL": "0.02",
            **{k: str(v) for k, v in sheet_config.items() if k in (
                "DATABASE", "GOOGLE_SERVICE_ACCOUNT_FILE", "SHEETS_SPREADSHEET_KEY", "SHEETS_API_BASE_URL")}}
     # The write-back lands at once but its answer takes 0.3 s: a kill in that window leaves numbered

@@ -17,10 +17,11 @@ def test_every_setting_is_documented(document):
 
 def test_defaults_and_parsing():
     parsed = config.from_environ({"SYNC_INTERVAL": "2.5", "RATELIMIT_ENABLED": "no", "SEED_SAMPLE_SESSIONS": "1",
-                                  "MAX_CONTENT_LENGTH": "", "TRUSTED_PROXIES": "1"})
+                                  "MAX_CONTENT_LENGTH": "", "TRUSTED_PROXY_ADDRESSES": "10.0.0.0/8"})
     assert parsed["SYNC_INTERVAL"] == 2.5 and parsed["RATELIMIT_ENABLED"] is False
-    assert parsed["SEED_SAMPLE_SESSIONS"] is True and parsed["TRUSTED_PROXIES"] == 1
+    assert parsed["SEED_SAMPLE_SESSIONS"] is True and parsed["TRUSTED_PROXY_ADDRESSES"] == "10.0.0.0/8"
     assert parsed["MAX_CONTENT_LENGTH"] == 64 * 1024  # empty means the default
+    assert config.from_environ({})["TRUSTED_PROXY_ADDRESSES"] == "127.0.0.1,::1"
 
 
 def test_sheets_are_on_only_with_both_key_and_credentials():

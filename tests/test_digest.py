@@ -35,10 +35,16 @@ def sending(app_config, robot, smtp):
     """An app whose digest goes to the robot sink and the SMTP sink."""
     from forms_app import create_app
 
-    return create_app({**app_config, "ALERT_WEBHOOK_URL": robot.url(), "ALERT_SMTP_HOST": "127.0.0.1",
-                       "ALERT_SMTP_PORT": smtp.port, "ALERT_SMTP_SECURITY": "none",
-                       "ALERT_EMAIL_FROM": "bot@example.com", "ALERT_EMAIL_TO": "team@example.com",
-                       "ALERT_STEWARD_EMAILS": "s5:zhou@example.com"})
+    from forms_app.core import backup
+    from forms_app.core.store import connect
+
+    app = create_app({**app_config, "ALERT_WEBHOOK_URL": robot.url(), "ALERT_SMTP_HOST": "127.0.0.1",
+                      "ALERT_SMTP_PORT": smtp.port, "ALERT_SMTP_SECURITY": "none",
+                      "ALERT_EMAIL_FROM": "bot@example.com", "ALERT_EMAIL_TO": "team@example.com",
+                      "ALERT_STEWARD_EMAILS": "s5:zhou@example.com"})
+    connect(app.config["DATABASE"]).close()
+    backup.take(app.config["DATABASE"], backup.backup_dir(app.config), 1)  # a fresh backup: no 【备份提醒】
+    return app
 
 
 def at(day: str, time: str = "10:00") -> str:
@@ -281,3 +287,25 @@ def test_without_a_date_the_digest_is_as_of_now():
     assert abs((digest.as_of(None) - now).total_seconds()) < 5
     assert abs((digest.as_of(now.date()) - now).total_seconds()) < 5
     assert digest.as_of(dt.date(2026, 10, 9)) == dt.datetime(2026, 10, 9, 23, 59, 59, tzinfo=SHANGHAI)
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "1999-12-31", "9999-12-31", "2100-01-01"])
+def test_a_date_out_of_range_is_a_clear_chinese_error(app, day):
+    result = app.test_cli_runner().invoke(args=["digest", "--print", "--date", day])
+    assert result.exit_code != 0 and "不在可用范围内" in result.output and "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+@pytest.mark.parametrize("hours, warned", [(49, "2.0 天前"), (None, "还没有任何备份"), (47, None)])
+def test_the_team_is_told_when_the_last_backup_is_over_two_days_old(sending, robot, hours, warned):
+    import datetime as dt
+    import shutil
+    from forms_app.core import backup
+
+    folder = backup.backup_dir(sending.config)
+    shutil.rmtree(folder)
+    if hours is not None:
+        backup.take(sending.config["DATABASE"], folder, 1, now=dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=hours))
+    assert sending.test_cli_runner().invoke(args=["digest", "--date", "2026-11-02"]).exit_code == 0
+    reminders = [m["markdown"]["content"] for m in robot.messages if "【备份提醒】" in m["markdown"]["content"]]
+    assert (reminders and warned in reminders[0]) if warned else reminders == []

@@ -39,3 +39,22 @@ def test_healthz_has_no_personal_data(forms, client):
     assert health["status"] == "ok" and health["sheets"] == "off" and health["outbox_backlog"] == 0
     assert health["alerts_backlog"] == 1  # a leak is urgent: its alert waits for the worker
     assert "138" not in client.get("/healthz").get_data(as_text=True)
+
+
+def test_an_unexpected_error_is_logged_by_type_and_place_without_its_message(app_config, capsys):
+    import logging
+
+    app = create_app({**app_config, "TESTING": False, "PROPAGATE_EXCEPTIONS": False})
+
+    @app.get("/forms/boom")
+    def boom():
+        raise ValueError("王阿姨 13812345678 601室")
+
+    try:
+        capsys.readouterr()
+        app.test_client().get("/forms/boom")
+        err = capsys.readouterr().err
+    finally:
+        logging.getLogger("forms_app").propagate = True  # as the other tests expect
+    assert "ERROR forms_app.core.errors: unhandled error: ValueError at test_errors.py:" in err
+    assert "王阿姨" not in err and "13812345678" not in err and "601室" not in err and "Traceback" not in err

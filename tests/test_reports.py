@@ -29,7 +29,7 @@ def test_create_stores_row_and_queues_it(conn):
 
 def test_same_submission_twice_is_one_row(conn):
     first, _ = reports.create(conn, "a" * 32, DATA)
-    second, created = reports.create(conn, "a" * 32, {**DATA, "description": "又点了一次提交"})
+    second, created = reports.create(conn, "a" * 32, dict(DATA))  # a double tap: same id, same content
     assert not created and second["ref"] == first["ref"]
     assert conn.execute("SELECT count(*) FROM reports").fetchone()[0] == 1
     assert outbox.backlog(conn) == 1
@@ -57,3 +57,24 @@ def test_phone_matches(conn, last4, ok):
 
 def test_phone_matches_unknown_row_is_false():
     assert reports.phone_matches(None, "5678") is False
+
+
+@pytest.mark.parametrize("change", [{"description": "又一件事：电梯停了，里面有人"}, {"urgent": 1}, {"compound_id": "yanji3"},
+                                    {"phone": "+8613900000000"}])
+def test_same_submission_id_with_other_content_is_a_new_report(conn, change):
+    first, _ = reports.create(conn, "a" * 32, DATA)
+    second, created = reports.create(conn, "a" * 32, {**DATA, **change}, alert=True)
+    assert created and second["ref"] != first["ref"] and second["submission_id"] != "a" * 32
+    kinds = [r[0] for r in conn.execute("SELECT kind FROM outbox ORDER BY id")]
+    assert kinds == ["report", "report", "alert"]  # the second one reaches the sheet and alerts
+    # Tapping 提交 twice on that second report still stores it once.
+    third, created = reports.create(conn, "a" * 32, {**DATA, **change}, alert=True)
+    assert not created and third["ref"] == second["ref"]
+    assert conn.execute("SELECT count(*) FROM reports").fetchone()[0] == 2
+
+
+def test_a_report_stored_before_hashes_were_kept_still_counts_as_the_same(conn):
+    first, _ = reports.create(conn, "b" * 32, DATA)
+    conn.execute("UPDATE reports SET content_hash = ''")
+    again, created = reports.create(conn, "b" * 32, {**DATA, "description": "改了几个字"})
+    assert not created and again["ref"] == first["ref"]

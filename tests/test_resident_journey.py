@@ -272,7 +272,10 @@ def test_confirmed_seat_gets_a_calendar_link_on_the_site_address(forms, db, app)
     page = forms.client.get(forms.signup(session).headers["Location"])
     site = app.extensions["directory"].street["site_url"].rstrip("/")
     assert f'id="ics-link" href="{site}/forms/reception/{reference(page)}.ics"' in text(page)
-    ics = app.test_client().get(f"/forms/reception/{reference(page)}.ics", headers={"Host": "evil.example"})
+    cookie = forms.client.get_cookie(app.config["SESSION_COOKIE_NAME"])  # the .ics is for the browser that signed up
+    other = app.test_client()
+    other.set_cookie(cookie.key, cookie.value, domain="evil.example")
+    ics = other.get(f"/forms/reception/{reference(page)}.ics", headers={"Host": "evil.example"})
     event = Calendar.from_ical(ics.data).walk("VEVENT")[0]
     assert f"{site}/forms/status?ref=" in str(event["description"]) and "evil.example" not in ics.get_data(as_text=True)
     assert str(event["summary"]).startswith("联合接待")

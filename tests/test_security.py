@@ -78,15 +78,6 @@ def test_production_cookies_are_secure(monkeypatch, tmp_path):
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
-def test_behind_nginx_the_client_ip_comes_from_x_forwarded_for(app_config):
-    app = create_app({**app_config, "TRUSTED_PROXIES": 1, "RATELIMIT_ENABLED": True, "RATELIMIT_SUBMIT": "1 per minute"})
-    forms = Forms(app.test_client())
-    a = forms.submit("/forms/report", {}, headers={"X-Forwarded-For": "1.1.1.1"})
-    b = forms.submit("/forms/report", {}, headers={"X-Forwarded-For": "2.2.2.2"})
-    c = forms.submit("/forms/report", {}, headers={"X-Forwarded-For": "2.2.2.2"})
-    assert (a.status_code, b.status_code, c.status_code) == (400, 400, 429)
-
-
 def test_logs_carry_no_phone_or_description(forms, caplog):
     caplog.set_level(logging.DEBUG)
     ref = reference(forms.client.get(forms.report().headers["Location"]))
@@ -95,3 +86,58 @@ def test_logs_carry_no_phone_or_description(forms, caplog):
     assert ref in logged
     for secret in ("13812345678", "138 1234 5678", "5678", "卫生间天花板", "王阿姨"):
         assert secret not in logged
+
+
+@pytest.mark.parametrize("key, ok", [("", False), ("short-key", False), ("x" * 31, False), ("x" * 32, True),
+                                     ("密" * 11, True)])  # 33 bytes in UTF-8
+def test_production_needs_a_secret_key_of_32_bytes(monkeypatch, tmp_path, key, ok):
+    from forms_app.core.config import ConfigError
+
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    settings = {"SECRET_KEY": key, "DATABASE": str(tmp_path / "s.sqlite3")}
+    if ok:
+        assert create_app(settings).config["SECRET_KEY"] == key
+    else:
+        with pytest.raises(ConfigError, match="SECRET_KEY"):
+            create_app(settings)
+
+
+def test_development_gets_a_random_key_each_start(monkeypatch, tmp_path):
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    keys = {create_app({"DATABASE": str(tmp_path / "s.sqlite3")}).config["SECRET_KEY"] for _ in range(2)}
+    assert len(keys) == 2 and "dev-only-not-secret" not in keys and all(len(k) >= 32 for k in keys)
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.20", "::"])
+def test_scripts_run_refuses_debug_mode_on_a_public_address(tmp_path, host):
+    import os
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "HOST": host, "FLASK_DEBUG": "1", "DATABASE": str(tmp_path / "d.sqlite3")}
+    result = subprocess.run(["bash", str(root / "scripts/run")], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "不能在" in result.stderr and "开发模式" in result.stderr
+    assert not (tmp_path / "d.sqlite3").exists()  # stopped before anything started
+
+
+@pytest.mark.parametrize("path", ["/forms/report", "/forms/reception", "/forms/status", "/forms/reception/cancel"])
+@pytest.mark.parametrize("content_type, body", [("application/json", b'{"consent": "y"}'), ("text/plain", b"consent=y"),
+                                                 ("application/xml", b"<a/>")])
+def test_non_form_bodies_on_form_routes_get_415(client, db, path, content_type, body):
+    response = client.post(path, data=body, content_type=content_type)
+    assert response.status_code == 415 and "提交方式不对" in text(response)
+    assert db.execute("SELECT count(*) FROM reports").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("value", ["0", "false", "no", "off", "n", "", "FALSE", "2"])
+def test_consent_is_only_a_ticked_box(forms, db, value):
+    response = forms.report(consent=value)
+    assert response.status_code == 400 and "请勾选同意隐私说明" in text(response)
+    assert db.execute("SELECT count(*) FROM reports").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("value", ["y", "on", "yes", "1", "true"])
+def test_a_ticked_box_is_consent(forms, value):
+    assert forms.report(consent=value).status_code == 303

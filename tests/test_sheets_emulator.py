@@ -260,3 +260,26 @@ def test_runs_standalone(tmp_path):
         proc.wait(timeout=10)
         proc.stdout.close()
     assert proc.returncode == 0
+
+
+CONSTRUCTED = Path(__file__).parent / "sheets_emulator" / "cassettes_constructed"
+
+
+@pytest.mark.parametrize("cassette", sorted(CONSTRUCTED.glob("*.json")), ids=lambda p: p.stem)
+def test_constructed_traffic_replays_like_google(emu, http, cassette):
+    """Request sequences written in the recorded format (append at an empty first row) get Google's answers."""
+    assert replay(cassette, emu.url, http) == []
+
+
+@pytest.mark.parametrize("insert, expected", [
+    ("OVERWRITE", [["W2", "s2"], ["编号", "提交编号"], ["W1", "s1"]]),
+    ("INSERT_ROWS", [["W2", "s2"], ["", ""], ["编号", "提交编号"], ["W1", "s1"]]),
+])
+def test_append_at_a_blank_first_row_writes_into_it(emu, gc, insert, expected):
+    """A steward inserted a blank row 1 above the header: an append at A1 lands there, not under the data."""
+    ws = gc.create("blank-first-row").sheet1
+    ws.update([["编号", "提交编号"], ["W1", "s1"]], "A1")
+    ws.insert_row([], 1)
+    result = ws.append_rows([["W2", "s2"]], table_range="A1", insert_data_option=insert)
+    assert "tableRange" not in result and result["updates"]["updatedRange"] == "Sheet1!A1:B1"
+    assert ws.get_all_values() == expected

@@ -107,7 +107,8 @@ def _sheet(rows: list[list[str]]):
     ([["h1", "h2"], ["a", ""], ["", "b"]], Rect(0, 0, 1, 1), Rect(0, 0, 3, 2)),
     ([["h1", "h2"], ["a", "b"], [], ["c"]], Rect(0, 0, 1, 1), Rect(0, 0, 2, 2)),
     ([["h1", "h2"], ["a", "b"], [], ["c"]], Rect(0, 0, 1000, 26), Rect(3, 0, 4, 1)),
-    ([[], ["", "a"], ["", "b", "c"]], Rect(0, 0, 1, 1), Rect(0, 0, 3, 3)),
+    ([[], ["", "a"], ["", "b", "c"]], Rect(0, 0, 1, 1), None),  # row 1 empty: the rows are written into row 1
+    ([["", "", "x"], ["", "a"]], Rect(0, 0, 1, 1), Rect(0, 0, 2, 3)),  # row 1 not empty: the region grows
 ])
 def test_find_table(rows, range_rect, table):
     """The 'current region' around the range's cell (one cell) or its last value (larger ranges)."""

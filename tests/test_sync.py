@@ -278,3 +278,81 @@ def test_sessions_deleted_or_closed_in_the_sheet_stop_taking_sign_ups(sheet_app,
     sheets.close()
     make_worker().pull()
     assert [s.id for s in reception.open_sessions(conn)] == [_[0]]
+
+
+class FlakyOnce:
+    """The real Sheets client, except that one call raises an error nobody foresaw (a bug, a library change)."""
+
+    def __init__(self, sheets, method: str, error: Exception):
+        self.sheets, self.method, self.error = sheets, method, error
+
+    def __getattr__(self, name):
+        real = getattr(self.sheets, name)
+        if name != self.method or self.error is None:
+            return real
+
+        def broken(*args, **kwargs):
+            error, self.error = self.error, None
+            raise error
+        return broken
+
+
+@pytest.mark.parametrize("method, error", [("append", ZeroDivisionError("王阿姨 13812345678")),
+                                           ("records", OverflowError("Python int too large")),
+                                           ("columns", KeyError("联系电话"))])
+def test_worker_survives_a_cycle_that_raises_and_goes_on_delivering(make_worker, conn, emu, caplog, method, error):
+    add_reports(conn, 3)
+    worker = make_worker(pull_interval=0)
+    worker.sheets = FlakyOnce(worker.sheets, method, error)
+    assert worker.run(once=True) is True  # not fatal: backed off, then delivered
+    assert len(ids_in_sheet(emu)) == 3 and outbox.backlog(conn) == 0
+    assert worker.slept and worker.slept[0] >= 1.0  # the failed cycle was followed by a back-off pause
+    logged = [r for r in caplog.records if "failed unexpectedly" in r.getMessage()]
+    assert len(logged) == 1 and type(error).__name__ in logged[0].getMessage()
+    assert "13812345678" not in caplog.text and "王阿姨" not in caplog.text  # the type, not the message
+
+
+def test_an_absurd_capacity_is_an_unreadable_row_that_keeps_the_session_and_the_other_edits(sheet_app, make_worker, conn, emu):
+    from forms_app.delivery.sheet_layout import SESSIONS
+    from forms_app.delivery.sheet_setup import setup
+    from forms_app.residents import reception
+
+    forms = Forms(sheet_app.test_client())
+    ref = reference(forms.client.get(forms.report().headers["Location"]))
+    worker = make_worker()
+    worker.deliver()
+    sheets = Sheets.from_config(sheet_app.config)
+    setup(sheets, reception.open_sessions(conn))
+    first = sheet_values(emu, SESSIONS.title)[1]
+    before = reception.get_session(conn, first[0])
+    sheets.update_cells(SESSIONS, [(f"{SESSIONS.letter('名额')}2", "99999999999999999999"),
+                                   (f"{SESSIONS.letter('地点')}2", "改了地点但名额打错了")])
+    sheets.update_cells(REPORTS, [(f"{REPORTS.letter('状态')}2", "处理中"), (f"{REPORTS.letter('回访满意度')}2", "99999999999999999999")])
+    sheets.close()
+    assert worker.cycle() is True  # no OverflowError out of the loop
+    after = reception.get_session(conn, first[0])
+    assert after == before and after.is_open  # last good values kept, not closed
+    assert reports.by_ref(conn, ref)["status"] == "处理中"  # the steward's other edit in that pull was applied
+
+
+@pytest.mark.parametrize("capacity, readable", [("12", True), ("12人", True), ("10000", True), ("10001", False),
+                                                ("99999999999999999999", False), ("-3", False), ("", False)])
+def test_capacity_bounds(capacity, readable):
+    from forms_app.delivery.sheet_layout import parse_session
+
+    row = {"场次编号": "x", "日期": "2099-01-03", "开始": "9:00", "结束": "11:00", "名额": capacity}
+    assert (parse_session(row) is not None) is readable
+
+
+def test_a_blank_row_inserted_above_the_header_never_gets_our_rows(sheet_app, make_worker, conn, emu, caplog):
+    """Google would write an append at A1 into that blank row 1: the worker sees row 1 lacks our headers and waits."""
+    add_reports(conn, 1)
+    worker = make_worker()
+    worker.deliver()
+    book = Sheets.from_config(sheet_app.config)
+    book.worksheet(REPORTS.title).insert_row([], 1)
+    book.close()
+    add_reports(conn, 2, start=1)
+    worker.columns.clear()
+    assert worker.cycle() is False and "缺少表头" in caplog.text
+    assert sheet_values(emu, REPORTS.title)[0][0] == "编号" and outbox.backlog(conn) == 2  # nothing above the header

@@ -86,7 +86,6 @@ def test_cancel_with_a_wrong_pair_changes_nothing(forms, small, db, ref, last4):
     ({"linked_ref": "hello"}, "linked_ref", "这不像问题编号"),
     ({"linked_ref": "2604 1938"}, "linked_ref", "编号可能写错了一位"),
     ({"linked_ref": "8604 1932"}, "linked_ref", "这不像问题编号"),
-    ({"linked_ref": "W222-333"}, "linked_ref", "没有找到这个编号"),
     ({"consent": ""}, "consent", "请勾选同意隐私说明。"),
 ])
 def test_each_invalid_field(forms, small, db, changes, field_id, message):
@@ -130,3 +129,52 @@ def test_no_open_sessions_says_so(client, db):
     db.execute("UPDATE sessions SET is_open = 0")
     body = text(client.get("/forms/reception"))
     assert "最近没有可以报名的场次" in body and "<form" not in body.split("<main")[1].split("</main>")[0].replace('action="/forms/reception/cancel"', "")
+
+
+def test_ics_is_only_for_the_browser_that_signed_up(forms, small, app):
+    ref = reference(forms.client.get(forms.signup(small).headers["Location"]))
+    stranger = app.test_client()
+    assert stranger.get(f"/forms/reception/{ref}.ics").status_code == 404  # same answer as an unknown number
+    assert stranger.get("/forms/reception/J222-333.ics").status_code == 404
+
+
+def test_ics_after_reference_and_last_four(forms, small, app):
+    ref = reference(forms.client.get(forms.signup(small).headers["Location"]))
+    other = Forms(app.test_client())
+    assert other.submit("/forms/status", {"ref": ref, "last4": "0000"}).status_code == 404
+    assert other.client.get(f"/forms/reception/{ref}.ics").status_code == 404
+    assert other.submit("/forms/status", {"ref": ref, "last4": "4321"}).status_code == 200
+    assert other.client.get(f"/forms/reception/{ref}.ics").mimetype == "text/calendar"
+
+
+def test_ics_is_rate_limited(app_config, db):
+    from forms_app import create_app
+
+    client = create_app({**app_config, "RATELIMIT_ENABLED": True, "RATELIMIT_LOOKUP": "3 per minute"}).test_client()
+    codes = [client.get(f"/forms/reception/J222-33{n}.ics").status_code for n in range(5)]
+    assert codes == [404, 404, 404, 429, 429]
+
+
+@pytest.mark.parametrize("linked, flagged", [("W222-333", 1), ("", 0)])
+def test_an_unknown_linked_report_is_stored_and_flagged_not_revealed(forms, small, db, linked, flagged):
+    response = forms.signup(small, linked_ref=linked)
+    assert response.status_code == 303  # the same answer whether or not a report has that number
+    assert db.execute("SELECT linked_ref, linked_ref_unknown FROM signups").fetchone()[:] == (linked, flagged)
+
+
+def test_a_known_linked_report_is_not_flagged(forms, small, db):
+    report = reference(forms.client.get(forms.report().headers["Location"]))
+    assert forms.signup(small, linked_ref=report).status_code == 303
+    assert db.execute("SELECT linked_ref, linked_ref_unknown FROM signups").fetchone()[:] == (report, 0)
+
+
+def test_same_submission_id_with_other_content_is_a_new_sign_up(forms, small, db):
+    page = forms.client.get("/forms/reception")
+    fields = hidden_fields(text(page))
+    first = forms.client.post("/forms/reception", data={**fields, **VALID_SIGNUP, "session": small})
+    again = forms.client.post("/forms/reception", data={**fields, **VALID_SIGNUP, "session": small})
+    other = forms.client.post("/forms/reception", data={**fields, **VALID_SIGNUP, "session": small,
+                                                        "phone": "139 1111 2222", "name": "赵阿姨"})
+    assert first.headers["Location"] == again.headers["Location"] != other.headers["Location"]
+    rows = db.execute("SELECT submission_id, name FROM signups ORDER BY id").fetchall()
+    assert [r["name"] for r in rows] == ["李先生", "赵阿姨"] and rows[0]["submission_id"] == fields["submission_id"]

@@ -6,7 +6,7 @@ import unicodedata
 import uuid
 
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, FieldList, Form, FormField, HiddenField, PasswordField, RadioField, SelectField,
+from wtforms import (FieldList, Form, FormField, HiddenField, PasswordField, RadioField, SelectField,
                      SelectMultipleField, StringField, TextAreaField)
 from wtforms.validators import ValidationError
 
@@ -16,7 +16,7 @@ from forms_app.casework.consultations import PARTIES
 from forms_app.core.cases import CHANNELS
 from forms_app.core import references
 from forms_app.core.references import normalise as normalise_ref
-from forms_app.residents.forms import FollowupQuestions, SubmissionId, compound_choices
+from forms_app.residents.forms import Checkbox, FollowupQuestions, SubmissionId, compound_choices
 from forms_app.core.cases import STATUSES
 from forms_app.core.validators import Length, Phone, Required, ValidChoice, clean_text
 
@@ -56,10 +56,10 @@ class FilterForm(Form):
     compound = SelectField("小区", validate_choice=False)
     category = SelectField("问题类别", validate_choice=False)
     channel = SelectField("来源", validate_choice=False)
-    mine = BooleanField("我负责的")
-    urgent = BooleanField("紧急")
-    reopened = BooleanField("重新打开")
-    overdue = BooleanField("超时")
+    mine = Checkbox("我负责的")
+    urgent = Checkbox("紧急")
+    reopened = Checkbox("重新打开")
+    overdue = Checkbox("超时")
     f = HiddenField(default="1")   # the form was sent: an unticked 我负责的 means off
 
     def __init__(self, *args, directory=None, **kwargs):
@@ -188,7 +188,7 @@ class IntakeForm(FlaskForm):
     room = StringField("室号（可不填）", validators=[Length(max=20, label="室号")], filters=TEXT)
     category = SelectField("问题类别", validate_choice=False,
                            validators=[Required("请选择问题类别；不确定就选“其他”。"), ValidChoice("请从列表里选择问题类别。")])
-    urgent = BooleanField("紧急：正在漏水、电梯停运、有安全危险")
+    urgent = Checkbox("紧急：正在漏水、电梯停运、有安全危险")
     description = TextAreaField("居民说的情况", validators=[Required("请写一下居民说的情况。"),
                                                       Length(min=5, max=1000, label="情况说明")], filters=TEXT)
     contact_name = StringField("怎么称呼居民（可不填）", validators=[Length(max=20, label="称呼")], filters=TEXT)

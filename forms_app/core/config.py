@@ -5,6 +5,7 @@ README's configuration table and .env.example list the same names.
 from __future__ import annotations
 
 import os
+import secrets
 
 # name -> (default, parser). Read once by create_app; tests override with test_config.
 _BOOL = lambda v: str(v).strip().lower() in ("1", "true", "yes", "on")  # noqa: E731
@@ -22,7 +23,7 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "MAX_CONTENT_LENGTH": (64 * 1024, int),      # bytes; larger bodies get a 413 page
     "PHOTOS_DIR": ("", str),                     # where photos are kept; empty: a folder `photos` next to DATABASE
     "PHOTO_MAX_BYTES": (10 * 1024 * 1024, int),  # per photo; routes taking photos allow 3 of these + the form
-    "TRUSTED_PROXIES": (0, int),                 # 1 behind nginx: trust one X-Forwarded-For hop
+    "TRUSTED_PROXY_ADDRESSES": ("127.0.0.1,::1", str),  # proxies whose X-Forwarded-For/-Proto are believed (addresses or networks)
     "SESSION_COOKIE_SECURE": (None, _BOOL),      # default: on outside development
     "STEWARD_SESSION_HOURS": (12.0, float),      # a steward stays signed in this long
     "GOOGLE_SERVICE_ACCOUNT_FILE": ("", str),
@@ -49,7 +50,16 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "ALERT_MAX_AGE_HOURS": (24.0, float),        # an alert still failing after this is given up (the digest lists it)
     "SUPERVISE_AFTER_DAYS": (3, int),            # 督办: cases overdue by more than this many working days (`flask supervise`)
     "FIGURES_FILE": ("data/figures.json", str),  # `flask figures` writes it, the site build reads it; relative to the project
+    "LOG_LEVEL": ("INFO", str),                  # the application's log level (DEBUG, INFO, WARNING, ERROR)
+    "LOG_FORMAT": ("%(asctime)s %(levelname)s %(name)s: %(message)s", str),  # logging format string
+    "BACKUP_DIR": ("", str),                     # empty: a folder `backups` next to DATABASE
+    "BACKUP_KEEP": (48, int),                    # verified backups kept (hourly: two days)
 }
+MIN_SECRET_KEY_BYTES = 32
+
+
+class ConfigError(RuntimeError):
+    """A setting that must stop the start; the message says in Chinese what to change."""
 
 
 def from_environ(environ=os.environ) -> dict:
@@ -58,15 +68,23 @@ def from_environ(environ=os.environ) -> dict:
     for name, (default, parse) in SETTINGS.items():
         raw = environ.get(name)
         out[name] = default if raw in (None, "") else parse(raw)
+    # Replaced by TRUSTED_PROXY_ADDRESSES; kept only to tell an operator who still sets it.
+    out["LEGACY_TRUSTED_PROXIES"] = environ.get("TRUSTED_PROXIES", "")
     return out
 
 
 def finalise(config, debug: bool) -> None:
     """Derived settings and the checks that must stop a misconfigured start."""
+    development = debug or config.get("TESTING")
     if not config.get("SECRET_KEY"):
-        if not (debug or config.get("TESTING")):
-            raise RuntimeError("SECRET_KEY must be set outside development (see .env.example).")
-        config["SECRET_KEY"] = "dev-only-not-secret"
+        if not development:
+            raise ConfigError("没有设置 SECRET_KEY（SECRET_KEY must be set outside development）。"
+                              "请在 .env 里设置一个随机密钥，生成方法见 .env.example。")
+        # A fresh random key each start: a development key can never open a real resident's session.
+        config["SECRET_KEY"] = secrets.token_hex(32)
+    elif not development and len(str(config["SECRET_KEY"]).encode()) < MIN_SECRET_KEY_BYTES:
+        raise ConfigError(f"SECRET_KEY 太短：至少要 {MIN_SECRET_KEY_BYTES} 个字节（SECRET_KEY must be at least "
+                          f"{MIN_SECRET_KEY_BYTES} bytes）。请用 python3 -c \"import secrets; print(secrets.token_hex(32))\" 生成。")
     if config.get("SESSION_COOKIE_SECURE") is None:
         config["SESSION_COOKIE_SECURE"] = not (debug or config.get("TESTING"))
     config.setdefault("SESSION_COOKIE_HTTPONLY", True)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 
 from flask import current_app, render_template, request
 from forms_app.core.phones import normalise_phone
@@ -16,6 +17,8 @@ MESSAGES = {
     405: ("操作方式不对", "请从页面上的按钮进入，不要直接输入地址。"),
     413: ("内容太多了", "一次提交的内容太多。请把说明写短一些；带照片的话，最多 3 张，每张不超过 10 MB。再提交一次。"),
     409: ("已经办过了", "这件事刚才已经提交过了，不用再提交。请返回上一页看看。"),
+    414: ("地址太长了", "这个网址太长，打不开。请从首页重新进入。"),
+    415: ("提交方式不对", "请在页面上填写表格后，点按钮提交。"),
     429: ("操作太频繁了", "您短时间内提交了很多次。请休息几分钟再试。"),
     500: ("系统出了点问题", "不是您的错。请过几分钟再试。"),
 }
@@ -51,7 +54,10 @@ def _unexpected(exc: Exception):
     """Anything else: log it (no request body, so no personal data) and show the 500 page."""
     if isinstance(exc, HTTPException):
         return _http_error(exc)
-    log.exception("unhandled error: %s", type(exc).__name__)
+    # Where it happened, not what it said: an exception's message can quote what a resident typed.
+    frames = traceback.extract_tb(exc.__traceback__)[-4:]
+    log.error("unhandled error: %s at %s", type(exc).__name__,
+              " <- ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}" for f in reversed(frames)) or "?")
     return render_error(InternalServerError.code)
 
 

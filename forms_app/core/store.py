@@ -52,6 +52,34 @@ class WriteGate:
         self.lock.release()
 
 
+class InUse:
+    """A shared flock on <store>.inuse, held by every process that has opened the store.
+
+    `flask restore` takes it exclusively: if it cannot, a web worker or the sync worker still
+    has the store open, and replacing the file under them would lose what they write next.
+    """
+
+    _fds: dict[str, int] = {}
+    _lock = threading.Lock()
+
+    @classmethod
+    def hold(cls, path: str) -> None:
+        """Mark this process as using the store (waits while a restore is replacing it)."""
+        with cls._lock:
+            if path not in cls._fds:
+                fd = os.open(f"{path}.inuse", os.O_CREAT | os.O_RDWR, 0o600)
+                fcntl.flock(fd, fcntl.LOCK_SH)
+                cls._fds[path] = fd
+
+    @classmethod
+    def release(cls, path: str) -> None:
+        """Drop this process's mark (the restore command, before it looks for others)."""
+        with cls._lock:
+            fd = cls._fds.pop(path, None)
+            if fd is not None:
+                os.close(fd)
+
+
 class StoreConnection(sqlite3.Connection):
     """A connection that knows the write gate of its file."""
 
@@ -63,6 +91,7 @@ def connect(path: str) -> StoreConnection:
     """Open the store in WAL mode with a generous busy timeout; migrate it."""
     if path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
+        InUse.hold(str(Path(path).resolve()))
     conn = sqlite3.connect(path, timeout=15, isolation_level=None, check_same_thread=False, factory=StoreConnection)
     if path != ":memory:":
         conn.gate = WriteGate.for_path(str(Path(path).resolve()))
@@ -168,5 +197,9 @@ def get_db() -> sqlite3.Connection:
 
 
 def init_app(app) -> None:
-    """Give the app its per-thread connections."""
+    """Give the app its per-thread connections; mark the store in use from the start (see InUse)."""
     app.extensions["store"] = threading.local()
+    path = app.config["DATABASE"]
+    if path != ":memory:":  # a started web worker counts as running before its first request
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        InUse.hold(str(Path(path).resolve()))

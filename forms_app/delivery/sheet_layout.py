@@ -15,6 +15,7 @@ from forms_app.core.cases import STATUSES, STEWARD_FIELDS  # noqa: F401  (STATUS
 from forms_app.core.phones import PhoneError, normalise_phone
 
 CELL_LIMIT = 50_000  # Google's characters-per-cell limit
+MAX_CAPACITY = 10_000  # seats in one joint reception; anything larger is a typing slip, the row unreadable
 
 
 @dataclass(frozen=True)
@@ -156,10 +157,16 @@ def signup_row(row, session, directory) -> list[str]:
     values = [
         row["ref"], row["submission_id"], sheet_time(row["created_at"]), row["session_id"],
         session.when if session else "", session.place if session else "", row["name"], display_phone(row["phone"]),
-        compound.name if compound else row["compound_id"], row["topic"], row["linked_ref"],
+        compound.name if compound else row["compound_id"], row["topic"], linked_ref(row),
         SIGNUP_STATES[row["state"]], sheet_time(row["queued_at"]), row["attended"], row["outcome"],
     ]
     return [cell(v) for v in values]
+
+
+def linked_ref(row) -> str:
+    """The report number a resident linked, as typed; flagged for the steward when no report has it."""
+    unknown = "linked_ref_unknown" in row.keys() and row["linked_ref_unknown"]
+    return row["linked_ref"] + ("（没有找到这个编号，请核对）" if unknown and row["linked_ref"] else "")
 
 
 def session_row(session) -> list[str]:
@@ -206,7 +213,9 @@ def parse_session(record: dict) -> dict | None:
     start, end = parse_time(record.get("开始", "")), parse_time(record.get("结束", ""))
     if not (day and capacity and ident and start and end):
         return None
-    capacity = int(capacity.group(1))
+    capacity = int(capacity.group(1)[:6])  # at most six digits are read: 99999999999999999999 stays a small int
+    if capacity > MAX_CAPACITY or len(ident) > 100:
+        return None
     return {"id": ident, "date": day.isoformat(), "start_time": start, "end_time": end,
             "place": str(record.get("地点", "")).strip(), "parties": str(record.get("参加单位", "")).strip(),
             "capacity": capacity, "is_open": int(str(record.get("开放报名", "是")).strip() not in ("否", "关闭", "no", "0")),

@@ -12,6 +12,7 @@ import random
 import sqlite3
 import threading
 import time
+import traceback
 
 import click
 from flask import current_app
@@ -231,10 +232,13 @@ class Worker:
         """
         self.columns.clear()  # stewards may have rearranged columns since
         records = self.adopter.run(self.sheets.records(REPORTS))
-        session_rows = self.sheets.records(SESSIONS)
+        session_rows = [r for r in self.sheets.records(SESSIONS) if any(str(v).strip() for v in r.values())]
         sessions = [s for s in map(parse_session, session_rows) if s]
-        if len(sessions) < len([r for r in session_rows if any(str(v).strip() for v in r.values())]):
-            log.warning("接待场次: %d row(s) could not be read (date, times or capacity)", len(session_rows) - len(sessions))
+        # A row that cannot be read (a date, time or 名额 mistyped) keeps the session's last good values.
+        unreadable = {str(r.get("场次编号", "")).strip() for r in session_rows if not parse_session(r)} - {""}
+        if len(sessions) < len(session_rows):
+            log.warning("接待场次: %d row(s) could not be read (date, times or capacity); kept as they were",
+                        len(session_rows) - len(sessions))
         now = clock.iso(clock.now())
         with transaction(self.conn):
             # A report whose own change has not reached the sheet yet keeps its local values.
@@ -250,14 +254,22 @@ class Worker:
             for s in sessions:
                 if s["id"] in editing:
                     continue
-                self.conn.execute(
-                    "INSERT INTO sessions (id, date, start_time, end_time, place, parties, capacity, is_open, note) "
-                    "VALUES (:id, :date, :start_time, :end_time, :place, :parties, :capacity, :is_open, :note) "
-                    "ON CONFLICT(id) DO UPDATE SET date=excluded.date, start_time=excluded.start_time, "
-                    "end_time=excluded.end_time, place=excluded.place, parties=excluded.parties, "
-                    "capacity=excluded.capacity, is_open=excluded.is_open, note=excluded.note", s)
-            # A session the stewards deleted from the sheet takes no more sign-ups.
-            listed = [s["id"] for s in sessions] + sorted(i for i in editing if i)
+                self.conn.execute("SAVEPOINT session_row")  # one row the store refuses does not undo the others
+                try:
+                    self.conn.execute(
+                        "INSERT INTO sessions (id, date, start_time, end_time, place, parties, capacity, is_open, note) "
+                        "VALUES (:id, :date, :start_time, :end_time, :place, :parties, :capacity, :is_open, :note) "
+                        "ON CONFLICT(id) DO UPDATE SET date=excluded.date, start_time=excluded.start_time, "
+                        "end_time=excluded.end_time, place=excluded.place, parties=excluded.parties, "
+                        "capacity=excluded.capacity, is_open=excluded.is_open, note=excluded.note", s)
+                except (sqlite3.Error, OverflowError, ValueError) as exc:
+                    self.conn.execute("ROLLBACK TO session_row")
+                    unreadable.add(s["id"])
+                    log.warning("接待场次: a row was refused by the store (%s); kept as it was", type(exc).__name__)
+                self.conn.execute("RELEASE session_row")
+            # A session the stewards deleted from the sheet takes no more sign-ups; one whose row could not
+            # be read keeps its last good values.
+            listed = [s["id"] for s in sessions] + sorted(i for i in editing | unreadable if i)
             self.conn.execute(f"UPDATE sessions SET is_open = 0 WHERE id NOT IN ({','.join('?' * len(listed))})", listed)
 
     def _read_back(self, records: list[dict], now: str) -> int:
@@ -321,6 +333,20 @@ class Worker:
             delay = self.backoff() if getattr(exc, "retryable", True) else self.backoff_cap
             log.log(logging.WARNING if getattr(exc, "retryable", True) else logging.ERROR,
                     "delivery failed (%s); retry %d in %.1f s", exc, self.failures, delay)
+            self.sleep(delay)
+            return False
+        except Exception as exc:  # noqa: BLE001 — a bug or a value nobody foresaw must not stop delivery
+            self.failures += 1
+            self.columns.clear()
+            self.verify = True  # the cycle may have stopped after an append landed
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+            delay = self.backoff()
+            # The type and the line only: the message could quote a resident's text.
+            log.error("sync cycle failed unexpectedly: %s at %s:%s; retry %d in %.1f s", type(exc).__name__,
+                      where.filename.rsplit("/", 1)[-1] if where else "?", where.lineno if where else "?",
+                      self.failures, delay)
             self.sleep(delay)
             return False
         self.failures = 0

@@ -17,7 +17,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from forms_app.core import clock
+from forms_app.core import backup, clock
 from forms_app.residents import reception
 from forms_app.notices.messages import Message, as_text, excerpt, redact, steward_for
 from forms_app.notices.notify import Notifier, NotifyError
@@ -191,6 +191,19 @@ def send(notifier: Notifier, msg: Message, sleep=time.sleep) -> None:
             sleep(delay)
 
 
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
+BACKUP_STALE_HOURS = 48
+
+
+def backup_warning(config, now: dt.datetime | None = None) -> Message | None:
+    """A line for the team when the newest backup is more than two days old (or there is none)."""
+    age = backup.age_hours(config, now)
+    if age is not None and age <= BACKUP_STALE_HOURS:
+        return None
+    said = "还没有任何备份" if age is None else f"最近一次备份是 {age / 24:.1f} 天前"
+    return Message("【备份提醒】", (("", (f"{said}，超过两天了。请管理员检查每小时的备份任务（flask backup，见 README“备份与恢复”）。",)),))
+
+
 @click.command("digest")
 @click.option("--print", "print_only", is_flag=True, help="Print the digest; send nothing, record nothing.")
 @click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
@@ -199,11 +212,18 @@ def send(notifier: Notifier, msg: Message, sleep=time.sleep) -> None:
 def digest_command(print_only: bool, day: dt.datetime | None) -> None:
     """Each steward's daily list: new reports, calls overdue, long-open cases, reception sign-ups."""
     conn, directory = get_db(), current_app.extensions["directory"]
+    if day is not None and not FIRST_DAY <= day.date() <= LAST_DAY:
+        raise click.ClickException(f"日期 {day.date().isoformat()} 不在可用范围内：请用 {FIRST_DAY} 到 {LAST_DAY} 之间的日期（YYYY-MM-DD）。")
     moment = as_of(day.date() if day else None)
     working_days = directory.callback_working_days
-    digests = build(conn, directory, moment, since(conn, moment))
+    try:
+        digests = build(conn, directory, moment, since(conn, moment))
+    except (OverflowError, NotImplementedError):  # chinese-calendar knows only the years the State Council has announced
+        raise click.ClickException(f"无法计算 {moment.date().isoformat()} 的工作日（节假日安排只到已公布的年份）。") from None
+    stale_backup = backup_warning(current_app.config)
     if print_only:
-        click.echo("\n\n".join(as_text(message(d, moment, working_days)) for d in digests))
+        click.echo("\n\n".join([as_text(message(d, moment, working_days)) for d in digests]
+                                + ([as_text(stale_backup)] if stale_backup else [])))
         return
     if current_app.config["SHEETS_ENABLED"]:
         from forms_app.publishing.supervise import refresh_sheet  # the sheet's 时限 column, once a day
@@ -213,6 +233,7 @@ def digest_command(print_only: bool, day: dt.datetime | None) -> None:
         raise click.ClickException("没有配置提醒渠道（ALERT_WEBHOOK_URL 或 ALERT_SMTP_HOST，见 .env.example）；"
                                    "只想看内容请加 --print。")
     messages = [message(d, moment, working_days, SEND_LIMIT) for d in digests if not d.empty] or [quiet_message(moment)]
+    messages += [stale_backup] if stale_backup else []
     failed = 0
     for msg in messages:
         try:

@@ -21,6 +21,19 @@ CALL_FIRST = {"helper": "先打给我", "resident": "先打给住户"}
 TEXT = [clean_text]
 
 
+class Checkbox(BooleanField):
+    """A checkbox whose meaning is pinned: only what a ticked box sends ("y", or on/yes/true/1) is yes.
+
+    WTForms' BooleanField treats every value but "false" and "" as ticked, so a crafted consent=0
+    or consent=no would count as consent.
+    """
+
+    TRUE_VALUES = ("y", "yes", "on", "true", "1")
+
+    def process_formdata(self, valuelist):
+        self.data = bool(valuelist) and str(valuelist[0]).strip().lower() in self.TRUE_VALUES
+
+
 class SubmissionId:
     """The hidden submission id must be one we could have issued (32 hex digits)."""
 
@@ -68,7 +81,7 @@ class ReportForm(_Base):
     contact_name = StringField("怎么称呼您", validators=[Required("请填写怎么称呼您，比如“王阿姨”。"), Length(max=20, label="称呼")], filters=TEXT)
     phone = StringField("联系电话", validators=[Required("请填写联系电话。"), Phone()], filters=TEXT)
     best_time = SelectField("什么时间方便接电话", choices=BEST_TIMES, default="", validate_choice=False, validators=[ValidChoice("请从列表里选择方便接电话的时间。")])
-    join_reception = BooleanField("我愿意参加联合接待，当面说说")
+    join_reception = Checkbox("我愿意参加联合接待，当面说说")
     # 代办: asked first. Posted "y" (also what the old checkbox posted) means on someone's behalf.
     on_behalf = RadioField("替自己还是替家人、邻居反映？", choices=WHO, default="no", validate_choice=False,
                            validators=[ValidChoice("请选择是替自己，还是替家人、邻居反映。")])
@@ -77,8 +90,8 @@ class ReportForm(_Base):
     resident_phone = StringField("住户电话（可不填）", validators=[Length(max=30, label="住户电话")], filters=TEXT)
     call_first = RadioField("大管家先打给谁", choices=CALL_FIRST, default="helper", validate_choice=False,
                             validators=[ValidChoice("请选择大管家先打给您，还是先打给住户。")])
-    behalf_consent = BooleanField("住户已同意由我代为反映")
-    consent = BooleanField("我已看过隐私说明，同意大管家用这些信息联系我、处理问题", validators=[Required("请勾选同意隐私说明，我们才能联系您。")])
+    behalf_consent = Checkbox("住户已同意由我代为反映")
+    consent = Checkbox("我已看过隐私说明，同意大管家用这些信息联系我、处理问题", validators=[Required("请勾选同意隐私说明，我们才能联系您。")])
 
     def __init__(self, *args, directory=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -119,7 +132,7 @@ class ReceptionForm(_Base):
     compound = SelectField("您住在哪个小区", validate_choice=False, validators=[Required("请选择您住的小区。"), ValidChoice("请从列表里选择您住的小区。")])
     topic = TextAreaField("想谈什么问题", validators=[Required("请简单写一下想谈的问题。"), Length(min=5, max=300, label="问题")], filters=TEXT)
     linked_ref = StringField("以前反映过的编号（可不填）", validators=[Length(max=12, label="编号")], filters=TEXT)
-    consent = BooleanField("我已看过隐私说明，同意大管家用这些信息联系我", validators=[Required("请勾选同意隐私说明。")])
+    consent = Checkbox("我已看过隐私说明，同意大管家用这些信息联系我", validators=[Required("请勾选同意隐私说明。")])
 
     def __init__(self, *args, directory=None, sessions=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -13,6 +13,7 @@ from forms_app.core import clock
 from forms_app.core import outbox
 from forms_app.core.references import new_reference
 from forms_app.core.store import transaction
+from forms_app.residents.reports import content_hash, effective_submission_id
 
 
 
@@ -51,6 +52,7 @@ class Outcome:
     signup: sqlite3.Row
     status: str          # 'confirmed' | 'waiting' | 'duplicate'
     position: int = 0    # place on the waiting list (1 = next), when waiting
+    resubmitted: bool = False  # duplicate because this very submission was stored before (a double tap)
 
 
 _SESSION_SQL = """
@@ -93,15 +95,24 @@ def waiting_position(conn: sqlite3.Connection, signup: sqlite3.Row) -> int:
 
 
 def sign_up(conn: sqlite3.Connection, session_id: str, submission_id: str, data: dict) -> Outcome:
-    """Take a seat, or a waiting place when full; the same phone twice returns the first sign-up."""
+    """Take a seat, or a waiting place when full; the same phone twice returns the first sign-up.
+
+    A linked report number is stored as typed; one that matches no report is flagged for the
+    steward (linked_ref_unknown) rather than refused, so the form never tells whether a report number exists.
+    """
     now = clock.iso(clock.now())
+    digest = content_hash({"session_id": session_id, **data})
     for _ in range(8):
         with transaction(conn):
+            submission_id = effective_submission_id(conn, "signups", submission_id, digest)
             prior = conn.execute(
-                "SELECT * FROM signups WHERE submission_id = ? OR (session_id = ? AND phone = ? AND state != 'cancelled')",
-                (submission_id, session_id, data["phone"])).fetchone()
+                "SELECT * FROM signups WHERE submission_id = ? OR (session_id = ? AND phone = ? AND state != 'cancelled') "
+                "ORDER BY submission_id = ? DESC", (submission_id, session_id, data["phone"], submission_id)).fetchone()
             if prior is not None:
-                return Outcome(prior, "duplicate", waiting_position(conn, prior))
+                return Outcome(prior, "duplicate", waiting_position(conn, prior),
+                               resubmitted=prior["submission_id"] == submission_id)
+            unknown = int(bool(data["linked_ref"]) and conn.execute(
+                "SELECT 1 FROM reports WHERE ref = ?", (data["linked_ref"],)).fetchone() is None)
             session = get_session(conn, session_id)
             if session is None or not session.is_open:
                 raise LookupError(session_id)
@@ -110,10 +121,10 @@ def sign_up(conn: sqlite3.Connection, session_id: str, submission_id: str, data:
             if conn.execute("SELECT 1 FROM signups WHERE ref = ?", (ref,)).fetchone():
                 continue
             cur = conn.execute(
-                "INSERT INTO signups (ref, submission_id, session_id, created_at, updated_at, name, phone, "
-                "compound_id, topic, linked_ref, state, queued_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (ref, submission_id, session_id, now, now, data["name"], data["phone"], data["compound_id"],
-                 data["topic"], data["linked_ref"], state, now))
+                "INSERT INTO signups (ref, submission_id, content_hash, session_id, created_at, updated_at, name, phone, "
+                "compound_id, topic, linked_ref, linked_ref_unknown, state, queued_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (ref, submission_id, digest, session_id, now, now, data["name"], data["phone"], data["compound_id"],
+                 data["topic"], data["linked_ref"], unknown, state, now))
             outbox.enqueue(conn, "signup", cur.lastrowid)
             row = conn.execute("SELECT * FROM signups WHERE id = ?", (cur.lastrowid,)).fetchone()
             return Outcome(row, state, waiting_position(conn, row))

@@ -1,7 +1,10 @@
 """Problem reports in the local store: create (idempotently) and look up."""
 from __future__ import annotations
 
+import hashlib
 import hmac
+import json
+import logging
 import sqlite3
 
 from forms_app.core import clock, deadlines, history, outbox
@@ -10,6 +13,7 @@ from forms_app.core.cases import STATUSES, STEWARD_FIELDS
 from forms_app.core.store import transaction
 from forms_app.residents import photos as photo_store
 
+log = logging.getLogger(__name__)
 FIELDS = ("channel", "area_id", "compound_id", "building", "room", "category_id", "urgent",
           "description", "contact_name", "phone", "best_time", "join_reception",
           "on_behalf", "behalf_relation", "behalf_consent")
@@ -18,16 +22,40 @@ INTAKE_FIELDS = ("taken_by", "session_id")  # optional: set when a steward regis
 BEHALF_FIELDS = ("resident_name", "resident_phone", "call_first")
 
 
+def content_hash(data: dict) -> str:
+    """SHA-256 of what a submission said (its fields, in a fixed order)."""
+    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+
+
+def effective_submission_id(conn: sqlite3.Connection, table: str, submission_id: str, digest: str) -> str:
+    """The id a submission is stored under: its own, unless that id already holds different content.
+
+    A double tap resends the same id with the same content: stored once. The same id with other
+    content (a form page kept open and filled in again, a client bug) is a new submission: it gets
+    an id derived from both, so repeating *it* is stored once too.
+    """
+    for _ in range(4):
+        row = conn.execute(f"SELECT content_hash FROM {table} WHERE submission_id = ?", (submission_id,)).fetchone()
+        if row is None or row["content_hash"] in (digest, ""):  # "": stored before hashes were kept
+            return submission_id
+        log.warning("submission id reused with different content in %s: stored as a new submission", table)
+        submission_id = hashlib.sha256(f"{submission_id}:{digest}".encode()).hexdigest()[:32]
+    return submission_id
+
+
 def create(conn: sqlite3.Connection, submission_id: str, data: dict, alert: bool = False,
            actor: str = history.RESIDENT, directory=None, ref: str = "", photos=(),
            origin: str = "report") -> tuple[sqlite3.Row, bool]:
-    """Store a report and queue it for the sheet (and an urgent alert); (row, created). Same submission id: same row.
+    """Store a report and queue it for the sheet (and an urgent alert); (row, created).
 
+    Same submission id and same content: the same row. Same id, other content: a new report.
     `actor`: who registered it (the resident online, or a steward's account id for an intake).
     `directory`: fixes the case's due dates (core/deadlines.py) as it comes in.
     `ref`: a reference already given out (a hand-typed sheet row numbered in place); a fresh one if taken.
     `photos`: photos.prepare()'s result, stored in the same transaction (`origin`: 'report' or 'intake').
     """
+    digest = content_hash({**{f: data[f] for f in FIELDS}, **{f: data.get(f, "") for f in BEHALF_FIELDS}})
+    submission_id = effective_submission_id(conn, "reports", submission_id, digest)
     existing = by_submission(conn, submission_id)
     if existing is not None:
         return existing, False
@@ -35,13 +63,14 @@ def create(conn: sqlite3.Connection, submission_id: str, data: dict, alert: bool
     now = clock.iso(moment)
     due = deadlines.due_dates(data, directory, moment) if directory is not None else {"first_contact_due": "", "resolve_due": ""}
     intake_fields = tuple(f for f in INTAKE_FIELDS if data.get(f))
-    columns = ("ref", "submission_id", "created_at", "updated_at", *FIELDS, *BEHALF_FIELDS, *intake_fields, *due)
+    columns = ("ref", "submission_id", "content_hash", "created_at", "updated_at", *FIELDS, *BEHALF_FIELDS,
+               *intake_fields, *due)
     sql = f"INSERT INTO reports ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
     for attempt in range(8):  # a reference collision is ~1 in 10^8; retry with a fresh one
         try:
             with transaction(conn):
                 given = ref if ref and not attempt else new_reference("report")
-                cur = conn.execute(sql, (given, submission_id, now, now, *(data[f] for f in FIELDS),
+                cur = conn.execute(sql, (given, submission_id, digest, now, now, *(data[f] for f in FIELDS),
                                          *(data.get(f, "") for f in BEHALF_FIELDS), *(data[f] for f in intake_fields),
                                          *due.values()))
                 outbox.enqueue(conn, "report", cur.lastrowid)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 
-from forms_app.core import outbox
+from forms_app.core import backup, outbox
 from forms_app.core.store import get_db
 
 bp = Blueprint("health", __name__)
@@ -11,9 +11,10 @@ bp = Blueprint("health", __name__)
 
 @bp.get("/healthz")
 def healthz():
-    """Store reachable, schema version, what still has to reach the sheet, last delivery; no personal data."""
+    """Store reachable, schema version, what still has to reach the sheet, last delivery, last backup; no personal data."""
     conn = get_db()
     sheets = current_app.config["SHEETS_ENABLED"]
+    taken = backup.last_backup_time(backup.backup_dir(current_app.config))
     return jsonify({
         "status": "ok",
         "store": "ok",
@@ -22,4 +23,6 @@ def healthz():
         "outbox_backlog": outbox.backlog(conn, outbox.SHEET_KINDS) if sheets else 0,
         "last_delivery": outbox.last_delivery(conn, outbox.SHEET_KINDS) if sheets else None,
         "alerts_backlog": outbox.backlog(conn, outbox.ALERT_KINDS),
+        "last_backup": taken.isoformat(timespec="seconds") if taken else None,
+        "last_backup_age_hours": backup.age_hours(current_app.config),
     })

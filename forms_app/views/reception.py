@@ -7,12 +7,11 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 
 from forms_app.residents import calendar_file
 from forms_app.residents import reception
-from forms_app.residents import reports
 from forms_app.residents.forms import LookupForm, ReceptionForm
 from forms_app.core.references import normalise
 from forms_app.core.security import limiter, lookup_limit, submit_limit
 from forms_app.core.store import get_db
-from . import directory, remember, site_address
+from . import directory, remember, remembered, site_address
 from .report import elsewhere, sent_here
 from .status import find
 
@@ -35,22 +34,21 @@ def form():
         if request.args.get("compound") in d.compounds:
             form.compound.data = request.args["compound"]
     elif form.validate_on_submit():
-        if form.linked_ref.data and reports.by_ref(conn, form.linked_ref.data) is None:
-            form.linked_ref.errors.append("没有找到这个编号。请核对一下；不记得可以不填。")
+        # The linked number is stored as typed; one that matches no report is flagged for the steward,
+        # never refused here: the answer would tell a stranger whether that report number exists.
+        data = {"name": form.name.data, "phone": form.phone.phone.e164, "compound_id": form.compound.data,
+                "topic": form.topic.data, "linked_ref": form.linked_ref.data or ""}
+        try:
+            outcome = reception.sign_up(conn, form.session.data, form.submission_id.data, data)
+        except LookupError:
+            form.session.errors.append("这一场刚刚停止报名了，请选择其他场次。")
         else:
-            data = {"name": form.name.data, "phone": form.phone.phone.e164, "compound_id": form.compound.data,
-                    "topic": form.topic.data, "linked_ref": form.linked_ref.data or ""}
-            try:
-                outcome = reception.sign_up(conn, form.session.data, form.submission_id.data, data)
-            except LookupError:
-                form.session.errors.append("这一场刚刚停止报名了，请选择其他场次。")
-            else:
-                log.info("signup %s %s", outcome.signup["ref"], outcome.status)
-                if outcome.status == "duplicate" and outcome.signup["submission_id"] != form.submission_id.data:
-                    # Someone else may know this phone number: say it is signed up, never show its reference.
-                    return render_template("reception/form.html", form=form, sessions=sessions, notice=ALREADY), 409
-                remember("refs", outcome.signup["ref"])
-                return redirect(url_for("reception.done", ref=outcome.signup["ref"]), code=303)
+            log.info("signup %s %s", outcome.signup["ref"], outcome.status)
+            if outcome.status == "duplicate" and not outcome.resubmitted:
+                # Someone else may know this phone number: say it is signed up, never show its reference.
+                return render_template("reception/form.html", form=form, sessions=sessions, notice=ALREADY), 409
+            remember("refs", outcome.signup["ref"])
+            return redirect(url_for("reception.done", ref=outcome.signup["ref"]), code=303)
     status = 400 if form.errors else 200
     return render_template("reception/form.html", form=form, sessions=sessions), status
 
@@ -68,10 +66,14 @@ def done(ref: str):
 
 
 @bp.get("/<ref>.ics")
+@limiter.limit(lookup_limit)
 def ics(ref: str):
-    """The session as a calendar file (no personal data in it) — only once the seat is confirmed."""
+    """The session as a calendar file (no personal data in it) — only once the seat is confirmed, and only
+    for the browser that signed up or proved reference + last four (it must not tell a stranger which
+    sign-up numbers exist)."""
     conn = get_db()
-    signup = reception.by_ref(conn, normalise(ref))
+    ref = normalise(ref)
+    signup = reception.by_ref(conn, ref) if remembered("refs", ref) or remembered("verified", ref) else None
     if signup is None or signup["state"] != "confirmed":
         abort(404)
     body = calendar_file.for_signup(signup, reception.get_session(conn, signup["session_id"]),

@@ -41,6 +41,8 @@ def lookup():
         if row is None:
             return render_template("status/form.html", form=form, not_found=True, sent=_sent_here()), 404
         followup_form = None
+        if kind == "signup":
+            remember("verified", row["ref"])  # it proved it knows the phone: it may download the .ics
         if kind == "report" and followup.due(row):
             remember("verified", row["ref"])  # it proved it knows the phone: it may answer the follow-up
             followup_form = FollowupForm(ref=row["ref"], formdata=None)

@@ -115,7 +115,7 @@ def generate(db: str, count: int, d, seed: int = 8) -> dict:
 
 def make_app(tmp: str, name: str):
     """A fresh store (migrated) and the app on it, steward pages on."""
-    config = {"SECRET_KEY": "bench", "DATABASE": f"{tmp}/{name}.sqlite3", "SEED_SAMPLE_SESSIONS": False,
+    config = {"SECRET_KEY": "bench-" + "b" * 32, "DATABASE": f"{tmp}/{name}.sqlite3", "SEED_SAMPLE_SESSIONS": False,
               "RATELIMIT_ENABLED": False,
               "FIGURES_FILE": f"{tmp}/{name}-figures.json"}
     return create_app(config), config

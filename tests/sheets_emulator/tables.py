@@ -5,6 +5,10 @@ region of data around that cell; a larger range (a whole sheet) takes the region
 last non-empty cell in it. The region grows like a spreadsheet's "current region": while any
 cell touching its border (diagonals included) holds a value, the border moves out to take it in.
 With [x, '', y] in row 1, "A1" finds A1 alone and a whole-sheet range finds C1.
+
+One exception to the growing: a one-cell range in a row that is entirely empty (say a steward
+inserted a blank row 1 above the header) finds no table at all, and Google writes the new rows
+into that very row — not under the data below it.
 """
 from __future__ import annotations
 
@@ -19,6 +23,8 @@ def find_table(sheet: Sheet, rect: Rect) -> Rect | None:
         if cell.has_value:
             rows.setdefault(r, []).append(c)
     if rect.is_single_cell:
+        if not rows.get(rect.start_row):
+            return None  # the range's row is empty: the rows are written right there
         seed = rect
         limit = Rect(0, 0, sheet.row_count, sheet.col_count)
     else:

@@ -1,0 +1,70 @@
+"""The application's own log: level and format from the settings, phone-like numbers hidden.
+
+Every module logs to `logging.getLogger(__name__)` under `forms_app`; this gives that tree one
+handler on stderr (which gunicorn, systemd's journal and cron all keep) so INFO lines — the
+stewards' audit lines ("steward s1 downloaded the workbook", "steward s1 edited W…") — are kept.
+Log lines name references, steward ids and counts, never a resident's name, phone, room or text;
+the filter below is a second guard that hides anything phone-like that slipped into a message.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import sys
+
+from forms_app.core.redact import PHONE_LIKE
+from forms_app.core.references import KINDS, LENGTH, damm_valid
+
+LOGGER = "forms_app"
+_IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")  # an address in a log line is not a phone number
+
+
+class _Stderr(logging.StreamHandler):
+    """A handler writing to whatever sys.stderr is now (gunicorn and pytest both swap it)."""
+
+    def __init__(self):
+        super().__init__()
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value):
+        pass
+
+
+def _kept(text: str) -> bool:
+    """An address, or one of our own reference numbers (kind digit + Damm check digit), is not a phone."""
+    return bool(_IPV4.fullmatch(text)) or (len(text) == LENGTH and text[0] in KINDS.values() and text.isdigit()
+                                           and damm_valid(text))
+
+
+class HidePhones(logging.Filter):
+    """Replace phone-like numbers in the finished message (arguments included)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        hidden = PHONE_LIKE.sub(lambda m: m.group(0) if _kept(m.group(0)) else "＊＊＊", message)
+        if hidden != message:
+            record.msg, record.args = hidden, None
+        return True
+
+
+def configure(config) -> None:
+    """Set the forms_app logger's level and its one stderr handler (again on every create_app)."""
+    level = str(config.get("LOG_LEVEL") or "INFO").upper()
+    if not isinstance(logging.getLevelName(level), int):
+        from forms_app.core.config import ConfigError
+
+        raise ConfigError(f"LOG_LEVEL 应为 DEBUG、INFO、WARNING 或 ERROR，现在是“{level}”。")
+    logger = logging.getLogger(LOGGER)
+    logger.setLevel(level)
+    for handler in [h for h in logger.handlers if isinstance(h, _Stderr)]:
+        logger.removeHandler(handler)
+    handler = _Stderr()
+    handler.setFormatter(logging.Formatter(config.get("LOG_FORMAT") or "%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(HidePhones())
+    logger.addHandler(handler)
+    # Our handler prints the line; passing it on as well would print it twice where the root logs too.
+    logger.propagate = bool(config.get("TESTING"))

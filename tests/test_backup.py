@@ -1,0 +1,203 @@
+"""flask backup / flask restore: consistent, verified, atomic copies; refused restores; the age in /healthz."""
+import datetime as dt
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from forms_app import create_app
+from forms_app.core import backup
+from forms_app.core.store import connect
+from forms_app.residents import reports
+from tests.test_reports import DATA
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def instance(app_config, tmp_path):
+    """An app with a photo folder and a few reports."""
+    app = create_app({**app_config, "PHOTOS_DIR": str(tmp_path / "photos")})
+    conn = connect(app.config["DATABASE"])
+    for n in range(5):
+        reports.create(conn, f"{n:032x}", {**DATA, "description": f"第 {n} 个问题"})
+    conn.close()
+    photos = tmp_path / "photos" / "W222-333"
+    photos.mkdir(parents=True)
+    (photos / "1.jpg").write_bytes(b"\xff\xd8" + os.urandom(2000))
+    return app
+
+
+def cli(app, *args):
+    return app.test_cli_runner().invoke(args=list(args))
+
+
+def test_backup_is_a_verified_folder_with_the_store_photos_and_a_manifest(instance, tmp_path):
+    result = cli(instance, "backup", "--to", str(tmp_path / "b"))
+    assert result.exit_code == 0 and "已备份并核对" in result.output and "问题 5 条" in result.output
+    [made] = backup.backups(tmp_path / "b")
+    manifest = json.loads((made / "manifest.json").read_text())
+    assert manifest["tables"]["reports"] == 5 and manifest["tables"]["outbox"] == 5
+    assert manifest["photos"] == {"W222-333/1.jpg": 2002}
+    assert (made / "photos/W222-333/1.jpg").read_bytes() == (tmp_path / "photos/W222-333/1.jpg").read_bytes()
+    conn = sqlite3.connect(made / "yanji.sqlite3")
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"  # one self-contained file
+    conn.close()
+    assert not [p for p in (tmp_path / "b").iterdir() if p.name.endswith(".partial")]
+
+
+def test_unchanged_photos_are_hard_linked_not_copied_again(instance, tmp_path):
+    first = backup.take(instance.config["DATABASE"], tmp_path / "b", 5, tmp_path / "photos",
+                        now=dt.datetime(2026, 12, 1, 10, tzinfo=dt.timezone.utc))
+    second = backup.take(instance.config["DATABASE"], tmp_path / "b", 5, tmp_path / "photos",
+                         now=dt.datetime(2026, 12, 1, 11, tzinfo=dt.timezone.utc))
+    one, two = (p / "photos/W222-333/1.jpg" for p in (first, second))
+    assert one.stat().st_ino == two.stat().st_ino
+
+
+def test_default_folder_is_next_to_the_store_and_keep_prunes_the_oldest(instance, tmp_path):
+    for hour in range(4):
+        backup.take(instance.config["DATABASE"], backup.backup_dir(instance.config), 2,
+                    now=dt.datetime(2026, 12, 1, hour, tzinfo=dt.timezone.utc))
+    kept = backup.backups(Path(instance.config["DATABASE"]).parent / "backups")
+    assert [p.name for p in kept] == ["yanji-20261201T020000Z", "yanji-20261201T030000Z"]
+
+
+def test_a_backup_that_fails_verification_prunes_nothing_and_leaves_no_half_folder(tmp_path):
+    good = tmp_path / "good.sqlite3"
+    connect(str(good)).close()
+    for hour in range(2):
+        backup.take(good, tmp_path / "b", 2, now=dt.datetime(2026, 12, 1, hour, tzinfo=dt.timezone.utc))
+    other = tmp_path / "other.sqlite3"  # not our store: the copy cannot be verified
+    sqlite3.connect(other).execute("CREATE TABLE x (y)").connection.close()
+    with pytest.raises(backup.BackupError, match="不是本服务"):
+        backup.take(other, tmp_path / "b", 1)
+    assert len(backup.backups(tmp_path / "b")) == 2
+    assert sorted(p.name for p in (tmp_path / "b").iterdir()) == [".lock", "yanji-20261201T000000Z", "yanji-20261201T010000Z"]
+
+
+@pytest.mark.parametrize("damage", ["truncate_half", "truncate_page", "flip_byte", "drop_manifest"])
+def test_a_damaged_backup_is_detected(instance, tmp_path, damage):
+    made = backup.take(instance.config["DATABASE"], tmp_path / "b", 1)
+    db = made / "yanji.sqlite3"
+    size = db.stat().st_size
+    if damage == "truncate_half":
+        os.truncate(db, size // 2)
+    elif damage == "truncate_page":
+        os.truncate(db, size - 4096)
+    elif damage == "flip_byte":
+        data = bytearray(db.read_bytes())
+        data[size - 100] ^= 0xFF
+        db.write_bytes(bytes(data))
+    else:
+        (made / "manifest.json").unlink()
+    with pytest.raises(backup.BackupError):
+        backup.verify(made)
+    result = cli(instance, "restore", str(made))
+    assert result.exit_code != 0 and "没有恢复" in result.output
+
+
+@pytest.mark.parametrize("cut", [0.5, 0.9])
+def test_a_truncated_bare_backup_file_is_detected_without_a_manifest(instance, tmp_path, cut):
+    made = backup.take(instance.config["DATABASE"], tmp_path / "b", 1)
+    bare = tmp_path / "copy.sqlite3"
+    data = (made / "yanji.sqlite3").read_bytes()
+    bare.write_bytes(data[:int(len(data) * cut)])
+    with pytest.raises(backup.BackupError, match="不完整"):
+        backup.verify(bare)
+
+
+TAKER = ("import sys, time; from forms_app.core import backup; print('go', flush=True); t = time.monotonic(); "
+         "backup.take(sys.argv[1], sys.argv[2], 3); print(time.monotonic() - t, flush=True)")
+
+
+def test_a_crash_mid_backup_leaves_nothing_that_looks_like_a_backup(tmp_path):
+    """SIGKILL a backup at moments spread over its run: every folder that looks finished verifies."""
+    db = tmp_path / "store.sqlite3"
+    conn = connect(str(db))
+    conn.execute("CREATE TABLE ballast (b BLOB)")
+    with conn:
+        conn.executemany("INSERT INTO ballast VALUES (randomblob(8000))", [()] * 1000)  # ~8 MB
+    conn.close()
+    cmd = [sys.executable, "-c", TAKER, str(db), str(tmp_path / "b")]
+    first = subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True, text=True, timeout=60)
+    duration = float(first.stdout.split()[-1])
+    killed = 0
+    for fraction in (0.1, 0.3, 0.5, 0.7, 0.9):
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        proc.stdout.readline()
+        time.sleep(duration * fraction)
+        proc.send_signal(signal.SIGKILL)
+        killed += proc.wait() == -signal.SIGKILL
+        proc.stdout.close()
+        for made in backup.backups(tmp_path / "b"):
+            backup.verify(made)  # raises if anything that looks finished is not
+    assert killed >= 3
+    subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True, timeout=60)
+    assert not [p for p in (tmp_path / "b").iterdir() if p.name.endswith(".partial")]
+    assert 1 <= len(backup.backups(tmp_path / "b")) <= 3
+
+
+def test_healthz_shows_the_last_backups_age(instance):
+    assert instance.test_client().get("/healthz").get_json()["last_backup_age_hours"] is None
+    backup.take(instance.config["DATABASE"], backup.backup_dir(instance.config), 2,
+                now=dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=3))
+    health = instance.test_client().get("/healthz").get_json()
+    assert 2.9 <= health["last_backup_age_hours"] <= 3.1 and health["last_backup"].endswith("+00:00")
+
+
+def test_restore_keeps_the_current_store_aside_and_brings_back_the_photos(instance, tmp_path):
+    made = backup.take(instance.config["DATABASE"], tmp_path / "b", 1, tmp_path / "photos")
+    conn = connect(instance.config["DATABASE"])
+    reports.create(conn, "f" * 32, {**DATA, "description": "备份之后才来的问题"})
+    conn.close()
+    (tmp_path / "photos/W222-333/1.jpg").unlink()
+    result = cli(instance, "restore", str(made))
+    assert result.exit_code == 0, result.output
+    assert "原来的数据库保留在" in result.output
+    conn = connect(instance.config["DATABASE"])
+    assert conn.execute("SELECT count(*) FROM reports").fetchone()[0] == 5
+    conn.close()
+    [aside] = [p for p in tmp_path.iterdir() if ".before-restore-" in p.name and p.name.startswith("store.sqlite3")
+               and not p.name.endswith(("-wal", "-shm"))]
+    kept = sqlite3.connect(aside)
+    assert kept.execute("SELECT count(*) FROM reports").fetchone()[0] == 6  # nothing thrown away
+    kept.close()
+    assert (tmp_path / "photos/W222-333/1.jpg").is_file()
+
+
+HOLDER = "import sys, time; from forms_app.core.store import connect; c = connect(sys.argv[1]); print('open', flush=True); time.sleep(60)"
+
+
+def test_restore_is_refused_while_the_service_has_the_store_open_unless_forced(instance, tmp_path):
+    made = backup.take(instance.config["DATABASE"], tmp_path / "b", 1)
+    service = subprocess.Popen([sys.executable, "-c", HOLDER, instance.config["DATABASE"]], cwd=ROOT,
+                               stdout=subprocess.PIPE, text=True)
+    try:
+        assert service.stdout.readline().strip() == "open"
+        refused = cli(instance, "restore", str(made))
+        assert refused.exit_code != 0 and "服务正在运行" in refused.output and "systemctl stop" in refused.output
+        forced = cli(instance, "restore", str(made), "--force")
+        assert forced.exit_code == 0, forced.output
+    finally:
+        service.kill()
+        service.wait()
+        service.stdout.close()
+    assert cli(instance, "restore", str(made)).exit_code == 0  # stopped: allowed
+
+
+def test_a_running_gunicorn_blocks_a_restore_until_it_stops(instance, tmp_path):
+    from tests.server import gunicorn
+
+    made = backup.take(instance.config["DATABASE"], tmp_path / "b", 1)
+    with gunicorn({"DATABASE": instance.config["DATABASE"], "SEED_SAMPLE_SESSIONS": "0"}, workers=1, threads=1):
+        refused = cli(instance, "restore", str(made))
+    assert refused.exit_code != 0 and "服务正在运行" in refused.output
+    assert cli(instance, "restore", str(made)).exit_code == 0

@@ -1,0 +1,77 @@
+"""The application's logging: level and format from settings, audit lines kept, phones hidden."""
+import logging
+
+import pytest
+
+from forms_app import create_app
+from forms_app.core.config import ConfigError
+from tests.conftest import Forms
+from tests.test_views_steward import HASH, sign_in
+
+
+@pytest.fixture(autouse=True)
+def restore_logging():
+    """Leave the forms_app logger as the other tests expect it (passing lines on to pytest)."""
+    yield
+    logger = logging.getLogger("forms_app")
+    logger.propagate = True
+    logger.setLevel(logging.INFO)
+
+
+@pytest.fixture
+def production_like(app_config):
+    """TESTING off, so the app's own handler prints (as under gunicorn) instead of passing lines on."""
+    return {**app_config, "TESTING": False, "SESSION_COOKIE_SECURE": False, "STEWARD_PASSWORD_HASH": HASH}
+
+
+def test_stewards_audit_lines_are_written(production_like, capsys):
+    forms = Forms(create_app(production_like).test_client())
+    capsys.readouterr()
+    sign_in(forms)
+    forms.client.get("/forms/steward/export.xlsx")
+    err = capsys.readouterr().err
+    assert "INFO forms_app.views.steward: steward s1 signed in" in err
+    assert "steward s1 downloaded the workbook" in err
+
+
+def test_level_and_format_come_from_the_settings(production_like, capsys):
+    create_app({**production_like, "LOG_LEVEL": "warning", "LOG_FORMAT": "[%(levelname)s] %(message)s"})
+    log = logging.getLogger("forms_app.views.report")
+    capsys.readouterr()
+    log.info("not shown")
+    log.warning("shown")
+    assert capsys.readouterr().err == "[WARNING] shown\n"
+
+
+def test_each_line_is_written_once(production_like, capsys):
+    for _ in range(3):  # a handler per create_app would print it three times
+        create_app(production_like)
+    capsys.readouterr()
+    logging.getLogger("forms_app.x").warning("once")
+    assert capsys.readouterr().err.count("once") == 1
+
+
+@pytest.mark.parametrize("message, args", [("report for %s", ("13812345678",)), ("call 021-6543 0001 now", ()),
+                                           ("phone %s", ("+86 138 1234 5678",))])
+def test_phone_numbers_that_slip_into_a_line_are_hidden(production_like, capsys, message, args):
+    create_app(production_like)
+    capsys.readouterr()
+    logging.getLogger("forms_app.x").warning(message, *args)
+    err = capsys.readouterr().err
+    assert "＊＊＊" in err and not any(d in err for d in ("12345678", "6543 0001", "1234 5678"))
+
+
+def test_an_unknown_level_stops_the_start(production_like):
+    with pytest.raises(ConfigError, match="LOG_LEVEL"):
+        create_app({**production_like, "LOG_LEVEL": "LOUD"})
+
+
+def test_our_reference_numbers_stay_readable(production_like, capsys):
+    from forms_app.core.references import new_reference
+
+    create_app(production_like)
+    refs = [new_reference("report"), new_reference("signup")]
+    capsys.readouterr()
+    logging.getLogger("forms_app.x").warning("report %s, signup %s, phone 13812345678", *refs)
+    err = capsys.readouterr().err
+    assert all(r in err for r in refs) and "13812345678" not in err
