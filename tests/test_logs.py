@@ -5,8 +5,7 @@ import pytest
 
 from forms_app import create_app
 from forms_app.core.config import ConfigError
-from tests.conftest import Forms
-from tests.test_views_steward import HASH, sign_in
+from tests.conftest import Forms, add_accounts, sign_in
 
 
 @pytest.fixture(autouse=True)
@@ -21,13 +20,15 @@ def restore_logging():
 @pytest.fixture
 def production_like(app_config):
     """TESTING off, so the app's own handler prints (as under gunicorn) instead of passing lines on."""
-    return {**app_config, "TESTING": False, "SESSION_COOKIE_SECURE": False, "STEWARD_PASSWORD_HASH": HASH}
+    return {**app_config, "TESTING": False, "SESSION_COOKIE_SECURE": False}
 
 
 def test_stewards_audit_lines_are_written(production_like, capsys):
-    forms = Forms(create_app(production_like).test_client())
+    app = create_app(production_like)
+    add_accounts(app.config["DATABASE"])
+    forms = Forms(app.test_client())
     capsys.readouterr()
-    sign_in(forms)
+    assert sign_in(forms.client, "s1").status_code == 303
     forms.client.get("/forms/steward/export.xlsx")
     err = capsys.readouterr().err
     assert "INFO forms_app.views.steward: steward s1 signed in" in err

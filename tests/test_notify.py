@@ -10,7 +10,7 @@ from forms_app.notices.messages import Message, alert_for, alert_message, redact
 from forms_app.notices.notify import Email, FeishuRobot, Notifier, NotifyError, WeComRobot
 from forms_app.core.store import connect, transaction
 from forms_app.delivery.sync import Worker
-from tests.conftest import reference
+from tests.conftest import reference, without_refs
 from tests.sinks import SmtpSink, WebhookSink, closed_port, self_signed_cert, smtp  # noqa: F401 - smtp is a fixture
 from tests.test_reports import DATA
 
@@ -217,7 +217,7 @@ def test_no_phone_name_or_room_in_any_robot_message(sinks, store, robot, msgtype
     row = make_report(store, **PRIVATE)
     alert = alert_for(row, {"type": kind, "note": "还是漏，王阿姨，13812345678"}, DIRECTORY)
     notifier(ALERT_WEBHOOK_URL=sink.url(), ALERT_WEBHOOK_KIND=robot, ALERT_WEBHOOK_MSGTYPE=msgtype).send(alert)
-    shown = content_of(sink.messages[0]).replace(row["ref"], "")
+    shown = without_refs(content_of(sink.messages[0]))
     for secret in ("王阿姨", "601", "138", "1234", "5678", "6543", "0001"):
         assert secret not in shown
     assert ("【回访未解决】" if kind == "reopened" else "【紧急】") in shown and "卫生间天花板" in shown
@@ -248,7 +248,7 @@ def test_email_reaches_the_team_and_the_steward_with_a_chinese_subject(smtp, sto
     assert mail.subject == f"【紧急】{row['ref']} 延吉二村 55号 漏水/渗水"
     assert "=?utf-8?" in mail.message.as_string().split("Subject:")[1][:20]  # encoded on the wire (RFC 2047)
     assert "延吉社区大管家" in str(mail.message["From"]) and str(mail.message["Date"]).endswith("+0800")
-    body = mail.text.replace(row["ref"], "")
+    body = without_refs(mail.text)
     assert "卫生间天花板" in body and "负责：周芳（示例）" in body
     for secret in ("王阿姨", "601", "138", "5678", "6543"):
         assert secret not in body
