@@ -68,6 +68,7 @@ class ReportForm(_Base):
     on_behalf = BooleanField("我是替别人反映（代办）")
     behalf_relation = StringField("您和本人是什么关系", validators=[RequiredIf("on_behalf", "代办时请写您和本人的关系，比如“邻居”“女儿”。"), Length(max=20, label="关系")], filters=TEXT)
     behalf_consent = BooleanField("本人已同意由我代为反映")
+    sms_consent = BooleanField("短信通知我", default=True)
     consent = BooleanField("我已看过隐私说明，同意大管家用这些信息联系我、处理问题", validators=[Required("请勾选同意隐私说明，我们才能联系您。")])
 
     def __init__(self, *args, directory=None, **kwargs):
@@ -90,6 +91,7 @@ class ReceptionForm(_Base):
     compound = SelectField("您住在哪个小区", validate_choice=False, validators=[Required("请选择您住的小区。"), ValidChoice("请从列表里选择您住的小区。")])
     topic = TextAreaField("想谈什么问题", validators=[Required("请简单写一下想谈的问题。"), Length(min=5, max=300, label="问题")], filters=TEXT)
     linked_ref = StringField("以前反映过的编号（可不填）", validators=[Length(max=12, label="编号")], filters=TEXT)
+    sms_consent = BooleanField("短信通知我", default=True)
     consent = BooleanField("我已看过隐私说明，同意大管家用这些信息联系我", validators=[Required("请勾选同意隐私说明。")])
 
     def __init__(self, *args, directory=None, sessions=(), **kwargs):

@@ -9,6 +9,7 @@ from forms_app.core import outbox
 from forms_app.core.references import new_reference
 from forms_app.core.cases import STATUSES, STEWARD_FIELDS
 from forms_app.core.store import transaction
+from forms_app.residents import sms_notices
 
 FIELDS = ("channel", "area_id", "compound_id", "building", "room", "category_id", "urgent",
           "description", "contact_name", "phone", "best_time", "join_reception",
@@ -16,20 +17,24 @@ FIELDS = ("channel", "area_id", "compound_id", "building", "room", "category_id"
 
 
 def create(conn: sqlite3.Connection, submission_id: str, data: dict, alert: bool = False) -> tuple[sqlite3.Row, bool]:
-    """Store a report and queue it for the sheet (and an urgent alert); (row, created). Same submission id: same row."""
+    """Store a report and queue it for the sheet (and an urgent alert, and the 受理 text when data["sms_consent"]
+    says so — see sms_notices); (row, created). Same submission id: same row."""
     existing = by_submission(conn, submission_id)
     if existing is not None:
         return existing, False
     now = clock.iso(clock.now())
-    columns = ("ref", "submission_id", "created_at", "updated_at", *FIELDS)
+    columns = ("ref", "submission_id", "created_at", "updated_at", *FIELDS, "sms_consent")
     sql = f"INSERT INTO reports ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
     for _ in range(8):  # a reference collision is ~1 in 10^8; retry with a fresh one
         try:
             with transaction(conn):
-                cur = conn.execute(sql, (new_reference("report"), submission_id, now, now, *(data[f] for f in FIELDS)))
+                cur = conn.execute(sql, (new_reference("report"), submission_id, now, now, *(data[f] for f in FIELDS),
+                                         int(bool(data.get("sms_consent", 0)))))
                 outbox.enqueue(conn, "report", cur.lastrowid)
                 if alert:
                     outbox.enqueue(conn, "alert", cur.lastrowid, {"type": "urgent"})
+                sms_notices.for_new_report(conn, conn.execute("SELECT * FROM reports WHERE id = ?", (cur.lastrowid,)).fetchone(),
+                                           urgent=alert)
         except sqlite3.IntegrityError as exc:
             if "submission_id" in str(exc):
                 return by_submission(conn, submission_id), False
@@ -64,7 +69,8 @@ SHEET_HEADERS = {**STEWARD_FIELDS, "contact_name": "联系人", "phone": "联系
 def apply_changes(conn: sqlite3.Connection, row: sqlite3.Row, changes: dict) -> dict:
     """Inside a transaction: write the changed columns and queue their cells for the sheet; return them.
 
-    Marking a report 已解决 stamps 办结时间 (today) when none was given.
+    Marking a report 已解决 stamps 办结时间 (today) when none was given. A change to 已形成方案 or 已解决
+    queues the resident's text (sms_notices.for_status).
     """
     if changes.get("status") == "已解决" and not (changes.get("resolved_at") or row["resolved_at"]):
         changes = {**changes, "resolved_at": clock.now().strftime("%Y-%m-%d")}
@@ -79,6 +85,8 @@ def apply_changes(conn: sqlite3.Connection, row: sqlite3.Row, changes: dict) -> 
         cells = {SHEET_HEADERS[k]: v for k, v in changed.items() if k in SHEET_HEADERS}
         if cells:
             outbox.enqueue(conn, "report_update", row["id"], cells)
+        if "status" in changed:
+            sms_notices.for_status(conn, row, changed["status"], changes.get("public_note", row["public_note"]))
     return changed
 
 

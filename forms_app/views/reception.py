@@ -39,7 +39,8 @@ def form():
             form.linked_ref.errors.append("没有找到这个编号。请核对一下；不记得可以不填。")
         else:
             data = {"name": form.name.data, "phone": form.phone.phone.e164, "compound_id": form.compound.data,
-                    "topic": form.topic.data, "linked_ref": form.linked_ref.data or ""}
+                    "topic": form.topic.data, "linked_ref": form.linked_ref.data or "",
+                    "sms_consent": int(bool(form.sms_consent.data))}
             try:
                 outcome = reception.sign_up(conn, form.session.data, form.submission_id.data, data)
             except LookupError:

@@ -53,6 +53,7 @@ def form():
             "best_time": form.best_time.data or "", "join_reception": int(form.join_reception.data),
             "on_behalf": int(form.on_behalf.data), "behalf_relation": form.behalf_relation.data if form.on_behalf.data else "",
             "behalf_consent": int(bool(form.on_behalf.data and form.behalf_consent.data)),
+            "sms_consent": int(bool(form.sms_consent.data)),
         }
         urgent = bool(data["urgent"] or d.categories[form.category.data].urgent)
         row, created = reports.create(get_db(), form.submission_id.data, data, alert=urgent)
