@@ -13,7 +13,8 @@ back the texts. Per item:
   `unknown`, and before sending again the worker looks for its tag (the outbox item id, in Aliyun's
   OutId / Tencent's SessionContext) in the provider's send records — neither provider de-duplicates;
 - retried with exponential back-off (2 s doubling to 5 min) on throttling and 5xx; given up with a
-  note on the case on a permanent refusal (bad number, template not approved) or after MAX_AGE.
+  note on the case on a permanent refusal (bad number, template not approved) or MAX_AGE after it
+  was due.
 """
 from __future__ import annotations
 
@@ -177,7 +178,7 @@ class SmsDelivery:
 
     def _one(self, row) -> int:
         now = self.now()
-        if now - clock.parse(row["queued_at"]) > MAX_AGE:
+        if now.timestamp() - max(clock.parse(row["queued_at"]).timestamp(), row["not_before"]) > MAX_AGE.total_seconds():
             return self._finish(row, "failed", f"已放弃：{MAX_AGE.total_seconds() / 3600:g} 小时内没能发出或确认"
                                 f"（{row['last_error'][:80]}）", case_note=True)
         if self.in_quiet_hours(now) and not row["urgent"]:

@@ -37,7 +37,8 @@ NOTICES = {
     "reminder": Notice("接待提醒", "SMS_TEMPLATE_REMINDER", ("date", "time", "place")),
 }
 STATUS_NOTICES = ("已形成方案", "已解决")   # the status changes a resident is told about
-VARIABLE_MAX = 20                          # characters per variable (both providers cap variable length)
+VARIABLE_MAX = 20                          # characters per variable (both providers cap variable length) …
+LIMITS = {"place": 35}                     # … a place name may be longer (Aliyun's cap for such a variable)
 FOLLOWUP_AT = dt.time(10, 0)               # the 回访 invitation goes the morning after 已解决
 STATES = {"queued": "待发送", "sending": "发送中", "unknown": "待核实", "sent": "已发送", "failed": "未发出",
           "skipped": "不发送"}
@@ -66,7 +67,7 @@ def queue(conn: sqlite3.Connection, kind: str, phone: str, params: dict, *, repo
     """Inside the caller's transaction: record one notice and queue it (or record why it is skipped)."""
     if not enabled(kind, config):
         return None
-    values = [[name, cut(str(params[name]))] for name in NOTICES[kind].variables]
+    values = [[name, cut(str(params[name]), LIMITS.get(name, VARIABLE_MAX))] for name in NOTICES[kind].variables]
     state, note = "queued", ""
     if not consent:
         state, note = "skipped", "居民没有选“短信通知我”"
@@ -74,10 +75,10 @@ def queue(conn: sqlite3.Connection, kind: str, phone: str, params: dict, *, repo
         state, note = "skipped", "留的不是大陆手机号码，短信发不到"
     now = clock.iso(clock.now())
     cur = conn.execute(
-        "INSERT OR IGNORE INTO notices (kind, report_id, signup_id, phone, params, urgent, state, note, next_try, "
-        "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT OR IGNORE INTO notices (kind, report_id, signup_id, phone, params, urgent, state, note, not_before, "
+        "next_try, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (kind, report_id, signup_id, phone, json.dumps(values, ensure_ascii=False), int(urgent), state, note,
-         not_before.timestamp() if not_before else 0.0, now, now))
+         *[not_before.timestamp() if not_before else 0.0] * 2, now, now))
     if not cur.rowcount:
         return None  # a reminder already queued for this sign-up
     if state == "queued":

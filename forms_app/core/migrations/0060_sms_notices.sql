@@ -14,7 +14,8 @@ CREATE TABLE notices (
     provider TEXT NOT NULL DEFAULT '',
     provider_ref TEXT NOT NULL DEFAULT '',    -- Aliyun BizId / Tencent SerialNo
     attempts INTEGER NOT NULL DEFAULT 0,
-    next_try REAL NOT NULL DEFAULT 0,         -- unix time; not before (quiet hours, back-off, 回访 the next day)
+    not_before REAL NOT NULL DEFAULT 0,       -- unix time it was scheduled for (回访: the next morning); 0 = at once
+    next_try REAL NOT NULL DEFAULT 0,         -- unix time; not before (schedule, quiet hours, back-off)
     ambiguous_at REAL NOT NULL DEFAULT 0,     -- unix time of a send whose outcome is unknown
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
