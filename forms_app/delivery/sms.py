@@ -109,6 +109,8 @@ class SmsDelivery:
         with transaction(self.conn):
             self.conn.execute("UPDATE notices SET state = 'unknown', ambiguous_at = ?, next_try = 0 "
                               "WHERE state = 'sending'", (self._ts(),))
+            # Texts already uncertain wait for this process's settle time, not the last one's.
+            self.conn.execute("UPDATE notices SET next_try = 0 WHERE state = 'unknown'")
         self.recovered = True
 
     def run(self, stop, interval: float = 5.0) -> None:
