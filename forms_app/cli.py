@@ -5,7 +5,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from forms_app.core.store import get_db
+from forms_app.core import deadlines
+from forms_app.core.store import get_db, transaction
 from forms_app.residents.reception import seed_sample_sessions
 
 
@@ -20,7 +21,11 @@ def seed_if_configured(app) -> None:
 @with_appcontext
 def init_db_command() -> None:
     """Create or migrate the store (and seed sample sessions when configured)."""
-    get_db()
+    conn = get_db()
+    with transaction(conn):
+        filled = deadlines.backfill(conn, current_app.extensions["directory"])
+    if filled:
+        click.echo(f"已为 {filled} 个旧问题补上处理时限。")
     seed_if_configured(current_app)
     click.echo(f"数据库已就绪：{current_app.config['DATABASE']}")
 

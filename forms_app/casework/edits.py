@@ -29,8 +29,11 @@ def _check(changes: dict) -> None:
         raise ValueError(f"not a steward field or status: {sorted(unknown) or changes['status']}")
 
 
-def edit(conn: sqlite3.Connection, report_id: int, changes: dict, note: str = "", version: str = "") -> dict | None:
-    """Apply a steward's edit (note: a line for 处理记录); None when the report changed since `version` was read."""
+def edit(conn: sqlite3.Connection, report_id: int, changes: dict, note: str = "", version: str = "",
+         actor: str = "") -> dict | None:
+    """Apply a steward's edit (note: a line for 处理记录); None when the report changed since `version` was read.
+
+    `actor`: the signed-in account's id (history rows carry it)."""
     _check(changes)
     with transaction(conn):
         row = conn.execute("SELECT * FROM reports WHERE id = ?", (report_id,)).fetchone()
@@ -38,11 +41,11 @@ def edit(conn: sqlite3.Connection, report_id: int, changes: dict, note: str = ""
             return None
         if note:
             changes = {**changes, "notes": with_line(row["notes"], note)}
-        return apply_changes(conn, row, changes)
+        return apply_changes(conn, row, changes, actor)
 
 
 def record_outcome(conn: sqlite3.Connection, signup_id: int, day: dt.date, attended: str, outcome: str,
-                   status: str = "") -> bool:
+                   status: str = "", actor: str = "") -> bool:
     """Record attendance and outcome on a sign-up; a new outcome (and a status) goes to its linked report.
 
     Returns whether anything changed. Saving the same outcome again adds no second line.
@@ -59,7 +62,7 @@ def record_outcome(conn: sqlite3.Connection, signup_id: int, day: dt.date, atten
             changes = {"status": status} if status else {}
             if outcome and outcome != signup["outcome"]:
                 changes["notes"] = with_line(report["notes"], f"{day.isoformat()} 联合接待：{outcome}")
-            changed = bool(apply_changes(conn, report, changes))
+            changed = bool(apply_changes(conn, report, changes, actor))
         if (attended, outcome) != (signup["attended"], signup["outcome"]):
             conn.execute("UPDATE signups SET attended = ?, outcome = ?, updated_at = ? WHERE id = ?",
                          (attended, outcome, clock.iso(clock.now()), signup_id))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -25,6 +26,7 @@ def parse(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text).astimezone(SHANGHAI)
 
 
+@functools.lru_cache(maxsize=4096)
 def is_working_day(day: dt.date) -> bool:
     """Official working day, including adjusted weekend working days (调休)."""
     try:
@@ -33,6 +35,7 @@ def is_working_day(day: dt.date) -> bool:
         return day.weekday() < 5
 
 
+@functools.lru_cache(maxsize=8192)
 def add_working_days(start: dt.date, days: int) -> dt.date:
     """The date `days` working days after `start`."""
     day = start

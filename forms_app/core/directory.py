@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from forms_app.core.deadlines import parse_limits
 from forms_app.core.phones import PhoneError, normalise_phone
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "data" / "directory.yaml"
@@ -61,6 +62,7 @@ class Category:
     urgent: bool
     guide: str
     parties: str
+    deadlines: dict = field(default_factory=dict)   # working days, overriding street.deadlines (deadlines.py)
 
 
 @dataclass(frozen=True)
@@ -74,9 +76,14 @@ class Directory:
     reception_places: dict[str, str]
 
     @property
+    def deadlines(self) -> dict:
+        """The street's working-day limits (street.deadlines), checked at load; deadlines.py applies them."""
+        return self.street.get("deadlines") or {}
+
+    @property
     def callback_working_days(self) -> int:
         """Working days within which a steward calls a resident back (street.callback_working_days)."""
-        return int(self.street.get("callback_working_days", 1))
+        return int(self.deadlines.get("first_contact", self.street.get("callback_working_days", 1)))
 
     def compounds_in(self, area_id: str) -> list[Compound]:
         """Compounds of one residential area, in data-file order."""
@@ -119,6 +126,14 @@ def _contact(entry: dict, where: str) -> Contact:
     return Contact(_require(entry, "name", where), _phone(entry, where), extra)
 
 
+def _limits(raw, where: str) -> dict:
+    """A `deadlines:` mapping, checked."""
+    try:
+        return parse_limits(raw, where)
+    except ValueError as exc:
+        raise DirectoryError(str(exc)) from None
+
+
 def parse(data: dict) -> Directory:
     """Validate raw data (as loaded from YAML) into a Directory."""
     if not isinstance(data, dict):
@@ -149,13 +164,16 @@ def parse(data: dict) -> Directory:
         )
     categories = {
         cid: Category(cid, _require(e, "name", f"问题类别 {cid} "), bool(e.get("urgent", False)),
-                      _require(e, "guide", f"问题类别 {cid} "), _require(e, "parties", f"问题类别 {cid} "))
+                      _require(e, "guide", f"问题类别 {cid} "), _require(e, "parties", f"问题类别 {cid} "),
+                      _limits(e.get("deadlines"), f"问题类别 {cid} "))
         for cid, e in _unique(data.get("categories"), "问题类别").items()
     }
     if not compounds or not categories or not stewards:
         raise DirectoryError("目录至少要有一个大管家、一个小区和一个问题类别。")
     places = {pid: _require(e, "name", f"接待地点 {pid} ") for pid, e in _unique(data.get("reception_places"), "接待地点").items()}
-    return Directory(dict(data.get("street") or {}), stewards, areas, compounds, categories,
+    street = dict(data.get("street") or {})
+    street["deadlines"] = _limits(street.get("deadlines"), "街道（street）")
+    return Directory(street, stewards, areas, compounds, categories,
                      tuple(data.get("parties") or ()), places)
 
 

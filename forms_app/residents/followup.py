@@ -5,6 +5,7 @@ import sqlite3
 
 from forms_app.core import clock
 from forms_app.core import outbox
+from forms_app.core import history
 from forms_app.residents.reports import apply_changes
 from forms_app.core.store import transaction
 
@@ -33,5 +34,5 @@ def record(conn: sqlite3.Connection, report_id: int, solved: bool, satisfaction:
             # Reopened honestly: back to 处理中, 办结时间 cleared so the next resolution gets its own date.
             changes.update(status="处理中", resolved_at="", reopened=report["reopened"] + 1)
             outbox.enqueue(conn, "alert", report_id, {"type": "reopened", "note": comment[:50]})
-        apply_changes(conn, report, changes)
+        apply_changes(conn, report, changes, history.RESIDENT)
     return not solved

@@ -4,8 +4,7 @@ from __future__ import annotations
 import hmac
 import sqlite3
 
-from forms_app.core import clock
-from forms_app.core import outbox
+from forms_app.core import clock, deadlines, history, outbox
 from forms_app.core.references import new_reference
 from forms_app.core.cases import STATUSES, STEWARD_FIELDS
 from forms_app.core.store import transaction
@@ -16,21 +15,29 @@ FIELDS = ("channel", "area_id", "compound_id", "building", "room", "category_id"
           "on_behalf", "behalf_relation", "behalf_consent")
 
 
-def create(conn: sqlite3.Connection, submission_id: str, data: dict, alert: bool = False) -> tuple[sqlite3.Row, bool]:
+def create(conn: sqlite3.Connection, submission_id: str, data: dict, alert: bool = False,
+           actor: str = history.RESIDENT, directory=None) -> tuple[sqlite3.Row, bool]:
     """Store a report and queue it for the sheet (and an urgent alert, and the 受理 text when data["sms_consent"]
-    says so — see sms_notices); (row, created). Same submission id: same row."""
+    says so — see sms_notices); (row, created). Same submission id: same row.
+
+    `actor`: who registered it (the resident online, or a steward's account id for an intake).
+    `directory`: fixes the case's due dates (core/deadlines.py) as it comes in.
+    """
     existing = by_submission(conn, submission_id)
     if existing is not None:
         return existing, False
-    now = clock.iso(clock.now())
-    columns = ("ref", "submission_id", "created_at", "updated_at", *FIELDS, "sms_consent")
+    moment = clock.now()
+    now = clock.iso(moment)
+    due = deadlines.due_dates(data, directory, moment) if directory is not None else {"first_contact_due": "", "resolve_due": ""}
+    columns = ("ref", "submission_id", "created_at", "updated_at", *FIELDS, *due, "sms_consent")
     sql = f"INSERT INTO reports ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
     for _ in range(8):  # a reference collision is ~1 in 10^8; retry with a fresh one
         try:
             with transaction(conn):
                 cur = conn.execute(sql, (new_reference("report"), submission_id, now, now, *(data[f] for f in FIELDS),
-                                         int(bool(data.get("sms_consent", 0)))))
+                                         *due.values(), int(bool(data.get("sms_consent", 0)))))
                 outbox.enqueue(conn, "report", cur.lastrowid)
+                history.record(conn, cur.lastrowid, actor, "created", "", data["channel"], at=now)
                 if alert:
                     outbox.enqueue(conn, "alert", cur.lastrowid, {"type": "urgent"})
                 sms_notices.for_new_report(conn, conn.execute("SELECT * FROM reports WHERE id = ?", (cur.lastrowid,)).fetchone(),
@@ -66,8 +73,14 @@ SHEET_HEADERS = {**STEWARD_FIELDS, "contact_name": "联系人", "phone": "联系
                  "behalf_relation": "代办关系", "description": "问题描述", "best_time": "希望联系时间"}
 
 
-def apply_changes(conn: sqlite3.Connection, row: sqlite3.Row, changes: dict) -> dict:
-    """Inside a transaction: write the changed columns and queue their cells for the sheet; return them.
+# Columns the service keeps for itself: changed along with others, not worth a history line.
+UNTRACKED = frozenset({"followup_due", "updated_at"})
+
+
+def apply_changes(conn: sqlite3.Connection, row: sqlite3.Row, changes: dict, actor: str = history.SYSTEM) -> dict:
+    """Inside a transaction: write the changed columns, a history row for each, queue their cells for the sheet.
+
+    Returns what changed. `actor`: the account id of the steward, or history.RESIDENT/SHEET/SYSTEM.
 
     Marking a report 已解决 stamps 办结时间 (today) when none was given. A change to 已形成方案 or 已解决
     queues the resident's text (sms_notices.for_status).
@@ -82,6 +95,9 @@ def apply_changes(conn: sqlite3.Connection, row: sqlite3.Row, changes: dict) -> 
         sets = ", ".join(f"{k} = ?" for k in changed)
         conn.execute(f"UPDATE reports SET {sets}, updated_at = ? WHERE id = ?",
                      [*changed.values(), clock.iso(clock.now()), row["id"]])
+        for key, value in changed.items():
+            if key not in UNTRACKED:
+                history.record(conn, row["id"], actor, key, row[key], value)
         cells = {SHEET_HEADERS[k]: v for k, v in changed.items() if k in SHEET_HEADERS}
         if cells:
             outbox.enqueue(conn, "report_update", row["id"], cells)
@@ -90,14 +106,15 @@ def apply_changes(conn: sqlite3.Connection, row: sqlite3.Row, changes: dict) -> 
     return changed
 
 
-def update(conn: sqlite3.Connection, report_id: int, changes: dict, alert: dict | None = None) -> dict:
+def update(conn: sqlite3.Connection, report_id: int, changes: dict, alert: dict | None = None,
+           actor: str = history.SYSTEM) -> dict:
     """Change the stewards' fields of a report (own transaction); returns what changed."""
     unknown = set(changes) - set(STEWARD_FIELDS)
     if unknown or ("status" in changes and changes["status"] not in STATUSES):
         raise ValueError(f"not a steward field or status: {sorted(unknown) or changes['status']}")
     with transaction(conn):
         row = conn.execute("SELECT * FROM reports WHERE id = ?", (report_id,)).fetchone()
-        changed = apply_changes(conn, row, changes)
+        changed = apply_changes(conn, row, changes, actor)
         if alert:
             outbox.enqueue(conn, "alert", report_id, alert)
     return changed

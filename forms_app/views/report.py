@@ -56,7 +56,7 @@ def form():
             "sms_consent": int(bool(form.sms_consent.data)),
         }
         urgent = bool(data["urgent"] or d.categories[form.category.data].urgent)
-        row, created = reports.create(get_db(), form.submission_id.data, data, alert=urgent)
+        row, created = reports.create(get_db(), form.submission_id.data, data, alert=urgent, directory=d)
         log.info("report %s %s (category=%s, urgent=%s)", row["ref"], "stored" if created else "resubmitted",
                  row["category_id"], row["urgent"])
         remember("refs", row["ref"])

@@ -78,7 +78,7 @@ def outcomes(session_id: str):
                 continue
             status = entry.status.data if linked.get(person["linked_ref"]) else ""
             changed += casework.record_outcome(conn, person["id"], session_.date, entry.attended.data,
-                                               entry.outcome.data, status)
+                                               entry.outcome.data, status, actor=g.steward.id)
         log.info("steward %s saved outcomes of session %s: %d changed", g.steward.id, session_id, changed)
         return redirect(url_for("steward.sheet", session_id=session_id, saved=changed), code=303)
     return render_template("steward/outcomes.html", form=form, session_=session_, by_id=by_id,

@@ -78,7 +78,7 @@ def report(ref: str):
     conflict = False
     if form.validate_on_submit():
         note = f"{clock.now():%Y-%m-%d} {g.steward.name}：{form.note.data}" if form.note.data else ""
-        changed = casework.edit(conn, row["id"], _changes(form, row), note, form.version.data)
+        changed = casework.edit(conn, row["id"], _changes(form, row), note, form.version.data, actor=g.steward.id)
         if changed is not None:
             log.info("steward %s edited %s: %s", g.steward.id, ref, ",".join(sorted(changed)) or "no change")
             return redirect(url_for("steward.report", ref=ref, saved=1 if changed else 0), code=303)
