@@ -290,6 +290,23 @@ def test_the_case_page_shows_each_notice_and_why(app, db, forms, sms_emu, provid
     assert "不发送" in other and "不是大陆手机号码" in other
 
 
+def test_retention_removes_the_phone_numbers_texts_went_to(app, db, sms_emu):
+    from forms_app.publishing import retention
+
+    report = new_report(app, db)
+    with app.app_context():
+        edits.edit(db, report["id"], {"status": "已解决", "resolved_at": "2020-01-02"})
+    drain(delivery(app, db, Clock()))
+    assert {n["phone"] for n in notices(db)} == {"+8613812345678"}
+    assert retention.run(db, 730) == (1, 0)
+    assert {n["phone"] for n in notices(db)} == {""}
+
+
+def test_healthz_counts_texts_not_yet_sent(app, db, client):
+    new_report(app, db)
+    assert client.get("/healthz").get_json()["sms_backlog"] == 1
+
+
 def test_sms_off_queues_nothing(app_config, tmp_path):
     from forms_app.core.store import connect
     app = create_app({**app_config, "SMS_PROVIDER": ""})

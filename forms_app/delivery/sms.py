@@ -119,7 +119,10 @@ class SmsDelivery:
         self.conn = connect(path)
         try:
             while not stop.is_set():
-                self.deliver()
+                try:
+                    self.deliver()
+                except sqlite3.Error as exc:  # e.g. the store busy for too long: try again next pass
+                    log.error("sms pass failed: %s", type(exc).__name__)
                 stop.wait(interval)
         finally:
             self.conn.close()
@@ -168,6 +171,8 @@ class SmsDelivery:
 
     def _still_true(self, row) -> str:
         """Why this notice should no longer go, or ''."""
+        if not row["phone"]:
+            return "个人信息已按保留期限删除，不再发送"
         if row["signup_id"] is not None and row["kind"] in ("promoted", "reminder"):
             signup = self.conn.execute("SELECT state FROM signups WHERE id = ?", (row["signup_id"],)).fetchone()
             if signup is None or signup["state"] != "confirmed":

@@ -52,6 +52,7 @@ def run(conn: sqlite3.Connection, days: int, today: dt.date | None = None) -> tu
                                       "description": scrub(row["description"], *private),
                                       "notes": scrub(row["notes"], *private), "anonymised_at": stamp})
             conn.execute("UPDATE followups SET comment = ? WHERE report_id = ? AND comment != ''", (REMOVED, row["id"]))
+            conn.execute("UPDATE notices SET phone = '' WHERE report_id = ?", (row["id"],))  # texts sent to them
             # Sent copies of old cells and alerts carried the same text; the sheet gets the scrubbed one.
             conn.execute("UPDATE outbox SET payload = '' WHERE row_id = ? AND kind IN ('report_update', 'alert') "
                          "AND delivered_at IS NOT NULL", (row["id"],))
@@ -64,6 +65,7 @@ def run(conn: sqlite3.Connection, days: int, today: dt.date | None = None) -> tu
                          (scrub(signup["topic"], signup["name"]), scrub(signup["outcome"], signup["name"]),
                           stamp, signup["id"]))
             outbox.enqueue(conn, "signup", signup["id"])
+            conn.execute("UPDATE notices SET phone = '' WHERE signup_id = ?", (signup["id"],))
     return len(due), len(signups)
 
 

@@ -22,4 +22,5 @@ def healthz():
         "outbox_backlog": outbox.backlog(conn, outbox.SHEET_KINDS) if sheets else 0,
         "last_delivery": outbox.last_delivery(conn, outbox.SHEET_KINDS) if sheets else None,
         "alerts_backlog": outbox.backlog(conn, outbox.ALERT_KINDS),
+        "sms_backlog": outbox.backlog(conn, outbox.SMS_KINDS),  # texts to residents not yet sent (incl. held for the morning)
     })
