@@ -263,6 +263,11 @@ def test_opt_out_and_numbers_no_text_can_reach_are_skipped(app, db, sms_emu, pho
     assert (note in reports.by_ref(db, report["ref"])["notes"]) is on_case
 
 
+def test_no_phone_no_notice(app, db, sms_emu):
+    report = new_report(app, db, phone="")
+    assert notices(db) == [] and reports.by_ref(db, report["ref"])["notes"] == ""
+
+
 def test_the_forms_ask_sms_consent_ticked_by_default(client, forms, db):
     for url in ("/forms/report", "/forms/reception"):
         page = text(client.get(url))
@@ -355,4 +360,27 @@ def test_a_hanging_provider_never_holds_back_the_sheet(sheet_app, emu, sms_emu):
     assert sheet_values(emu, "问题登记")[1][1] == row["submission_id"]
     assert took < 1.5, f"the sheet row waited {took:.1f} s for a hanging text"
     assert sms_emu.state.requests.get("aliyun.SendSms", 0) + sms_emu.state.requests.get("tencent.SendSms", 0) == 1
+    db.close()
+
+
+def test_a_status_set_in_the_stewards_sheet_texts_the_resident_once(sheet_app, emu, sms_emu, provider):
+    from forms_app.core.store import connect
+    from forms_app.delivery.sheet_layout import REPORTS
+    from forms_app.delivery.sheets import Sheets
+    from forms_app.delivery.sync import Worker
+
+    db = connect(sheet_app.config["DATABASE"])
+    report = new_report(sheet_app, db)
+    sheets = Sheets.from_config(sheet_app.config)
+    worker = Worker(db, sheets, sheet_app.extensions["directory"], sleep=lambda s: None)
+    with sheet_app.app_context():  # `flask sync` runs in the app
+        worker.deliver()
+        sheets.update_cells(REPORTS, [(f"{REPORTS.letter('状态')}2", "已形成方案"),
+                                      (f"{REPORTS.letter('公开进展')}2", "下周二物业上门修。")])
+        worker.pull()
+        worker.pull()  # read again: no second text
+    sheets.close()
+    drain(delivery(sheet_app, db, Clock()))
+    status = [named(m, provider, "status") for m in texts(sms_emu) if kind_of(m, provider) == "status"]
+    assert status == [{"ref": report["ref"], "status": "已形成方案", "note": "下周二物业上门修。"}]
     db.close()

@@ -65,7 +65,7 @@ def queue(conn: sqlite3.Connection, kind: str, phone: str, params: dict, *, repo
           signup_id: int | None = None, consent: bool = True, urgent: bool = False,
           not_before: dt.datetime | None = None, config=None) -> int | None:
     """Inside the caller's transaction: record one notice and queue it (or record why it is skipped)."""
-    if not enabled(kind, config):
+    if not enabled(kind, config) or not phone:  # no phone given (a steward's intake may have none): nothing to say
         return None
     values = [[name, cut(str(params[name]), LIMITS.get(name, VARIABLE_MAX))] for name in NOTICES[kind].variables]
     state, note = "queued", ""
