@@ -325,7 +325,7 @@ def test_sms_off_queues_nothing(app_config, tmp_path):
     ({"SMS_PROVIDER": "twilio"}, "SMS_PROVIDER 应为 aliyun"),
     ({"SMS_PROVIDER": "tencent", "SMS_SDK_APP_ID": ""}, "SMS_SDK_APP_ID"),
     ({"SMS_ACCESS_KEY_SECRET": ""}, "SMS_ACCESS_KEY_SECRET"),
-    ({"SMS_QUIET_START": "9pm"}, "Invalid isoformat"),
+    ({"SMS_QUIET_START": "9pm"}, "SMS_QUIET_START、SMS_QUIET_END 应写成 21:00"),
 ])
 def test_bad_settings_stop_the_start(app_config, changes, message):
     with pytest.raises(ValueError, match=message):

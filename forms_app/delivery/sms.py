@@ -42,8 +42,11 @@ PER_CYCLE = 20                     # texts tried per worker cycle
 
 def quiet_window(config) -> tuple[dt.time, dt.time]:
     """(start, end) of the quiet hours from the settings ("21:00", "08:00")."""
-    return (dt.time.fromisoformat(config.get("SMS_QUIET_START") or "21:00"),
-            dt.time.fromisoformat(config.get("SMS_QUIET_END") or "08:00"))
+    try:
+        return (dt.time.fromisoformat(config.get("SMS_QUIET_START") or "21:00"),
+                dt.time.fromisoformat(config.get("SMS_QUIET_END") or "08:00"))
+    except ValueError:
+        raise ValueError("SMS_QUIET_START、SMS_QUIET_END 应写成 21:00、08:00 这样的时间（24 小时制）。") from None
 
 
 class SmsDelivery:
@@ -116,7 +119,8 @@ class SmsDelivery:
     def run(self, stop, interval: float = 5.0) -> None:
         """The worker's SMS thread: its own connection, a pass every `interval` seconds until `stop` is set."""
         path = self.conn.execute("PRAGMA database_list").fetchone()[2]
-        self.conn = connect(path)
+        if path:  # a file store: this thread's own connection (an in-memory one is shared as it is)
+            self.conn = connect(path)
         try:
             while not stop.is_set():
                 try:
@@ -125,7 +129,8 @@ class SmsDelivery:
                     log.error("sms pass failed: %s", type(exc).__name__)
                 stop.wait(interval)
         finally:
-            self.conn.close()
+            if path:
+                self.conn.close()
 
     def deliver(self) -> int:
         """One pass over the due texts; returns how many were settled (sent, skipped or given up)."""
@@ -156,13 +161,13 @@ class SmsDelivery:
                 sms_notices.note_on_case(self.conn, row["report_id"], f"短信「{NOTICES[row['kind']].label}」{note}")
         return 1
 
-    def _retry(self, row, error: str, *, ambiguous: bool, hold_until: float | None = None) -> None:
+    def _retry(self, row, error: str, *, ambiguous: bool) -> None:
         attempts = row["attempts"] + 1
         with transaction(self.conn):
             self._update(row, state="unknown" if ambiguous else "queued", attempts=attempts,
                          ambiguous_at=(self._ts() if ambiguous and row["state"] != "unknown" else row["ambiguous_at"]),
                          sent_at=row["sent_at"] if ambiguous else "",
-                         next_try=hold_until or self._ts() + self.backoff(attempts), note=f"重试中：{error}"[:200])
+                         next_try=self._ts() + self.backoff(attempts), note=f"重试中：{error}"[:200])
             outbox.mark_failed(self.conn, [row["item_id"]], error)
 
     def _text(self, row) -> Text:
@@ -250,7 +255,7 @@ def remind_command(day: dt.datetime | None) -> None:
 
 def init_app(app) -> None:
     """Check the SMS settings at start (a typo stops the start) and register `flask remind`."""
-    providers.from_config(app.config) if app.config.get("SMS_ENABLED") else None
+    providers.check(app.config)
     quiet_window(app.config)
     app.cli.add_command(remind_command)
     app.jinja_env.globals["sms_notices"] = lambda report_id: sms_notices.for_case(get_db(), report_id)

@@ -61,11 +61,11 @@ def endpoint(value: str, default: str) -> tuple[str, str]:
     return value, "https"
 
 
-def from_config(config, timeout: float = TIMEOUT):
-    """The configured provider's adapter, or None when SMS is off. ValueError on a bad setting."""
+def check(config) -> str:
+    """The configured provider ('' when SMS is off); ValueError on a bad or missing setting. Imports no SDK."""
     provider = (config.get("SMS_PROVIDER") or "").strip().lower()
     if not provider:
-        return None
+        return ""
     missing = [n for n in ("SMS_ACCESS_KEY_ID", "SMS_ACCESS_KEY_SECRET", "SMS_SIGN_NAME") if not config.get(n)]
     if provider == "tencent" and not config.get("SMS_SDK_APP_ID"):
         missing.append("SMS_SDK_APP_ID")
@@ -73,6 +73,14 @@ def from_config(config, timeout: float = TIMEOUT):
         raise ValueError(f"SMS_PROVIDER 应为 aliyun（阿里云）或 tencent（腾讯云），或者留空（现为「{provider}」）。")
     if missing:
         raise ValueError(f"SMS_PROVIDER={provider} 还需要设置：{'、'.join(missing)}（见 .env.example）。")
+    return provider
+
+
+def from_config(config, timeout: float = TIMEOUT):
+    """The configured provider's adapter, or None when SMS is off. ValueError on a bad setting."""
+    provider = check(config)
+    if not provider:
+        return None
     if provider == "aliyun":
         from forms_app.notices.sms.aliyun import AliyunSms
         return AliyunSms(config["SMS_ACCESS_KEY_ID"], config["SMS_ACCESS_KEY_SECRET"], config["SMS_SIGN_NAME"],
