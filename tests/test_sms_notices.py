@@ -15,7 +15,7 @@ from forms_app.delivery.sms import SmsDelivery
 from forms_app.publishing import digest
 from forms_app.residents import reception, reports
 from forms_app.residents.sms_notices import NOTICES
-from tests.conftest import VALID_REPORT, VALID_SIGNUP, reference, text
+from tests.conftest import reference, text
 from tests.sms_emulator.fixtures import TEMPLATES, sms_emu, sms_emulator, sms_settings  # noqa: F401
 from tests.test_reports import DATA
 from tests.test_views_steward import HASH, sign_in

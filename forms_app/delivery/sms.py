@@ -25,7 +25,6 @@ import random
 import sqlite3
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
 from forms_app.core import clock, outbox
