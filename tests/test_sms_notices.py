@@ -263,6 +263,15 @@ def test_opt_out_and_numbers_no_text_can_reach_are_skipped(app, db, sms_emu, pho
     assert (note in reports.by_ref(db, report["ref"])["notes"]) is on_case
 
 
+def test_no_phone_number_or_name_in_the_public_note_reaches_a_text(app, db, sms_emu, provider):
+    report = new_report(app, db, contact_name="王阿姨")
+    with app.app_context():
+        edits.edit(db, report["id"], {"status": "已形成方案", "public_note": "王阿姨请回电138 1234 5678"})
+    drain(delivery(app, db, Clock()))
+    [status] = [named(m, provider, "status") for m in texts(sms_emu) if kind_of(m, provider) == "status"]
+    assert status["note"] == "＊＊＊请回电＊＊＊"
+
+
 def test_no_phone_no_notice(app, db, sms_emu):
     report = new_report(app, db, phone="")
     assert notices(db) == [] and reports.by_ref(db, report["ref"])["notes"] == ""

@@ -20,6 +20,7 @@ from flask import current_app, has_app_context
 
 from forms_app.core import clock, outbox
 from forms_app.core.phones import is_mainland_mobile
+from forms_app.core.redact import hide
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,9 @@ def for_status(conn: sqlite3.Connection, row: sqlite3.Row, status: str, public_n
     if status not in STATUS_NOTICES or row["status"] == status or not row["phone"]:
         return
     consent = bool(row["sms_consent"])
-    queue(conn, "status", row["phone"], {"ref": row["ref"], "status": status, "note": public_note or "详情请查进度"},
+    # The public note is the stewards' one line for the resident; still, no phone number or name goes in a text.
+    note = hide(public_note, row["contact_name"], row["room"]) if public_note else "详情请查进度"
+    queue(conn, "status", row["phone"], {"ref": row["ref"], "status": status, "note": note},
           report_id=row["id"], consent=consent)
     if status == "已解决":
         morning = dt.datetime.combine(clock.now().date() + dt.timedelta(days=1), FOLLOWUP_AT, tzinfo=clock.SHANGHAI)
