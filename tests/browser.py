@@ -30,7 +30,7 @@ def describe(violations: list[dict]) -> str:
 
 def fill_report(page, building="55号", category="漏水/渗水", compound=None, description="卫生间天花板一直滴水，应该是楼上漏下来的。",
                 name="王阿姨", phone="138 1234 5678") -> str:
-    """Fill the open report form as a resident would, submit, and return the reference shown."""
+    """Fill the open report form as a resident would, submit, and return the reference (as stored: '2604 1937' shown)."""
     if compound:
         page.get_by_label("您住在哪个小区").select_option(compound)
     page.get_by_label("楼号").fill(building)
@@ -41,7 +41,7 @@ def fill_report(page, building="55号", category="漏水/渗水", compound=None,
     page.get_by_label("联系电话").fill(phone)
     page.get_by_label("我已看过隐私说明").check()
     page.get_by_role("button", name="提交").click()
-    return page.locator("#reference").inner_text()
+    return page.locator("#reference").inner_text().replace(" ", "")
 
 
 def assert_accessible(page) -> None:

@@ -86,10 +86,10 @@ def text(response) -> str:
 
 
 def reference(response) -> str:
-    """The reference shown in #reference."""
+    """The reference shown in #reference, as stored (shown in groups of four: '2604 1937' -> '26041937')."""
     found = re.search(r'id="reference"[^>]*>([^<]+)<', text(response))
     assert found, text(response)[:500]
-    return found.group(1).strip()
+    return found.group(1).strip().replace(" ", "")
 
 
 @pytest.fixture(scope="session")

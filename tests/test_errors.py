@@ -7,7 +7,7 @@ from tests.conftest import text
 
 @pytest.mark.parametrize("method, path, code, words", [
     ("get", "/forms/nope", 404, "没有找到这个页面"),
-    ("get", "/forms/report/done/W222-333", 404, "没有找到这个页面"),
+    ("get", "/forms/reception/W222-333.ics", 404, "没有找到这个页面"),
     ("delete", "/forms/report", 405, "操作方式不对"),
 ])
 def test_http_errors_in_chinese(client, method, path, code, words):

@@ -135,7 +135,7 @@ def test_each_notice_is_sent_once_with_its_template_and_variables(app, db, forms
     steward = app.extensions["directory"].compounds["yanji2"].steward
     accepted = by_kind["accepted"][0]
     assert accepted["ref"] == ref and accepted["steward"] == steward.name and accepted["phone"] == steward.phone
-    assert accepted["day"] == clock.chinese_date(clock.call_back_by(report["created_at"], 1))
+    assert accepted["day"] == clock.chinese_date(dt.date.fromisoformat(report["first_contact_due"]))
     assert [(s["status"], s["note"]) for s in by_kind["status"]] == [
         ("已形成方案", "物业周三上门查漏点，请在家等候，谢谢配…"), ("已解决", "楼上水管已换")]
     assert by_kind["followup"] == [{"ref": ref}]

@@ -39,7 +39,7 @@ def test_full_session_puts_people_on_the_waiting_list_with_their_place(forms, sm
     for n in range(2):
         forms.signup(small, phone=f"1380000000{n}")
     page = forms.client.get(forms.signup(small, phone="13800000009").headers["Location"])
-    assert "候补名单第" in text(page) and '<span id="position">1</span>' in text(page)
+    assert "还没有座位" in text(page) and '<span id="position">1</span>' in text(page)
 
 
 def test_same_phone_twice_is_recognised_without_revealing_the_reference(forms, small, db, app):
@@ -83,7 +83,9 @@ def test_cancel_with_a_wrong_pair_changes_nothing(forms, small, db, ref, last4):
     ({"compound": ""}, "compound", "请选择您住的小区。"),
     ({"topic": "电梯"}, "topic", "问题太短了"),
     ({"topic": "电" * 301}, "topic", "问题太长了"),
-    ({"linked_ref": "hello"}, "linked_ref", "编号的格式不对"),
+    ({"linked_ref": "hello"}, "linked_ref", "这不像问题编号"),
+    ({"linked_ref": "2604 1938"}, "linked_ref", "编号可能写错了一位"),
+    ({"linked_ref": "8604 1932"}, "linked_ref", "这不像问题编号"),
     ({"linked_ref": "W222-333"}, "linked_ref", "没有找到这个编号"),
     ({"consent": ""}, "consent", "请勾选同意隐私说明。"),
 ])

@@ -3,6 +3,8 @@ import re
 
 import pytest
 
+from forms_app.core import references
+
 from forms_app import create_app
 from tests.conftest import Forms, VALID_REPORT, checked, hidden_fields, reference, selected, text
 
@@ -37,7 +39,8 @@ def test_valid_report_is_stored_and_confirmed(forms, db):
     assert row["phone"] == "+8613812345678" and row["channel"] == "网页" and row["status"] == "已受理"
     body = text(page)
     assert "周芳（示例）" in body and "021 5555 0105" in body  # the compound's steward
-    assert "之前给您打电话" in body and ref in body
+    assert "下班前</strong>，周芳（示例）会用" in body and "给您打电话，请留意接听" in body
+    assert references.display(ref) in body
 
 
 def test_qr_and_on_behalf_channels(forms, db):
@@ -74,8 +77,17 @@ def test_double_submit_of_the_same_form_is_one_report(forms, client, db):
     ({"phone": "12345"}, "phone", "请填写正确的电话"),
     ({"phone": "=1+1"}, "phone", "请填写正确的电话"),
     ({"best_time": "半夜"}, "best_time", "请从列表里选择方便接电话的时间。"),
-    ({"on_behalf": "y"}, "behalf_relation", "代办时请写您和本人的关系"),
-    ({"on_behalf": "y", "behalf_relation": "邻居"}, "behalf_consent", "代办时，请先征得本人同意"),
+    ({"on_behalf": "y"}, "behalf_relation", "代办时请写您和住户的关系"),
+    ({"on_behalf": "y", "behalf_relation": "邻居"}, "behalf_consent", "代办时，请先征得住户本人同意"),
+    ({"on_behalf": "maybe"}, "on_behalf-0", "请选择是替自己，还是替家人、邻居反映。"),
+    ({"on_behalf": "y", "behalf_relation": "女儿", "behalf_consent": "y", "resident_phone": "12345"},
+     "resident_phone", "住户电话不对"),
+    ({"on_behalf": "y", "behalf_relation": "女儿", "behalf_consent": "y", "call_first": "resident"},
+     "resident_phone", "要大管家先打给住户，请填写住户电话"),
+    ({"on_behalf": "y", "behalf_relation": "女儿", "behalf_consent": "y", "call_first": "nobody"},
+     "call_first-0", "请选择大管家先打给您，还是先打给住户。"),
+    ({"on_behalf": "y", "behalf_relation": "女儿", "behalf_consent": "y", "resident_name": "王" * 21},
+     "resident_name", "住户称呼太长了"),
     ({"consent": ""}, "consent", "请勾选同意隐私说明"),
 ])
 def test_each_invalid_field_gets_a_chinese_message_linked_to_it(forms, db, changes, field_id, message):
@@ -117,7 +129,14 @@ def test_honeypot_stores_nothing(forms, db):
 
 def test_confirmation_is_only_for_the_browser_that_sent_it(forms, app, db):
     location = forms.report().headers["Location"]
-    assert app.test_client().get(location).status_code == 404
+    ref = location.rsplit("/", 1)[1]
+    elsewhere = app.test_client().get(location)   # shared with family: the look-up, reference filled in
+    assert elsewhere.status_code == 303 and elsewhere.headers["Location"].endswith(f"/forms/status?ref={ref}")
+    page = text(app.test_client().get(elsewhere.headers["Location"]))
+    assert f'value="{references.display(ref)}"' in page and "王阿姨" not in page and "卫生间" not in page
+    # A reference that does not exist is answered the same way: the link tells a stranger nothing.
+    other = app.test_client().get("/forms/report/done/20000000")
+    assert other.status_code == 303 and other.headers["Location"].endswith("/forms/status?ref=20000000")
 
 
 def test_urgent_report_says_the_steward_was_alerted_only_when_alerts_are_on(forms, app_config):

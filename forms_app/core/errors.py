@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import logging
 
-from flask import render_template
+from flask import current_app, render_template, request
+from forms_app.core.phones import normalise_phone
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
@@ -14,15 +15,31 @@ MESSAGES = {
     404: ("没有找到这个页面", "地址可能输错了，或者页面已经搬走。请从首页重新进入。"),
     405: ("操作方式不对", "请从页面上的按钮进入，不要直接输入地址。"),
     413: ("内容太多了", "一次提交的内容太多。请把说明写短一些，再提交。"),
-    429: ("操作太频繁了", "您短时间内提交了很多次。请休息几分钟再试；着急的话请直接打电话给大管家。"),
-    500: ("系统出了点问题", "不是您的错。请过几分钟再试；着急的话请直接打电话给大管家。"),
+    409: ("已经办过了", "这件事刚才已经提交过了，不用再提交。请返回上一页看看。"),
+    429: ("操作太频繁了", "您短时间内提交了很多次。请休息几分钟再试。"),
+    500: ("系统出了点问题", "不是您的错。请过几分钟再试。"),
 }
 
 
+def call_contact() -> dict | None:
+    """The number on every error page: the compound's steward when the address names one, else the office.
+
+    Read from the loaded directory without importing the views; None if even that is unavailable."""
+    try:
+        directory = current_app.extensions["directory"]
+        compound = directory.compounds.get(request.args.get("compound", "")) if request else None
+        if compound is not None:
+            return {"name": f"大管家{compound.steward.name}", "phone": compound.steward.phone}
+        office = directory.street.get("office") or {}
+        return {"name": office.get("name", "大管家事务所"), "phone": normalise_phone(str(office.get("phone", ""))).display}
+    except Exception:  # noqa: BLE001 - an error page must render whatever else is broken
+        return None
+
+
 def render_error(code: int):
-    """The page for one status code, in Chinese."""
+    """The page for one status code, in Chinese, with a number to call."""
     title, text = MESSAGES.get(code, MESSAGES[500])
-    return render_template("error.html", title=title, text=text, code=code), code
+    return render_template("error.html", title=title, text=text, code=code, call=call_contact()), code
 
 
 def _http_error(exc: HTTPException):

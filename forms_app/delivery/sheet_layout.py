@@ -11,6 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from forms_app.core import clock
+from forms_app.core.deadlines import is_urgent
 from forms_app.core.cases import STATUSES, STEWARD_FIELDS  # noqa: F401  (re-exported: the sheet's columns)
 from forms_app.core.phones import PhoneError, normalise_phone
 
@@ -121,13 +122,28 @@ def report_row(row, directory) -> list[str]:
         row["ref"], row["submission_id"], sheet_time(row["created_at"]), row["channel"],
         area.name if area else row["area_id"], compound.name if compound else row["compound_id"],
         row["building"], row["room"], category.name if category else row["category_id"],
-        "紧急" if row["urgent"] else "", row["description"], row["contact_name"], display_phone(row["phone"]),
-        row["best_time"], "愿意" if row["join_reception"] else "",
-        row["behalf_relation"] + ("（本人已同意）" if row["behalf_consent"] else "") if row["on_behalf"] else "",
+        "紧急" if is_urgent(row, directory) else "", row["description"], row["contact_name"], display_phone(row["phone"]),
+        row["best_time"], "愿意" if row["join_reception"] else "", behalf_cell(row),
         *(row[field] or (compound.steward.name if field == "steward_name" and compound else "")
           for field in STEWARD_FIELDS),
     ]
     return [cell(v) for v in values]
+
+
+def behalf_cell(row) -> str:
+    """代办关系: '女儿（本人已同意）；住户：王阿姨 139 1234 5678；先打给住户' ('' when not 代办)."""
+    if not row["on_behalf"]:
+        return ""
+    parts = [row["behalf_relation"] + ("（本人已同意）" if row["behalf_consent"] else "")]
+    keys = row.keys() if hasattr(row, "keys") else row
+    name = row["resident_name"] if "resident_name" in keys else ""
+    phone = row["resident_phone"] if "resident_phone" in keys else ""
+    if name or phone:
+        parts.append("住户：" + " ".join(filter(None, [name, display_phone(phone) if phone else ""])))
+    call_first = row["call_first"] if "call_first" in keys else ""
+    if call_first:
+        parts.append("先打给住户" if call_first == "resident" else "先打给代办人")
+    return "；".join(p for p in parts if p)
 
 
 def signup_row(row, session, directory) -> list[str]:

@@ -1,6 +1,7 @@
 """`flask retention`: remove personal data from reports closed longer ago than RETENTION_DAYS.
 
-Names, phones, rooms, on-behalf details and phone numbers typed into free text go — in the store
+Names, phones, rooms, on-behalf details (the helper's relation, the resident's own name and phone)
+and phone numbers typed into free text go — in the store
 and (through the outbox) in the stewards' sheet. Category, compound, dates and status stay, so
 the public figures do not change.
 """
@@ -46,9 +47,11 @@ def run(conn: sqlite3.Connection, days: int, today: dt.date | None = None) -> tu
     candidates = conn.execute(f"SELECT * FROM reports WHERE anonymised_at = '' AND status IN ({marks})", CLOSED)
     due = [row for row in candidates.fetchall() if closed_before(row, cutoff)]
     for row in due:
-        private = (row["contact_name"], row["room"])
+        private = (row["contact_name"], row["room"], row["resident_name"])
         with transaction(conn):
+            # 代办: the resident's own name and phone go too (the 代办关系 cell is cleared with behalf_relation).
             apply_changes(conn, row, {"contact_name": "", "phone": "", "room": "", "behalf_relation": "",
+                                      "resident_name": "", "resident_phone": "", "call_first": "",
                                       "description": scrub(row["description"], *private),
                                       "notes": scrub(row["notes"], *private), "anonymised_at": stamp})
             conn.execute("UPDATE followups SET comment = ? WHERE report_id = ? AND comment != ''", (REMOVED, row["id"]))

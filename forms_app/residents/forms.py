@@ -8,13 +8,15 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
-from forms_app.core.references import normalise as normalise_ref
-from forms_app.core.validators import Empty, Length, Phone, Required, RequiredIf, ValidChoice, clean_text
+from forms_app.core.references import KINDS as REF_KINDS, example as ref_example, kind_of as ref_kind, normalise as normalise_ref, problem as ref_problem
+from forms_app.core.validators import Empty, Length, Phone, Required, ValidChoice, clean_text
 
 # Choices use WTForms' shorthand dicts: {value: label} or {group: {value: label}}.
 BEST_TIMES = {"": "什么时间都可以", "上午": "上午（9:00–12:00）", "下午": "下午（13:00–17:00）",
               "傍晚": "傍晚（17:00–19:00）", "周末": "周末"}
 URGENCY = {"no": "不紧急", "yes": "紧急：正在漏水、电梯停运、有安全危险"}
+WHO = {"no": "替自己反映", "y": "替家人、邻居反映（代办）"}
+CALL_FIRST = {"helper": "先打给我", "resident": "先打给住户"}
 TEXT = [clean_text]
 
 
@@ -65,9 +67,15 @@ class ReportForm(_Base):
     phone = StringField("联系电话", validators=[Required("请填写联系电话。"), Phone()], filters=TEXT)
     best_time = SelectField("什么时间方便接电话", choices=BEST_TIMES, default="", validate_choice=False, validators=[ValidChoice("请从列表里选择方便接电话的时间。")])
     join_reception = BooleanField("我愿意参加联合接待，当面说说")
-    on_behalf = BooleanField("我是替别人反映（代办）")
-    behalf_relation = StringField("您和本人是什么关系", validators=[RequiredIf("on_behalf", "代办时请写您和本人的关系，比如“邻居”“女儿”。"), Length(max=20, label="关系")], filters=TEXT)
-    behalf_consent = BooleanField("本人已同意由我代为反映")
+    # 代办: asked first. Posted "y" (also what the old checkbox posted) means on someone's behalf.
+    on_behalf = RadioField("替自己还是替家人、邻居反映？", choices=WHO, default="no", validate_choice=False,
+                           validators=[ValidChoice("请选择是替自己，还是替家人、邻居反映。")])
+    behalf_relation = StringField("您和住户是什么关系", validators=[Length(max=20, label="关系")], filters=TEXT)
+    resident_name = StringField("住户称呼（可不填）", validators=[Length(max=20, label="住户称呼")], filters=TEXT)
+    resident_phone = StringField("住户电话（可不填）", validators=[Length(max=30, label="住户电话")], filters=TEXT)
+    call_first = RadioField("大管家先打给谁", choices=CALL_FIRST, default="helper", validate_choice=False,
+                            validators=[ValidChoice("请选择大管家先打给您，还是先打给住户。")])
+    behalf_consent = BooleanField("住户已同意由我代为反映")
     sms_consent = BooleanField("短信通知我", default=True)
     consent = BooleanField("我已看过隐私说明，同意大管家用这些信息联系我、处理问题", validators=[Required("请勾选同意隐私说明，我们才能联系您。")])
 
@@ -76,10 +84,29 @@ class ReportForm(_Base):
         self.compound.choices = compound_choices(directory)
         self.category.choices = {c.id: c.name for c in directory.categories.values()}
 
+    @property
+    def behalf(self) -> bool:
+        """Reported on someone else's behalf (代办)."""
+        return self.on_behalf.data == "y"
+
+    def validate_behalf_relation(self, field):
+        if self.behalf and not field.data:
+            raise ValidationError("代办时请写您和住户的关系，比如“邻居”“女儿”。")
+
+    def validate_resident_phone(self, field):
+        """Optional; when given it must be a phone number. Needed when the steward is to call the resident first."""
+        if not self.behalf:
+            field.data, field.phone = "", None
+            return
+        if field.data:
+            Phone("住户电话不对：请填 11 位手机号，或上海座机（8 位，可加 021）；不知道可以不填。")(self, field)
+        elif self.call_first.data == "resident":
+            raise ValidationError("要大管家先打给住户，请填写住户电话；不知道的话，请选“先打给我”。")
+
     def validate_behalf_consent(self, field):
         """Someone reporting for a neighbour must confirm the neighbour agreed."""
-        if self.on_behalf.data and not field.data:
-            raise ValidationError("代办时，请先征得本人同意，并勾选这一项。")
+        if self.behalf and not field.data:
+            raise ValidationError("代办时，请先征得住户本人同意，并勾选这一项。")
 
 
 class ReceptionForm(_Base):
@@ -100,11 +127,15 @@ class ReceptionForm(_Base):
         self.session.choices = {s.id: s.label for s in sessions}
 
     def validate_linked_ref(self, field):
-        """Accept 'w7k3 m9p' as well as 'W7K3-M9P'."""
+        """A report's reference, typed any way ('2604 1937', '26041937', or an old 'w7k3 m9p')."""
         if field.data:
+            mistake = ref_problem(field.data)
+            if mistake:
+                raise ValidationError(mistake + "不记得可以不填。")
             field.data = normalise_ref(field.data)
-            if not field.data or not field.data.startswith("W"):
-                raise ValidationError("编号的格式不对：以 W 开头，共 7 位，比如 W7K3-M9P。不记得可以不填。")
+            if ref_kind(field.data) != "report":
+                raise ValidationError(f"这不像问题编号：问题编号是 {REF_KINDS['report']} 开头的 8 个数字，"
+                                      f"比如 {ref_example('report')}。不记得可以不填。")
 
 
 class LookupForm(FlaskForm):
@@ -115,6 +146,12 @@ class LookupForm(FlaskForm):
 
     ref = StringField("编号", validators=[Required("请填写编号，在提交成功的页面上。")], filters=TEXT)
     last4 = StringField("电话号码的最后四位", validators=[Required("请填写电话号码的最后四位数字。")], filters=TEXT)
+
+    def validate_ref(self, field):
+        """A digits-only reference must pass its check digit: a mistyped digit is named, not 'not found'."""
+        mistake = ref_problem(field.data)
+        if mistake:
+            raise ValidationError(mistake)
 
     def validate_last4(self, field):
         """Exactly four digits (full-width digits are fine)."""

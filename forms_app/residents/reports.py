@@ -13,6 +13,8 @@ from forms_app.residents import sms_notices
 FIELDS = ("channel", "area_id", "compound_id", "building", "room", "category_id", "urgent",
           "description", "contact_name", "phone", "best_time", "join_reception",
           "on_behalf", "behalf_relation", "behalf_consent")
+# 代办 details (migration 0070): optional, so callers that register other ways need not pass them.
+BEHALF_FIELDS = ("resident_name", "resident_phone", "call_first")
 
 
 def create(conn: sqlite3.Connection, submission_id: str, data: dict, alert: bool = False,
@@ -29,13 +31,14 @@ def create(conn: sqlite3.Connection, submission_id: str, data: dict, alert: bool
     moment = clock.now()
     now = clock.iso(moment)
     due = deadlines.due_dates(data, directory, moment) if directory is not None else {"first_contact_due": "", "resolve_due": ""}
-    columns = ("ref", "submission_id", "created_at", "updated_at", *FIELDS, *due, "sms_consent")
+    columns = ("ref", "submission_id", "created_at", "updated_at", *FIELDS, *BEHALF_FIELDS, *due, "sms_consent")
     sql = f"INSERT INTO reports ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
     for _ in range(8):  # a reference collision is ~1 in 10^8; retry with a fresh one
         try:
             with transaction(conn):
                 cur = conn.execute(sql, (new_reference("report"), submission_id, now, now, *(data[f] for f in FIELDS),
-                                         *due.values(), int(bool(data.get("sms_consent", 0)))))
+                                         *(data.get(f, "") for f in BEHALF_FIELDS), *due.values(),
+                                         int(bool(data.get("sms_consent", 0)))))
                 outbox.enqueue(conn, "report", cur.lastrowid)
                 history.record(conn, cur.lastrowid, actor, "created", "", data["channel"], at=now)
                 if alert:
@@ -63,9 +66,20 @@ def by_ref(conn: sqlite3.Connection, ref: str) -> sqlite3.Row | None:
 
 
 def phone_matches(row: sqlite3.Row | None, last4: str) -> bool:
-    """Constant-time check of the last four phone digits (no early exit to time)."""
+    """Constant-time check of the last four phone digits (no early exit to time).
+
+    A 代办 report also opens with the resident's own phone, when the helper gave it."""
     stored = row["phone"][-4:] if row is not None else "----"
-    return hmac.compare_digest(stored, last4) and row is not None
+    resident = (_get(row, "resident_phone") or "")[-4:] or "----"
+    return (hmac.compare_digest(stored, last4) | hmac.compare_digest(resident, last4)) and row is not None
+
+
+def _get(row, column: str):
+    """A column that rows from other tables (sign-ups) do not have."""
+    try:
+        return row[column]
+    except (IndexError, KeyError, TypeError):
+        return None
 
 
 # Store column → 问题登记 header, for every column that can change after the row was appended.

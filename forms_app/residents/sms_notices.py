@@ -106,13 +106,15 @@ def _directory():
 
 
 def for_new_report(conn: sqlite3.Connection, row: sqlite3.Row, urgent: bool) -> None:
-    """受理: reference, the steward's name and office phone, the day they will call back by."""
+    """受理: reference, the steward's name and office phone, the day they will call by (as the confirmation says)."""
     directory = _directory()
     if directory is None or not enabled("accepted"):
         return
     compound = directory.compounds.get(row["compound_id"])
     steward = compound.steward if compound else None
-    day = clock.call_back_by(row["created_at"], directory.callback_working_days)
+    # The first-contact day the confirmation page promised (stored as the case came in; core/deadlines.py).
+    due = row["first_contact_due"] if "first_contact_due" in row.keys() else ""
+    day = dt.date.fromisoformat(due) if due else clock.call_back_by(row["created_at"], directory.callback_working_days)
     queue(conn, "accepted", row["phone"], {"ref": row["ref"], "steward": steward.name if steward else "大管家事务所",
                                            "phone": steward.phone if steward else "", "day": clock.chinese_date(day)},
           report_id=row["id"], consent=bool(row["sms_consent"]), urgent=urgent)

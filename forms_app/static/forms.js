@@ -17,3 +17,42 @@
     });
   }
 })();
+
+// 3. Report form: an urgent category (漏水, 电梯运行) answers "紧急吗" with 紧急, until the
+//    resident picks an answer themselves. Without this file the server does it for ?category=.
+// 4. Report form, 代办: "替家人、邻居反映" relabels 您… as 住户… and shows the resident's fields.
+(function () {
+  "use strict";
+  var form = document.getElementById("report-form");
+  if (!form) return;
+  var urgentIds = (form.getAttribute("data-urgent-categories") || "").split(" ");
+  var touched = !!document.querySelector(".error-summary");  // re-shown after errors: keep their answer
+  function urgentRadio(value) {
+    return form.querySelector("input[name='urgent'][value='" + value + "']");
+  }
+  form.addEventListener("click", function (event) {
+    if (event.target.name === "urgent" && event.isTrusted) touched = true;  // their own answer, even unchanged
+  });
+  form.addEventListener("change", function (event) {
+    var input = event.target;
+    if (input.name === "category" && !touched) {
+      var radio = urgentRadio(urgentIds.indexOf(input.value) >= 0 ? "yes" : "no");
+      if (radio) radio.checked = true;
+    }
+    if (input.name === "on_behalf") relabel();
+  });
+  function behalf() {
+    var chosen = form.querySelector("input[name='on_behalf']:checked");
+    return !!chosen && chosen.value === "y";
+  }
+  function relabel() {
+    var other = behalf();
+    var labelled = form.querySelectorAll("[data-self]");
+    for (var i = 0; i < labelled.length; i++) {
+      labelled[i].textContent = labelled[i].getAttribute(other ? "data-other" : "data-self");
+    }
+    var fields = document.getElementById("behalf-fields");
+    if (fields) fields.hidden = !other;
+  }
+  relabel();
+})();

@@ -12,13 +12,13 @@ from forms_app.residents.forms import LookupForm, ReceptionForm
 from forms_app.core.references import normalise
 from forms_app.core.security import limiter, lookup_limit, submit_limit
 from forms_app.core.store import get_db
-from . import directory, remember
-from .report import sent_here
+from . import directory, remember, site_address
+from .report import elsewhere, sent_here
 from .status import find
 
 bp = Blueprint("reception", __name__, url_prefix="/forms/reception")
-ALREADY = ("这个电话已经报名了这一场，不用再报。要查看或取消，请用当时给您的编号（以 J 开头）和电话后四位；"
-           "找不到编号，请打电话给您的大管家。")
+ALREADY = ("这个电话已经报名了这一场，不用再报。要查看或取消，请用当时给您的报名编号（8 开头的 8 个数字；"
+           "以前的编号以 J 开头）和电话后四位；找不到编号，请打电话给您的大管家。")
 log = logging.getLogger(__name__)
 
 
@@ -60,6 +60,8 @@ def form():
 def done(ref: str):
     """Confirmation: seat or waiting place, the details as plain text, the .ics link."""
     signup = sent_here(ref, reception.by_ref)
+    if signup is None:
+        return elsewhere(ref)
     conn = get_db()
     return render_template("reception/done.html", signup=signup,
                            session_=reception.get_session(conn, signup["session_id"]),
@@ -68,12 +70,13 @@ def done(ref: str):
 
 @bp.get("/<ref>.ics")
 def ics(ref: str):
-    """The session as a calendar file (no personal data in it)."""
+    """The session as a calendar file (no personal data in it) — only once the seat is confirmed."""
     conn = get_db()
     signup = reception.by_ref(conn, normalise(ref))
-    if signup is None or signup["state"] == "cancelled":
+    if signup is None or signup["state"] != "confirmed":
         abort(404)
-    body = calendar_file.for_signup(signup, reception.get_session(conn, signup["session_id"]), request.host_url)
+    body = calendar_file.for_signup(signup, reception.get_session(conn, signup["session_id"]),
+                                    site_address("/"))
     return Response(body, mimetype="text/calendar",
                     headers={"Content-Disposition": f'attachment; filename="lianhejiedai-{signup["ref"]}.ics"'})
 

@@ -1,15 +1,17 @@
 """/forms/report — a resident reports a problem; the confirmation names their steward."""
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 
-from forms_app.core import clock
+from forms_app.core import clock, deadlines
 from forms_app.residents import reports
 from forms_app.residents.forms import ReportForm
 from forms_app.core.security import limiter, submit_limit
 from forms_app.core.store import get_db
+from forms_app.core.phones import PhoneError, normalise_phone
 from . import directory, remember, remembered
 
 bp = Blueprint("report", __name__, url_prefix="/forms/report")
@@ -19,17 +21,24 @@ CHANNELS = {"web": "网页", "qr": "二维码", "behalf": "代办"}
 
 def _channel(form: ReportForm) -> str:
     """How it came in: on someone's behalf, from a stairwell QR code, or the web."""
-    if form.on_behalf.data:
+    if form.behalf:
         return CHANNELS["behalf"]
     return CHANNELS["qr"] if request.args.get("compound") else CHANNELS["web"]
 
 
 def sent_here(ref: str, find):
-    """The row this browser submitted under ref (find(conn, ref)), or a 404 for anyone else."""
-    row = find(get_db(), ref) if remembered("refs", ref) else None
-    if row is None:
-        abort(404)
-    return row
+    """The row this browser submitted under ref (find(conn, ref)), or None for anyone else.
+
+    A confirmation link shared with family opens in another browser: the caller then shows the
+    progress look-up with the reference filled in (elsewhere() below), never the details."""
+    return find(get_db(), ref) if remembered("refs", ref) else None
+
+
+def elsewhere(ref: str):
+    """Another browser opened a confirmation link: the progress look-up, reference filled in.
+
+    Answered the same way whether or not the reference exists, so it tells a stranger nothing."""
+    return redirect(url_for("status.lookup", ref=ref[:20]), code=303)
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -43,6 +52,10 @@ def form():
             form.compound.data = request.args["compound"]
         if request.args.get("category") in d.categories:
             form.category.data = request.args["category"]
+            if d.categories[form.category.data].urgent:  # urgent categories are urgent: say so from the start
+                form.urgent.data = "yes"
+        if request.args.get("on_behalf") == "y":
+            form.on_behalf.data = "y"
     elif form.validate_on_submit():
         compound = d.compounds[form.compound.data]
         data = {
@@ -51,8 +64,11 @@ def form():
             "urgent": int(form.urgent.data == "yes"), "description": form.description.data,
             "contact_name": form.contact_name.data, "phone": form.phone.phone.e164,
             "best_time": form.best_time.data or "", "join_reception": int(form.join_reception.data),
-            "on_behalf": int(form.on_behalf.data), "behalf_relation": form.behalf_relation.data if form.on_behalf.data else "",
-            "behalf_consent": int(bool(form.on_behalf.data and form.behalf_consent.data)),
+            "on_behalf": int(form.behalf), "behalf_relation": form.behalf_relation.data if form.behalf else "",
+            "behalf_consent": int(bool(form.behalf and form.behalf_consent.data)),
+            "resident_name": form.resident_name.data if form.behalf else "",
+            "resident_phone": form.resident_phone.phone.e164 if form.behalf and form.resident_phone.data else "",
+            "call_first": form.call_first.data if form.behalf else "",
             "sms_consent": int(bool(form.sms_consent.data)),
         }
         urgent = bool(data["urgent"] or d.categories[form.category.data].urgent)
@@ -62,16 +78,39 @@ def form():
         remember("refs", row["ref"])
         return redirect(url_for("report.done", ref=row["ref"]), code=303)
     status = 400 if form.errors else 200
-    return render_template("report/form.html", form=form, directory=d), status
+    urgent_ids = " ".join(c.id for c in d.categories.values() if c.urgent)
+    return render_template("report/form.html", form=form, directory=d, urgent_ids=urgent_ids,
+                           urgent_names="、".join(c.name for c in d.categories.values() if c.urgent)), status
 
 
 @bp.get("/done/<ref>")
 def done(ref: str):
-    """The confirmation: reference, steward, what happens next — only for the browser that sent it."""
+    """The confirmation: reference, who calls whom by when, what happens next — only for the browser that sent it."""
     row = sent_here(ref, reports.by_ref)
+    if row is None:
+        return elsewhere(ref)
     d = directory()
     created = clock.parse(row["created_at"])
-    call_by = clock.call_back_by(created, d.callback_working_days)
+    category = d.categories.get(row["category_id"])
+    urgent = deadlines.is_urgent(row, d)
+    due = row["first_contact_due"] or deadlines.due_dates(row, d, created)["first_contact_due"]
     return render_template("report/done.html", report=row, compound=d.compounds.get(row["compound_id"]),
-                           category=d.categories.get(row["category_id"]), call_by=clock.chinese_date(call_by),
+                           category=category, urgent=urgent, call_by=call_by_words(due),
+                           resident_phone=_shown_phone(row["resident_phone"]),
                            created=clock.chinese_datetime(created), directory=d)
+
+
+def call_by_words(due_iso: str) -> str:
+    """'今天' or '12月3日（周四）': the first-contact day as a neighbour says it."""
+    day = dt.date.fromisoformat(due_iso)
+    return "今天" if day == clock.now().date() else clock.chinese_date(day)
+
+
+def _shown_phone(e164: str) -> str:
+    """A stored phone as people read it ('139 1234 5678'), or ''."""
+    if not e164:
+        return ""
+    try:
+        return normalise_phone(e164).display
+    except PhoneError:
+        return e164

@@ -1,14 +1,17 @@
 """/forms/status — reference + last four phone digits → where things stand."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+import datetime as dt
 
-from forms_app.core import clock
+from flask import Blueprint, abort, render_template, request, session
+
+from forms_app.core import clock, deadlines, history
+from forms_app.core.cases import STATUS_MEANINGS
 from forms_app.residents import followup
 from forms_app.residents import reception
 from forms_app.residents import reports
 from forms_app.residents.forms import FollowupForm, LookupForm
-from forms_app.core.references import kind_of, normalise
+from forms_app.core.references import display, kind_of, normalise
 from forms_app.core.security import limiter, lookup_limit
 from forms_app.core.store import get_db
 from . import directory, remember, remembered
@@ -31,18 +34,85 @@ def find(conn, raw_ref: str, last4: str):
 @limiter.limit(lookup_limit, methods=["POST"])
 def lookup():
     """The look-up form, and the result on the same page."""
-    form = LookupForm(ref=request.args.get("ref", ""))
+    form = LookupForm(ref=display(request.args.get("ref", "")[:20]))
     if form.validate_on_submit():
         conn = get_db()
         kind, row = find(conn, form.ref.data, form.last4.data)
         if row is None:
-            return render_template("status/form.html", form=form, not_found=True), 404
+            return render_template("status/form.html", form=form, not_found=True, sent=_sent_here()), 404
         followup_form = None
         if kind == "report" and followup.due(row):
             remember("verified", row["ref"])  # it proved it knows the phone: it may answer the follow-up
             followup_form = FollowupForm(ref=row["ref"], formdata=None)
         return render_template("status/result.html", **_result(conn, kind, row, followup_form))
-    return render_template("status/form.html", form=form, not_found=False), 400 if form.errors else 200
+    return render_template("status/form.html", form=form, not_found=False, sent=_sent_here()), 400 if form.errors else 200
+
+
+def _sent_here() -> list[dict]:
+    """The references this browser submitted (newest first), to tap instead of typing."""
+    names = {"report": "反映的问题", "signup": "联合接待报名"}
+    return [{"ref": ref, "shown": display(ref), "kind": names.get(kind_of(ref) or "", "编号")}
+            for ref in reversed(session.get("refs", []))]
+
+
+def _day(iso: str) -> dt.date | None:
+    """The date of a stored date or timestamp ('' -> None)."""
+    return deadlines.day_of(iso) if iso else None
+
+
+def _by(day: dt.date, today: dt.date) -> str:
+    """'今天' or '最晚12月3日（周四）'."""
+    return "今天" if day == today else f"最晚{clock.chinese_date(day)}"
+
+
+def progress(conn, row, d, today: dt.date | None = None) -> dict:
+    """What the resident sees of a report's progress, in words.
+
+    note: the steward's current public note — never a stale one: after "没有解决" reopened the case
+          (reopened_at) and no note was written since, the old "已修好…" is not shown; the reopening is.
+    timeline: dated entries, oldest first — received, every public note, every reopening.
+    next_call: when the steward calls next, from the stored due dates (first contact / re-handling).
+    """
+    today = today or clock.now().date()
+    entries = history.for_report(conn, row["id"])
+    notes = [(e["at"], e["new"]) for e in entries if e["field"] == "public_note" and e["new"]]
+    reopened_at = row["reopened_at"] or ""
+    last_note_at = notes[-1][0] if notes and notes[-1][1] == row["public_note"] else ""
+    open_ = row["status"] not in deadlines.SETTLED
+    stale = bool(reopened_at) and open_ and (not last_note_at or clock.parse(last_note_at) < clock.parse(reopened_at))
+    reopenings = [e["new"] for e in entries if e["field"] == "reopened_at" and e["new"]] or ([reopened_at] if reopened_at else [])
+    timeline = [(clock.parse(row["created_at"]), "收到您反映的问题。")]
+    for at, text in notes:
+        if not (stale and clock.parse(at) < clock.parse(reopened_at)):
+            timeline.append((clock.parse(at), text))
+    for at in reopenings:
+        timeline.append((clock.parse(at), "您说问题还没有解决，重新处理。"))
+    timeline.sort(key=lambda item: item[0])
+    rehandle_day = _day(row["rehandle_due"]) if reopened_at and not row["rehandled_at"] else None
+    first_day = _day(row["first_contact_due"]) if not row["first_contact_at"] and row["status"] == "已受理" else None
+    compound = d.compounds.get(row["compound_id"])
+    who = compound.steward.name if compound else "大管家"
+    next_call = ""
+    if open_ and rehandle_day:
+        next_call = f"{who}{_by(rehandle_day, today)}再联系您。"
+    elif first_day:
+        next_call = f"{who}{_by(first_day, today)}下班前给您打电话。"
+    return {"note": "" if stale else row["public_note"], "reopen_line": reopen_words(row, d, today) if stale else "",
+            "next_call": next_call,
+            "timeline": [(f"{m.month}月{m.day}日", text) for m, text in timeline]}
+
+
+def reopen_words(row, d, today: dt.date | None = None) -> str:
+    """'您12月1日说还没解决，赵磊最晚12月4日（周五）再联系您。' for a reopened case, else ''."""
+    if not row["reopened_at"]:
+        return ""
+    today = today or clock.now().date()
+    compound = d.compounds.get(row["compound_id"])
+    who = compound.steward.name if compound else "大管家"
+    said = clock.parse(row["reopened_at"]).date()
+    due = _day(row["rehandle_due"]) if not row["rehandled_at"] else None
+    return (f"您{'今天' if said == today else f'{said.month}月{said.day}日'}说还没解决，"
+            + (f"{who}{_by(due, today)}再联系您。" if due else f"{who}会再联系您。"))
 
 
 def _result(conn, kind: str, row, followup_form=None) -> dict:
@@ -50,7 +120,8 @@ def _result(conn, kind: str, row, followup_form=None) -> dict:
     context = {"kind": kind, "row": row, "updated": clock.chinese_datetime(clock.parse(row["updated_at"]))}
     if kind == "report":
         context.update(category=directory().categories.get(row["category_id"]),
-                       compound=directory().compounds.get(row["compound_id"]), followup_form=followup_form)
+                       compound=directory().compounds.get(row["compound_id"]), followup_form=followup_form,
+                       progress=progress(conn, row, directory()), meanings=STATUS_MEANINGS)
     else:
         context.update(session_=reception.get_session(conn, row["session_id"]),
                        position=reception.waiting_position(conn, row))
@@ -72,4 +143,6 @@ def answer_followup():
     if not form.validate_on_submit():
         return render_template("status/result.html", **_result(conn, "report", row, form)), 400
     reopened = followup.record(conn, row["id"], form.solved.data == "yes", int(form.satisfaction.data), form.comment.data)
-    return render_template("status/followup_done.html", row=row, reopened=bool(reopened), already=reopened is None)
+    words = reopen_words(reports.by_ref(conn, ref), directory()) if reopened else ""
+    return render_template("status/followup_done.html", row=row, reopened=bool(reopened), already=reopened is None,
+                           reopen_line=words)
