@@ -20,7 +20,7 @@ from tests.sms_emulator.fixtures import TEMPLATES, sms_emu, sms_emulator, sms_se
 from tests.test_reports import DATA
 from tests.test_views_steward import HASH, sign_in
 
-PRIVATE = ("王阿姨", "601", "卫生间天花板", "李先生", "加装电梯", "漏水了")
+PRIVATE = ("王阿姨", "东边那间", "卫生间天花板", "李先生", "加装电梯", "漏水了")
 
 
 @pytest.fixture(params=["aliyun", "tencent"])
@@ -101,7 +101,7 @@ def new_report(app, db, phone="+8613812345678", urgent=False, consent=1, **chang
 def test_each_notice_is_sent_once_with_its_template_and_variables(app, db, forms, sms_emu, provider):
     now = Clock()
     # 受理: through the real form, "短信通知我" ticked (a browser sends the box's value when ticked).
-    ref = reference(forms.client.get(forms.report(sms_consent="y").headers["Location"]))
+    ref = reference(forms.client.get(forms.report(sms_consent="y", room="东边那间").headers["Location"]))
     report = reports.by_ref(db, ref)
     with app.app_context():  # 状态变化 twice (a steward's edits), the 回访 invitation after 已解决
         edits.edit(db, report["id"], {"status": "已形成方案", "public_note": "物业周三上门查漏点，请在家等候，谢谢配合。"})
