@@ -54,22 +54,35 @@ def label(x: float, y: float, text: str, anchor: str = "start") -> str:
     return f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}">{escape(text)}</text>'
 
 
-def bar_chart(ident: str, title: str, desc: str, rows: list[tuple[str, int]]) -> str:
-    """Horizontal bars, one per (label, count): label on the left, the count at the bar's end."""
+SMALL = "少于3"  # a count of 1 or 2 as the figures file publishes it (forms_app/publishing/figures.py)
+
+
+def amount(value) -> int:
+    """A published count as a number for drawing and sorting: "少于3" draws no bar."""
+    return value if isinstance(value, int) else 0
+
+
+def shown(value) -> str:
+    """A published count as text: the number, or "少于3"."""
+    return SMALL if value == SMALL else str(int(value))
+
+
+def bar_chart(ident: str, title: str, desc: str, rows: list[tuple[str, int | str]]) -> str:
+    """Horizontal bars, one per (label, count): label on the left, the count (or "少于3") at the bar's end."""
     row_h, bar_h = 30, 18
     label_w = max(text_width(name) for name, _ in rows)
-    top = max(value for _, value in rows)
-    value_w = text_width(str(top)) + 10
+    top = max(amount(value) for _, value in rows)
+    value_w = max(text_width(shown(value)) for _, value in rows) + 10
     x0 = label_w + 10
     bar_max = max(100, WIDTH - x0 - value_w)
     body = []
     for i, (name, value) in enumerate(rows):
         y = i * row_h
-        length = bar_max * value / top if top else 0
+        length = bar_max * amount(value) / top if top else 0
         body.append(label(x0 - 6, y + 21, name, "end"))
         if length > 0:
             body.append(f'<rect x="{x0:.1f}" y="{y + 6}" width="{length:.1f}" height="{bar_h}" fill="{SERIES["收到"]}"/>')
-        body.append(label(x0 + length + 5, y + 21, str(value)))
+        body.append(label(x0 + length + 5, y + 21, shown(value)))
     height = len(rows) * row_h + 6
     body.append(f'<line x1="{x0:.1f}" y1="0" x2="{x0:.1f}" y2="{height}" stroke="{AXIS}"/>')
     return svg(ident, title, desc, x0 + bar_max + value_w, height, body)
@@ -131,20 +144,28 @@ def headline(figures: dict, as_of: str | None) -> str:
 
 
 def ranking(items: list[dict]) -> list[dict]:
-    """Most received first; ties keep the directory's order."""
-    return sorted(items, key=lambda item: -int(item["received"]))
+    """Most received first ("少于3" between 0 and 3); ties keep the directory's order."""
+    return sorted(items, key=lambda item: -(amount(item["received"]) or (1.5 if item["received"] == SMALL else 0)))
+
+
+def count(value) -> int | str:
+    """A count read from the figures file: an integer, or "少于3"."""
+    return SMALL if value == SMALL else int(value)
 
 
 def breakdown_section(ident: str, heading: str, column: str, items: list[dict]) -> str:
-    """One breakdown (by category or by area): a bar chart of received and a table with resolved."""
-    items = ranking(items)
-    busiest = "、".join(f"{item['label']} {int(item['received'])} 个" for item in items[:3] if int(item["received"]))
+    """One breakdown (by category, area or channel): a bar chart of received and a table with resolved."""
+    items = ranking([{**item, "received": count(item["received"]), "resolved": count(item["resolved"])}
+                     for item in items])
+    busiest = "、".join(f"{item['label']} {shown(item['received'])} 个" for item in items[:3] if amount(item["received"]))
     desc = f"收到问题最多的是：{busiest}。每一项的数字见图下的表格。" if busiest else "还没有收到问题。"
     chart = bar_chart(ident, f"{heading}收到的问题（个）", desc,
-                      [(str(item["label"]), int(item["received"])) for item in items])
+                      [(str(item["label"]), item["received"]) for item in items])
     table = [f"| {column} | 收到 | 已解决 |", "| --- | ---: | ---: |"]
-    table += [f"| {cell(item['label'])} | {int(item['received'])} | {int(item['resolved'])} |" for item in items]
-    return "\n".join([f"### {heading}", "", figure(chart, table)])
+    table += [f"| {cell(item['label'])} | {shown(item['received'])} | {shown(item['resolved'])} |" for item in items]
+    hidden = any(SMALL in (item["received"], item["resolved"]) for item in items)
+    note = ["一项只有 1 个或 2 个问题时写作“少于3”，免得从很小的数字猜出是哪一户。", ""] if hidden else []
+    return "\n".join([f"### {heading}", "", *note, figure(chart, table)])
 
 
 def category_section(items: list[dict]) -> str:
@@ -155,6 +176,37 @@ def category_section(items: list[dict]) -> str:
 def area_section(items: list[dict]) -> str:
     """按居民区."""
     return breakdown_section("area", "按居民区", "居民区", items)
+
+
+def channel_section(items: list[dict]) -> str:
+    """按来源: how the problems came in (网页, 电话, 来访, 联合接待 …)."""
+    return breakdown_section("channel", "按来源", "来源", items)
+
+
+# Each rate in plain words: what is counted, and what counts as meeting it.
+RATE_WORDS = {
+    "先行联系按时率": "大管家在期限内第一次联系上居民的问题，占“联系期限已到或已经联系过”的问题的比例。"
+                     "期限一般是登记后 1 个工作日，紧急的问题当天（按国家公布的工作日算，调休也算在内）。",
+    "按时办结率": "在期限内形成方案或办结的问题，占“办结期限已到，或已经形成方案、办结”的问题的比例。"
+                 "期限一般是登记后 15 个工作日。",
+    "回访率": "已解决的问题里，居民回答过回访（在网上回答，或大管家打电话问）的比例。",
+    "满意率": "回访时效率、态度、结果三项都回答了的答复里，三项都是“满意”或“基本满意”的比例。",
+}
+
+
+def rates_section(rates: list[dict]) -> str:
+    """The four rates, each with its definition in plain words and what it rests on."""
+    lines = []
+    for rate in rates:
+        name, value = str(rate["label"]), rate["value"]
+        words = RATE_WORDS.get(name, "")
+        if value is None:
+            minimum = rate.get("min_answers")
+            why = f"答复不到 {int(minimum)} 次，暂不公布" if minimum and int(rate["of"]) else "还没有可以计算的问题"
+            lines.append(f"- **{cell(name)}**：{why}。{words}")
+        else:
+            lines.append(f"- **{cell(name)}**：**{float(value):g}%**（{int(rate['met'])} / {int(rate['of'])}）。{words}")
+    return "\n".join(["### 办得及时吗、居民满意吗", "", *lines])
 
 
 def month_name(month: str) -> str:

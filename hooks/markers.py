@@ -61,6 +61,8 @@ def figures_path() -> Path:
 FIGURE_SECTIONS = {
     "by_category": charts.category_section,
     "by_area": charts.area_section,
+    "by_channel": charts.channel_section,
+    "rates": charts.rates_section,
     "by_month": charts.month_section,
     "resolution_days": charts.speed_section,
     "receptions_held": charts.receptions_section,

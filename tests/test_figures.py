@@ -107,16 +107,37 @@ def test_headline_follows_the_offices_definitions_and_adds_up(result):
 def test_every_category_and_area_is_listed_and_unknown_ones_are_pooled(result):
     categories = {c["label"]: c for c in result["by_category"]}
     assert list(categories)[:len(DIRECTORY.categories)] == [c.name for c in DIRECTORY.categories.values()]
-    assert categories["漏水/渗水"] == {"label": "漏水/渗水", "received": 2, "resolved": 2}
-    assert categories["停车"] == {"label": "停车", "received": 2, "resolved": 1}
-    assert categories["通信信号"]["received"] == 0
-    assert categories["未归类"]["received"] == 1
+    assert categories["漏水/渗水"] == {"label": "漏水/渗水", "received": "少于3", "resolved": "少于3"}
+    assert categories["通信信号"]["received"] == 0                       # nobody: nothing to hide
+    assert categories["未归类"]["received"] == "少于3"
     areas = {a["label"]: a for a in result["by_area"]}
     assert len(areas) == len(DIRECTORY.areas) + 1
-    assert areas["延吉二三村"] == {"label": "延吉二三村", "received": 4, "resolved": 2}
-    for key in ("by_category", "by_area"):
-        assert sum(item["received"] for item in result[key]) == 10
-        assert sum(item["resolved"] for item in result[key]) == 4
+    assert areas["延吉二三村"] == {"label": "延吉二三村", "received": 4, "resolved": "少于3"}
+
+
+def test_breakdowns_add_up_before_small_counts_are_hidden(conn):
+    seed_all(conn)
+    rows = [{"category_id": c, "area_id": a, "channel": "网页", "bucket": figures.BUCKETS[s]}
+            for c, a, _, s, _, _ in REPORTS_SEEDED]
+    for column, entries in (("category_id", DIRECTORY.categories), ("area_id", DIRECTORY.areas)):
+        items = figures.breakdown(rows, column, entries)
+        assert sum(i["received"] for i in items) == 10 and sum(i["resolved"] for i in items) == 4
+
+
+@pytest.mark.parametrize("count, shown", [(0, 0), (1, "少于3"), (2, "少于3"), (3, 3), (40, 40)])
+def test_counts_of_one_or_two_are_shown_as_fewer_than_three(count, shown):
+    [item] = figures.suppress([{"label": "停车", "received": count, "resolved": count}])
+    assert item == {"label": "停车", "received": shown, "resolved": shown}
+
+
+def test_by_channel_lists_every_door_and_hides_small_counts(conn):
+    seed_reports(conn, [("leak", "yanji23", "2026-11-02", "已受理", "", 0)] * 4)
+    conn.execute("UPDATE reports SET channel = '电话' WHERE id <= 3")
+    conn.execute("UPDATE reports SET channel = '乱写的' WHERE id = 4")
+    channels = {c["label"]: c for c in figures.compute(conn, DIRECTORY, TODAY)["by_channel"]}
+    assert list(channels) == list(figures.CHANNELS)
+    assert channels["电话"]["received"] == 3 and channels["其他"]["received"] == "少于3"
+    assert channels["网页"]["received"] == 0
 
 
 def test_months_count_received_by_report_date_and_resolved_by_resolution_date(result):
@@ -186,9 +207,10 @@ def test_empty_store_gives_zeros(conn):
 
 KEYS = {"as_of", "figures", "by_category", "by_area", "by_month", "resolution_days", "receptions_held", "followup",
         "label", "received", "resolved", "month", "median", "reports", "undated", "reopened", "reopened_resolved",
-        "answers", "not_solved_answers", "average_satisfaction", "min_answers", *figures.HEADLINE}
+        "answers", "not_solved_answers", "average_satisfaction", "min_answers", *figures.HEADLINE,
+        "by_channel", "rates", "value", "met", "of"}
 LABELS = ({c.name for c in DIRECTORY.categories.values()} | {a.name for a in DIRECTORY.areas.values()}
-          | {figures.UNKNOWN_LABEL})
+          | {figures.UNKNOWN_LABEL} | set(figures.CHANNELS) | set(figures.RATES))
 
 
 def leaves(value, key=None):
@@ -212,6 +234,8 @@ def test_figures_hold_only_counts_directory_labels_and_months(result):
             assert re.fullmatch(r"\d{4}-\d{2}", value)
         elif key == "as_of":
             assert re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日", value)
+        elif value == figures.SMALL:
+            assert key in ("received", "resolved")
         else:
             assert value is None or type(value) in (int, float), (key, value)
 
@@ -278,3 +302,58 @@ def test_cli_writes_nothing_when_the_sheet_cannot_be_read(sheet_app, emu, tmp_pa
     result = sheet_app.test_cli_runner().invoke(args=["figures", "--output", str(out)])
     assert result.exit_code != 0 and "没能读取大管家的表格" in result.output
     assert not out.exists()
+
+
+# --- The four rates ---------------------------------------------------------------------------
+
+# (created, first_contact_due, first_contact_at, resolve_due, status, resolved_at, updated_at)
+TIMED = [
+    ("2026-11-02", "2026-11-03", "2026-11-03 10:00", "2026-11-23", "已解决", "2026-11-20", "2026-11-20"),  # both on time
+    ("2026-11-02", "2026-11-03", "2026-11-05", "2026-11-23", "处理中", "", "2026-11-05"),     # contact late; overdue
+    ("2026-11-27", "2026-11-30", "", "2026-12-18", "已受理", "", "2026-11-27"),               # nothing due yet
+    ("2026-11-02", "2026-11-03", "", "2026-11-23", "已形成方案", "", "2026-11-10"),           # never contacted; plan on time
+    ("2026-11-02", "2026-11-03", "2026-11-03", "2026-11-23", "已解决", "2026-11-04", "2026-11-04"),
+]
+
+
+def seed_timed(conn) -> list[int]:
+    ids = seed_reports(conn, [("parking", "yanji23", c, s, r, 0) for c, _, _, _, s, r, _ in TIMED])
+    for report_id, (_, fc_due, fc_at, res_due, _, _, updated) in zip(ids, TIMED):
+        conn.execute("UPDATE reports SET first_contact_due = ?, first_contact_at = ?, resolve_due = ?, updated_at = ? "
+                     "WHERE id = ?", (fc_due, fc_at, res_due, f"{updated}T10:00:00+08:00", report_id))
+    return ids
+
+
+def aspects(conn, report_id, answers):
+    for efficiency, attitude, result in answers:
+        conn.execute("INSERT INTO followups (report_id, created_at, solved, outcome, efficiency, attitude, result, via) "
+                     "VALUES (?, '2026-11-26T09:00:00+08:00', 1, '已解决', ?, ?, ?, 'phone')",
+                     (report_id, efficiency, attitude, result))
+
+
+def rates(conn) -> dict:
+    return {r["label"]: r for r in figures.compute(conn, DIRECTORY, TODAY)["rates"]}
+
+
+def test_on_time_rates_follow_the_deadline_rule(conn):
+    seed_timed(conn)
+    found = rates(conn)
+    assert (found["先行联系按时率"]["met"], found["先行联系按时率"]["of"], found["先行联系按时率"]["value"]) == (2, 4, 50.0)
+    assert (found["按时办结率"]["met"], found["按时办结率"]["of"], found["按时办结率"]["value"]) == (3, 4, 75.0)
+
+
+def test_follow_up_and_satisfaction_rates(conn):
+    ids = seed_timed(conn)
+    aspects(conn, ids[0], [("满意", "满意", "基本满意")] * 3 + [("满意", "不满意", "满意")])
+    found = rates(conn)
+    assert (found["回访率"]["met"], found["回访率"]["of"], found["回访率"]["value"]) == (1, 2, 50.0)
+    assert found["满意率"]["value"] is None and found["满意率"]["met"] is None   # too few answers to publish
+    assert found["满意率"]["of"] == 4
+    aspects(conn, ids[4], [("基本满意", "满意", "满意"), ("满意", "满意", "", )])  # the second: not all three answered
+    found = rates(conn)
+    assert (found["满意率"]["met"], found["满意率"]["of"], found["满意率"]["value"]) == (4, 5, 80.0)
+    assert found["回访率"]["value"] == 100.0
+
+
+def test_rates_of_an_empty_store_are_none(conn):
+    assert {r["label"]: r["value"] for r in figures.compute(conn, DIRECTORY, TODAY)["rates"]} == dict.fromkeys(figures.RATES)

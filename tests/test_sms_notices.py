@@ -393,3 +393,19 @@ def test_a_status_set_in_the_stewards_sheet_texts_the_resident_once(sheet_app, e
     status = [named(m, provider, "status") for m in texts(sms_emu) if kind_of(m, provider) == "status"]
     assert status == [{"ref": report["ref"], "status": "已形成方案", "note": "下周二物业上门修。"}]
     db.close()
+
+
+def test_more_seats_in_the_sessions_editor_text_those_moved_up(app, db, forms, sms_emu, provider):
+    from forms_app.casework import sessions
+
+    session = reception.open_sessions(db)[0]  # the first sample session seats three
+    for i in range(5):
+        forms.signup(session.id, phone=f"139 0000 000{i}", sms_consent="y" if i != 4 else "")
+    values = {"date": session.date.isoformat(), "start_time": session.start_time, "end_time": session.end_time,
+              "place": session.place, "parties": "居委会", "capacity": 5, "is_open": True, "note": ""}
+    with app.app_context():
+        assert sessions.save(db, values, session.id)[1] == 2
+    drain(delivery(app, db, Clock()))
+    promoted = [m for m in texts(sms_emu) if kind_of(m, provider) == "promoted"]
+    assert [m["phone"] for m in promoted] == ["+8613900000003"]  # the fifth said no to texts
+    assert [n["state"] for n in notices(db, kind="promoted")] == ["sent", "skipped"]

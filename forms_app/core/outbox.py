@@ -10,14 +10,17 @@ import sqlite3
 
 from forms_app.core import clock
 
-SHEET_KINDS = ("report", "signup", "report_update")   # → the stewards' Google Sheet
+SHEET_KINDS = ("report", "signup", "report_update", "session")   # → the stewards' Google Sheet
 ALERT_KINDS = ("alert",)                              # → the stewards' phones (robot webhook / e-mail)
 SMS_KINDS = ("sms",)                                  # → residents' phones (a notices row; delivery/sms.py)
 KINDS = SHEET_KINDS + ALERT_KINDS + SMS_KINDS
 
 
 def enqueue(conn: sqlite3.Connection, kind: str, row_id: int, payload: dict | None = None) -> None:
-    """Queue one item: a new row, a changed row (payload: the changed cells), or an alert."""
+    """Queue one item: a new row, a changed row (payload: the changed cells), or an alert.
+
+    A session (kind "session") is named by its text id in the payload ({"id": ...}); row_id is 0.
+    """
     if kind not in KINDS:
         raise ValueError(kind)
     conn.execute("INSERT INTO outbox (kind, row_id, queued_at, payload) VALUES (?, ?, ?, ?)",

@@ -165,6 +165,12 @@ def session_row(session) -> list[str]:
                               "是" if session.is_open else "否", "")]
 
 
+def session_record_row(row) -> list[str]:
+    """A stored session (its sessions-table row, note included) as one 接待场次 row."""
+    return [cell(v) for v in (row["id"], row["date"], row["start_time"], row["end_time"], row["place"],
+                              row["parties"], row["capacity"], "是" if row["is_open"] else "否", row["note"])]
+
+
 _DATE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 _TIME = re.compile(r"^\s*(\d{1,2})\s*[:：点]\s*(\d{2})?")
 _NUMBER = re.compile(r"^\s*(\d+)")

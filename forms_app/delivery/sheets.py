@@ -95,10 +95,14 @@ class Sheets:
         """Row 1 as the stewards have it now: where each header stands."""
         return Columns(layout, tuple(self.row(layout, 1)))
 
+    def values(self, layout: Layout) -> list[list[str]]:
+        """Every row as read (row n is index n-1, the header first), padded to equal length; one read request."""
+        with _translated(write=False):
+            return self.worksheet(layout.title).get_all_values()
+
     def records(self, layout: Layout) -> list[dict]:
         """Every data row as {header: value}; one read request."""
-        with _translated(write=False):
-            values = self.worksheet(layout.title).get_all_values()
+        values = self.values(layout)
         if not values:
             return []
         header = values[0]

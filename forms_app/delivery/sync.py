@@ -17,10 +17,12 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from forms_app.core import clock
+from forms_app.core import clock, history
 from forms_app.core import outbox
+from forms_app.delivery.adopt import Adopter
 from forms_app.residents import reception
-from forms_app.delivery.sheet_layout import REPORTS, SESSIONS, SIGNUPS, STATUSES, STEWARD_FIELDS, Columns, parse_session, report_row, signup_row
+from forms_app.delivery.sheet_layout import (REPORTS, SESSIONS, SIGNUPS, STATUSES, STEWARD_FIELDS, Columns, parse_session,
+                                             report_row, session_record_row, signup_row)
 from forms_app.notices.messages import alert_for
 from forms_app.notices.notify import Notifier, NotifyError
 from forms_app.delivery.sheets import SheetError, Sheets
@@ -55,6 +57,7 @@ class Worker:
         self.columns: dict[str, tuple[Columns, float]] = {}
         self.failures = 0
         self.next_pull = 0.0
+        self.adopter = Adopter(conn, sheets, directory)
 
     # --- outbox → sheet ---------------------------------------------------------------
 
@@ -78,6 +81,8 @@ class Worker:
             done += self._report_updates(by_kind["report_update"])
         if by_kind["signup"]:
             done += self._signups(by_kind["signup"])
+        if by_kind["session"]:
+            done += self._sessions(by_kind["session"])
         if alert_error is not None:
             raise alert_error
         return done
@@ -199,43 +204,57 @@ class Worker:
         log.info("delivered %d new sign-ups and %d changed cells", len(new), len(cells))
         return len(items)
 
+    def _sessions(self, items) -> int:
+        """Sessions created or edited on the stewards' pages → 接待场次: rewritten in place by 场次编号, else appended.
+
+        The row is written as the session stands now (the latest edit wins); the ids are read first,
+        so a retried append whose first try landed updates that row instead of adding another.
+        """
+        columns = self._columns(SESSIONS)
+        where = self._lines(SESSIONS, columns)
+        wanted = list(dict.fromkeys(outbox.payload(i).get("id", "") for i in items))
+        rows = [r for i in wanted if (r := self.conn.execute("SELECT * FROM sessions WHERE id = ?", (i,)).fetchone())]
+        new = [columns.arrange(session_record_row(r)) for r in rows if r["id"] not in where]
+        cells = [(f"{columns.letter(name)}{where[r['id']]}", value) for r in rows if r["id"] in where
+                 for name, value in zip(SESSIONS.headers, session_record_row(r)) if name in columns.header]
+        if new:
+            self._write(items, lambda: self.sheets.append(SESSIONS, new))
+        if cells:
+            self._write(items, lambda: self.sheets.update_cells(SESSIONS, cells))
+        with transaction(self.conn):
+            outbox.mark_delivered(self.conn, [i["id"] for i in items])
+        log.info("delivered %d new sessions and %d changed cells", len(new), len(cells))
+        return len(items)
+
     # --- sheet → store ----------------------------------------------------------------
 
     def pull(self) -> None:
-        """Read the stewards' edits (status, public note and the other steward columns) and the sessions."""
+        """Read the stewards' edits (status, public note and the other steward columns) and the sessions.
+
+        Hand-typed rows become cases first (adopt.py), so their steward columns are read in the same pass.
+        Every field changed from the sheet gets a history row (actor 表格), as apply_changes writes one.
+        """
         self.columns.clear()  # stewards may have rearranged columns since
-        records = self.sheets.records(REPORTS)
+        records = self.adopter.run(self.sheets.records(REPORTS))
         session_rows = self.sheets.records(SESSIONS)
         sessions = [s for s in map(parse_session, session_rows) if s]
         if len(sessions) < len([r for r in session_rows if any(str(v).strip() for v in r.values())]):
             log.warning("接待场次: %d row(s) could not be read (date, times or capacity)", len(session_rows) - len(sessions))
         now = clock.iso(clock.now())
-        fields = list(STEWARD_FIELDS)
-        differs = " OR ".join(f"{f} != ?" for f in fields)
         with transaction(self.conn):
             # A report whose own change has not reached the sheet yet keeps its local values.
             waiting = {r[0] for r in self.conn.execute(
                 "SELECT r.submission_id FROM outbox o JOIN reports r ON r.id = o.row_id "
                 "WHERE o.kind = 'report_update' AND o.delivered_at IS NULL")}
-            updates, told = [], []
-            for rec in records:
-                if rec.get("状态") not in STATUSES or not rec.get("提交编号") or rec["提交编号"] in waiting:
-                    continue
-                values = [rec.get(STEWARD_FIELDS[f], "") for f in fields]
-                updates.append((*values, rec["状态"], now, rec["提交编号"], *values))
-                if rec["状态"] in sms_notices.STATUS_NOTICES:  # a status change the resident is texted about
-                    told.append((rec["提交编号"], rec["状态"], rec.get(STEWARD_FIELDS["public_note"], "")))
-            before = {sid: self.conn.execute("SELECT * FROM reports WHERE submission_id = ?", (sid,)).fetchone()
-                      for sid, _, _ in told}
-            # Newly 已解决 in the sheet: ask the resident's follow-up (SET sees the row's old status).
-            self.conn.executemany(
-                f"UPDATE reports SET {', '.join(f'{f} = ?' for f in fields)}, "
-                "followup_due = CASE WHEN ? != '已解决' THEN 0 WHEN status != '已解决' THEN 1 ELSE followup_due END, "
-                f"updated_at = ? WHERE submission_id = ? AND ({differs})", updates)
-            for sid, status, note in told:
-                if before[sid] is not None:
-                    sms_notices.for_status(self.conn, before[sid], status, note)
+            # An empty 状态 (a hand-typed row) keeps the case's status; one the service cannot read skips the row.
+            self._read_back([rec for rec in records if (rec.get("状态") in STATUSES or not rec.get("状态"))
+                             and rec.get("提交编号") and rec["提交编号"] not in waiting], now)
+            # Likewise a session edited on the stewards' pages whose row is still on its way.
+            editing = {outbox.payload(r).get("id") for r in self.conn.execute(
+                "SELECT payload FROM outbox WHERE kind = 'session' AND delivered_at IS NULL")}
             for s in sessions:
+                if s["id"] in editing:
+                    continue
                 self.conn.execute(
                     "INSERT INTO sessions (id, date, start_time, end_time, place, parties, capacity, is_open, note) "
                     "VALUES (:id, :date, :start_time, :end_time, :place, :parties, :capacity, :is_open, :note) "
@@ -243,8 +262,39 @@ class Worker:
                     "end_time=excluded.end_time, place=excluded.place, parties=excluded.parties, "
                     "capacity=excluded.capacity, is_open=excluded.is_open, note=excluded.note", s)
             # A session the stewards deleted from the sheet takes no more sign-ups.
-            listed = [s["id"] for s in sessions]
+            listed = [s["id"] for s in sessions] + sorted(i for i in editing if i)
             self.conn.execute(f"UPDATE sessions SET is_open = 0 WHERE id NOT IN ({','.join('?' * len(listed))})", listed)
+
+    def _read_back(self, records: list[dict], now: str) -> int:
+        """The steward columns of these rows into their cases, one history row per changed field; how many changed.
+
+        Newly 已解决 in the sheet asks the resident's follow-up; any other status clears the question.
+        """
+        fields = list(STEWARD_FIELDS)
+        by_id = {rec["提交编号"]: rec for rec in records}
+        ids, changed = list(by_id), 0
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            rows = self.conn.execute(f"SELECT id, submission_id, followup_due, {', '.join(fields)} FROM reports "
+                                     f"WHERE submission_id IN ({','.join('?' * len(chunk))})", chunk).fetchall()
+            for row in rows:
+                rec = by_id[row["submission_id"]]
+                changes = {f: rec.get(STEWARD_FIELDS[f], "") for f in fields if row[f] != rec.get(STEWARD_FIELDS[f], "")}
+                if not rec.get("状态"):
+                    changes.pop("status", None)
+                if not changes:
+                    continue
+                status = changes.get("status", row["status"])
+                followup_due = 0 if status != "已解决" else 1 if row["status"] != "已解决" else row["followup_due"]
+                if changes.get("status") in sms_notices.STATUS_NOTICES:  # a change the resident is texted about
+                    before = self.conn.execute("SELECT * FROM reports WHERE id = ?", (row["id"],)).fetchone()
+                    sms_notices.for_status(self.conn, before, status, changes.get("public_note", before["public_note"]))
+                self.conn.execute(f"UPDATE reports SET {', '.join(f'{f} = ?' for f in changes)}, followup_due = ?, "
+                                  "updated_at = ? WHERE id = ?", [*changes.values(), followup_due, now, row["id"]])
+                for field, value in changes.items():
+                    history.record(self.conn, row["id"], history.SHEET, field, row[field], value, at=now)
+                changed += 1
+        return changed
 
     # --- the loop ---------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from forms_app.core import clock
+from forms_app.core import clock, deadlines
 from forms_app.delivery.sheet_layout import parse_day
 from forms_app.delivery.sheets import SheetError, Sheets
 from forms_app.core.store import get_db
@@ -31,12 +31,26 @@ RECEIVED = "收到的问题"
 HEADLINE = (RECEIVED, "已解决", "已形成方案", "正在推进", "已转办", "不予受理")
 UNKNOWN_LABEL = "未归类"  # a category or area no longer in the directory
 MIN_ANSWERS = 5  # fewer follow-up answers than this: no average, it could point at one resident
+# A by-area, by-category or by-channel count of 1 or 2 is published as this: so few reports could
+# point at one household. 0 stays 0 (it points at nobody); 3 and more are shown as they are.
+SMALL, SMALL_BELOW = "少于3", 3
+# The doors a case comes through, in the order the page lists them (every one shown, zeros included).
+CHANNELS = ("网页", "二维码", "代办", "电话", "来访", "联合接待", "会商", "居委会转来", "12345转办", "其他")
+# What the four rates are, for whoever reads figures.json; the page says the same in plain words.
+RATES = {
+    "先行联系按时率": "先行联系的期限已到（或已联系）的问题中，在期限内第一次联系上居民的比例",
+    "按时办结率": "办结期限已到（或已形成方案、已办结）的问题中，在期限内形成方案或办结的比例",
+    "回访率": "已解决的问题中，居民答过回访（网上或电话）的比例",
+    "满意率": "三方面都答了的回访中，效率、态度、结果三项都是“满意”或“基本满意”的比例",
+}
+GOOD = ("满意", "基本满意")
 
 
 def compute(conn: sqlite3.Connection, directory, today: dt.date) -> dict:
     """The public figures as of `today`: counts, directory labels and months, nothing else."""
     rows = [dict(r) for r in conn.execute(
-        "SELECT status, category_id, area_id, created_at, resolved_at, reopened FROM reports")]
+        "SELECT id, status, category_id, area_id, channel, urgent, created_at, updated_at, resolved_at, reopened, "
+        "first_contact_at, first_contact_due, resolve_due, reopened_at, rehandled_at, rehandle_due FROM reports")]
     for row in rows:
         row["bucket"] = BUCKETS.get(row["status"], "正在推进")
         row["created"] = clock.parse(row["created_at"]).date()
@@ -44,8 +58,10 @@ def compute(conn: sqlite3.Connection, directory, today: dt.date) -> dict:
     return {
         "as_of": f"{today.year}年{today.month}月{today.day}日",
         "figures": headline(rows),
-        "by_category": breakdown(rows, "category_id", directory.categories),
-        "by_area": breakdown(rows, "area_id", directory.areas),
+        "by_category": suppress(breakdown(rows, "category_id", directory.categories)),
+        "by_area": suppress(breakdown(rows, "area_id", directory.areas)),
+        "by_channel": suppress(by_channel(rows)),
+        "rates": rates(conn, rows, directory, today),
         "by_month": by_month(rows, today),
         "resolution_days": resolution_days(rows),
         "receptions_held": receptions_held(conn, today),
@@ -74,10 +90,59 @@ def breakdown(rows: list[dict], column: str, entries: dict) -> list[dict]:
     return list(counts.values())
 
 
+def by_channel(rows: list[dict]) -> list[dict]:
+    """Received and resolved per channel (电话, 来访, 网页 …), every channel listed; anything else as 其他."""
+    counts = {name: {"label": name, "received": 0, "resolved": 0} for name in CHANNELS}
+    for row in rows:
+        item = counts[row["channel"] if row["channel"] in counts else "其他"]
+        item["received"] += 1
+        item["resolved"] += row["bucket"] == "已解决"
+    return list(counts.values())
+
+
+def suppress(items: list[dict]) -> list[dict]:
+    """Counts of 1 or 2 replaced by SMALL ("少于3"), in the figures file itself, not only on the page."""
+    for item in items:
+        for key in ("received", "resolved"):
+            if 0 < item[key] < SMALL_BELOW:
+                item[key] = SMALL
+    return items
+
+
+def _rate(met: int, of: int, label: str) -> dict:
+    return {"label": label, "value": round(100 * met / of, 1) if of else None, "met": met, "of": of}
+
+
+def rates(conn: sqlite3.Connection, rows: list[dict], directory, today: dt.date) -> list[dict]:
+    """先行联系按时率, 按时办结率, 回访率, 满意率 (percent, one decimal; None when there is nothing to count).
+
+    On time is the deadline rule's (core/deadlines.clocks, working days, 调休 included): a clock
+    counts once its day has come or it was met; it is on time when met with no working day late.
+    满意率 needs MIN_ANSWERS three-aspect answers, like the average score.
+    """
+    tallies = {"first_contact": [0, 0], "resolve": [0, 0]}
+    for row in rows:
+        for item in deadlines.clocks(row, directory, today)[:2]:
+            if item.met_on is not None or item.overdue:
+                tallies[item.kind][1] += 1
+                tallies[item.kind][0] += item.met_on is not None and not item.late_days
+    answered = {r[0] for r in conn.execute("SELECT DISTINCT report_id FROM followups")}
+    asked = [r for r in rows if r["bucket"] == "已解决" or r["id"] in answered]
+    good = "','".join(GOOD)
+    aspects = conn.execute(
+        f"SELECT count(*), coalesce(sum(efficiency IN ('{good}') AND attitude IN ('{good}') AND result IN ('{good}')), 0) "
+        "FROM followups WHERE efficiency != '' AND attitude != '' AND result != ''").fetchone()
+    satisfied = _rate(aspects[1], aspects[0], "满意率")
+    if aspects[0] < MIN_ANSWERS:  # neither the rate nor its numerator: a few answers could point at a resident
+        satisfied["value"] = satisfied["met"] = None
+    return [_rate(*tallies["first_contact"], "先行联系按时率"), _rate(*tallies["resolve"], "按时办结率"),
+            _rate(sum(r["id"] in answered for r in asked), len(asked), "回访率"), {**satisfied, "min_answers": MIN_ANSWERS}]
+
+
 def by_month(rows: list[dict], today: dt.date) -> list[dict]:
     """Reports received (by 提交时间) and resolved (by 办结时间) per month, every month up to today's."""
-    received = [r["created"].strftime("%Y-%m") for r in rows]
-    resolved = [r["resolved"].strftime("%Y-%m") for r in rows if r["resolved"]]
+    received = [f"{r['created'].year}-{r['created'].month:02d}" for r in rows]
+    resolved = [f"{r['resolved'].year}-{r['resolved'].month:02d}" for r in rows if r["resolved"]]
     if not received:
         return []
     months, month, last = [], min(received + resolved), max(received + resolved + [today.strftime("%Y-%m")])
@@ -107,9 +172,10 @@ def receptions_held(conn: sqlite3.Connection, today: dt.date) -> int:
 
 def followup(conn: sqlite3.Connection, rows: list[dict]) -> dict:
     """Reopened reports (a resident said 没有解决) and the follow-up answers; no average below MIN_ANSWERS."""
-    answers = conn.execute("SELECT count(*), sum(solved = 0), avg(satisfaction) FROM followups").fetchone()
+    answers = conn.execute("SELECT count(*), sum(solved = 0), avg(satisfaction), count(satisfaction) FROM followups").fetchone()
     count = answers[0]
-    average = round(answers[2], 1) if count >= MIN_ANSWERS else None
+    # Only the old 1–5 scores average; three-aspect answers (no score) count in 满意率 instead.
+    average = round(answers[2], 1) if answers[3] >= MIN_ANSWERS else None
     reopened = [r for r in rows if r["reopened"] > 0]
     return {"reopened": len(reopened), "reopened_resolved": sum(r["bucket"] == "已解决" for r in reopened),
             "answers": count, "not_solved_answers": answers[1] or 0, "average_satisfaction": average,

@@ -18,12 +18,13 @@ BEHALF_FIELDS = ("resident_name", "resident_phone", "call_first")
 
 
 def create(conn: sqlite3.Connection, submission_id: str, data: dict, alert: bool = False,
-           actor: str = history.RESIDENT, directory=None) -> tuple[sqlite3.Row, bool]:
+           actor: str = history.RESIDENT, directory=None, ref: str = "") -> tuple[sqlite3.Row, bool]:
     """Store a report and queue it for the sheet (and an urgent alert, and the 受理 text when data["sms_consent"]
     says so — see sms_notices); (row, created). Same submission id: same row.
 
     `actor`: who registered it (the resident online, or a steward's account id for an intake).
     `directory`: fixes the case's due dates (core/deadlines.py) as it comes in.
+    `ref`: a reference already given out (a hand-typed sheet row numbered in place); a fresh one if taken.
     """
     existing = by_submission(conn, submission_id)
     if existing is not None:
@@ -33,10 +34,11 @@ def create(conn: sqlite3.Connection, submission_id: str, data: dict, alert: bool
     due = deadlines.due_dates(data, directory, moment) if directory is not None else {"first_contact_due": "", "resolve_due": ""}
     columns = ("ref", "submission_id", "created_at", "updated_at", *FIELDS, *BEHALF_FIELDS, *due, "sms_consent")
     sql = f"INSERT INTO reports ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-    for _ in range(8):  # a reference collision is ~1 in 10^8; retry with a fresh one
+    for attempt in range(8):  # a reference collision is ~1 in 10^8; retry with a fresh one
         try:
             with transaction(conn):
-                cur = conn.execute(sql, (new_reference("report"), submission_id, now, now, *(data[f] for f in FIELDS),
+                given = ref if ref and not attempt else new_reference("report")
+                cur = conn.execute(sql, (given, submission_id, now, now, *(data[f] for f in FIELDS),
                                          *(data.get(f, "") for f in BEHALF_FIELDS), *due.values(),
                                          int(bool(data.get("sms_consent", 0)))))
                 outbox.enqueue(conn, "report", cur.lastrowid)

@@ -120,4 +120,4 @@ def logout():
     return redirect(url_for("steward.index"), code=303)
 
 
-from . import steward_reports, steward_reception  # noqa: E402,F401  (their routes join this blueprint)
+from . import steward_reports, steward_reception, steward_sessions  # noqa: E402,F401  (their routes join this blueprint)

@@ -74,9 +74,9 @@ def test_headline_numbers_and_that_they_add_up(section, built):
     assert "正好是收到的问题：4 + 1 + 3 + 1 + 1 = 10。" in section
 
 
-def test_three_accessible_charts_with_chinese_labels(section):
+def test_four_accessible_charts_with_chinese_labels(section):
     charts_by_id = svgs(section)
-    assert set(charts_by_id) == {"category", "area", "month"}
+    assert set(charts_by_id) == {"category", "area", "channel", "month"}
     for ident, svg in charts_by_id.items():
         assert 'role="img"' in svg and f'aria-labelledby="kb-chart-{ident}-title kb-chart-{ident}-desc"' in svg
         assert re.search(rf'<title id="kb-chart-{ident}-title">[^<]*[\u4e00-\u9fff]', svg)
@@ -85,6 +85,7 @@ def test_three_accessible_charts_with_chinese_labels(section):
     assert {c.name for c in DIRECTORY.categories.values()} <= set(texts["category"])
     assert {a.name for a in DIRECTORY.areas.values()} <= set(texts["area"])
     assert {"收到", "已解决", "9月", "10月", "11月"} <= set(texts["month"])
+    assert {"网页", "电话", "来访", "12345转办", "少于3"} <= set(texts["channel"]) | set(texts["category"])
 
 
 def test_charts_use_large_text_and_colours_of_3_to_1(section):
@@ -99,10 +100,12 @@ def test_charts_use_large_text_and_colours_of_3_to_1(section):
 def test_every_chart_has_a_data_table_under_it(section):
     blocks = re.findall(r'<div class="kb-figure">\s*<figure class="kb-chart">.*?</figure>\s*<table>(.*?)</table>',
                         section, re.S)
-    assert len(blocks) == 3
-    category, area, month = blocks
-    assert re.search(r"<td>漏水/渗水</td>\s*<td[^>]*>2</td>\s*<td[^>]*>2</td>", category)
-    assert re.search(r"<td>延吉二三村</td>\s*<td[^>]*>4</td>\s*<td[^>]*>2</td>", area)
+    assert len(blocks) == 4
+    category, area, channel, month = blocks
+    assert re.search(r"<td>漏水/渗水</td>\s*<td[^>]*>少于3</td>\s*<td[^>]*>少于3</td>", category)
+    assert re.search(r"<td>通信信号</td>\s*<td[^>]*>0</td>\s*<td[^>]*>0</td>", category)
+    assert re.search(r"<td>延吉二三村</td>\s*<td[^>]*>4</td>\s*<td[^>]*>少于3</td>", area)
+    assert re.search(r"<td>网页</td>\s*<td[^>]*>10</td>\s*<td[^>]*>4</td>", channel)
     assert re.search(r"<td>2026年11月</td>\s*<td[^>]*>5</td>\s*<td[^>]*>1</td>", month)
 
 
@@ -113,9 +116,16 @@ def test_speed_receptions_and_follow_ups_are_stated(section):
     assert "平均满意度 <strong>3.7 分</strong>" in section
 
 
+def test_rates_are_stated_with_their_definitions(section):
+    for name in ("先行联系按时率", "按时办结率", "回访率", "满意率"):
+        assert f"<strong>{name}</strong>" in section
+    assert "调休也算在内" in section and "三项都是“满意”或“基本满意”" in section
+    assert "答复不到 5 次，暂不公布" in section or "还没有可以计算的问题" in section
+
+
 def test_definitions_are_on_the_page(page):
     for words in ("正在推进", "状态是“已受理”或“处理中”", "只算日期已经过去、并且至少有一位居民报名成功的场次",
-                  "回访答复不到 5 次时不公布", "中位数"):
+                  "回访答复不到 5 次时不公布", "中位数", "只写“少于3”", "先行联系按时率", "按时办结率", "回访率", "满意率"):
         assert words in page
 
 
@@ -205,6 +215,6 @@ def test_chart_text_is_at_least_14px_on_a_phone(built, phone_page):
     phone_page.goto(built[0].base + "progress/", wait_until="networkidle")
     scales = phone_page.eval_on_selector_all(
         "svg.kb-chart__svg", "els => els.map(e => e.getBoundingClientRect().width / e.viewBox.baseVal.width)")
-    assert len(scales) == 3
+    assert len(scales) == 4                                     # category, area, channel, month
     for scale in scales:
         assert charts.FONT * scale >= 14
