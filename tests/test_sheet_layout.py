@@ -43,7 +43,7 @@ def test_column_letter(number, letters):
 
 
 def test_layout_lookups():
-    assert sl.REPORTS.col("编号") == 1 and sl.REPORTS.letter("状态") == "Q"
+    assert sl.REPORTS.col("编号") == 1 and sl.REPORTS.letter("状态") == "R"
     assert sl.SIGNUPS.letter("报名状态") == "L"
 
 

@@ -18,11 +18,37 @@ def test_migrate_is_idempotent_and_upgrades_an_old_file(tmp_path, monkeypatch):
     path = str(tmp_path / "s.sqlite3")
     monkeypatch.setattr(store, "MIGRATIONS", store.MIGRATIONS[:1])
     store.connect(path).close()
-    monkeypatch.setattr(store, "MIGRATIONS", [*store.MIGRATIONS, "ALTER TABLE reports ADD COLUMN extra TEXT NOT NULL DEFAULT '';"])
+    monkeypatch.setattr(store, "MIGRATIONS", [*store.MIGRATIONS, ("9999_extra", "ALTER TABLE reports ADD COLUMN extra TEXT NOT NULL DEFAULT '';")])
     conn = store.connect(path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
     assert "extra" in [r[1] for r in conn.execute("PRAGMA table_info(reports)")]
     assert store.migrate(conn) == 2
+
+
+def test_a_migration_numbered_below_one_already_applied_still_runs(tmp_path, monkeypatch):
+    """Two changes developed side by side: the store has 0001 and 0070, then 0050 lands."""
+    path, first = str(tmp_path / "s.sqlite3"), store.MIGRATIONS[:1]
+    late = ("0070_late", "ALTER TABLE reports ADD COLUMN late TEXT NOT NULL DEFAULT '';")
+    early = ("0050_early", "ALTER TABLE reports ADD COLUMN early TEXT NOT NULL DEFAULT '';")
+    monkeypatch.setattr(store, "MIGRATIONS", [*first, late])
+    store.connect(path).close()
+    monkeypatch.setattr(store, "MIGRATIONS", [*first, early, late])
+    conn = store.connect(path)
+    columns = [r[1] for r in conn.execute("PRAGMA table_info(reports)")]
+    assert columns.count("early") == 1 and columns.count("late") == 1
+    assert {r[0] for r in conn.execute("SELECT name FROM schema_migrations")} == {first[0][0], "0050_early", "0070_late"}
+
+
+def test_a_store_from_before_named_migrations_keeps_its_count(tmp_path, monkeypatch):
+    path = str(tmp_path / "s.sqlite3")
+    legacy = sqlite3.connect(path)
+    for statement in store._statements(store.MIGRATIONS[0][1]):
+        legacy.execute(statement)
+    legacy.execute("PRAGMA user_version=1")
+    legacy.commit()
+    legacy.close()
+    conn = store.connect(path)  # must not re-run 0001 (CREATE TABLE would fail)
+    assert conn.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] == len(store.MIGRATIONS)
 
 
 def test_concurrent_first_connections_migrate_once(tmp_path):

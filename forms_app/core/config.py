@@ -20,6 +20,8 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "RATELIMIT_STEWARD_LOGIN": ("5 per minute;20 per hour", str),  # failed steward sign-ins per IP
     "RATELIMIT_ENABLED": (True, _BOOL),
     "MAX_CONTENT_LENGTH": (64 * 1024, int),      # bytes; larger bodies get a 413 page
+    "PHOTOS_DIR": ("", str),                     # where photos are kept; empty: a folder `photos` next to DATABASE
+    "PHOTO_MAX_BYTES": (10 * 1024 * 1024, int),  # per photo; routes taking photos allow 3 of these + the form
     "TRUSTED_PROXIES": (0, int),                 # 1 behind nginx: trust one X-Forwarded-For hop
     "SESSION_COOKIE_SECURE": (None, _BOOL),      # default: on outside development
     "STEWARD_PASSWORD_HASH": ("", str),          # werkzeug hash of the stewards' shared password; empty: steward pages off
@@ -88,4 +90,6 @@ def finalise(config, debug: bool) -> None:
     config["WTF_CSRF_TIME_LIMIT"] = 6 * 3600
     config["RATELIMIT_HEADERS_ENABLED"] = True
     config["SMS_ENABLED"] = bool((config.get("SMS_PROVIDER") or "").strip())
+    if not config.get("PHOTOS_DIR"):
+        config["PHOTOS_DIR"] = os.path.join(os.path.dirname(config.get("DATABASE") or ".") or ".", "photos")
     config["SHEETS_ENABLED"] = bool(config.get("SHEETS_SPREADSHEET_KEY") and config.get("GOOGLE_SERVICE_ACCOUNT_FILE"))

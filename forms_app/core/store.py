@@ -17,7 +17,8 @@ from flask import current_app
 # Each file in migrations/ moves the schema one version up, in file-name order; PRAGMA user_version
 # records how many a store has. Never edit a released file: add a new one with the next number.
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
-MIGRATIONS: list[str] = [path.read_text(encoding="utf-8") for path in sorted(MIGRATIONS_DIR.glob("*.sql"))]
+MIGRATIONS: list[tuple[str, str]] = [(path.stem, path.read_text(encoding="utf-8"))
+                                     for path in sorted(MIGRATIONS_DIR.glob("*.sql"))]
 
 
 class WriteGate:
@@ -55,6 +56,7 @@ class StoreConnection(sqlite3.Connection):
     """A connection that knows the write gate of its file."""
 
     gate: WriteGate | None = None
+    on_rollback: list | None = None  # inside transaction(): undo steps outside SQLite (e.g. files just written)
 
 
 def connect(path: str) -> StoreConnection:
@@ -75,22 +77,49 @@ def connect(path: str) -> StoreConnection:
 
 
 def migrate(conn: sqlite3.Connection) -> int:
-    """Apply pending migrations in one exclusive transaction; return the schema version."""
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
-    if version >= len(MIGRATIONS):
-        return version
+    """Apply every migration this store has not had, in name order, in one exclusive transaction.
+
+    Applied migrations are recorded by name (table schema_migrations), so a file numbered below one
+    already applied — two changes developed side by side — still runs. A store from before that
+    table had the first `user_version` files. Returns how many are applied (also PRAGMA user_version).
+    """
+    if conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) and _applied(conn) == _names():
+        return len(MIGRATIONS)
     conn.execute("BEGIN EXCLUSIVE")
     try:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]  # another process may have won
-        for number in range(version, len(MIGRATIONS)):
-            for statement in _statements(MIGRATIONS[number]):
+        applied = _applied(conn)  # another process may have won
+        if not _has_table(conn):
+            conn.execute("CREATE TABLE schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL "
+                         "DEFAULT (datetime('now')))")
+            conn.executemany("INSERT INTO schema_migrations (name) VALUES (?)", [(n,) for n in sorted(applied)])
+        for name, script in MIGRATIONS:
+            if name in applied:
+                continue
+            for statement in _statements(script):
                 conn.execute(statement)
-            conn.execute(f"PRAGMA user_version={number + 1}")
+            conn.execute("INSERT INTO schema_migrations (name) VALUES (?)", (name,))
+        conn.execute(f"PRAGMA user_version={len(MIGRATIONS)}")
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
     return len(MIGRATIONS)
+
+
+def _names() -> set[str]:
+    return {name for name, _ in MIGRATIONS}
+
+
+def _has_table(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").fetchone() is not None
+
+
+def _applied(conn: sqlite3.Connection) -> set[str]:
+    """Names of the migrations this store has had."""
+    if _has_table(conn):
+        return {row[0] for row in conn.execute("SELECT name FROM schema_migrations")}
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    return {name for name, _ in MIGRATIONS[:version]}
 
 
 def _statements(script: str) -> list[str]:
@@ -109,12 +138,18 @@ def transaction(conn: StoreConnection):
     """A write transaction: queue at the gate, BEGIN IMMEDIATE, COMMIT or roll back."""
     with conn.gate or nullcontext():
         conn.execute("BEGIN IMMEDIATE")
+        conn.on_rollback = undo = []
         try:
             yield conn
+            conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            for step in reversed(undo):
+                step()
             raise
-        conn.execute("COMMIT")
+        finally:
+            conn.on_rollback = None
 
 
 def get_db() -> sqlite3.Connection:

@@ -81,7 +81,7 @@ def column_letter(number: int) -> str:
 REPORTS = Layout(
     "问题登记",
     ("编号", "提交编号", "提交时间", "来源", "居民区", "小区", "楼号", "室号", "问题类别", "是否紧急",
-     "问题描述", "联系人", "联系电话", "希望联系时间", "愿意参加联合接待", "代办关系"),
+     "问题描述", "联系人", "联系电话", "希望联系时间", "愿意参加联合接待", "代办关系", "照片"),
     ("状态", "负责大管家", "协调单位", "处理记录", "公开进展", "首次联系时间", "办结时间", "回访满意度"),
     {"问题描述": 360, "处理记录": 320, "公开进展": 280, "提交编号": 120, "提交时间": 150, "联系电话": 130},
 )
@@ -124,6 +124,7 @@ def report_row(row, directory) -> list[str]:
         row["building"], row["room"], category.name if category else row["category_id"],
         "紧急" if is_urgent(row, directory) else "", row["description"], row["contact_name"], display_phone(row["phone"]),
         row["best_time"], "愿意" if row["join_reception"] else "", behalf_cell(row),
+        "",  # 照片: a link to the stewards' page, written by photos.attach once the row is there
         *(row[field] or (compound.steward.name if field == "steward_name" and compound else "")
           for field in STEWARD_FIELDS),
     ]

@@ -1,9 +1,9 @@
 """`flask retention`: remove personal data from reports closed longer ago than RETENTION_DAYS.
 
-Names, phones, rooms, on-behalf details (the helper's relation, the resident's own name and phone)
-and phone numbers typed into free text go — in the store
-and (through the outbox) in the stewards' sheet. Category, compound, dates and status stay, so
-the public figures do not change.
+Names, phones, rooms, on-behalf details (the helper's relation, the resident's own name and phone),
+phone numbers typed into free text and photos (files and rows) go — in the store and (through the
+outbox) in the stewards' sheet. Category, compound, dates and status stay, so the public figures
+do not change.
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from flask.cli import with_appcontext
 from forms_app.core import clock
 from forms_app.core import outbox
 from forms_app.core.redact import hide
+from forms_app.residents import photos
 from forms_app.residents.reports import apply_changes
 from forms_app.delivery.sheet_layout import parse_day
 from forms_app.core.store import get_db, transaction
@@ -56,6 +57,8 @@ def run(conn: sqlite3.Connection, days: int, today: dt.date | None = None) -> tu
                                       "notes": scrub(row["notes"], *private), "anonymised_at": stamp})
             conn.execute("UPDATE followups SET comment = ? WHERE report_id = ? AND comment != ''", (REMOVED, row["id"]))
             conn.execute("UPDATE notices SET phone = '' WHERE report_id = ?", (row["id"],))  # texts sent to them
+            if photos.delete_for_report(conn, row["id"]):
+                outbox.enqueue(conn, "report_update", row["id"], {"照片": ""})
             # Sent copies of old cells and alerts carried the same text; the sheet gets the scrubbed one.
             conn.execute("UPDATE outbox SET payload = '' WHERE row_id = ? AND kind IN ('report_update', 'alert') "
                          "AND delivered_at IS NOT NULL", (row["id"],))
@@ -79,6 +82,7 @@ def retention_command(days: int | None) -> None:
     """Remove personal data from reports closed longer ago than the retention period."""
     days = days if days is not None else current_app.config["RETENTION_DAYS"]
     reports_done, signups_done = run(get_db(), days)
+    photos.sweep(get_db())  # files a crash left behind without a row
     click.echo(f"已删除个人信息：问题 {reports_done} 条，接待报名 {signups_done} 条（保留期 {days} 天）。")
 
 

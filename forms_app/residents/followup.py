@@ -8,6 +8,7 @@ from forms_app.core import outbox
 from forms_app.core import history
 from forms_app.residents.reports import apply_changes
 from forms_app.core.store import transaction
+from forms_app.residents import photos as photo_store
 
 
 def due(report: sqlite3.Row) -> bool:
@@ -15,8 +16,11 @@ def due(report: sqlite3.Row) -> bool:
     return report["status"] == "已解决" and bool(report["followup_due"])
 
 
-def record(conn: sqlite3.Connection, report_id: int, solved: bool, satisfaction: int, comment: str) -> bool | None:
+def record(conn: sqlite3.Connection, report_id: int, solved: bool, satisfaction: int, comment: str,
+           photos=()) -> bool | None:
     """Store the answer, write it to the stewards' columns; if not solved, reopen and alert.
+
+    photos: photos.prepare()'s result, stored with the answer in the same transaction.
 
     Returns whether it reopened the report, or None when no follow-up was due (answered already).
     """
@@ -35,4 +39,6 @@ def record(conn: sqlite3.Connection, report_id: int, solved: bool, satisfaction:
             changes.update(status="处理中", resolved_at="", reopened=report["reopened"] + 1)
             outbox.enqueue(conn, "alert", report_id, {"type": "reopened", "note": comment[:50]})
         apply_changes(conn, report, changes, history.RESIDENT)
+        if photos:
+            photo_store.attach(conn, report_id, photos, "followup", ref=report["ref"])
     return not solved

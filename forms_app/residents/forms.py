@@ -10,6 +10,7 @@ from wtforms.validators import ValidationError
 
 from forms_app.core.references import KINDS as REF_KINDS, example as ref_example, kind_of as ref_kind, normalise as normalise_ref, problem as ref_problem
 from forms_app.core.validators import Empty, Length, Phone, Required, ValidChoice, clean_text
+from forms_app.residents.photos import PhotoField
 
 # Choices use WTForms' shorthand dicts: {value: label} or {group: {value: label}}.
 BEST_TIMES = {"": "什么时间都可以", "上午": "上午（9:00–12:00）", "下午": "下午（13:00–17:00）",
@@ -63,6 +64,7 @@ class ReportForm(_Base):
     category = RadioField("是什么问题", validate_choice=False, validators=[Required("请选择问题的类别；不确定就选“其他”。"), ValidChoice("请从列表里选择问题的类别。")])
     urgent = RadioField("紧急吗", choices=URGENCY, default="no", validate_choice=False, validators=[Required("请选择是否紧急。"), ValidChoice("请选择是否紧急。")])
     description = TextAreaField("请说说情况", validators=[Required("请写一下是什么情况。"), Length(min=5, max=1000, label="情况说明")], filters=TEXT)
+    photos = PhotoField()
     contact_name = StringField("怎么称呼您", validators=[Required("请填写怎么称呼您，比如“王阿姨”。"), Length(max=20, label="称呼")], filters=TEXT)
     phone = StringField("联系电话", validators=[Required("请填写联系电话。"), Phone()], filters=TEXT)
     best_time = SelectField("什么时间方便接电话", choices=BEST_TIMES, default="", validate_choice=False, validators=[ValidChoice("请从列表里选择方便接电话的时间。")])
@@ -174,3 +176,4 @@ class FollowupForm(FlaskForm):
                                                       "2": "2 分：不太满意", "1": "1 分：很不满意"},
                               validate_choice=False, validators=[Required("请选择满意程度。"), ValidChoice("请选择满意程度。")])
     comment = TextAreaField("还想说点什么（可不填）", validators=[Length(max=300, label="意见")], filters=TEXT)
+    photos = PhotoField()

@@ -9,6 +9,7 @@ from forms_app.core.references import new_reference
 from forms_app.core.cases import STATUSES, STEWARD_FIELDS
 from forms_app.core.store import transaction
 from forms_app.residents import sms_notices
+from forms_app.residents import photos as photo_store
 
 FIELDS = ("channel", "area_id", "compound_id", "building", "room", "category_id", "urgent",
           "description", "contact_name", "phone", "best_time", "join_reception",
@@ -18,13 +19,15 @@ BEHALF_FIELDS = ("resident_name", "resident_phone", "call_first")
 
 
 def create(conn: sqlite3.Connection, submission_id: str, data: dict, alert: bool = False,
-           actor: str = history.RESIDENT, directory=None, ref: str = "") -> tuple[sqlite3.Row, bool]:
+           actor: str = history.RESIDENT, directory=None, ref: str = "", photos=(),
+           origin: str = "report") -> tuple[sqlite3.Row, bool]:
     """Store a report and queue it for the sheet (and an urgent alert, and the 受理 text when data["sms_consent"]
     says so — see sms_notices); (row, created). Same submission id: same row.
 
     `actor`: who registered it (the resident online, or a steward's account id for an intake).
     `directory`: fixes the case's due dates (core/deadlines.py) as it comes in.
     `ref`: a reference already given out (a hand-typed sheet row numbered in place); a fresh one if taken.
+    `photos`: photos.prepare()'s result, stored in the same transaction (`origin`: 'report' or 'intake').
     """
     existing = by_submission(conn, submission_id)
     if existing is not None:
@@ -45,6 +48,8 @@ def create(conn: sqlite3.Connection, submission_id: str, data: dict, alert: bool
                 history.record(conn, cur.lastrowid, actor, "created", "", data["channel"], at=now)
                 if alert:
                     outbox.enqueue(conn, "alert", cur.lastrowid, {"type": "urgent"})
+                if photos:
+                    photo_store.attach(conn, cur.lastrowid, photos, origin)
                 sms_notices.for_new_report(conn, conn.execute("SELECT * FROM reports WHERE id = ?", (cur.lastrowid,)).fetchone(),
                                            urgent=alert)
         except sqlite3.IntegrityError as exc:

@@ -78,6 +78,7 @@ def _template_helpers() -> dict:
 def init_app(app) -> None:
     """Register every blueprint and the template helpers."""
     from . import health, reception, report, status, steward
+    from . import steward_photos  # noqa: F401  (its route joins the steward blueprint before registration)
 
     app.jinja_env.globals["aria"] = aria
     app.jinja_env.filters["ref"] = references.display

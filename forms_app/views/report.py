@@ -4,10 +4,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 
 from forms_app.core import clock, deadlines
-from forms_app.residents import reports
+from forms_app.residents import photos, reports
 from forms_app.residents.forms import ReportForm
 from forms_app.core.security import limiter, submit_limit
 from forms_app.core.store import get_db
@@ -43,6 +43,7 @@ def elsewhere(ref: str):
 
 @bp.route("", methods=["GET", "POST"])
 @limiter.limit(submit_limit, methods=["POST"])
+@photos.accepts_photos
 def form():
     """Show the form (pre-filled from ?compound=&category=) or take a submission."""
     d = directory()
@@ -72,7 +73,8 @@ def form():
             "sms_consent": int(bool(form.sms_consent.data)),
         }
         urgent = bool(data["urgent"] or d.categories[form.category.data].urgent)
-        row, created = reports.create(get_db(), form.submission_id.data, data, alert=urgent, directory=d)
+        row, created = reports.create(get_db(), form.submission_id.data, data, alert=urgent, directory=d,
+                                      photos=form.photos.prepared, origin="report")
         log.info("report %s %s (category=%s, urgent=%s)", row["ref"], "stored" if created else "resubmitted",
                  row["category_id"], row["urgent"])
         remember("refs", row["ref"])
@@ -97,7 +99,20 @@ def done(ref: str):
     return render_template("report/done.html", report=row, compound=d.compounds.get(row["compound_id"]),
                            category=category, urgent=urgent, call_by=call_by_words(due),
                            resident_phone=_shown_phone(row["resident_phone"]),
-                           created=clock.chinese_datetime(created), directory=d)
+                           created=clock.chinese_datetime(created), directory=d,
+                           photos=[p for p in photos.for_report(get_db(), row["id"]) if p["origin"] == "report"])
+
+
+@bp.get("/done/<ref>/photos/<name>")
+def photo_thumbnail(ref: str, name: str):
+    """A thumbnail of a photo sent with this report — only to the browser that sent it, never stored by caches."""
+    row = sent_here(ref, reports.by_ref)
+    found = photos.by_name(get_db(), name) if row is not None else None
+    body = photos.thumbnail(name) if found is not None and found["report_id"] == row["id"] and found["origin"] == "report" else None
+    if body is None:
+        abort(404)
+    return Response(body, mimetype="image/jpeg", headers={"Cache-Control": "no-store, private",
+                                                          "Content-Disposition": "inline"})
 
 
 def call_by_words(due_iso: str) -> str:

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, render_template, request, session
 
 from forms_app.core import clock, deadlines, history
 from forms_app.core.cases import STATUS_MEANINGS
-from forms_app.residents import followup
+from forms_app.residents import followup, photos
 from forms_app.residents import reception
 from forms_app.residents import reports
 from forms_app.residents.forms import FollowupForm, LookupForm
@@ -130,6 +130,7 @@ def _result(conn, kind: str, row, followup_form=None) -> dict:
 
 @bp.post("/followup")
 @limiter.limit(lookup_limit)
+@photos.accepts_photos
 def answer_followup():
     """The resident's answer: solved or not (not → reopened, steward alerted), satisfaction, comment."""
     form = FollowupForm()
@@ -142,7 +143,8 @@ def answer_followup():
         return render_template("status/followup_done.html", row=row, reopened=False, already=True)
     if not form.validate_on_submit():
         return render_template("status/result.html", **_result(conn, "report", row, form)), 400
-    reopened = followup.record(conn, row["id"], form.solved.data == "yes", int(form.satisfaction.data), form.comment.data)
+    reopened = followup.record(conn, row["id"], form.solved.data == "yes", int(form.satisfaction.data), form.comment.data,
+                               photos=form.photos.prepared)
     words = reopen_words(reports.by_ref(conn, ref), directory()) if reopened else ""
     return render_template("status/followup_done.html", row=row, reopened=bool(reopened), already=reopened is None,
-                           reopen_line=words)
+                           reopen_line=words, photo_count=0 if reopened is None else len(form.photos.prepared))

@@ -1,0 +1,143 @@
+"""Photos in real Chromium: a resident on a phone in WeChat attaches a photo, a signed-in steward sees it."""
+import io
+
+import pytest
+from PIL import Image
+from werkzeug.security import generate_password_hash
+
+from forms_app.core.store import connect
+from tests import photo_samples as samples
+from tests.browser import assert_accessible, fill_report
+from tests.server import gunicorn
+
+pytestmark = pytest.mark.browser
+PASSWORD = "yanji-dagj-2026"
+WECHAT_UA = ("Mozilla/5.0 (Linux; Android 13; V2218A Build/TP1A.220624.014; wv) AppleWebKit/537.36 (KHTML, like Gecko) "
+             "Version/4.0 Chrome/116.0.0.0 Mobile Safari/537.36 XWEB/1160065 MMWEBSDK/20231202 MMWEBID/2247 "
+             "MicroMessenger/8.0.47.2560(0x28002F30) WeChat/arm64 Weixin NetType/WIFI Language/zh_CN ABI/arm64")
+WECHAT = {"viewport": {"width": 375, "height": 667}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True,
+          "locale": "zh-CN", "user_agent": WECHAT_UA}
+DESKTOP = {"viewport": {"width": 1280, "height": 900}, "locale": "zh-CN"}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """(base URL, store path) of a gunicorn with the stewards' pages on."""
+    db = str(tmp_path_factory.mktemp("photos") / "store.sqlite3")
+    env = {"DATABASE": db, "RATELIMIT_ENABLED": "0", "SEED_SAMPLE_SESSIONS": "0",
+           "STEWARD_PASSWORD_HASH": generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")}
+    with gunicorn(env, workers=1) as url:
+        yield url, db
+
+
+@pytest.fixture
+def wechat(browser):
+    context = browser.new_context(**WECHAT)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def wechat_without_js(browser):
+    context = browser.new_context(**WECHAT, java_script_enabled=False)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def desk(browser):
+    context = browser.new_context(**DESKTOP)
+    yield context.new_page()
+    context.close()
+
+
+def steward_sign_in(page, base: str, path: str = "/forms/steward", name: str = "陈静（示例）") -> None:
+    """Sign a steward in (today: pick your name, the shared password). The one place to adapt when
+    per-steward accounts arrive."""
+    page.goto(base + path)
+    page.get_by_label("您是哪位大管家").select_option(label=name)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+
+
+def phone_photo() -> bytes:
+    """A 3000×2000 phone photo with GPS in its EXIF."""
+    exif = Image.Exif()
+    exif[0x8825] = samples.GPS
+    return samples.jpeg(samples.noise(750, 500).resize((3000, 2000)), exif=exif.tobytes())
+
+
+def loaded(page, selector: str) -> list[int]:
+    """naturalWidth of each matching image, once loaded (0 = broken)."""
+    page.locator(selector).first.wait_for()
+    return page.eval_on_selector_all(selector, "imgs => Promise.all(imgs.map(i => i.decode().then(() => i.naturalWidth, () => 0)))")
+
+
+def test_resident_attaches_a_photo_in_wechat_and_a_steward_sees_it(server, wechat, desk):
+    base, db = server
+    original = phone_photo()
+    wechat.goto(f"{base}/forms/report?compound=yanji2")
+    photo_input = wechat.locator("#photos")
+    assert photo_input.get_attribute("accept") == "image/*" and photo_input.get_attribute("multiple") is not None
+    assert wechat.locator("form").get_attribute("enctype") == "multipart/form-data"
+    assert_accessible(wechat)
+    photo_input.set_input_files([{"name": "IMG_2041.jpg", "mimeType": "image/jpeg", "buffer": original}])
+    wechat.locator("#photos[data-shrunk]").wait_for(state="attached")
+    sent = wechat.evaluate("[...document.querySelector('#photos').files].map(f => [f.name, f.type, f.size])")
+    assert sent[0][0] == "IMG_2041.jpg" and sent[0][1] == "image/jpeg" and sent[0][2] < len(original)  # scaled in the browser
+    ref = fill_report(wechat, category="漏水/渗水", description="卫生间天花板一直滴水，照片里是水渍。")
+    assert wechat.locator("#photos img").count() == 1 and loaded(wechat, "#photos img")[0] > 0
+    assert_accessible(wechat)
+    assert wechat.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+    conn = connect(db)
+    [(name, width, height)] = conn.execute("SELECT p.name, p.width, p.height FROM photos p JOIN reports r "
+                                           "ON r.id = p.report_id WHERE r.ref = ?", (ref,)).fetchall()
+    conn.close()
+    assert (width, height) == (1600, 1067)
+
+    # a stranger's browser: sent to the sign-in page, no photo
+    anonymous = desk.request.get(f"{base}/forms/steward/photos/{name}", max_redirects=0)
+    assert anonymous.status == 302 and anonymous.headers["content-type"].startswith("text/html")
+
+    steward_sign_in(desk, base, path=f"/forms/steward/reports/{ref}")
+    assert desk.locator("#reference").inner_text() == ref
+    assert desk.locator(".case-photos img").count() == 1 and loaded(desk, ".case-photos img")[0] > 0
+    assert_accessible(desk)
+    full = desk.request.get(base + desk.locator(".case-photos a").get_attribute("href"))
+    assert full.status == 200 and full.headers["cache-control"] == "no-store, private"
+    image = Image.open(io.BytesIO(full.body()))
+    assert image.size == (1600, 1067) and dict(image.getexif()) == {}
+
+
+def test_without_javascript_the_original_photo_is_sent_and_scaled_on_the_server(server, wechat_without_js):
+    base, db = server
+    page = wechat_without_js
+    page.goto(f"{base}/forms/report?compound=yanji5")
+    page.locator("#photos").set_input_files([{"name": "IMG_2042.jpg", "mimeType": "image/jpeg", "buffer": phone_photo()},
+                                             {"name": "shot.png", "mimeType": "image/png", "buffer": samples.png_transparent()}])
+    ref = fill_report(page, category="电梯运行", description="电梯门关不上，停在三楼。")
+    conn = connect(db)
+    sizes = conn.execute("SELECT p.width, p.height FROM photos p JOIN reports r ON r.id = p.report_id "
+                         "WHERE r.ref = ? ORDER BY p.id", (ref,)).fetchall()
+    conn.close()
+    assert [tuple(s) for s in sizes] == [(1600, 1067), (200, 100)]
+
+
+def test_a_refused_photo_keeps_what_was_typed_and_asks_for_it_again(server, wechat):
+    base, _ = server
+    wechat.goto(f"{base}/forms/report?compound=yanji2")
+    wechat.locator("#photos").set_input_files([{"name": "报告.jpg", "mimeType": "image/jpeg", "buffer": b"%PDF-1.7 not a photo"}])
+    wechat.locator("#photos[data-shrunk]").wait_for(state="attached")
+    wechat.get_by_label("楼号").fill("12号")
+    wechat.get_by_label("漏水/渗水").check()
+    wechat.get_by_label("请说说情况").fill("厨房水管在滴水。")
+    wechat.get_by_label("怎么称呼您").fill("李师傅")
+    wechat.get_by_label("联系电话").fill("139 1111 3333")
+    wechat.get_by_label("我已看过隐私说明").check()
+    wechat.get_by_role("button", name="提交").click()
+    assert "第1张照片打不开" in wechat.locator(".error-summary").inner_text()
+    assert wechat.get_by_label("请说说情况").input_value() == "厨房水管在滴水。"
+    assert wechat.get_by_label("怎么称呼您").input_value() == "李师傅"
+    assert "重新选择照片" in wechat.locator("#photos-error").inner_text()
+    assert_accessible(wechat)
