@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from html import escape
 
 import segno
+from pypinyin import lazy_pinyin, load_phrases_dict
 from mkdocs.exceptions import PluginError
 
 from forms_app.core.directory import Compound, Contact, Directory
@@ -26,9 +28,37 @@ QR_SVG_OPTIONS = {"kind": "svg", "xmldecl": False, "svgns": True, "omitsize": Tr
                   "dark": "#000", "light": "#fff", "nl": False}
 
 
+# Chinese numerals in names sort as numbers, one by one: 延吉一村, 延吉二三村, 延吉四村 … (not er, si, yi).
+NUMERALS = {ch: n for n, ch in enumerate("一二三四五六七八九", start=1)}
+# Place names pypinyin reads differently out of context (长 is zhǎng by default; 长白 is Chángbái).
+load_phrases_dict({"长白": [["cháng"], ["bái"]]})
+CHUNKS = re.compile(r"[\u3400-\u9fff]|[^\u3400-\u9fff]+")
+# Shown on a phone (long-press in WeChat) and on paper or a computer screen (scan with WeChat).
+SCAN_HOW = ('<span class="kb-scan-paper">用微信扫一扫</span>'
+            '<span class="kb-scan-phone">在微信里长按二维码，选“识别图中二维码”</span>')
+
+
+def sort_key(name: str) -> tuple:
+    """Pinyin order (pypinyin), numbers by value: a clear order for areas and compounds."""
+    chunks = CHUNKS.findall(name)
+    syllables = lazy_pinyin(name)
+    if len(syllables) != len(chunks):   # pypinyin grouped differently: plain pinyin order
+        return tuple((1, 0, s) for s in syllables)
+    key = []
+    for chunk, syllable in zip(chunks, syllables):
+        if chunk in NUMERALS:
+            key.append((0, NUMERALS[chunk], ""))
+        elif chunk.isdigit():
+            key.append((0, int(chunk), ""))
+        else:
+            key.append((1, 0, syllable.lower()))
+    return tuple(key)
+
+
 def report_url(directory: Directory, compound: Compound) -> str:
-    """The report form with this compound chosen: what the QR code opens."""
-    return f"{directory.street['site_url'].rstrip('/')}/forms/report?compound={compound.id}"
+    """The report form with this compound chosen: what the QR code opens. src=qr makes the form
+    record 来源 二维码; the compound page's own button leaves it out (来源 网页)."""
+    return f"{directory.street['site_url'].rstrip('/')}/forms/report?compound={compound.id}&src=qr"
 
 
 def qr_svg(url: str, title: str) -> str:
@@ -51,6 +81,18 @@ def poster_uri(compound: Compound) -> str:
 def qr_uri(compound: Compound) -> str:
     """Where the compound's QR code SVG lives under docs/."""
     return f"{SECTION}/qr/{compound.id}.svg"
+
+
+def qr_png_uri(compound: Compound) -> str:
+    """The same QR code as a PNG: WeChat's long-press recognises bitmap images."""
+    return f"{SECTION}/qr/{compound.id}.png"
+
+
+def qr_png(url: str) -> bytes:
+    """A PNG QR code for url, big enough to long-press on a phone."""
+    out = io.BytesIO()
+    segno.make(url, **QR_OPTIONS).save(out, kind="png", scale=6, border=4)
+    return out.getvalue()
 
 
 def _yaml(text: str) -> str:
@@ -81,21 +123,30 @@ def contact_card(contact: Contact, where: str) -> str:
 
 
 def index_markdown(directory: Directory) -> str:
-    """compounds/index.md: every residential area, its committee and its compounds."""
+    """compounds/index.md: an index of areas, a filter box (with JavaScript), then every area in
+    pinyin order with its committee and its compounds, each with its steward's phone."""
+    areas = sorted(directory.areas.values(), key=lambda a: sort_key(a.name))
+    links = " · ".join(f"[{escape(a.name)}](#{a.id})" for a in areas)
     lines = ["# 小区与大管家", "",
-             "每个小区都有一位社区大管家。找到您住的小区，点进去就能看到大管家的电话、接待时间和地点，"
-             "还有居委会、业委会和物业公司的电话。", ""]
-    for area in directory.areas.values():
+             "每个小区都有一位社区大管家。找到您住的小区，就能看到大管家的电话；点进去还有接待时间和地点，"
+             "以及居委会、业委会和物业公司的电话。居民区和小区按拼音排序。", "",
+             '<nav class="kb-area-index" aria-label="按居民区找" markdown>', "",
+             f"**按居民区找：** {links}", "", "</nav>", "",
+             '<div id="kb-filter" class="kb-filter" hidden></div>', "",
+             '<script src="../assets/compound-filter.js" defer></script>', ""]
+    for area in areas:
         committee = area.committee
-        lines += [f"## {escape(area.name)}居民区 {{ #{area.id} }}", "",
+        lines += [f'<div class="kb-area" data-area="{escape(area.name)}" markdown>', "",
+                  f"## {escape(area.name)}居民区 {{ #{area.id} }}", "",
                   f'<p class="kb-area__committee">{escape(committee.name)}：{_tel(committee.phone)}</p>', ""]
-        compounds = directory.compounds_in(area.id)
+        compounds = sorted(directory.compounds_in(area.id), key=lambda c: sort_key(c.name))
         if not compounds:
-            lines += ["本居民区的小区信息正在整理，请先打居委会的电话。", ""]
+            lines += ["本居民区的小区信息正在整理，请先打居委会的电话。", "", "</div>", ""]
             continue
         lines += ['<div class="kb-compound-list" markdown>', ""]
-        lines += [f"- [{escape(c.name)}]({c.id}.md)：大管家 {escape(c.steward.name)}" for c in compounds]
-        lines += ["", "</div>", ""]
+        lines += [f"- [{escape(c.name)}]({c.id}.md)：大管家 {escape(c.steward.name)}，{_tel(c.steward.phone)}"
+                  for c in compounds]
+        lines += ["", "</div>", "", "</div>", ""]
     return "\n".join(lines)
 
 
@@ -113,8 +164,8 @@ def compound_markdown(directory: Directory, compound: Compound) -> str:
         f'<a class="md-button md-button--primary kb-button" href="/forms/report?compound={escape(compound.id)}">'
         f"在线反映{name}的问题</a>", "",
         "## 扫码反映问题 { #qr data-search-exclude }", "",  # the same words on every compound page
-        f"![{name}的二维码：扫码反映问题](qr/{compound.id}.svg){{ .kb-qr }}", "",
-        f"用手机微信扫一扫，打开的表格已经选好「{name}」。", "",
+        f"![{name}的二维码：扫码反映问题](qr/{compound.id}.png){{ .kb-qr }}", "",
+        f'<p class="kb-scan">{SCAN_HOW}，打开的表格已经选好「{name}」。</p>', "",
         f"[打印楼道海报]({compound.id}-poster.md){{ .md-button }}", "",
         "## 居委会 { #committee }", "", contact_card(compound.area.committee, f"居民区 {compound.area.id} 的居委会"), "",
         "## 业委会 { #owners-committee }", "", contact_card(compound.owners_committee, f"小区 {compound.id} 的业委会"), "",
@@ -140,7 +191,7 @@ def poster_markdown(directory: Directory, compound: Compound) -> str:
         '<div class="kb-poster__ways" markdown>', "",
         '<div class="kb-poster__way kb-poster__way--scan" markdown>', "",
         f"![{name}的二维码：扫码反映问题](qr/{compound.id}.svg){{ .kb-poster__qr }}", "",
-        '<p class="kb-poster__how"><strong>① 扫码</strong>用微信扫一扫，在手机上反映问题，小区已经选好。</p>', "",
+        f'<p class="kb-poster__how"><strong>① 扫码</strong>{SCAN_HOW}，在手机上反映问题，小区已经选好。</p>', "",
         "</div>", "",
         f'<p class="kb-poster__how"><strong>② 打电话</strong>给大管家：{phone}</p>', "",
         f'<p class="kb-poster__how"><strong>③ 当面找</strong>{escape(s.place)}，{escape(s.hours)}</p>', "",

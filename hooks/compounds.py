@@ -56,6 +56,7 @@ def on_files(files, config):
             (pages.page_uri(compound), pages.compound_markdown(directory, compound), InclusionLevel.NOT_IN_NAV),
             (pages.poster_uri(compound), pages.poster_markdown(directory, compound), InclusionLevel.NOT_IN_NAV),
             (pages.qr_uri(compound), svg, InclusionLevel.INCLUDED),
+            (pages.qr_png_uri(compound), pages.qr_png(pages.report_url(directory, compound)), InclusionLevel.INCLUDED),
         ]
     for uri, content, inclusion in generated:
         if files.get_file_from_path(uri) is not None:

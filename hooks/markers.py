@@ -20,6 +20,7 @@ if _ROOT not in sys.path:
 
 from mkdocs.exceptions import PluginError  # noqa: E402
 
+from forms_app.core.cases import STATUS_MEANINGS  # noqa: E402
 from forms_app.core.directory import Contact, Directory  # noqa: E402
 from forms_app.core.phones import PhoneError, normalise_phone  # noqa: E402
 from hooks import charts  # noqa: E402
@@ -96,6 +97,36 @@ def render_office(directory: Directory) -> str:
     return contact_card(Contact(str(office.get("name", "")), phone, extra), "street.office")
 
 
+def render_call_office(directory: Directory, src_uri: str) -> str:
+    """"不想填表？" with the office's number as a tap-to-call link, and a link to the compound list."""
+    office = directory.street.get("office") or {}
+    try:
+        phone = normalise_phone(str(office.get("phone", "")))
+    except PhoneError:
+        raise PluginError(f"目录数据里 street.office 的电话「{office.get('phone')}」格式不对。") from None
+    hours = f"（{escape(str(office['hours']))}）" if office.get("hours") else ""
+    return (f'不想填表？打电话给大管家：<a class="kb-tel kb-call" href="tel:{phone.e164}">{escape(phone.display)}</a>{hours}，'
+            f"或者[找您小区的大管家]({link(src_uri, 'compounds/index.md')})。\n{{ .kb-now__call }}")
+
+
+def render_call_button(directory: Directory) -> str:
+    """A big tap-to-call button for the street's steward office (the home page's first screen)."""
+    office = directory.street.get("office") or {}
+    try:
+        phone = normalise_phone(str(office.get("phone", "")))
+    except PhoneError:
+        raise PluginError(f"目录数据里 street.office 的电话「{office.get('phone')}」格式不对。") from None
+    return (f'<a class="md-button kb-call-button" href="tel:{phone.e164}">'
+            f'不想填表？打电话：<strong>{escape(phone.display)}</strong></a>')
+
+
+def render_statuses() -> str:
+    """The six statuses and what they mean: the same words as the forms' status page."""
+    rows = ["| 状态 | 意思 |", "| --- | --- |"]
+    rows += [f"| **{escape(name)}** | {escape(meaning)} |" for name, meaning in STATUS_MEANINGS.items()]
+    return "\n".join(rows)
+
+
 # marker name → (needs an argument?, render(directory, src_uri, argument))
 RENDERERS = {
     "who-does-what": (False, lambda d, uri, arg: render_who_does_what(d, uri)),
@@ -104,6 +135,9 @@ RENDERERS = {
     "status-button": (False, lambda d, uri, arg: _button("查询办理进度", "/forms/status")),
     "figures": (False, lambda d, uri, arg: render_figures()),
     "office": (False, lambda d, uri, arg: render_office(d)),
+    "call-office": (False, lambda d, uri, arg: render_call_office(d, uri)),
+    "call-button": (False, lambda d, uri, arg: render_call_button(d)),
+    "statuses": (False, lambda d, uri, arg: render_statuses()),
 }
 
 

@@ -25,7 +25,7 @@ def page(phone_page, base):
 
 
 def test_resident_reports_a_leak_from_a_stairwell_qr_code(page, base):
-    page.goto(f"{base}/forms/report?compound=yanji2")
+    page.goto(f"{base}/forms/report?compound=yanji2&src=qr")
     reference = fill_report(page, category="漏水/渗水")
     assert re.fullmatch(r"2\d{7}", reference) and page.locator("#reference").inner_text() == f"{reference[:4]} {reference[4:]}"
     assert page.get_by_text("周芳（示例）", exact=True).is_visible()

@@ -55,7 +55,7 @@ def test_one_append_per_worksheet_per_cycle(make_worker, conn, emu):
 
 def test_delivered_row_matches_what_the_resident_submitted(sheet_app, make_worker, conn, emu):
     forms = Forms(sheet_app.test_client())
-    ref = reference(forms.client.get(forms.report(url="/forms/report?compound=yanji2").headers["Location"]))
+    ref = reference(forms.client.get(forms.report(url="/forms/report?compound=yanji2&src=qr").headers["Location"]))
     make_worker().deliver()
     [row] = [dict(zip(REPORTS.headers, r)) for r in sheet_values(emu, REPORTS.title)[1:]]
     assert row["编号"] == ref and row["来源"] == "二维码" and row["联系电话"] == "138 1234 5678"

@@ -44,9 +44,10 @@ def test_valid_report_is_stored_and_confirmed(forms, db):
 
 
 def test_qr_and_on_behalf_channels(forms, db):
-    forms.report(url="/forms/report?compound=yanji2")
+    forms.report(url="/forms/report?compound=yanji2&src=qr")
     forms.report(on_behalf="y", behalf_relation="邻居", behalf_consent="y")
-    assert [r[0] for r in db.execute("SELECT channel FROM reports ORDER BY id")] == ["二维码", "代办"]
+    forms.report(url="/forms/report?compound=yanji2")   # the compound page's 在线反映 button: not the QR code
+    assert [r[0] for r in db.execute("SELECT channel FROM reports ORDER BY id")] == ["二维码", "代办", "网页"]
     assert tuple(db.execute("SELECT behalf_relation, behalf_consent FROM reports WHERE channel='代办'").fetchone()) == ("邻居", 1)
 
 

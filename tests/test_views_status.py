@@ -52,3 +52,12 @@ def test_missing_or_malformed_input(forms, ref, last4, message):
 
 def test_get_prefills_reference(client):
     assert 'value="W222-333"' in text(client.get("/forms/status?ref=W222-333"))
+
+
+def test_status_meanings_are_the_knowledge_base_words(forms, report_ref):
+    """The same six sentences as the KB's status tables (both read core.cases.STATUS_MEANINGS)."""
+    from forms_app.core.cases import STATUS_MEANINGS
+
+    body = text(look(forms, report_ref, "5678"))
+    for name, meaning in STATUS_MEANINGS.items():
+        assert f"<li>{name}：{meaning}</li>" in body

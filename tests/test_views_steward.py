@@ -512,3 +512,8 @@ def test_outcomes_reach_the_sheet(sheet_app, sheet_steward, emu, session_id):
 def test_overdue(created, status, contacted, now, overdue):
     row = {"created_at": shanghai(created + ":00"), "status": status, "first_contact_at": contacted}
     assert worklist.is_overdue(row, clock.parse(shanghai(now + ":00")), 1) is overdue
+
+
+def test_steward_pages_link_the_lift_vote_calculator(forms, steward):
+    body = forms.client.get("/forms/steward").get_data(as_text=True)
+    assert 'href="/forms/tools/lift-vote"' in body and "加装电梯表决计算器" in body

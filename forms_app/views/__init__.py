@@ -77,7 +77,7 @@ def _template_helpers() -> dict:
 
 def init_app(app) -> None:
     """Register every blueprint and the template helpers."""
-    from . import health, reception, report, status, steward
+    from . import health, reception, report, status, steward, tools
     from . import steward_photos  # noqa: F401  (its route joins the steward blueprint before registration)
 
     app.jinja_env.globals["aria"] = aria
@@ -85,5 +85,5 @@ def init_app(app) -> None:
     app.jinja_env.filters["tel"] = tel
     app.context_processor(_template_helpers)
 
-    for module in (report, reception, status, steward, health):
+    for module in (report, reception, status, steward, health, tools):
         app.register_blueprint(module.bp)

@@ -20,10 +20,11 @@ CHANNELS = {"web": "网页", "qr": "二维码", "behalf": "代办"}
 
 
 def _channel(form: ReportForm) -> str:
-    """How it came in: on someone's behalf, from a stairwell QR code, or the web."""
+    """How it came in: on someone's behalf, from a stairwell QR code (its URL carries src=qr), or the web.
+    A compound page's button also pre-selects ?compound= but is the web, not a QR code."""
     if form.behalf:
         return CHANNELS["behalf"]
-    return CHANNELS["qr"] if request.args.get("compound") else CHANNELS["web"]
+    return CHANNELS["qr"] if request.args.get("src") == "qr" else CHANNELS["web"]
 
 
 def sent_here(ref: str, find):

@@ -56,3 +56,36 @@ def kb_site(tmp_path_factory):
     yield Site(site_dir, f"http://127.0.0.1:{server.server_address[1]}/", log)
     server.shutdown()
     server.server_close()
+
+
+# WeChat's in-app browser on an Android phone, 375×667, with the text at 125 %.
+WECHAT_UA = ("Mozilla/5.0 (Linux; Android 13; V2148A Build/TP1A.220624.014; wv) AppleWebKit/537.36 "
+             "(KHTML, like Gecko) Version/4.0 Chrome/116.0.0.0 Mobile Safari/537.36 XWEB/1160117 "
+             "MMWEBSDK/20240404 MMWEBID/1234 MicroMessenger/8.0.49.2600(0x28003133) WeChat/arm64 "
+             "Weixin NetType/WIFI Language/zh_CN ABI/arm64")
+WECHAT = {"viewport": {"width": 375, "height": 667}, "device_scale_factor": 2, "is_mobile": True,
+          "has_touch": True, "locale": "zh-CN", "user_agent": WECHAT_UA}
+# WeChat's 字体大小 setting scales text, not layout: make the root font 25 % larger than the page sets it.
+TEXT_125 = """document.addEventListener('DOMContentLoaded', () => {
+  const root = document.documentElement;
+  root.style.fontSize = (parseFloat(getComputedStyle(root).fontSize) * 1.25) + 'px';
+});"""
+
+
+@pytest.fixture
+def wechat_page(browser):
+    """A WeChat-like phone page at 375×667 with 125 % text; closed after the test."""
+    context = browser.new_context(**WECHAT)
+    context.add_init_script(TEXT_125)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def wechat_page_no_js(browser):
+    """The same, with JavaScript off."""
+    context = browser.new_context(**WECHAT, java_script_enabled=False)
+    page = context.new_page()
+    yield page
+    context.close()

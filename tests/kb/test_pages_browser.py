@@ -24,6 +24,9 @@ def test_every_request_goes_to_this_host(kb_site, phone_page, path):
     requests: list[str] = []
     phone_page.context.on("request", lambda request: requests.append(request.url))
     _open(phone_page, kb_site.base + path)
+    assert not any(u.endswith("/search/search_index.json") for u in requests)   # held until search opens
+    phone_page.locator("label.md-header__button[for=__search]").click()
+    phone_page.wait_for_load_state("networkidle")
     phone_page.wait_for_function("() => document.querySelector('.md-search-result__meta') !== null")
     here = urlsplit(kb_site.base).netloc
     elsewhere = [u for u in requests if urlsplit(u).scheme not in ("data", "blob") and urlsplit(u).netloc != here]

@@ -17,7 +17,9 @@ QUERIES = [
     ("渗水", "guides/leak/"),                     # 漏水
     ("装电梯", "guides/lift-retrofit/"),          # 加装电梯
     ("物业费", "guides/property-service/"),       # 物业服务
-    ("电梯坏了", "guides/maintenance-fund/"),     # 电梯运行: emergency use of the fund
+    ("电梯坏了", "guides/lift/"),                 # 电梯运行
+    ("电梯困人", "guides/lift/"),
+    ("电梯停了", "guides/lift/"),
     ("停车费", "guides/parking/"),
     ("信号差", "guides/mobile-signal/"),
     ("手机没信号", "guides/mobile-signal/"),
@@ -32,6 +34,20 @@ QUERIES = [
     ("噪音", "guides/neighbour-disputes/"),
     ("物业不作为", "guides/property-service/"),
     ("大管家电话", "compounds/"),
+    # every category's own guide, by residents' words
+    ("垃圾桶", "guides/garbage-room/"),
+    ("楼道灯", "guides/shared-facilities/"),
+    ("别的问题", "guides/other/"),
+    ("其他问题", "guides/other/"),
+    # every form: where it is and what happens next
+    ("查进度", "guides/how-a-case-moves/"),
+    ("办理进度", "guides/how-a-case-moves/"),
+    ("回访", "guides/how-a-case-moves/"),
+    ("反映问题", "guides/how-a-case-moves/"),
+    ("投诉", "guides/how-a-case-moves/"),
+    ("报修", "guides/how-a-case-moves/"),
+    ("联合接待报名", "reception/"),
+    ("接待日", "reception/"),
     # official terms still work
     ("维修资金", "guides/maintenance-fund/"),
     ("加装电梯", "guides/lift-retrofit/"),

@@ -37,3 +37,14 @@ def test_malformed_synonyms_fail(tmp_path, text, message):
     with pytest.raises(PluginError) as error:
         search.load_synonyms(path)
     assert message in str(error.value)
+
+
+def test_every_category_and_every_form_has_a_search_test():
+    """Residents' words for each category's guide and each form's page are checked in Chromium."""
+    from forms_app.core import directory
+    from tests.kb.test_search_browser import QUERIES
+
+    tested = {expected for _, expected in QUERIES}
+    guides = {f"{c.guide}/" for c in directory.load().categories.values()}
+    forms = {"guides/how-a-case-moves/", "reception/"}   # 反映问题 + 查进度; 联合接待报名
+    assert guides | forms <= tested

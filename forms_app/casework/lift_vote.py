@@ -1,0 +1,290 @@
+"""The lift-retrofit (and other owners') vote count: pure computation, exact fractions, nothing stored.
+
+Stewards paste one household per line (室号, 专有部分面积, 意见[, 公房]) from a spreadsheet; this
+module parses the lines (line-numbered Chinese errors, duplicate rooms refused) and checks the two
+conditions every owners' vote has (《中华人民共和国民法典》第二百七十八条第二款):
+
+1. participation: owners holding two thirds or more of the area AND two thirds or more of the
+   headcount take part (同意, 反对 and 弃权 take part; 未参与 does not);
+2. agreement among the participants, by area AND by headcount: three quarters or more for the
+   special items (民法典 §278 items 6–8; 沪房更新〔2024〕126号 三(二) for the lift in one stairwell;
+   《上海市住宅物业管理规定》§69 for raising funds or rebuilding partial common parts), more than
+   half for the others.
+
+"以上" includes the number itself (民法典第一千二百五十九条): exactly 2/3 and exactly 3/4 pass;
+"过半数" is strictly more than half. Every comparison uses fractions.Fraction, never floats.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+
+MAX_LINES = 500
+
+AGREE, AGAINST, ABSTAIN, ABSENT = "同意", "反对", "弃权", "未参与"
+# What people type in a spreadsheet → the four answers.
+OPINIONS = {
+    "同意": AGREE, "赞成": AGREE,
+    "反对": AGAINST, "不同意": AGAINST,
+    "弃权": ABSTAIN,
+    "未参与": ABSENT, "未参加": ABSENT, "没参加": ABSENT, "未投票": ABSENT, "未表决": ABSENT, "没投票": ABSENT,
+}
+PUBLIC_MARKS = {"公房", "公"}
+AREA_SUFFIX = re.compile(r"(m²|m2|㎡|平方米|平米|平)$", re.IGNORECASE)
+SEPARATORS = re.compile(r"[\t,，、;；\s]+")
+
+TWO_THIRDS, THREE_QUARTERS, HALF = Fraction(2, 3), Fraction(3, 4), Fraction(1, 2)
+
+ART_1259 = "《中华人民共和国民法典》第一千二百五十九条：“以上”包括本数"
+ART_278 = "《中华人民共和国民法典》第二百七十八条第二款"
+ART_126 = "沪房更新〔2024〕126号 第三部分第（二）项"
+ART_69 = "《上海市住宅物业管理规定》第六十九条第一款"
+ART_SPC = "《最高人民法院关于审理建筑物区分所有权纠纷案件适用法律若干问题的解释》第八条、第九条（面积按登记面积，一个专有部分按一人计算）"
+ART_PUBLIC = "沪房更新〔2024〕126号 第二部分第（一）项：公有住房的出租人可以与承租人约定，由承租人行使表决权"
+
+
+@dataclass(frozen=True)
+class Mode:
+    label: str          # what the steward picks
+    special: bool       # True: 3/4 of participants; False: more than half
+    basis: tuple[str, ...]
+
+
+MODES: dict[str, Mode] = {
+    "lift": Mode("加装电梯：本单元（门洞）全体业主表决", True, (ART_126 + "第一款", ART_278)),
+    "lift-estate": Mode("加装电梯要占用小区全体业主共有的地方：全体业主表决", False, (ART_126 + "第二款", ART_278)),
+    "civil-special": Mode("民法典第二百七十八条 第六至第八项（筹集维修资金，改建、重建，改变共有部分用途或用来经营）", True, (ART_278,)),
+    "civil-general": Mode("民法典第二百七十八条 其他事项（如使用维修资金、选业委会、选聘物业）", False, (ART_278,)),
+    "partial-special": Mode("部分共用部分（一幢楼、一个门洞）：筹集维修资金或改建、重建", True, (ART_69,)),
+    "partial-general": Mode("部分共用部分（一幢楼、一个门洞）：其他维修、更新、改造事项", False, (ART_69,)),
+}
+DEFAULT_MODE = "lift"
+
+
+@dataclass(frozen=True)
+class Household:
+    line: int
+    room: str
+    area: Fraction
+    opinion: str
+    public: bool = False
+
+    @property
+    def takes_part(self) -> bool:
+        return self.opinion != ABSENT
+
+
+class InputErrors(ValueError):
+    """Every problem found in the pasted lines, each naming its line."""
+
+    def __init__(self, messages: list[str]):
+        super().__init__("；".join(messages))
+        self.messages = messages
+
+
+def parse_area(text: str) -> Fraction:
+    """'56.3', '56.3㎡', '56.30平方米' → Fraction(563, 10); raises ValueError when not a positive number."""
+    cleaned = AREA_SUFFIX.sub("", text.strip())
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValueError("not a number") from None
+    if not value.is_finite() or value <= 0:
+        raise ValueError("not positive")
+    return Fraction(value)
+
+
+def parse(text: str) -> list[Household]:
+    """One household per non-empty line; raise InputErrors listing every bad line (1-based numbers)."""
+    households: list[Household] = []
+    errors: list[str] = []
+    seen: dict[str, int] = {}
+    lines = (text or "").splitlines()
+    first = next((i for i, line in enumerate(lines, start=1) if line.strip()), 0)
+    if len([line for line in lines if line.strip()]) > MAX_LINES:
+        raise InputErrors([f"一次最多算 {MAX_LINES} 户，请分开计算。"])
+    for number, raw in enumerate(lines, start=1):
+        fields = [f for f in SEPARATORS.split(raw.strip()) if f]
+        if not fields:
+            continue
+        if number == first and fields[0] in ("室号", "房号", "门牌"):
+            continue  # a header row pasted with the data
+        where = f"第{number}行"
+        if len(fields) < 3:
+            missing = "面积和意见" if len(fields) == 1 else "意见" if parse_ok(fields[1]) else "面积或意见"
+            errors.append(f"{where}：缺少{missing}。每行要写：室号、面积、意见（同意/反对/弃权/未参与）。")
+            continue
+        if len(fields) > 4:
+            errors.append(f"{where}：内容太多了。每行只写：室号、面积、意见，公房再加“公房”。")
+            continue
+        room, area_text, opinion_text = fields[:3]
+        public = False
+        if len(fields) == 4:
+            if fields[3] not in PUBLIC_MARKS:
+                errors.append(f"{where}：第四项只能写“公房”，现在是“{fields[3]}”。")
+                continue
+            public = True
+        try:
+            area = parse_area(area_text)
+        except ValueError:
+            errors.append(f"{where}：面积“{area_text}”不对，要写大于 0 的数字，比如 56.3。")
+            continue
+        opinion = OPINIONS.get(opinion_text)
+        if opinion is None:
+            errors.append(f"{where}：意见“{opinion_text}”看不懂，只能写 同意、反对、弃权 或 未参与。")
+            continue
+        if room in seen:
+            errors.append(f"{where}：室号 {room} 和第{seen[room]}行重复了，一户只能算一次。")
+            continue
+        seen[room] = number
+        households.append(Household(number, room, area, opinion, public))
+    if errors:
+        raise InputErrors(errors)
+    if not households:
+        raise InputErrors(["还没有填任何一户。每行写一户：室号、面积、意见。"])
+    return households
+
+
+def parse_ok(text: str) -> bool:
+    """Whether text reads as an area (to word the 'missing' message)."""
+    try:
+        parse_area(text)
+        return True
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class Check:
+    """One condition: what is counted, against which share, and how far off it is."""
+    what: str                 # 参加表决（面积）…
+    have: Fraction            # counted amount (m² or households)
+    of: Fraction              # the base it is a share of
+    needed_share: Fraction
+    strict: bool              # True: more than (过半数); False: at least (以上)
+    unit: str                 # "m²" or "户"
+
+    @property
+    def share(self) -> Fraction:
+        return self.have / self.of if self.of else Fraction(0)
+
+    @property
+    def passed(self) -> bool:
+        if self.of == 0:
+            return False
+        return self.have > self.needed_share * self.of if self.strict else self.have >= self.needed_share * self.of
+
+    @property
+    def shortfall(self) -> Fraction:
+        """How much more is needed: households rounded up to a whole one; for 过半数 by area, the
+        amount that must be exceeded."""
+        target = self.needed_share * self.of
+        if self.unit == "户":
+            whole = math.floor(target) + 1 if self.strict else math.ceil(target)
+            return max(Fraction(whole) - self.have, Fraction(0))
+        return max(target - self.have, Fraction(0))
+
+
+@dataclass
+class Result:
+    mode_id: str
+    mode: Mode
+    households: list[Household]
+    total_area: Fraction
+    part_area: Fraction
+    agree_area: Fraction
+    total_count: int
+    part_count: int
+    agree_count: int
+    participation: list[Check] = field(default_factory=list)
+    agreement: list[Check] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return all(c.passed for c in self.participation + self.agreement)
+
+    @property
+    def verdict(self) -> str:
+        return "通过" if self.passed else "未通过"
+
+    @property
+    def public_lines(self) -> list[Household]:
+        return [h for h in self.households if h.public]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        out = {AGREE: 0, AGAINST: 0, ABSTAIN: 0, ABSENT: 0}
+        for h in self.households:
+            out[h.opinion] += 1
+        return out
+
+    def failures(self) -> list[str]:
+        """Which condition fails and by how much: '参加表决的还差 2 户、30.5 m²' / '还差 1 户、12.5 m² 同意'."""
+        out = []
+        for label, checks, tail in (("参加表决的还差", self.participation, ""), ("还差", self.agreement, " 同意")):
+            bad = sorted((c for c in checks if not c.passed), key=lambda c: c.unit != "户")
+            if not bad:
+                continue
+            parts = []
+            for c in bad:
+                if c.unit == "户":
+                    parts.append(f"{format_number(c.shortfall)} 户")
+                elif c.strict:
+                    parts.append(f"超过 {format_area(c.shortfall, up=False)} m²")
+                else:
+                    parts.append(f"{format_area(c.shortfall)} m²")
+            out.append(f"{label} {'、'.join(parts)}{tail}")
+        return out
+
+    @property
+    def basis(self) -> tuple[str, ...]:
+        extra = (ART_PUBLIC,) if self.public_lines else ()
+        return (*self.mode.basis, ART_1259, ART_SPC, *extra)
+
+
+def evaluate(households: list[Household], mode_id: str = DEFAULT_MODE) -> Result:
+    """Both conditions, by area and by headcount, for the chosen kind of vote."""
+    mode = MODES[mode_id]
+    total_area = sum((h.area for h in households), Fraction(0))
+    part = [h for h in households if h.takes_part]
+    agree = [h for h in part if h.opinion == AGREE]
+    part_area = sum((h.area for h in part), Fraction(0))
+    agree_area = sum((h.area for h in agree), Fraction(0))
+    n, n_part, n_agree = len(households), len(part), len(agree)
+    share, strict = (THREE_QUARTERS, False) if mode.special else (HALF, True)
+    result = Result(mode_id, mode, households, total_area, part_area, agree_area, n, n_part, n_agree)
+    result.participation = [
+        Check("参加表决的面积", part_area, total_area, TWO_THIRDS, False, "m²"),
+        Check("参加表决的户数", Fraction(n_part), Fraction(n), TWO_THIRDS, False, "户"),
+    ]
+    result.agreement = [
+        Check("同意的面积（占参加表决的）", agree_area, part_area, share, strict, "m²"),
+        Check("同意的户数（占参加表决的）", Fraction(n_agree), Fraction(n_part), share, strict, "户"),
+    ]
+    return result
+
+
+def format_number(value: Fraction) -> str:
+    """An integer Fraction as '3'."""
+    return str(int(value)) if value.denominator == 1 else format_area(value)
+
+
+def format_area(value: Fraction, up: bool = True) -> str:
+    """Exact when the value has at most two decimals, else rounded to 0.01 (up by default, so
+    reaching the figure shown is always enough)."""
+    hundredths = value * 100
+    cents = (math.ceil(hundredths) if up else math.floor(hundredths)) if hundredths.denominator != 1 else int(hundredths)
+    text = f"{cents // 100}.{cents % 100:02d}".rstrip("0").rstrip(".")
+    return text
+
+
+def format_share(value: Fraction) -> str:
+    """A share as a percentage with one decimal, rounded down (never shows a pass that is not one)."""
+    tenths = math.floor(value * 1000)
+    return f"{tenths // 10}.{tenths % 10}%"
+
+
+SHARE_WORDS = {TWO_THIRDS: "三分之二以上", THREE_QUARTERS: "四分之三以上", HALF: "过半数"}

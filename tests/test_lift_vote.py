@@ -1,0 +1,163 @@
+"""The owners' vote calculator: exact thresholds, shortfalls, parsing, and the page (no JS, nothing kept)."""
+from __future__ import annotations
+
+import logging
+from fractions import Fraction
+
+import pytest
+
+from forms_app.casework import lift_vote as lv
+from tests.conftest import hidden_fields
+
+
+def rows(*specs: str) -> str:
+    return "\n".join(specs)
+
+
+def twelve(agree: int, against: int = 0, abstain: int = 0, area: str = "50") -> str:
+    """Twelve equal flats; the rest of the twelve did not take part."""
+    opinions = ["同意"] * agree + ["反对"] * against + ["弃权"] * abstain
+    opinions += ["未参与"] * (12 - len(opinions))
+    return "\n".join(f"{100 + i}\t{area}\t{o}" for i, o in enumerate(opinions, start=1))
+
+
+# (case, text, mode, verdict, failures)
+CASES = [
+    ("exactly 2/3 take part, exactly 3/4 agree", twelve(6, 2), "lift", "通过", []),
+    ("one short of 2/3 taking part", twelve(6, 1), "lift", "未通过", ["参加表决的还差 1 户、50 m²"]),
+    ("exactly 3/4 of participants agree (abstain counts as taking part)", twelve(6, 1, 1), "lift", "通过", []),
+    ("one short of 3/4 agreement", twelve(5, 3), "lift", "未通过", ["还差 1 户、50 m² 同意"]),
+    ("all take part, all agree", twelve(12), "lift", "通过", []),
+    ("exactly half is not a majority", twelve(4, 4), "civil-general", "未通过", ["还差 1 户、超过 0 m² 同意"]),
+    ("one over half is a majority", twelve(5, 3), "civil-general", "通过", []),
+    ("majority is not enough for special items", twelve(5, 3), "civil-special", "未通过", ["还差 1 户、50 m² 同意"]),
+    ("estate-wide land: majority of participants", twelve(5, 3), "lift-estate", "通过", []),
+    ("partial common parts, special", twelve(6, 2), "partial-special", "通过", []),
+    ("partial common parts, general: exactly half fails", twelve(4, 4), "partial-general", "未通过", ["还差 1 户、超过 0 m² 同意"]),
+    # headcount passes, area does not: the big flats said no
+    ("area fails while headcount passes",
+     rows("101 30 同意", "102 30 同意", "103 40 同意", "104 50 反对"), "lift", "未通过",
+     ["还差 12.5 m² 同意"]),
+    # the issue's own example: both headcount and area short
+    ("one household and 12.5 m² short", rows("101 60 同意", "102 40 同意", "201 10 反对", "202 40 反对"), "lift", "未通过",
+     ["还差 1 户、12.5 m² 同意"]),
+    ("missing agreement and participation both named", twelve(4, 3), "lift", "未通过",
+     ["参加表决的还差 1 户、50 m²", "还差 2 户、62.5 m² 同意"]),
+    # 公房 lines count like any other household (the tenant votes by agreement with the landlord)
+    ("public housing lines", rows("101,50,同意,公房", "102,50,同意", "103,50,同意,公房", "104,50,反对"), "lift", "通过", []),
+    ("full-width commas, m² suffix, header row", rows("室号，面积，意见", "101，50㎡，同意", "102，50平方米，同意", "103，50，赞成"),
+     "lift", "通过", []),
+]
+
+
+@pytest.mark.parametrize("case, text, mode, verdict, failures", CASES, ids=[c[0] for c in CASES])
+def test_verdicts_and_shortfalls(case, text, mode, verdict, failures):
+    result = lv.evaluate(lv.parse(text), mode)
+    assert result.verdict == verdict
+    assert result.failures() == failures
+
+
+def test_exact_two_thirds_with_areas_that_floats_get_wrong():
+    """0.1 + 0.2 style areas: 2/3 of 0.3 is exactly 0.2 — floats would say 0.19999…"""
+    result = lv.evaluate(lv.parse(rows("1 0.1 同意", "2 0.1 同意", "3 0.1 未参与")), "civil-general")
+    assert result.participation[0].passed and result.participation[1].passed
+    assert result.part_area == Fraction(1, 5)
+    assert isinstance(result.part_area, Fraction)
+
+
+def test_shortfall_in_area_is_rounded_up_to_the_hundredth():
+    # 3 flats of 10, 10, 10.01: 2/3 of 30.01 = 20.00666… → 20.01; one 10 took part → short 10.01
+    result = lv.evaluate(lv.parse(rows("1 10 同意", "2 10 未参与", "3 10.01 未参与")), "lift")
+    assert result.failures()[0] == "参加表决的还差 1 户、10.01 m²"
+
+
+def test_the_articles_are_cited():
+    result = lv.evaluate(lv.parse(rows("1,50,同意,公房", "2,50,同意")), "lift")
+    text = " ".join(result.basis)
+    for article in ("沪房更新〔2024〕126号 第三部分第（二）项", "第二百七十八条", "第一千二百五十九条", "第二部分第（一）项"):
+        assert article in text
+    assert "第六十九条" in " ".join(lv.evaluate(lv.parse("1 5 同意"), "partial-general").basis)
+
+
+BAD_INPUT = [
+    ("zero area", "101 0 同意", ["第1行：面积“0”不对，要写大于 0 的数字，比如 56.3。"]),
+    ("negative area", "101 -5 同意", ["第1行：面积“-5”不对，要写大于 0 的数字，比如 56.3。"]),
+    ("missing area", "101 同意", ["第1行：缺少面积或意见。每行要写：室号、面积、意见（同意/反对/弃权/未参与）。"]),
+    ("missing opinion", "101 56.3", ["第1行：缺少意见。每行要写：室号、面积、意见（同意/反对/弃权/未参与）。"]),
+    ("only a room", "101", ["第1行：缺少面积和意见。每行要写：室号、面积、意见（同意/反对/弃权/未参与）。"]),
+    ("text as area", "101 五十 同意", ["第1行：面积“五十”不对，要写大于 0 的数字，比如 56.3。"]),
+    ("not a number at all", "101 NaN 同意", ["第1行：面积“NaN”不对，要写大于 0 的数字，比如 56.3。"]),
+    ("unknown opinion", "101 50 随便", ["第1行：意见“随便”看不懂，只能写 同意、反对、弃权 或 未参与。"]),
+    ("bad fourth field", "101 50 同意 私房", ["第1行：第四项只能写“公房”，现在是“私房”。"]),
+    ("too many fields", "101 50 同意 公房 多余", ["第1行：内容太多了。每行只写：室号、面积、意见，公房再加“公房”。"]),
+    ("duplicate room", "101 50 同意\n\n101 48 反对", ["第3行：室号 101 和第1行重复了，一户只能算一次。"]),
+    ("nothing", "  \n ", ["还没有填任何一户。每行写一户：室号、面积、意见。"]),
+    ("several bad lines, all named", "101 50 同意\n102 x 同意\n103 50 好", [
+        "第2行：面积“x”不对，要写大于 0 的数字，比如 56.3。",
+        "第3行：意见“好”看不懂，只能写 同意、反对、弃权 或 未参与。"]),
+]
+
+
+@pytest.mark.parametrize("case, text, messages", BAD_INPUT, ids=[c[0] for c in BAD_INPUT])
+def test_malformed_input_gets_line_numbered_chinese_errors(case, text, messages):
+    with pytest.raises(lv.InputErrors) as caught:
+        lv.parse(text)
+    assert caught.value.messages == messages
+
+
+def test_too_many_lines_are_refused():
+    with pytest.raises(lv.InputErrors, match="最多"):
+        lv.parse("\n".join(f"{i} 50 同意" for i in range(lv.MAX_LINES + 1)))
+
+
+# --- the page -----------------------------------------------------------------------------
+
+URL = "/forms/tools/lift-vote"
+
+
+def post(client, households: str, mode: str = "lift"):
+    token = hidden_fields(client.get(URL).get_data(as_text=True))["csrf_token"]
+    return client.post(URL, data={"csrf_token": token, "mode": mode, "households": households})
+
+
+def test_page_says_nothing_is_kept_and_works_without_javascript(client):
+    response = client.get(URL)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "不保存、不记录" in html
+    assert '<form method="post"' in html and "<script" not in html.split("</head>")[1]
+
+
+def test_post_shows_verdict_shortfall_tally_and_articles(client):
+    response = post(client, twelve(5, 3))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'id="verdict">未通过<' in html
+    assert "还差 1 户、50 m² 同意" in html
+    assert "同意 5 户，反对 3 户，弃权 0 户，未参与 4 户" in html
+    assert "第一千二百五十九条" in html
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_bad_lines_are_listed_and_what_was_typed_is_kept(client):
+    text = "101 50 同意\n102 x 同意"
+    html = post(client, text).get_data(as_text=True)
+    assert "第2行：面积“x”不对" in html
+    assert "102 x 同意" in html          # kept in the box
+    assert 'id="verdict"' not in html
+
+
+def test_nothing_is_stored_or_logged(client, app, db, caplog):
+    before = {t: db.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0]
+              for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    with caplog.at_level(logging.DEBUG):
+        post(client, "房9901 50 同意\n房9902 50 反对")
+    after = {t: db.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in before}
+    assert after == before
+    assert "房9901" not in caplog.text
+
+
+def test_unknown_mode_is_refused_in_chinese(client):
+    response = post(client, "101 50 同意", mode="nope")
+    assert response.status_code == 400
+    assert "请选择表决的是什么事" in response.get_data(as_text=True)
