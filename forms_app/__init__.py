@@ -11,7 +11,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True, static_url_path="/forms/static")
     from forms_app import cli, views
     from forms_app.core import accounts, backup, config, directory, errors, logs, security, store
-    from forms_app.delivery import sheet_setup, sync
+    from forms_app.delivery import sheet_setup, sms, sync
     from forms_app.notices import notify
     from forms_app.publishing import digest, figures, retention, site, supervise
     from forms_app.residents import photos
@@ -31,6 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     views.init_app(app)
     site.init_app(app)
     sync.init_app(app)
+    sms.init_app(app)
     sheet_setup.init_app(app)
     digest.init_app(app)
     figures.init_app(app)

@@ -16,6 +16,7 @@ import sqlite3
 
 from forms_app.core import clock, outbox
 from forms_app.core.store import transaction
+from forms_app.residents import reception, sms_notices
 
 log = logging.getLogger(__name__)
 FIELDS = ("date", "start_time", "end_time", "place", "parties", "capacity", "is_open", "note")
@@ -51,12 +52,14 @@ def _promote(conn: sqlite3.Connection, session_id: str, capacity: int) -> int:
     free = capacity - confirmed(conn, session_id)
     if free <= 0:
         return 0
-    waiting = conn.execute("SELECT id FROM signups WHERE session_id = ? AND state = 'waiting' "
+    waiting = conn.execute("SELECT * FROM signups WHERE session_id = ? AND state = 'waiting' "
                            "ORDER BY queued_at, id LIMIT ?", (session_id, free)).fetchall()
     now = clock.iso(clock.now())
-    for (signup_id,) in waiting:
-        conn.execute("UPDATE signups SET state = 'confirmed', updated_at = ? WHERE id = ?", (now, signup_id))
-        outbox.enqueue(conn, "signup", signup_id)
+    session = reception.get_session(conn, session_id) if waiting else None
+    for signup in waiting:
+        conn.execute("UPDATE signups SET state = 'confirmed', updated_at = ? WHERE id = ?", (now, signup["id"]))
+        outbox.enqueue(conn, "signup", signup["id"])
+        sms_notices.for_promotion(conn, signup, session)  # 候补转正 text
     return len(waiting)
 
 

@@ -49,6 +49,21 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "ALERT_STEWARD_EMAILS": ("", str),           # "s1:a@x,s2:b@y": also mail the steward in charge
     "ALERT_MAX_AGE_HOURS": (24.0, float),        # an alert still failing after this is given up (the digest lists it)
     "SUPERVISE_AFTER_DAYS": (3, int),            # 督办: cases overdue by more than this many working days (`flask supervise`)
+    # SMS notices to residents (optional; SMS_PROVIDER empty = off). Templates: the provider's approved ids.
+    "SMS_PROVIDER": ("", str),                   # aliyun | tencent
+    "SMS_ACCESS_KEY_ID": ("", str),              # Aliyun AccessKey ID / Tencent SecretId
+    "SMS_ACCESS_KEY_SECRET": ("", str),          # Aliyun AccessKey Secret / Tencent SecretKey
+    "SMS_SIGN_NAME": ("", str),                  # the approved signature (签名), e.g. 延吉新村街道
+    "SMS_SDK_APP_ID": ("", str),                 # Tencent only: the SMS application's SdkAppId (1400…)
+    "SMS_TEMPLATE_ACCEPTED": ("", str),          # 受理; empty: this notice is not sent
+    "SMS_TEMPLATE_STATUS": ("", str),            # 状态变化 (已形成方案 / 已解决)
+    "SMS_TEMPLATE_FOLLOWUP": ("", str),          # 回访 invitation, the morning after 已解决
+    "SMS_TEMPLATE_PROMOTED": ("", str),          # 候补转正
+    "SMS_TEMPLATE_REMINDER": ("", str),          # 接待提醒, the day before (flask remind)
+    "SMS_ENDPOINT": ("", str),                   # empty: the provider's own host; host:port or http://host:port (relay, emulator)
+    "SMS_DAILY_LIMIT": (5, int),                 # texts per phone number per day (Shanghai date)
+    "SMS_QUIET_START": ("21:00", str),           # no texts from … (Shanghai time) …
+    "SMS_QUIET_END": ("08:00", str),             # … until (held, not dropped; urgent 受理 excepted)
     "FIGURES_FILE": ("data/figures.json", str),  # `flask figures` writes it, the site build reads it; relative to the project
     "LOG_LEVEL": ("INFO", str),                  # the application's log level (DEBUG, INFO, WARNING, ERROR)
     "LOG_FORMAT": ("%(asctime)s %(levelname)s %(name)s: %(message)s", str),  # logging format string
@@ -92,6 +107,7 @@ def finalise(config, debug: bool) -> None:
     # Residents on a slow phone may take a while; a form stays valid for six hours.
     config["WTF_CSRF_TIME_LIMIT"] = 6 * 3600
     config["RATELIMIT_HEADERS_ENABLED"] = True
+    config["SMS_ENABLED"] = bool((config.get("SMS_PROVIDER") or "").strip())
     if not config.get("PHOTOS_DIR"):
         config["PHOTOS_DIR"] = os.path.join(os.path.dirname(config.get("DATABASE") or ".") or ".", "photos")
     config["SHEETS_ENABLED"] = bool(config.get("SHEETS_SPREADSHEET_KEY") and config.get("GOOGLE_SERVICE_ACCOUNT_FILE"))

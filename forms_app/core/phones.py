@@ -59,3 +59,14 @@ def normalise_phone(raw: str) -> Phone:
         raise PhoneError(raw)
     national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
     return Phone(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), national)
+
+
+def is_mainland_mobile(e164: str) -> bool:
+    """A mainland China mobile number (the only numbers a text message can reach)."""
+    try:
+        number = phonenumbers.parse(e164 or "", "CN")
+    except phonenumbers.NumberParseException:
+        return False
+    return (number.country_code == 86 and phonenumbers.is_valid_number(number)
+            and phonenumbers.number_type(number) in (_MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+            and len(str(number.national_number)) == 11 and str(number.national_number)[0] == "1")

@@ -27,6 +27,8 @@ from forms_app.delivery.sheet_layout import (REPORTS, SESSIONS, SIGNUPS, STATUSE
 from forms_app.notices.messages import alert_for
 from forms_app.notices.notify import Notifier, NotifyError
 from forms_app.delivery.sheets import SheetError, Sheets
+from forms_app.delivery.sms import SmsDelivery
+from forms_app.residents import sms_notices
 from forms_app.core.store import get_db, transaction
 
 log = logging.getLogger(__name__)
@@ -37,13 +39,16 @@ class Worker:
     """One worker per store. All its state is in SQLite, so a killed worker resumes where it stopped.
 
     `sheets` (delivery to the stewards' sheet) and `notifier` (urgent alerts) are each optional:
-    the worker delivers the outbox kinds it has a channel for and leaves the rest queued.
+    the worker delivers the outbox kinds it has a channel for and leaves the rest queued. `sms`
+    (texts to residents, delivery/sms.py), when given, runs in its own thread with its own
+    connection and back-off, so it neither waits for nor holds back the sheet and the alerts.
     """
 
-    def __init__(self, conn: sqlite3.Connection, sheets: Sheets | None, directory, *, notifier=None, batch: int = 500,
+    def __init__(self, conn: sqlite3.Connection, sheets: Sheets | None, directory, *, notifier=None,
+                 sms: SmsDelivery | None = None, batch: int = 500,
                  interval: float = 5.0, pull_interval: float = 60.0, backoff_cap: float = 60.0,
                  sleep=None, monotonic=time.monotonic, rng=random.random):
-        self.conn, self.sheets, self.directory, self.notifier = conn, sheets, directory, notifier
+        self.conn, self.sheets, self.directory, self.notifier, self.sms = conn, sheets, directory, notifier, sms
         self.kinds = (outbox.SHEET_KINDS if sheets else ()) + (outbox.ALERT_KINDS if notifier else ())
         self.batch, self.interval, self.pull_interval, self.backoff_cap = batch, interval, pull_interval, backoff_cap
         self.stop = threading.Event()
@@ -295,8 +300,12 @@ class Worker:
                 followup_due = 0 if status != "已解决" else 1 if row["status"] != "已解决" else row["followup_due"]
                 if row["reopened_at"] and not row["rehandled_at"] and changes.keys() & {"status", "first_contact_at"}:
                     changes["rehandled_at"] = now  # a reopened case handled again in the sheet (deadlines)
+                if changes.get("status") in sms_notices.STATUS_NOTICES:  # a change the resident is texted about
+                    before = self.conn.execute("SELECT * FROM reports WHERE id = ?", (row["id"],)).fetchone()
+                    sms_notices.for_status(self.conn, before, status, changes.get("public_note", before["public_note"]))
                 self.conn.execute(f"UPDATE reports SET {', '.join(f'{f} = ?' for f in changes)}, followup_due = ?, "
-                                  "updated_at = ? WHERE id = ?", [*changes.values(), followup_due, now, row["id"]])
+                                  "version = version + 1, updated_at = ? WHERE id = ?",
+                                  [*changes.values(), followup_due, now, row["id"]])
                 for field, value in changes.items():
                     history.record(self.conn, row["id"], history.SHEET, field, row[field], value, at=now)
                 changed += 1
@@ -353,10 +362,17 @@ class Worker:
         return True
 
     def run(self, once: bool = False, max_failures: int = 8) -> bool:
-        """Until stopped (or, with once, until the outbox is empty); True when nothing is left."""
+        """Until stopped (or, with once, until the outbox is empty); True when nothing is left.
+
+        Texts (sms) go in their own thread; with once, inline after each cycle (held ones do not count).
+        """
+        if self.sms and not once:
+            threading.Thread(target=self.sms.run, args=(self.stop, self.interval), name="sms", daemon=True).start()
         while not self.stop.is_set():
             ok = self.cycle()
-            left = outbox.backlog(self.conn, self.kinds)
+            if once and self.sms:
+                self.sms.deliver()
+            left = outbox.backlog(self.conn, self.kinds) + (self.sms.backlog() if once and self.sms else 0)
             if once and ok and left == 0:
                 return True
             if once and self.failures >= max_failures:
@@ -372,13 +388,14 @@ class Worker:
 @with_appcontext
 @click.option("--once", is_flag=True, help="Deliver everything pending, then exit.")
 def sync_command(once: bool) -> None:
-    """Deliver the outbox (sheet rows, urgent alerts) and read the stewards' edits back."""
+    """Deliver the outbox (sheet rows, urgent alerts, texts to residents) and read the stewards' edits back."""
     app = current_app
     notifier = Notifier.from_config(app.config)
-    if not app.config["SHEETS_ENABLED"] and notifier is None:
-        raise click.ClickException("未配置 Google 表格，也未配置紧急提醒：没有要发送的内容（见 .env.example）。")
+    sms = SmsDelivery.from_config(get_db(), app.config)
+    if not app.config["SHEETS_ENABLED"] and notifier is None and sms is None:
+        raise click.ClickException("未配置 Google 表格、紧急提醒或短信：没有要发送的内容（见 .env.example）。")
     sheets = Sheets.from_config(app.config) if app.config["SHEETS_ENABLED"] else None
-    worker = Worker(get_db(), sheets, app.extensions["directory"], notifier=notifier,
+    worker = Worker(get_db(), sheets, app.extensions["directory"], notifier=notifier, sms=sms,
                     interval=app.config["SYNC_INTERVAL"], pull_interval=app.config["SYNC_PULL_INTERVAL"])
     try:
         drained = worker.run(once=once)
@@ -388,7 +405,7 @@ def sync_command(once: bool) -> None:
         if sheets:
             sheets.close()
     if once and not drained:
-        raise click.ClickException("还有内容没能送出（表格或紧急提醒），稍后会重试。")
+        raise click.ClickException("还有内容没能送出（表格、紧急提醒或短信），稍后会重试。")
 
 
 def init_app(app) -> None:

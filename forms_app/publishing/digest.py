@@ -18,7 +18,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from forms_app.core import backup, clock
-from forms_app.residents import reception
+from forms_app.residents import reception, sms_notices
 from forms_app.notices.messages import Message, as_text, excerpt, redact, steward_for
 from forms_app.notices.notify import Notifier, NotifyError
 from forms_app.core import deadlines
@@ -40,11 +40,12 @@ class StewardDigest:
     long_open: list[str] = field(default_factory=list)     # 办结 or 重新处理 overdue
     signups: list[str] = field(default_factory=list)
     session: reception.Session | None = None
+    sms_failed: list[str] = field(default_factory=list)  # texts to residents that failed since the last digest
 
     @property
     def empty(self) -> bool:
         """Nothing to tell this steward."""
-        return not (self.new or self.uncontacted or self.long_open or self.signups)
+        return not (self.new or self.uncontacted or self.long_open or self.signups or self.sms_failed)
 
 
 # --- when -------------------------------------------------------------------------------------
@@ -130,6 +131,12 @@ def build(conn: sqlite3.Connection, directory, moment: dt.datetime, start: dt.da
         others = [d for d in late if d.kind != "first_contact"]
         if others:
             digest.long_open.append(report_line(row, directory, f"{row['status']}，" + "；".join(d.reason for d in others)))
+    for n in conn.execute("SELECT n.kind, n.note, r.* FROM notices n JOIN reports r ON r.id = n.report_id "
+                          "WHERE n.state = 'failed' AND n.updated_at > ? AND n.updated_at <= ? ORDER BY n.id",
+                          (clock.iso(start), clock.iso(moment))).fetchall():
+        steward = steward_for(n, directory)
+        (digests[steward.id] if steward else nobody).sms_failed.append(
+            f"{n['ref']} {sms_notices.NOTICES[n['kind']].label}：{n['note']}")
     session = next_session(conn, moment.date())
     if session is not None:
         for row in conn.execute("SELECT * FROM signups WHERE session_id = ? AND state != 'cancelled' "
@@ -165,6 +172,9 @@ def message(digest: StewardDigest, moment: dt.datetime, working_days: int = 1, l
         s = digest.session
         sections.append(_section(f"四、下次联合接待 {s.when} {s.place}：本人负责小区的报名（{len(digest.signups)} 人）",
                                  digest.signups, limit))
+    if digest.sms_failed:
+        sections.append(_section(f"五、发给居民的短信没能发出（{len(digest.sms_failed)} 条，请电话告知）",
+                                 digest.sms_failed, limit))
     if not sections:
         sections.append(("", ("今天没有需要处理的事项。",)))
     return Message(f"【每日汇总】{day} {who}", tuple(sections), steward_id=digest.steward.id if digest.steward else "")

@@ -91,6 +91,7 @@ class ReportForm(_Base):
     call_first = RadioField("大管家先打给谁", choices=CALL_FIRST, default="helper", validate_choice=False,
                             validators=[ValidChoice("请选择大管家先打给您，还是先打给住户。")])
     behalf_consent = Checkbox("住户已同意由我代为反映")
+    sms_consent = Checkbox("短信通知我", default=True)
     consent = Checkbox("我已看过隐私说明，同意大管家用这些信息联系我、处理问题", validators=[Required("请勾选同意隐私说明，我们才能联系您。")])
 
     def __init__(self, *args, directory=None, **kwargs):
@@ -132,6 +133,7 @@ class ReceptionForm(_Base):
     compound = SelectField("您住在哪个小区", validate_choice=False, validators=[Required("请选择您住的小区。"), ValidChoice("请从列表里选择您住的小区。")])
     topic = TextAreaField("想谈什么问题", validators=[Required("请简单写一下想谈的问题。"), Length(min=5, max=300, label="问题")], filters=TEXT)
     linked_ref = StringField("以前反映过的编号（可不填）", validators=[Length(max=12, label="编号")], filters=TEXT)
+    sms_consent = Checkbox("短信通知我", default=True)
     consent = Checkbox("我已看过隐私说明，同意大管家用这些信息联系我", validators=[Required("请勾选同意隐私说明。")])
 
     def __init__(self, *args, directory=None, sessions=(), **kwargs):

@@ -14,6 +14,7 @@ from forms_app.core import outbox
 from forms_app.core.references import new_reference
 from forms_app.core.store import transaction
 from forms_app.residents.reports import content_hash, effective_submission_id
+from forms_app.residents import sms_notices
 
 
 
@@ -122,9 +123,10 @@ def sign_up(conn: sqlite3.Connection, session_id: str, submission_id: str, data:
                 continue
             cur = conn.execute(
                 "INSERT INTO signups (ref, submission_id, content_hash, session_id, created_at, updated_at, name, phone, "
-                "compound_id, topic, linked_ref, linked_ref_unknown, state, queued_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "compound_id, topic, linked_ref, linked_ref_unknown, state, queued_at, sms_consent) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (ref, submission_id, digest, session_id, now, now, data["name"], data["phone"], data["compound_id"],
-                 data["topic"], data["linked_ref"], unknown, state, now))
+                 data["topic"], data["linked_ref"], unknown, state, now, int(bool(data.get("sms_consent", 0)))))
             outbox.enqueue(conn, "signup", cur.lastrowid)
             row = conn.execute("SELECT * FROM signups WHERE id = ?", (cur.lastrowid,)).fetchone()
             return Outcome(row, state, waiting_position(conn, row))
@@ -154,6 +156,7 @@ def cancel(conn: sqlite3.Connection, ref: str) -> sqlite3.Row | None:
             return None
         conn.execute("UPDATE signups SET state = 'confirmed', updated_at = ? WHERE id = ?", (now, first["id"]))
         outbox.enqueue(conn, "signup", first["id"])
+        sms_notices.for_promotion(conn, first, get_session(conn, row["session_id"]))  # 候补转正 text
         return by_ref(conn, first["ref"])
 
 

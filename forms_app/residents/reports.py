@@ -11,6 +11,7 @@ from forms_app.core import clock, deadlines, history, outbox
 from forms_app.core.references import new_reference
 from forms_app.core.cases import STATUSES, STEWARD_FIELDS
 from forms_app.core.store import transaction
+from forms_app.residents import sms_notices
 from forms_app.residents import photos as photo_store
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,8 @@ def effective_submission_id(conn: sqlite3.Connection, table: str, submission_id:
 def create(conn: sqlite3.Connection, submission_id: str, data: dict, alert: bool = False,
            actor: str = history.RESIDENT, directory=None, ref: str = "", photos=(),
            origin: str = "report") -> tuple[sqlite3.Row, bool]:
-    """Store a report and queue it for the sheet (and an urgent alert); (row, created).
+    """Store a report and queue it for the sheet (and an urgent alert, and the 受理 text when data["sms_consent"]
+    says so — see sms_notices); (row, created). Same submission id: same row.
 
     Same submission id and same content: the same row. Same id, other content: a new report.
     `actor`: who registered it (the resident online, or a steward's account id for an intake).
@@ -64,7 +66,7 @@ def create(conn: sqlite3.Connection, submission_id: str, data: dict, alert: bool
     due = deadlines.due_dates(data, directory, moment) if directory is not None else {"first_contact_due": "", "resolve_due": ""}
     intake_fields = tuple(f for f in INTAKE_FIELDS if data.get(f))
     columns = ("ref", "submission_id", "content_hash", "created_at", "updated_at", *FIELDS, *BEHALF_FIELDS,
-               *intake_fields, *due)
+               *intake_fields, *due, "sms_consent")
     sql = f"INSERT INTO reports ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
     for attempt in range(8):  # a reference collision is ~1 in 10^8; retry with a fresh one
         try:
@@ -72,13 +74,15 @@ def create(conn: sqlite3.Connection, submission_id: str, data: dict, alert: bool
                 given = ref if ref and not attempt else new_reference("report")
                 cur = conn.execute(sql, (given, submission_id, digest, now, now, *(data[f] for f in FIELDS),
                                          *(data.get(f, "") for f in BEHALF_FIELDS), *(data[f] for f in intake_fields),
-                                         *due.values()))
+                                         *due.values(), int(bool(data.get("sms_consent", 0)))))
                 outbox.enqueue(conn, "report", cur.lastrowid)
                 history.record(conn, cur.lastrowid, actor, "created", "", data["channel"], at=now)
                 if alert:
                     outbox.enqueue(conn, "alert", cur.lastrowid, {"type": "urgent"})
                 if photos:
                     photo_store.attach(conn, cur.lastrowid, photos, origin)
+                sms_notices.for_new_report(conn, conn.execute("SELECT * FROM reports WHERE id = ?", (cur.lastrowid,)).fetchone(),
+                                           urgent=alert)
         except sqlite3.IntegrityError as exc:
             if "submission_id" in str(exc):
                 return by_submission(conn, submission_id), False
@@ -136,7 +140,8 @@ def apply_changes(conn: sqlite3.Connection, row: sqlite3.Row, changes: dict, act
     Returns what changed. `actor`: the account id of the steward, or history.RESIDENT/SHEET/SYSTEM.
     Every change adds one to the row's `version` (the stewards' edit form's optimistic lock).
 
-    Marking a report 已解决 stamps 办结时间 (today) when none was given.
+    Marking a report 已解决 stamps 办结时间 (today) when none was given. A change to 已形成方案 or 已解决
+    queues the resident's text (sms_notices.for_status).
     """
     if changes.get("status") == "已解决" and not (changes.get("resolved_at") or row["resolved_at"]):
         changes = {**changes, "resolved_at": clock.now().strftime("%Y-%m-%d")}
@@ -158,6 +163,8 @@ def apply_changes(conn: sqlite3.Connection, row: sqlite3.Row, changes: dict, act
         cells = {SHEET_HEADERS[k]: v for k, v in changed.items() if k in SHEET_HEADERS}
         if cells:
             outbox.enqueue(conn, "report_update", row["id"], cells)
+        if "status" in changed:
+            sms_notices.for_status(conn, row, changed["status"], changes.get("public_note", row["public_note"]))
     return changed
 
 

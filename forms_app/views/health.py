@@ -25,4 +25,5 @@ def healthz():
         "alerts_backlog": outbox.backlog(conn, outbox.ALERT_KINDS),
         "last_backup": taken.isoformat(timespec="seconds") if taken else None,
         "last_backup_age_hours": backup.age_hours(current_app.config),
+        "sms_backlog": outbox.backlog(conn, outbox.SMS_KINDS),  # texts to residents not yet sent (incl. held for the morning)
     })

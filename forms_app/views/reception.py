@@ -37,7 +37,8 @@ def form():
         # The linked number is stored as typed; one that matches no report is flagged for the steward,
         # never refused here: the answer would tell a stranger whether that report number exists.
         data = {"name": form.name.data, "phone": form.phone.phone.e164, "compound_id": form.compound.data,
-                "topic": form.topic.data, "linked_ref": form.linked_ref.data or ""}
+                "topic": form.topic.data, "linked_ref": form.linked_ref.data or "",
+                "sms_consent": int(bool(form.sms_consent.data))}
         try:
             outcome = reception.sign_up(conn, form.session.data, form.submission_id.data, data)
         except LookupError:

@@ -71,6 +71,7 @@ def form():
             "resident_name": form.resident_name.data if form.behalf else "",
             "resident_phone": form.resident_phone.phone.e164 if form.behalf and form.resident_phone.data else "",
             "call_first": form.call_first.data if form.behalf else "",
+            "sms_consent": int(bool(form.sms_consent.data)),
         }
         urgent = bool(data["urgent"] or d.categories[form.category.data].urgent)
         row, created = reports.create(get_db(), form.submission_id.data, data, alert=urgent, directory=d,

@@ -1,0 +1,90 @@
+"""Text messages to residents through a provider's official SDK, one file per provider, behind one small
+interface (like the alert channels): `name`, `send(text)` and `lookup(text, since)`.
+
+`send` hands one text to the provider and returns its serial number, or raises SmsError saying
+whether trying again can help (`retryable`) and whether the text may have gone out anyway
+(`ambiguous`: a timeout, a dropped connection, a 5xx). Neither provider de-duplicates — both say
+so in their SendSms documentation and advise checking the send record before retrying — so every
+text carries its outbox item's id (Aliyun OutId, Tencent SessionContext), and after an ambiguous
+failure the worker calls `lookup` to find that id in the provider's send records before it sends
+again (delivery/sms.py).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Protocol
+from urllib.parse import urlsplit
+
+TIMEOUT = 10.0  # seconds per provider call
+
+
+class SmsError(Exception):
+    """A provider call failed. `code`: the provider's error code (or a network error's kind)."""
+
+    def __init__(self, message: str, *, code: str = "", retryable: bool = True, ambiguous: bool = False):
+        super().__init__(message)
+        self.code, self.retryable, self.ambiguous = code, retryable, ambiguous
+
+
+@dataclass(frozen=True)
+class Text:
+    """One text as the provider gets it: no name, description or room — the phone and template variables."""
+
+    phone: str                          # E.164, +86…
+    template: str                       # the provider's template code / id
+    params: tuple[tuple[str, str], ...]  # (variable, value) in template order
+    tag: str                            # our idempotency mark: the outbox item's id
+
+
+class SmsChannel(Protocol):
+    """What every provider adapter offers the worker."""
+
+    name: str
+    settle: float  # seconds after an ambiguous send before a look-up that finds nothing can be trusted
+
+    def send(self, text: Text) -> str:
+        """Send one text; its serial number, or SmsError."""
+
+    def lookup(self, text: Text, since: dt.datetime) -> bool:
+        """Whether the provider's records show this text (by its tag) sent since `since`; SmsError on failure."""
+
+
+def endpoint(value: str, default: str) -> tuple[str, str]:
+    """SMS_ENDPOINT → (host[:port], 'https'|'http'); empty: the provider's own host over HTTPS."""
+    value = (value or "").strip()
+    if not value:
+        return default, "https"
+    if "://" in value:
+        parts = urlsplit(value)
+        return parts.netloc, parts.scheme.lower()
+    return value, "https"
+
+
+def check(config) -> str:
+    """The configured provider ('' when SMS is off); ValueError on a bad or missing setting. Imports no SDK."""
+    provider = (config.get("SMS_PROVIDER") or "").strip().lower()
+    if not provider:
+        return ""
+    missing = [n for n in ("SMS_ACCESS_KEY_ID", "SMS_ACCESS_KEY_SECRET", "SMS_SIGN_NAME") if not config.get(n)]
+    if provider == "tencent" and not config.get("SMS_SDK_APP_ID"):
+        missing.append("SMS_SDK_APP_ID")
+    if provider not in ("aliyun", "tencent"):
+        raise ValueError(f"SMS_PROVIDER 应为 aliyun（阿里云）或 tencent（腾讯云），或者留空（现为「{provider}」）。")
+    if missing:
+        raise ValueError(f"SMS_PROVIDER={provider} 还需要设置：{'、'.join(missing)}（见 .env.example）。")
+    return provider
+
+
+def from_config(config, timeout: float = TIMEOUT):
+    """The configured provider's adapter, or None when SMS is off. ValueError on a bad setting."""
+    provider = check(config)
+    if not provider:
+        return None
+    if provider == "aliyun":
+        from forms_app.notices.sms.aliyun import AliyunSms
+        return AliyunSms(config["SMS_ACCESS_KEY_ID"], config["SMS_ACCESS_KEY_SECRET"], config["SMS_SIGN_NAME"],
+                         config.get("SMS_ENDPOINT", ""), timeout=timeout)
+    from forms_app.notices.sms.tencent import TencentSms
+    return TencentSms(config["SMS_ACCESS_KEY_ID"], config["SMS_ACCESS_KEY_SECRET"], config["SMS_SIGN_NAME"],
+                      config["SMS_SDK_APP_ID"], config.get("SMS_ENDPOINT", ""), timeout=timeout)

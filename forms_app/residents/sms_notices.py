@@ -1,0 +1,181 @@
+"""Text messages to residents: which notice a change causes, queued in that change's own transaction.
+
+Every notice is a provider-approved template with a few variables — a reference, a date, a place,
+the steward's public name and office phone, a status, the public note cut short — never the
+resident's name, description or room. The only personal data that leaves is the phone number.
+
+A notice is queued (a `notices` row plus an `sms` outbox item, delivered by the worker) only when
+SMS is on (SMS_PROVIDER) and its template is set. A resident who said no to texts, or whose number
+is not a mainland mobile, gets a `skipped` notice instead, so the stewards see why nothing went;
+a number no text can reach is also noted in the case's 处理记录.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from dataclasses import dataclass
+
+from flask import current_app, has_app_context
+
+from forms_app.core import clock, outbox
+from forms_app.core.phones import is_mainland_mobile
+from forms_app.core.redact import hide
+
+
+@dataclass(frozen=True)
+class Notice:
+    label: str                 # what stewards read
+    setting: str               # the template's setting
+    variables: tuple[str, ...]  # the template's variables, in order (Tencent's {1}, {2}… follow it)
+
+
+NOTICES = {
+    "accepted": Notice("受理", "SMS_TEMPLATE_ACCEPTED", ("ref", "steward", "phone", "day")),
+    "status": Notice("状态变化", "SMS_TEMPLATE_STATUS", ("ref", "status", "note")),
+    "followup": Notice("回访邀请", "SMS_TEMPLATE_FOLLOWUP", ("ref",)),
+    "promoted": Notice("候补转正", "SMS_TEMPLATE_PROMOTED", ("date", "time", "place")),
+    "reminder": Notice("接待提醒", "SMS_TEMPLATE_REMINDER", ("date", "time", "place")),
+}
+STATUS_NOTICES = ("已形成方案", "已解决")   # the status changes a resident is told about
+VARIABLE_MAX = 20                          # characters per variable (both providers cap variable length) …
+LIMITS = {"place": 35}                     # … a place name may be longer (Aliyun's cap for such a variable)
+FOLLOWUP_AT = dt.time(10, 0)               # the 回访 invitation goes the morning after 已解决
+STATES = {"queued": "待发送", "sending": "发送中", "unknown": "待核实", "sent": "已发送", "failed": "未发出",
+          "skipped": "不发送"}
+
+
+def settings():
+    """The app's settings, or None outside an app (then nothing is queued)."""
+    return current_app.config if has_app_context() else None
+
+
+def enabled(kind: str, config=None) -> bool:
+    """SMS on and this notice's template set."""
+    config = config if config is not None else settings()
+    return bool(config and config.get("SMS_ENABLED") and config.get(NOTICES[kind].setting))
+
+
+def cut(text: str, limit: int = VARIABLE_MAX) -> str:
+    """One line, at most `limit` characters (an ellipsis when cut)."""
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def queue(conn: sqlite3.Connection, kind: str, phone: str, params: dict, *, report_id: int | None = None,
+          signup_id: int | None = None, consent: bool = True, urgent: bool = False,
+          not_before: dt.datetime | None = None, config=None) -> int | None:
+    """Inside the caller's transaction: record one notice and queue it (or record why it is skipped)."""
+    if not enabled(kind, config) or not phone:  # no phone given (a steward's intake may have none): nothing to say
+        return None
+    values = [[name, cut(str(params[name]), LIMITS.get(name, VARIABLE_MAX))] for name in NOTICES[kind].variables]
+    state, note = "queued", ""
+    if not consent:
+        state, note = "skipped", "居民没有选“短信通知我”"
+    elif not is_mainland_mobile(phone):
+        state, note = "skipped", "留的不是大陆手机号码，短信发不到"
+    now = clock.iso(clock.now())
+    cur = conn.execute(
+        "INSERT OR IGNORE INTO notices (kind, report_id, signup_id, phone, params, urgent, state, note, not_before, "
+        "next_try, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (kind, report_id, signup_id, phone, json.dumps(values, ensure_ascii=False), int(urgent), state, note,
+         *[not_before.timestamp() if not_before else 0.0] * 2, now, now))
+    if not cur.rowcount:
+        return None  # a reminder already queued for this sign-up
+    if state == "queued":
+        outbox.enqueue(conn, "sms", cur.lastrowid)
+    elif consent and report_id is not None:
+        note_on_case(conn, report_id, f"短信「{NOTICES[kind].label}」未发：{note}")
+    return cur.lastrowid
+
+
+def note_on_case(conn: sqlite3.Connection, report_id: int, line: str) -> None:
+    """Inside a transaction: add a dated line to the report's 处理记录 (and so to the sheet)."""
+    from forms_app.residents.reports import apply_changes  # reports imports this module
+
+    row = conn.execute("SELECT * FROM reports WHERE id = ?", (report_id,)).fetchone()
+    if row is not None:
+        line = f"{clock.now():%Y-%m-%d} {line}"
+        apply_changes(conn, row, {"notes": "\n".join(filter(None, [row["notes"], line]))})
+
+
+# --- what causes a notice -----------------------------------------------------------------------
+
+def _directory():
+    return current_app.extensions["directory"] if has_app_context() else None
+
+
+def for_new_report(conn: sqlite3.Connection, row: sqlite3.Row, urgent: bool) -> None:
+    """受理: reference, the steward's name and office phone, the day they will call by (as the confirmation says)."""
+    directory = _directory()
+    if directory is None or not enabled("accepted"):
+        return
+    compound = directory.compounds.get(row["compound_id"])
+    steward = compound.steward if compound else None
+    # The first-contact day the confirmation page promised (stored as the case came in; core/deadlines.py).
+    due = row["first_contact_due"] if "first_contact_due" in row.keys() else ""
+    day = dt.date.fromisoformat(due) if due else clock.call_back_by(row["created_at"], directory.callback_working_days)
+    queue(conn, "accepted", row["phone"], {"ref": row["ref"], "steward": steward.name if steward else "大管家事务所",
+                                           "phone": steward.phone if steward else "", "day": clock.chinese_date(day)},
+          report_id=row["id"], consent=bool(row["sms_consent"]), urgent=urgent)
+
+
+def for_status(conn: sqlite3.Connection, row: sqlite3.Row, status: str, public_note: str) -> None:
+    """状态变化 to 已形成方案 / 已解决 (reference, status, the public note cut short); after 已解决 also the
+    回访 invitation, held until the next morning (and dropped if the resident has answered by then)."""
+    if status not in STATUS_NOTICES or row["status"] == status or not row["phone"]:
+        return
+    consent = bool(row["sms_consent"])
+    # The public note is the stewards' one line for the resident; still, no phone number or name goes in a text.
+    note = hide(public_note, row["contact_name"], row["room"]) if public_note else "详情请查进度"
+    queue(conn, "status", row["phone"], {"ref": row["ref"], "status": status, "note": note},
+          report_id=row["id"], consent=consent)
+    if status == "已解决":
+        morning = dt.datetime.combine(clock.now().date() + dt.timedelta(days=1), FOLLOWUP_AT, tzinfo=clock.SHANGHAI)
+        queue(conn, "followup", row["phone"], {"ref": row["ref"]}, report_id=row["id"], consent=consent,
+              not_before=morning)
+
+
+def _session_params(session) -> dict:
+    return {"date": clock.chinese_date(session.date), "time": f"{session.start_time}-{session.end_time}",
+            "place": session.place}
+
+
+def for_promotion(conn: sqlite3.Connection, signup: sqlite3.Row, session) -> None:
+    """候补转正: the session's date, time and place."""
+    queue(conn, "promoted", signup["phone"], _session_params(session), signup_id=signup["id"],
+          consent=bool(signup["sms_consent"]), report_id=_linked_report(conn, signup))
+
+
+def queue_reminders(conn: sqlite3.Connection, day: dt.date, config=None) -> int:
+    """Inside a transaction: 接待提醒 for everyone confirmed for a session on `day`; how many were queued."""
+    from forms_app.residents import reception
+
+    if not enabled("reminder", config):
+        return 0
+    queued = 0
+    for s in conn.execute("SELECT id FROM sessions WHERE date = ?", (day.isoformat(),)).fetchall():
+        session = reception.get_session(conn, s["id"])
+        for signup in conn.execute("SELECT * FROM signups WHERE session_id = ? AND state = 'confirmed'", (s["id"],)):
+            queued += bool(queue(conn, "reminder", signup["phone"], _session_params(session), signup_id=signup["id"],
+                                 consent=bool(signup["sms_consent"]), report_id=_linked_report(conn, signup),
+                                 config=config))
+    return queued
+
+
+def _linked_report(conn: sqlite3.Connection, signup: sqlite3.Row) -> int | None:
+    """The report a sign-up names, so its notices show on that case page too."""
+    if not signup["linked_ref"]:
+        return None
+    row = conn.execute("SELECT id FROM reports WHERE ref = ?", (signup["linked_ref"],)).fetchone()
+    return row["id"] if row else None
+
+
+# --- what the stewards see ----------------------------------------------------------------------
+
+def for_case(conn: sqlite3.Connection, report_id: int) -> list[dict]:
+    """Every notice of a case (and of sign-ups linked to it), oldest first, as the case page shows them."""
+    rows = conn.execute("SELECT * FROM notices WHERE report_id = ? ORDER BY id", (report_id,)).fetchall()
+    return [{"id": r["id"], "label": NOTICES[r["kind"]].label, "state": r["state"], "state_label": STATES[r["state"]],
+             "note": r["note"], "created_at": r["created_at"], "sent_at": r["sent_at"], "attempts": r["attempts"]}
+            for r in rows]
