@@ -3,18 +3,17 @@ can be unticked; the text that then goes (official SDK → emulator) carries no 
 case page lists it. axe-core checks the pages."""
 
 import pytest
-from werkzeug.security import generate_password_hash
 
 from forms_app import create_app
 from forms_app.core.store import connect
 from forms_app.delivery.sms import SmsDelivery
 from tests.browser import assert_accessible, fill_report
+from tests.conftest import add_accounts, browser_sign_in
 from tests.server import gunicorn
 from tests.sms_emulator import start_emulator
 from tests.sms_emulator.fixtures import sms_settings
 
 pytestmark = pytest.mark.browser
-PASSWORD = "yanji-dagj-2026"
 WECHAT = {"viewport": {"width": 375, "height": 667}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True,
           "locale": "zh-CN",
           "user_agent": "Mozilla/5.0 (Linux; Android 13; V2148A Build/TP1A.220624.014; wv) AppleWebKit/537.36 "
@@ -33,8 +32,8 @@ def sms():
 def server(tmp_path_factory, sms):
     db = str(tmp_path_factory.mktemp("sms") / "store.sqlite3")
     settings = {**sms_settings("aliyun", sms), "SMS_QUIET_START": "00:00", "SMS_QUIET_END": "00:00"}
-    env = {"DATABASE": db, "RATELIMIT_ENABLED": "0", "SEED_SAMPLE_SESSIONS": "1",
-           "STEWARD_PASSWORD_HASH": generate_password_hash(PASSWORD), **{k: str(v) for k, v in settings.items()}}
+    env = {"DATABASE": db, "RATELIMIT_ENABLED": "0", "SEED_SAMPLE_SESSIONS": "1", **{k: str(v) for k, v in settings.items()}}
+    add_accounts(db)
     with gunicorn(env, workers=1) as url:
         yield url, db, settings
 
@@ -48,7 +47,7 @@ def wechat(browser):
 
 def send_texts(db: str, settings: dict) -> None:
     """What the worker does: deliver the queued texts through the official SDK."""
-    app = create_app({"TESTING": True, "SECRET_KEY": "t", "DATABASE": db, **settings})
+    app = create_app({"TESTING": True, "SECRET_KEY": "t" * 32, "DATABASE": db, **settings})
     conn = connect(db)
     SmsDelivery.from_config(conn, app.config, timeout=2.0).deliver()
     conn.close()
@@ -68,10 +67,7 @@ def test_report_form_asks_for_texts_ticked_by_default_and_the_text_names_no_one(
     # The steward sees it on the case page.
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     desk = context.new_page()
-    desk.goto(f"{base}/forms/steward/reports/{reference}")
-    desk.get_by_label("您是哪位大管家").select_option(label="周芳（示例）")
-    desk.get_by_label("密码").fill(PASSWORD)
-    desk.get_by_role("button", name="登录").click()
+    browser_sign_in(desk, base, "s5", path=f"/forms/steward/reports/{reference}")
     row = desk.locator("#notices tbody tr").first
     assert "受理" in row.inner_text() and "已发送" in row.inner_text()
     assert_accessible(desk)

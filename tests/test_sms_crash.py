@@ -27,9 +27,9 @@ TRIALS = 4
 def test_worker_killed_while_texting_sends_each_text_once(tmp_path, sms_emu, provider):
     settings = {**sms_settings(provider, sms_emu), "SMS_QUIET_START": "00:00", "SMS_QUIET_END": "00:00",
                 "SMS_DAILY_LIMIT": 100}
-    app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE": str(tmp_path / "store.sqlite3"), **settings})
+    app = create_app({"TESTING": True, "SECRET_KEY": "test-" + "k" * 32, "DATABASE": str(tmp_path / "store.sqlite3"), **settings})
     conn = connect(app.config["DATABASE"])
-    env = {**os.environ, "SECRET_KEY": "test", "SYNC_INTERVAL": "0.05", "DATABASE": app.config["DATABASE"],
+    env = {**os.environ, "SECRET_KEY": "test-" + "k" * 32, "SYNC_INTERVAL": "0.05", "DATABASE": app.config["DATABASE"],
            **{k: str(v) for k, v in settings.items()}}
     # Every text is taken at once but its answer takes 0.3 s: a kill then leaves the worker not knowing.
     sms_emu.faults.add("delay", op="send", seconds=0.3, apply_first=True, times=None)

@@ -18,7 +18,7 @@ from forms_app.residents.sms_notices import NOTICES
 from tests.conftest import reference, text
 from tests.sms_emulator.fixtures import TEMPLATES, sms_emu, sms_emulator, sms_settings  # noqa: F401
 from tests.test_reports import DATA
-from tests.test_views_steward import HASH, sign_in
+from tests.conftest import add_accounts, sign_in
 
 PRIVATE = ("王阿姨", "东边那间", "卫生间天花板", "李先生", "加装电梯", "漏水了")
 
@@ -31,7 +31,7 @@ def provider(request):
 @pytest.fixture
 def app_config(app_config, sms_emu, provider):
     """The shared test config with texts going through `provider` on the emulator."""
-    return {**app_config, **sms_settings(provider, sms_emu), "STEWARD_PASSWORD_HASH": HASH,
+    return {**app_config, **sms_settings(provider, sms_emu),
             "SMS_QUIET_START": "00:00", "SMS_QUIET_END": "00:00"}  # no quiet hours (but in their own test)
 
 
@@ -296,7 +296,8 @@ def test_the_case_page_shows_each_notice_and_why(app, db, forms, sms_emu, provid
     with app.app_context():
         edits.edit(db, ok["id"], {"status": "已形成方案"})
     drain(delivery(app, db, Clock()))
-    assert sign_in(forms).status_code == 303
+    add_accounts(app.config["DATABASE"])
+    assert sign_in(forms.client, "s1").status_code == 303
     page = text(forms.client.get(f"/forms/steward/reports/{ok['ref']}"))
     table = page.split('id="notices"')[1].split("</table>")[0]
     assert "受理" in table and "已发送" in table and "状态变化" in table and "未发出" in table and "模板" in table
