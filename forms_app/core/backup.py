@@ -30,6 +30,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from forms_app.core import store
+from forms_app.core.files import fsync
 
 DB_FILE, MANIFEST, PHOTOS = "yanji.sqlite3", "manifest.json", "photos"
 NAME = re.compile(r"^yanji-(\d{8}T\d{6}Z)(-\d+)?$")
@@ -79,9 +80,9 @@ def take(database: str | Path, dest: str | Path, keep: int, photos: str | Path |
                         "photos": photo_files}
             _write_synced(tmp / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1).encode())
             verify(tmp)
-            _fsync_dir(tmp)
+            fsync(tmp)
             os.rename(tmp, final)
-            _fsync_dir(dest)
+            fsync(dest)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -124,7 +125,7 @@ def _copy_store(database: Path, target: Path) -> dict[str, int]:
         src.execute("COMMIT")
     finally:
         src.close()
-    _fsync(target)
+    fsync(target)
     return tables
 
 
@@ -155,7 +156,7 @@ def _copy_photos(src: Path, dst: Path, previous: Path | None) -> dict[str, int]:
             os.link(old, target)
         else:
             shutil.copy2(path, target)
-            _fsync(target)
+            fsync(target)
         files[rel] = stat.st_size
     return files
 
@@ -296,9 +297,9 @@ def restore(config, source: str | Path, force: bool = False, now: dt.datetime | 
                     os.replace(f"{db}{suffix}", f"{aside}{suffix}")
             tmp = db.with_name(f".{db.name}.restoring")
             shutil.copyfile(folder / DB_FILE if folder else source, tmp)
-            _fsync(tmp)
+            fsync(tmp)
             os.replace(tmp, db)
-            _fsync_dir(db.parent)
+            fsync(db.parent)
             if folder is not None and (folder / PHOTOS).is_dir():
                 photos = photos_dir(config)
                 if photos.exists():
@@ -324,18 +325,6 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(path: Path) -> None:
-    _fsync(path)  # on Linux a directory opened read-only can be fsynced: makes the rename durable
 
 
 def _write_synced(path: Path, data: bytes) -> None:

@@ -68,6 +68,7 @@ from PIL import Image, ImageCms, ImageFile, ImageOps
 from wtforms.validators import ValidationError
 
 from forms_app.core import clock, outbox
+from forms_app.core.files import fsync
 
 pillow_heif.register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
 ImageFile.LOAD_TRUNCATED_IMAGES = False  # a truncated file is refused, never padded with grey
@@ -375,14 +376,6 @@ def _write(directory: Path, data: bytes) -> tuple[Path, Path]:
     return temp, final
 
 
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def attach(conn: sqlite3.Connection, report_id: int, prepared, origin: str,
            directory_data=None, ref: str | None = None) -> list[str]:
     """Inside the report's transaction: files into place, rows inserted, 照片 cell queued; undone on rollback."""
@@ -405,7 +398,7 @@ def attach(conn: sqlite3.Connection, report_id: int, prepared, origin: str,
         conn.execute("INSERT INTO photos (report_id, origin, name, width, height, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                      (report_id, origin, final.name, photo.width, photo.height, now))
         names.append(final.name)
-    _fsync_dir(directory)
+    fsync(directory)
     if ref is None:
         ref = conn.execute("SELECT ref FROM reports WHERE id = ?", (report_id,)).fetchone()[0]
     outbox.enqueue(conn, "report_update", report_id, {"照片": sheet_cell(directory_data or _directory(), ref)})
