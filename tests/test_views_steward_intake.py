@@ -152,3 +152,45 @@ def test_new_pages_need_sign_in(app, client, steward, db, path):
     response = app.test_client().get(path.format(ref=ref))
     assert response.status_code == 302 and "/forms/steward/login" in response.headers["Location"]
     assert "王阿姨" not in text(response) and "5678" not in without_refs(text(response))
+
+
+# --- photos and text consent on a steward's intake ----------------------------------------------------
+
+def test_a_photo_the_resident_brought_is_stored_with_the_case_without_its_location(steward, db, app):
+    import io
+
+    from PIL import Image
+
+    from forms_app.residents import photos
+    from tests.photo_samples import gps_jpeg
+
+    response = register(steward, photos=(io.BytesIO(gps_jpeg()), "leak.jpg"))
+    assert response.status_code == 303
+    [row] = db.execute("SELECT * FROM reports").fetchall()
+    [photo] = photos.for_report(db, row["id"])
+    assert photo["origin"] == "intake"
+    page = text(steward.client.get(f"/forms/steward/reports/{row['ref']}"))
+    assert photo["name"] in page  # the steward sees it on the case page
+    served = steward.client.get(f"/forms/steward/photos/{photo['name']}")
+    assert served.status_code == 200 and "no-store" in served.headers["Cache-Control"]
+    assert not Image.open(io.BytesIO(served.data)).getexif()  # re-encoded: no EXIF, no GPS
+
+
+def test_a_file_that_is_not_a_photo_is_refused_and_nothing_is_stored(steward, db):
+    import io
+
+    response = register(steward, photos=(io.BytesIO(b"%PDF-1.7 not a photo"), "scan.jpg"))
+    assert response.status_code == 400
+    body = text(response)
+    assert "第1张" in body and "楼道里的垃圾三天没人清运了。" in body  # named, and what was typed kept
+    assert db.execute("SELECT count(*) FROM reports").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("changes, consent", [
+    ({"sms_consent": "y"}, 1),                   # a phone, and the resident agreed
+    ({}, 0),                                     # unticked
+    ({"sms_consent": "y", "phone": ""}, 0),      # no phone: nothing to text
+])
+def test_text_consent_is_stored_only_with_a_phone(steward, db, changes, consent):
+    assert register(steward, **changes).status_code == 303
+    assert db.execute("SELECT sms_consent FROM reports").fetchone()[0] == consent

@@ -17,6 +17,7 @@ from forms_app.core.cases import CHANNELS
 from forms_app.core import references
 from forms_app.core.references import normalise as normalise_ref
 from forms_app.residents.forms import Checkbox, FollowupQuestions, SubmissionId, compound_choices
+from forms_app.residents.photos import PhotoField
 from forms_app.core.cases import STATUSES
 from forms_app.core.validators import Length, Phone, Required, ValidChoice, clean_text
 
@@ -193,6 +194,8 @@ class IntakeForm(FlaskForm):
                                                       Length(min=5, max=1000, label="情况说明")], filters=TEXT)
     contact_name = StringField("怎么称呼居民（可不填）", validators=[Length(max=20, label="称呼")], filters=TEXT)
     phone = StringField("居民的电话（可不填）", validators=[OptionalPhone()], filters=TEXT)
+    sms_consent = Checkbox("居民同意收短信通知", default=True)
+    photos = PhotoField("照片（居民带来或发来的，可不传，最多 3 张）")
 
     def __init__(self, *args, directory=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -207,7 +210,8 @@ class IntakeForm(FlaskForm):
                 "room": self.room.data, "category_id": self.category.data, "urgent": bool(self.urgent.data),
                 "description": self.description.data, "contact_name": self.contact_name.data,
                 "phone": self.phone.phone.e164 if self.phone.phone else "", "taken_by": taken_by,
-                "session_id": self.session_id.data or ""}
+                "session_id": self.session_id.data or "",
+                "sms_consent": int(bool(self.sms_consent.data and self.phone.phone))}
 
 
 # --- 会商 (casework/consultations.py) --------------------------------------------------------------

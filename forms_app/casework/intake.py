@@ -16,7 +16,7 @@ from forms_app.residents import reports
 CHANNELS = STEWARD_CHANNELS  # what a steward can register
 # The columns a registration fills that a resident's form would; a steward's intake leaves them at these.
 DEFAULTS = {"best_time": "", "join_reception": 0, "on_behalf": 0, "behalf_relation": "", "behalf_consent": 0,
-            "room": "", "contact_name": "", "phone": "", "taken_by": "", "session_id": ""}
+            "room": "", "contact_name": "", "phone": "", "taken_by": "", "session_id": "", "sms_consent": 0}
 
 
 def case_data(directory, fields: dict) -> dict:
@@ -30,8 +30,10 @@ def case_data(directory, fields: dict) -> dict:
     return data
 
 
-def register(conn: sqlite3.Connection, directory, submission_id: str, fields: dict, actor: str) -> tuple[sqlite3.Row, bool]:
-    """Create the case through reports.create; (row, created). The same submission id stores once."""
+def register(conn: sqlite3.Connection, directory, submission_id: str, fields: dict, actor: str,
+             photos=()) -> tuple[sqlite3.Row, bool]:
+    """Create the case through reports.create (with photos.prepare()'s photos, in the same transaction);
+    (row, created). The same submission id stores once."""
     data = case_data(directory, fields)
     return reports.create(conn, submission_id, data, alert=deadlines.is_urgent(data, directory), actor=actor,
-                          directory=directory)
+                          directory=directory, photos=photos, origin="intake")

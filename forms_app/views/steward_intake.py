@@ -10,7 +10,7 @@ from forms_app.casework import intake
 from forms_app.casework.forms import IntakeForm
 from forms_app.core import clock, deadlines
 from forms_app.core.store import get_db
-from forms_app.residents import reception, reports
+from forms_app.residents import photos, reception, reports
 from . import directory
 from .steward import bp
 
@@ -24,6 +24,7 @@ def own_steward():
 
 
 @bp.route("/reports/new", methods=["GET", "POST"])
+@photos.accepts_photos
 def intake_form():
     """Register a case; ?channel=联合接待&session=ID comes from a reception's outcomes page."""
     d, conn = directory(), get_db()
@@ -40,7 +41,8 @@ def intake_form():
     if form.session_id.data and session_ is None:
         form.session_id.data = ""  # a session that no longer exists: registered without the link
     if form.validate_on_submit():
-        row, created = intake.register(conn, d, form.submission_id.data, form.fields(g.steward.id), actor=g.steward.id)
+        row, created = intake.register(conn, d, form.submission_id.data, form.fields(g.steward.id), actor=g.steward.id,
+                                       photos=form.photos.prepared)
         log.info("steward %s registered %s %s (channel=%s, category=%s, urgent=%s)", g.steward.id, row["ref"],
                  "stored" if created else "resubmitted", row["channel"], row["category_id"], row["urgent"])
         return redirect(url_for("steward.intake_done", ref=row["ref"]), code=303)
