@@ -194,3 +194,12 @@ def test_a_file_that_is_not_a_photo_is_refused_and_nothing_is_stored(steward, db
 def test_text_consent_is_stored_only_with_a_phone(steward, db, changes, consent):
     assert register(steward, **changes).status_code == 303
     assert db.execute("SELECT sms_consent FROM reports").fetchone()[0] == consent
+
+
+def test_the_intake_offers_the_stewards_doors_only(steward, db):
+    page = text(steward.client.get(NEW))
+    offered = [re.search(r'value="([^"]+)"', tag).group(1) for tag in re.findall(r'<input[^>]*name="channel"[^>]*>', page)]
+    assert offered == list(intake.CHANNELS)  # 电话, 来访 … 其他; never the online form's 网页/二维码/代办
+    response = register(steward, channel="网页")  # the online form's own door: not a steward's
+    assert response.status_code == 400 and "请从列表里选择来源" in text(response)
+    assert db.execute("SELECT count(*) FROM reports").fetchone()[0] == 0

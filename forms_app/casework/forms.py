@@ -13,7 +13,7 @@ from wtforms.validators import ValidationError
 from forms_app.core import clock
 from forms_app.casework.edits import ATTENDED
 from forms_app.casework.consultations import PARTIES
-from forms_app.core.cases import CHANNELS
+from forms_app.core.cases import CHANNELS, STEWARD_CHANNELS
 from forms_app.core import references
 from forms_app.core.references import normalise as normalise_ref
 from forms_app.residents.forms import Checkbox, FollowupQuestions, SubmissionId, compound_choices
@@ -181,7 +181,7 @@ class IntakeForm(FlaskForm):
     Meta = _Meta
     submission_id = HiddenField(validators=[SubmissionId()])
     session_id = HiddenField()
-    channel = RadioField("问题是从哪里来的", choices={c: c for c in CHANNELS}, validate_choice=False,
+    channel = RadioField("问题是从哪里来的", choices={c: c for c in STEWARD_CHANNELS}, validate_choice=False,
                          validators=[Required("请选择来源（电话、来访……）。"), ValidChoice("请从列表里选择来源。")])
     compound = SelectField("小区", validate_choice=False,
                            validators=[Required("请选择小区。"), ValidChoice("请从列表里选择小区。")])
