@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 # Flags that keep Chromium from calling home (this machine has no outside network).
@@ -13,6 +14,27 @@ CHROMIUM_ARGS = [
 # A typical Android phone in WeChat, with the system font at its largest.
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
          "is_mobile": True, "has_touch": True, "locale": "zh-CN"}
+# WeChat's in-app browser (XWEB) on a small phone: the size and user agent the residents' tests use.
+WECHAT_UA = ("Mozilla/5.0 (Linux; Android 13; V2148A Build/TP1A.220624.014; wv) AppleWebKit/537.36 "
+             "(KHTML, like Gecko) Version/4.0 Chrome/116.0.0.0 Mobile Safari/537.36 XWEB/1160065 "
+             "MMWEBSDK/20231202 MMWEBID/2308 MicroMessenger/8.0.47.2560(0x28002F30) WeChat/arm64 "
+             "Weixin NetType/WIFI Language/zh_CN ABI/arm64")
+WECHAT = {"viewport": {"width": 375, "height": 667}, "device_scale_factor": 2, "is_mobile": True,
+          "has_touch": True, "locale": "zh-CN", "user_agent": WECHAT_UA}
+# A steward's desk.
+DESKTOP = {"viewport": {"width": 1280, "height": 900}, "locale": "zh-CN"}
+
+
+@contextmanager
+def steward_server(tmp_path_factory, name: str, **env):
+    """(base URL, store path) of a gunicorn serving the app, with the accounts s1…s5 and 'duban'."""
+    from tests.conftest import add_accounts
+    from tests.server import gunicorn
+
+    db = str(tmp_path_factory.mktemp(name) / "store.sqlite3")
+    add_accounts(db)
+    with gunicorn({"DATABASE": db, "RATELIMIT_ENABLED": "0", "SEED_SAMPLE_SESSIONS": "0", **env}, workers=1) as url:
+        yield url, db
 
 
 def axe_violations(page) -> list[dict]:

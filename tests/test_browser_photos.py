@@ -6,27 +6,17 @@ from PIL import Image
 
 from forms_app.core.store import connect
 from tests import photo_samples as samples
-from tests.browser import assert_accessible, fill_report
-from tests.conftest import add_accounts, browser_sign_in
-from tests.server import gunicorn
+from tests.browser import DESKTOP, WECHAT, assert_accessible, fill_report, steward_server
+from tests.conftest import browser_sign_in
 
 pytestmark = pytest.mark.browser
-WECHAT_UA = ("Mozilla/5.0 (Linux; Android 13; V2218A Build/TP1A.220624.014; wv) AppleWebKit/537.36 (KHTML, like Gecko) "
-             "Version/4.0 Chrome/116.0.0.0 Mobile Safari/537.36 XWEB/1160065 MMWEBSDK/20231202 MMWEBID/2247 "
-             "MicroMessenger/8.0.47.2560(0x28002F30) WeChat/arm64 Weixin NetType/WIFI Language/zh_CN ABI/arm64")
-WECHAT = {"viewport": {"width": 375, "height": 667}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True,
-          "locale": "zh-CN", "user_agent": WECHAT_UA}
-DESKTOP = {"viewport": {"width": 1280, "height": 900}, "locale": "zh-CN"}
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """(base URL, store path) of a gunicorn with the stewards' pages on."""
-    db = str(tmp_path_factory.mktemp("photos") / "store.sqlite3")
-    add_accounts(db)
-    env = {"DATABASE": db, "RATELIMIT_ENABLED": "0", "SEED_SAMPLE_SESSIONS": "0"}
-    with gunicorn(env, workers=1) as url:
-        yield url, db
+    with steward_server(tmp_path_factory, "photos") as served:
+        yield served
 
 
 @pytest.fixture

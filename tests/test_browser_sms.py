@@ -7,19 +7,13 @@ import pytest
 from forms_app import create_app
 from forms_app.core.store import connect
 from forms_app.delivery.sms import SmsDelivery
-from tests.browser import assert_accessible, fill_report
+from tests.browser import WECHAT, assert_accessible, fill_report
 from tests.conftest import add_accounts, browser_sign_in
 from tests.server import gunicorn
 from tests.sms_emulator import start_emulator
 from tests.sms_emulator.fixtures import sms_settings
 
 pytestmark = pytest.mark.browser
-WECHAT = {"viewport": {"width": 375, "height": 667}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True,
-          "locale": "zh-CN",
-          "user_agent": "Mozilla/5.0 (Linux; Android 13; V2148A Build/TP1A.220624.014; wv) AppleWebKit/537.36 "
-                        "(KHTML, like Gecko) Version/4.0 Chrome/116.0.0.0 Mobile Safari/537.36 XWEB/1160065 "
-                        "MMWEBSDK/20231202 MMWEBID/2308 MicroMessenger/8.0.47.2560(0x28002F30) WeChat/arm64 "
-                        "Weixin NetType/WIFI Language/zh_CN ABI/arm64"}
 
 
 @pytest.fixture(scope="module")

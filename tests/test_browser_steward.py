@@ -7,9 +7,8 @@ from forms_app.core import references
 from forms_app.residents import reception
 from forms_app.residents import reports
 from forms_app.core.store import connect
-from tests.browser import assert_accessible, fill_report
-from tests.conftest import add_accounts, browser_sign_in
-from tests.server import gunicorn
+from tests.browser import DESKTOP, assert_accessible, fill_report, steward_server
+from tests.conftest import browser_sign_in
 from tests.test_reports import DATA
 
 pytestmark = pytest.mark.browser
@@ -18,17 +17,13 @@ WECHAT_PHONE = {"viewport": {"width": 375, "height": 667}, "device_scale_factor"
                 "locale": "zh-CN", "user_agent": "Mozilla/5.0 (Linux; Android 13; V2203A) AppleWebKit/537.36 (KHTML, like Gecko) "
                 "Chrome/116.0.0.0 Mobile Safari/537.36 XWEB/1160065 MMWEBSDK/20231202 MicroMessenger/8.0.47.2560(0x28002F30) "
                 "WeChat/arm64 Weixin NetType/WIFI Language/zh_CN ABI/arm64"}
-DESKTOP = {"viewport": {"width": 1280, "height": 900}, "locale": "zh-CN"}
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """(base URL, store path) of a gunicorn serving the app, with the accounts s1…s5 and 'duban'."""
-    db = str(tmp_path_factory.mktemp("steward") / "store.sqlite3")
-    add_accounts(db)
-    env = {"DATABASE": db, "RATELIMIT_ENABLED": "0", "SEED_SAMPLE_SESSIONS": "0"}
-    with gunicorn(env, workers=1) as url:
-        yield url, db
+    """(base URL, store path) of a gunicorn with the stewards' pages on."""
+    with steward_server(tmp_path_factory, "steward") as served:
+        yield served
 
 
 @pytest.fixture

@@ -3,16 +3,10 @@ back the reference; the resident then looks it up with the reference and the las
 import pytest
 
 from forms_app.core.store import connect
-from tests.browser import assert_accessible
+from tests.browser import WECHAT, assert_accessible
 from tests.test_browser_steward import server, sign_in  # noqa: F401  (the module's gunicorn fixture)
 
 pytestmark = pytest.mark.browser
-WECHAT = {"viewport": {"width": 375, "height": 667}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True,
-          "locale": "zh-CN",
-          "user_agent": ("Mozilla/5.0 (Linux; Android 13; V2148A Build/TP1A.220624.014; wv) AppleWebKit/537.36 "
-                         "(KHTML, like Gecko) Version/4.0 Chrome/116.0.0.0 Mobile Safari/537.36 XWEB/1160065 "
-                         "MMWEBSDK/20231202 MicroMessenger/8.0.47.2560(0x28002F35) WeChat/arm64 Weixin NetType/WIFI "
-                         "Language/zh_CN ABI/arm64")}
 
 
 @pytest.fixture

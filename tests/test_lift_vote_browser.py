@@ -57,6 +57,7 @@ def test_the_tally_prints_without_the_form(page, base):
     page.goto(base + "/forms/tools/lift-vote")
     page.get_by_label("每户一行：室号、面积、意见").fill("101 50 同意\n102 50 同意\n103 50 同意")
     page.get_by_role("button", name="计算").click()
+    page.locator("#households-table").wait_for()  # the answer has come (a page load, or the script's update)
     page.emulate_media(media="print")
     assert page.locator("#households-table").is_visible()
     assert not page.get_by_role("button", name="计算").is_visible()

@@ -2,7 +2,6 @@
 import pytest
 from icalendar import Calendar
 
-from forms_app.residents import reception
 from tests.conftest import VALID_SIGNUP, Forms, checked, hidden_fields, reference, text
 
 

@@ -12,7 +12,6 @@ from forms_app.core import accounts, clock, history, references
 from forms_app.core import outbox
 from forms_app.residents import reception
 from forms_app.residents import reports
-from forms_app.casework import worklist
 from forms_app.delivery.sheet_layout import REPORTS, SIGNUPS, report_row
 from tests.conftest import (SHEET_KEY, STEWARD_PASSWORD, SUPERVISOR, Forms, hidden_fields, reference,
                             sheet_values, sign_in, text)

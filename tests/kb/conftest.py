@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser import WECHAT, WECHAT_UA  # noqa: F401  (the kb browser tests import them from here)
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -59,12 +61,6 @@ def kb_site(tmp_path_factory):
 
 
 # WeChat's in-app browser on an Android phone, 375×667, with the text at 125 %.
-WECHAT_UA = ("Mozilla/5.0 (Linux; Android 13; V2148A Build/TP1A.220624.014; wv) AppleWebKit/537.36 "
-             "(KHTML, like Gecko) Version/4.0 Chrome/116.0.0.0 Mobile Safari/537.36 XWEB/1160117 "
-             "MMWEBSDK/20240404 MMWEBID/1234 MicroMessenger/8.0.49.2600(0x28003133) WeChat/arm64 "
-             "Weixin NetType/WIFI Language/zh_CN ABI/arm64")
-WECHAT = {"viewport": {"width": 375, "height": 667}, "device_scale_factor": 2, "is_mobile": True,
-          "has_touch": True, "locale": "zh-CN", "user_agent": WECHAT_UA}
 # WeChat's 字体大小 setting scales text, not layout: make the root font 25 % larger than the page sets it.
 TEXT_125 = """document.addEventListener('DOMContentLoaded', () => {
   const root = document.documentElement;
