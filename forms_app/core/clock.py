@@ -5,7 +5,7 @@ import datetime as dt
 import functools
 from zoneinfo import ZoneInfo
 
-import chinese_calendar
+from forms_app.core import workdays
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 WEEKDAYS = "一二三四五六日"
@@ -26,18 +26,28 @@ def parse(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text).astimezone(SHANGHAI)
 
 
-@functools.lru_cache(maxsize=4096)
 def is_working_day(day: dt.date) -> bool:
-    """Official working day, including adjusted weekend working days (调休)."""
-    try:
-        return chinese_calendar.is_workday(day)
-    except NotImplementedError:  # beyond the library's published years: plain Mon–Fri
-        return day.weekday() < 5
+    """Official working day, including adjusted weekend working days (调休).
+
+    From the office's data file, chinese-calendar, else the statutory holidays (core/workdays.py):
+    never a silent Monday–Friday."""
+    return workdays.is_working_day(day)
+
+
+def next_working_day(day: dt.date) -> dt.date:
+    """`day` itself if it is a working day, else the first working day after it."""
+    while not is_working_day(day):
+        day += dt.timedelta(days=1)
+    return day
+
+
+def add_working_days(start: dt.date, days: int) -> dt.date:
+    """The date `days` working days after `start`."""
+    return _add_working_days(start, days, workdays.version())
 
 
 @functools.lru_cache(maxsize=8192)
-def add_working_days(start: dt.date, days: int) -> dt.date:
-    """The date `days` working days after `start`."""
+def _add_working_days(start: dt.date, days: int, _version: int) -> dt.date:
     day = start
     while days > 0:
         day += dt.timedelta(days=1)

@@ -13,6 +13,7 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "SECRET_KEY": (None, str),                   # required unless FLASK_DEBUG=1
     "DATABASE": ("instance/yanji.sqlite3", str),  # SQLite file (WAL mode)
     "DIRECTORY_FILE": ("", str),                 # empty: data/directory.yaml
+    "WORKDAYS_FILE": ("", str),                  # empty: data/workdays.yaml (holidays and 调休 per year)
     "SITE_DIR": ("", str),                       # built knowledge base to serve at / (dev/single-port)
     "SEED_SAMPLE_SESSIONS": (False, _BOOL),      # seed sample joint-reception sessions if none exist
     "RATELIMIT_STORAGE_URI": ("memory://", str),  # redis://host:6379 when several instances run

@@ -22,7 +22,7 @@ import re
 import sqlite3
 from dataclasses import dataclass
 
-from forms_app.core import clock
+from forms_app.core import clock, workdays
 
 DEFAULTS = {"first_contact": 1, "resolve": 15, "rehandle": 3}
 KEYS = tuple(DEFAULTS)
@@ -158,8 +158,13 @@ def rehandle_due(reopened, limits: Limits) -> dt.date:
     return clock.add_working_days(_moment(reopened).date(), limits.rehandle)
 
 
-@functools.lru_cache(maxsize=64)
 def _year_prefix(year: int) -> tuple[int, tuple[int, ...]]:
+    """_year_prefix_of for the working-day data as it is now (core/workdays.py)."""
+    return _year_prefix_of(year, workdays.version())
+
+
+@functools.lru_cache(maxsize=64)
+def _year_prefix_of(year: int, _version: int) -> tuple[int, tuple[int, ...]]:
     """(ordinal of 31 Dec before `year`, prefix) — prefix[k]: working days among the first k days of `year`."""
     out, day = [0], dt.date(year, 1, 1)
     while day.year == year:

@@ -17,7 +17,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from forms_app.core import backup, clock
+from forms_app.core import backup, clock, workdays
 from forms_app.residents import reception, sms_notices
 from forms_app.notices.messages import Message, as_text, excerpt, redact, steward_for
 from forms_app.notices.notify import Notifier, NotifyError
@@ -214,6 +214,12 @@ def backup_warning(config, now: dt.datetime | None = None) -> Message | None:
     return Message("【备份提醒】", (("", (f"{said}，超过两天了。请管理员检查每小时的备份任务（flask backup，见 README“备份与恢复”）。",)),))
 
 
+def workdays_warning(day: dt.date) -> Message | None:
+    """【工作日提醒】 from 60 days before a year whose holidays and 调休 are not yet entered."""
+    text = workdays.warning(day)
+    return Message("【工作日提醒】", (("", (text,)),)) if text else None
+
+
 @click.command("digest")
 @click.option("--print", "print_only", is_flag=True, help="Print the digest; send nothing, record nothing.")
 @click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
@@ -231,9 +237,10 @@ def digest_command(print_only: bool, day: dt.datetime | None) -> None:
     except (OverflowError, NotImplementedError):  # chinese-calendar knows only the years the State Council has announced
         raise click.ClickException(f"无法计算 {moment.date().isoformat()} 的工作日（节假日安排只到已公布的年份）。") from None
     stale_backup = backup_warning(current_app.config)
+    reminders = [m for m in (workdays_warning(moment.date()), stale_backup) if m]
     if print_only:
         click.echo("\n\n".join([as_text(message(d, moment, working_days)) for d in digests]
-                                + ([as_text(stale_backup)] if stale_backup else [])))
+                                + [as_text(m) for m in reminders]))
         return
     if current_app.config["SHEETS_ENABLED"]:
         from forms_app.publishing.supervise import refresh_sheet  # the sheet's 时限 column, once a day
@@ -243,7 +250,7 @@ def digest_command(print_only: bool, day: dt.datetime | None) -> None:
         raise click.ClickException("没有配置提醒渠道（ALERT_WEBHOOK_URL 或 ALERT_SMTP_HOST，见 .env.example）；"
                                    "只想看内容请加 --print。")
     messages = [message(d, moment, working_days, SEND_LIMIT) for d in digests if not d.empty] or [quiet_message(moment)]
-    messages += [stale_backup] if stale_backup else []
+    messages += reminders
     failed = 0
     for msg in messages:
         try:

@@ -16,7 +16,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from forms_app.core import clock, deadlines, outbox
+from forms_app.core import clock, deadlines, outbox, workdays
 from forms_app.core.store import get_db, transaction
 from forms_app.notices.messages import Message, as_text, steward_for
 from forms_app.notices.notify import Notifier, NotifyError
@@ -67,9 +67,11 @@ def items(conn: sqlite3.Connection, directory, after_days: int, today: dt.date |
 def message(found: list[Item], after_days: int, today: dt.date) -> Message:
     """The Chinese text of the weekly list."""
     title = f"【督办】{today.year}年{clock.chinese_date(today)} 超时超过 {after_days} 个工作日的问题（{len(found)} 条）"
+    warning = workdays.warning(today)
+    first = (("【工作日提醒】", (warning,)),) if warning else ()
     if not found:
-        return Message(title, (("", ("本周没有需要督办的问题。",)),))
-    return Message(title, (("请督促负责的大管家尽快办理：", tuple(i.line for i in found)),))
+        return Message(title, first + (("", ("本周没有需要督办的问题。",)),))
+    return Message(title, first + (("请督促负责的大管家尽快办理：", tuple(i.line for i in found)),))
 
 
 def refresh_sheet(conn: sqlite3.Connection, directory, today: dt.date | None = None) -> int:

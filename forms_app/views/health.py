@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 
-from forms_app.core import backup, outbox
+from forms_app.core import backup, clock, outbox, workdays
 from forms_app.core.store import get_db
 
 bp = Blueprint("health", __name__)
@@ -15,6 +15,7 @@ def healthz():
     conn = get_db()
     sheets = current_app.config["SHEETS_ENABLED"]
     taken = backup.last_backup_time(backup.backup_dir(current_app.config))
+    missing = workdays.missing_years(clock.now().date())
     return jsonify({
         "status": "ok",
         "store": "ok",
@@ -26,4 +27,7 @@ def healthz():
         "last_backup": taken.isoformat(timespec="seconds") if taken else None,
         "last_backup_age_hours": backup.age_hours(current_app.config),
         "sms_backlog": outbox.backlog(conn, outbox.SMS_KINDS),  # texts to residents not yet sent (incl. held for the morning)
+        # Holidays and 调休 of this year and (from 60 days before it) next year: "ok", or which year is provisional.
+        "workdays": "ok" if not missing else "、".join(f"{y}年" for y in missing) + "的放假安排未录入，暂按法定节假日推算",
+        "workdays_missing_years": missing,
     })

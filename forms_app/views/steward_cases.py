@@ -9,7 +9,7 @@ from flask import abort, current_app, g, redirect, render_template, request, url
 
 from forms_app.casework import consultations
 from forms_app.casework.forms import ConsultationForm, PhoneFollowupForm, meeting_day
-from forms_app.core import clock, deadlines
+from forms_app.core import clock, deadlines, workdays
 from forms_app.core.store import get_db
 from forms_app.publishing import supervise as supervision
 from forms_app.residents import followup, reports
@@ -100,5 +100,5 @@ def followup_phone(ref: str):
 def supervise():
     """The 督办 list, read-only: cases overdue by more than SUPERVISE_AFTER_DAYS working days."""
     after = current_app.config["SUPERVISE_AFTER_DAYS"]
-    return render_template("steward/supervise.html", after=after,
+    return render_template("steward/supervise.html", after=after, workdays_warning=workdays.warning(clock.now().date()),
                            items=supervision.items(get_db(), directory(), after))
