@@ -207,3 +207,23 @@ def without_refs(text: str) -> str:
     that no phone digits or room number leaked is not fooled by the digits of a random reference."""
     import re
     return re.sub(r"(?<!\d)[28]\d{3}[ \u00a0]?\d{4}(?!\d)", "", text)
+
+
+@pytest.fixture
+def clock_at(monkeypatch):
+    """Set the clock: clock_at('2026-12-05T22:30:00+08:00') — every clock.now() then answers that moment."""
+    import datetime as dt
+
+    from forms_app.core import clock
+
+    def set_clock(moment: str):
+        fixed = dt.datetime.fromisoformat(moment).astimezone(clock.SHANGHAI)
+        monkeypatch.setattr(clock, "now", lambda: fixed)
+        return fixed
+    return set_clock
+
+
+@pytest.fixture
+def office_hours_now(clock_at):
+    """A Tuesday 10:00 (2026-12-08): the 事务所 is open — for tests of the in-hours wording."""
+    return clock_at("2026-12-08T10:00:00+08:00")

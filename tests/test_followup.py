@@ -62,7 +62,7 @@ def test_solved_answer_is_recorded_once(forms, resolved, db):
     ({"outcome": "没有解决"}, "没有解决"),                                           # no score needed
     ({"outcome": "没有解决", "attitude": "不满意"}, "态度不满意·没有解决"),
 ])
-def test_not_fully_solved_reopens_with_the_rehandling_clock(forms, resolved, db, fields, sheet):
+def test_not_fully_solved_reopens_with_the_rehandling_clock(office_hours_now, forms, resolved, db, fields, sheet):
     alerts_before = outbox.backlog(db, outbox.ALERT_KINDS)
     response = answer(forms, resolved, **fields, comment="楼上还在漏")
     assert "重新打开" in text(response) and "大管家已经收到提醒" not in text(response)  # no alert channel here
@@ -71,9 +71,10 @@ def test_not_fully_solved_reopens_with_the_rehandling_clock(forms, resolved, db,
     assert row["reopened_at"] and row["rehandled_at"] == ""
     due = deadlines.day_of(row["rehandle_due"])
     opened = deadlines.day_of(row["reopened_at"])
-    assert deadlines.working_days_between(opened, due) == 3
+    assert due == opened  # a leak is urgent: reopened, it keeps the urgent clock (the same day)
     assert row["public_note"] == f"您{opened.month}月{opened.day}日说还没解决，周芳（示例）最晚{clock.chinese_date(due)}再联系您。"
-    assert f"{due.month}月{due.day}日" in text(response)
+    assert "您今天说还没解决，周芳（示例）今天下班前再联系您。" in text(response)
+    assert 'id="call-now"' in text(response) and "先关总水阀" in text(response)  # the call-now line again
     assert outbox.backlog(db, outbox.ALERT_KINDS) == alerts_before + 1
     item = db.execute("SELECT payload FROM outbox WHERE kind = 'alert' ORDER BY id DESC").fetchone()
     assert '"reopened"' in item[0] and "楼上还在漏" in item[0] and fields["outcome"] in item[0]
@@ -179,3 +180,12 @@ def test_a_status_change_in_the_sheet_after_reopening_meets_the_rehandling_clock
     row = db.execute("SELECT status, rehandled_at FROM reports").fetchone()
     assert row["status"] == "已形成方案" and row["rehandled_at"]
     sheets.close()
+
+
+def test_a_non_urgent_case_reopened_gets_three_working_days(office_hours_now, forms, db):
+    ref = reference(forms.client.get(forms.report(category="garbage").headers["Location"]))
+    db.execute("UPDATE reports SET status = '已解决', resolved_at = '2026-12-07', followup_due = 1")
+    response = answer(forms, ref, outcome="没有解决")
+    row = db.execute("SELECT * FROM reports").fetchone()
+    assert row["rehandle_due"] == "2026-12-11"   # Tue + 3 working days
+    assert "最晚12月11日（周五）下班前再联系您" in text(response) and 'id="call-now"' not in text(response)

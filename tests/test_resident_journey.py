@@ -38,6 +38,13 @@ def look(forms, ref, last4):
 
 # --- 1. urgent: resident's tick OR an urgent category, everywhere the same ---------------------
 
+
+@pytest.fixture(autouse=True)
+def open_hours(clock_at):
+    """Wednesday 2026-12-02 10:00: the 事务所 is open (out-of-hours wording: tests/test_promises.py)."""
+    return clock_at("2026-12-02T10:00:00+08:00")
+
+
 @pytest.mark.parametrize("category, answer", [("leak", ["yes"]), ("lift", ["yes"]), ("garbage", ["no"]), ("", ["no"])])
 def test_urgent_categories_default_to_urgent_on_the_server(client, category, answer):
     assert checked(text(client.get(f"/forms/report?category={category}")), "urgent") == answer
@@ -68,7 +75,7 @@ def test_non_urgent_confirmation_promises_the_stored_first_contact_day(forms, db
 
 def test_the_stewards_number_is_at_the_top_of_the_confirmation(forms):
     _, body = submitted(forms)
-    panel = body.split('class="panel"')[1].split("</div>")[0]
+    panel = body.split('class="panel"')[1].split("<h2>")[0]
     assert 'href="tel:02155550105"' in panel and 'id="reference"' in panel
 
 
@@ -101,7 +108,7 @@ def test_reopened_case_hides_the_stale_note_and_says_when_the_steward_calls(form
     reopen(db, ref)
     body = text(look(forms, ref, "5678"))
     assert "已修好" not in body
-    assert "您12月1日说还没解决，周芳（示例）最晚12月4日（周五）再联系您。" in body
+    assert "您12月1日说还没解决，周芳（示例）最晚12月4日（周五）下班前再联系您。" in body
     assert "12月1日</span> 您说问题还没有解决，重新处理。" in body
     assert 'id="status">处理中<' in body
 
@@ -136,7 +143,7 @@ def test_progress_says_today_for_a_same_day_re_handling(app, forms, db):
     reopen(db, ref, at=clock.iso(clock.now()), due=today.isoformat())
     with app.app_context():
         words = progress(db, row_of(db, ref), app.extensions["directory"], today)
-    assert words["reopen_line"] == "您今天说还没解决，周芳（示例）今天再联系您。" and words["note"] == ""
+    assert words["reopen_line"] == "您今天说还没解决，周芳（示例）今天下班前再联系您。" and words["note"] == ""
 
 
 # --- 3. references: digits, a check digit, old ones still work ----------------------------------

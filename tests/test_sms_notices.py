@@ -13,7 +13,7 @@ from forms_app.casework import edits
 from forms_app.core import clock, outbox
 from forms_app.delivery.sms import SmsDelivery
 from forms_app.publishing import digest
-from forms_app.residents import reception, reports
+from forms_app.residents import promises, reception, reports
 from forms_app.residents.sms_notices import NOTICES
 from tests.conftest import reference, text
 from tests.sms_emulator.fixtures import TEMPLATES, sms_emu, sms_emulator, sms_settings  # noqa: F401
@@ -135,7 +135,11 @@ def test_each_notice_is_sent_once_with_its_template_and_variables(app, db, forms
     steward = app.extensions["directory"].compounds["yanji2"].steward
     accepted = by_kind["accepted"][0]
     assert accepted["ref"] == ref and accepted["steward"] == steward.name and accepted["phone"] == steward.phone
-    assert accepted["day"] == clock.chinese_date(dt.date.fromisoformat(report["first_contact_due"]))
+    # The day the confirmation promised: the stored due day, or the next opening when it came in out of hours.
+    directory = app.extensions["directory"]
+    promised = promises.call_day(directory, directory.compounds[report["compound_id"]], clock.parse(report["created_at"]),
+                                 dt.date.fromisoformat(report["first_contact_due"]))
+    assert accepted["day"] == clock.chinese_date(promised)
     assert [(s["status"], s["note"]) for s in by_kind["status"]] == [
         ("已形成方案", "物业周三上门查漏点，请在家等候，谢谢配…"), ("已解决", "楼上水管已换")]
     assert by_kind["followup"] == [{"ref": ref}]

@@ -30,7 +30,7 @@ def test_unknown_preselection_is_ignored(client):
     assert selected(page, "compound") == [] and checked(page, "category") == []
 
 
-def test_valid_report_is_stored_and_confirmed(forms, db):
+def test_valid_report_is_stored_and_confirmed(office_hours_now, forms, db):
     response = forms.report()
     assert response.status_code == 303
     page = forms.client.get(response.headers["Location"])
@@ -39,7 +39,7 @@ def test_valid_report_is_stored_and_confirmed(forms, db):
     assert row["phone"] == "+8613812345678" and row["channel"] == "网页" and row["status"] == "已受理"
     body = text(page)
     assert "周芳（示例）" in body and "021 5555 0105" in body  # the compound's steward
-    assert "下班前</strong>，周芳（示例）会用" in body and "给您打电话，请留意接听" in body
+    assert "今天下班前，周芳（示例）会用" in body and "给您打电话，请留意接听" in body
     assert references.display(ref) in body
 
 

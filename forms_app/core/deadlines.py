@@ -10,7 +10,8 @@ by a category's own `deadlines`):
 - 办结 (resolution): `resolve` working days after receipt (default 15); met by 已形成方案 (a plan
   agreed: a lift retrofit rightly takes months), 已解决, 不予受理 or 已转办;
 - 重新处理 (re-handling): `rehandle` working days after an unsatisfied follow-up reopened the case
-  (default 3); met when the steward handles it again (`rehandled_at`).
+  (default 3; an urgent case keeps the urgent clock: the same day); met when the steward handles it
+  again (`rehandled_at`).
 
 Working days are the official calendar's, adjusted weekends (调休) included (clock.is_working_day).
 """
@@ -128,8 +129,8 @@ def due_dates(data, directory, created) -> dict[str, str]:
 def reopened(row, directory, moment) -> dict[str, str]:
     """The columns to change when an unsatisfied follow-up reopens a case at `moment`."""
     limits = limits_for(directory, row["category_id"])
-    return {"reopened_at": clock.iso(_moment(moment)), "rehandled_at": "",
-            "rehandle_due": rehandle_due(moment, limits).isoformat()}
+    due = _moment(moment).date() if is_urgent(row, directory) else rehandle_due(moment, limits)  # urgent: same day
+    return {"reopened_at": clock.iso(_moment(moment)), "rehandled_at": "", "rehandle_due": due.isoformat()}
 
 
 def backfill(conn: sqlite3.Connection, directory) -> int:
@@ -229,7 +230,8 @@ def clocks(row, directory, today: dt.date | None = None) -> list[Deadline]:
     out.append(_clock("resolve", _stored(row, "resolve_due") or resolve_due(created, limits), settled, today))
     if row["reopened_at"]:
         rehandled = _met(row["rehandled_at"], today)
-        due = _stored(row, "rehandle_due") or rehandle_due(row["reopened_at"], limits)
+        due = _stored(row, "rehandle_due") or (_moment(row["reopened_at"]).date() if is_urgent(row, directory)
+                                               else rehandle_due(row["reopened_at"], limits))
         out.append(_clock("rehandle", due, rehandled, today))
     return out
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from forms_app.core import office_hours
 from forms_app.core.deadlines import parse_limits
 from forms_app.core.phones import PhoneError, normalise_phone
 
@@ -64,6 +65,7 @@ class Category:
     guide: str
     parties: str
     deadlines: dict = field(default_factory=dict)   # working days, overriding street.deadlines (deadlines.py)
+    first_steps: tuple[str, ...] = ()               # urgent: what to do right now, from its guide (promises.py)
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,24 @@ def _contact(entry: dict, where: str) -> Contact:
     return Contact(_require(entry, "name", where), _phone(entry, where), extra)
 
 
+def _hours(entry: dict, where: str) -> str:
+    """Opening hours the promises can read ('周一至周五 8:30–17:00')."""
+    text = _require(entry, "hours", where)
+    try:
+        office_hours.parse(text)
+    except ValueError as exc:
+        raise DirectoryError(f"{where}的 hours：{exc}") from None
+    return text
+
+
+def _steps(raw, where: str) -> tuple[str, ...]:
+    if raw in (None, ""):
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(s, str) and s.strip() for s in raw):
+        raise DirectoryError(f"{where}的 first_steps 应是一条一条的文字。")
+    return tuple(s.strip() for s in raw)
+
+
 def _limits(raw, where: str) -> dict:
     """A `deadlines:` mapping, checked."""
     try:
@@ -141,7 +161,7 @@ def parse(data: dict) -> Directory:
         raise DirectoryError("目录文件是空的或格式不对。")
     stewards = {
         sid: Steward(sid, _require(e, "name", f"大管家 {sid} "), _phone(e, f"大管家 {sid} "),
-                     _require(e, "hours", f"大管家 {sid} "), _require(e, "place", f"大管家 {sid} "))
+                     _hours(e, f"大管家 {sid} "), _require(e, "place", f"大管家 {sid} "))
         for sid, e in _unique(data.get("stewards"), "大管家").items()
     }
     areas = {
@@ -166,7 +186,7 @@ def parse(data: dict) -> Directory:
     categories = {
         cid: Category(cid, _require(e, "name", f"问题类别 {cid} "), bool(e.get("urgent", False)),
                       _require(e, "guide", f"问题类别 {cid} "), _require(e, "parties", f"问题类别 {cid} "),
-                      _limits(e.get("deadlines"), f"问题类别 {cid} "))
+                      _limits(e.get("deadlines"), f"问题类别 {cid} "), _steps(e.get("first_steps"), f"问题类别 {cid} "))
         for cid, e in _unique(data.get("categories"), "问题类别").items()
     }
     if not compounds or not categories or not stewards:
@@ -174,6 +194,11 @@ def parse(data: dict) -> Directory:
     places = {pid: _require(e, "name", f"接待地点 {pid} ") for pid, e in _unique(data.get("reception_places"), "接待地点").items()}
     street = dict(data.get("street") or {})
     street["deadlines"] = _limits(street.get("deadlines"), "街道（street）")
+    office = street.get("office")
+    if isinstance(office, dict):
+        _hours(office, "事务所（street.office）")
+        if office.get("after_hours") is not None:
+            _contact(office["after_hours"], "事务所的下班后电话（street.office.after_hours）")
     return Directory(street, stewards, areas, compounds, categories,
                      tuple(data.get("parties") or ()), places)
 

@@ -12,7 +12,7 @@ import sqlite3
 from forms_app.core import clock, deadlines, history, outbox
 from forms_app.residents.reports import apply_changes
 from forms_app.core.store import transaction
-from forms_app.residents import photos as photo_store
+from forms_app.residents import photos as photo_store, promises
 
 OUTCOMES = ("已解决", "部分解决", "没有解决")
 RATINGS = ("满意", "基本满意", "不满意")
@@ -76,8 +76,8 @@ def record(conn: sqlite3.Connection, report_id: int, answers: dict, directory, v
             # Reopened honestly: back to 处理中, 办结时间 cleared, the re-handling clock started, and the
             # stale public note replaced by when the resident will hear again.
             clocks = deadlines.reopened(report, directory, moment)
-            due_day = deadlines.day_of(clocks["rehandle_due"])
             compound = directory.compounds.get(report["compound_id"])
+            due_day = promises.call_day(directory, compound, moment, deadlines.day_of(clocks["rehandle_due"]))
             changes.update(status="处理中", resolved_at="", reopened=report["reopened"] + 1, **clocks,
                            public_note=public_note(moment, due_day, compound.steward.name if compound else "大管家"))
             outbox.enqueue(conn, "alert", report_id, {"type": "reopened", "note": comment[:50], "outcome": outcome,

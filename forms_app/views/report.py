@@ -1,13 +1,12 @@
 """/forms/report — a resident reports a problem; the confirmation names their steward."""
 from __future__ import annotations
 
-import datetime as dt
 import logging
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 
 from forms_app.core import clock, deadlines
-from forms_app.residents import photos, reports
+from forms_app.residents import photos, promises, reports
 from forms_app.residents.forms import ReportForm
 from forms_app.core.security import limiter, submit_limit
 from forms_app.core.store import get_db
@@ -96,9 +95,8 @@ def done(ref: str):
     created = clock.parse(row["created_at"])
     category = d.categories.get(row["category_id"])
     urgent = deadlines.is_urgent(row, d)
-    due = row["first_contact_due"] or deadlines.due_dates(row, d, created)["first_contact_due"]
     return render_template("report/done.html", report=row, compound=d.compounds.get(row["compound_id"]),
-                           category=category, urgent=urgent, call_by=call_by_words(due),
+                           category=category, urgent=urgent, promise=promises.for_case(row, d),
                            resident_phone=_shown_phone(row["resident_phone"]),
                            created=clock.chinese_datetime(created), directory=d,
                            photos=[p for p in photos.for_report(get_db(), row["id"]) if p["origin"] == "report"])
@@ -114,12 +112,6 @@ def photo_thumbnail(ref: str, name: str):
         abort(404)
     return Response(body, mimetype="image/jpeg", headers={"Cache-Control": "no-store, private",
                                                           "Content-Disposition": "inline"})
-
-
-def call_by_words(due_iso: str) -> str:
-    """'今天' or '12月3日（周四）': the first-contact day as a neighbour says it."""
-    day = dt.date.fromisoformat(due_iso)
-    return "今天" if day == clock.now().date() else clock.chinese_date(day)
 
 
 def _shown_phone(e164: str) -> str:

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, render_template, request, session
 
 from forms_app.core import clock, deadlines, history
 from forms_app.core.cases import STATUS_MEANINGS
-from forms_app.residents import followup, photos
+from forms_app.residents import followup, photos, promises
 from forms_app.residents import reception
 from forms_app.residents import reports
 from forms_app.residents.forms import FollowupForm, LookupForm
@@ -57,16 +57,6 @@ def _sent_here() -> list[dict]:
             for ref in reversed(session.get("refs", []))]
 
 
-def _day(iso: str) -> dt.date | None:
-    """The date of a stored date or timestamp ('' -> None)."""
-    return deadlines.day_of(iso) if iso else None
-
-
-def _by(day: dt.date, today: dt.date) -> str:
-    """'今天' or '最晚12月3日（周四）'."""
-    return "今天" if day == today else f"最晚{clock.chinese_date(day)}"
-
-
 def progress(conn, row, d, today: dt.date | None = None) -> dict:
     """What the resident sees of a report's progress, in words.
 
@@ -90,31 +80,27 @@ def progress(conn, row, d, today: dt.date | None = None) -> dict:
     for at in reopenings:
         timeline.append((clock.parse(at), "您说问题还没有解决，重新处理。"))
     timeline.sort(key=lambda item: item[0])
-    rehandle_day = _day(row["rehandle_due"]) if reopened_at and not row["rehandled_at"] else None
-    first_day = _day(row["first_contact_due"]) if not row["first_contact_at"] and row["status"] == "已受理" else None
-    compound = d.compounds.get(row["compound_id"])
-    who = compound.steward.name if compound else "大管家"
-    next_call = ""
-    if open_ and rehandle_day:
-        next_call = f"{who}{_by(rehandle_day, today)}再联系您。"
-    elif first_day:
-        next_call = f"{who}{_by(first_day, today)}下班前给您打电话。"
-    return {"note": "" if stale else row["public_note"], "reopen_line": reopen_words(row, d, today) if stale else "",
-            "next_call": next_call,
+    promise = promises.for_case(row, d)
+    return {"note": "" if stale else row["public_note"],
+            "reopen_line": promises.text(promise.reopen_line()) if stale and promise and promise.kind == "rehandle"
+            else reopen_words(row, d) if stale else "",
+            "next_call": promise.progress() if promise and not (stale and promise.kind == "rehandle") else (),
+            "promise": promise, "overdue": bool(promise and promise.missed),
             "timeline": [(f"{m.month}月{m.day}日", text) for m, text in timeline]}
 
 
 def reopen_words(row, d, today: dt.date | None = None) -> str:
-    """'您12月1日说还没解决，赵磊最晚12月4日（周五）再联系您。' for a reopened case, else ''."""
+    """'您12月1日说还没解决，赵磊最晚12月4日（周五）再联系您。' for a reopened case, else '' (residents/promises.py)."""
     if not row["reopened_at"]:
         return ""
+    promise = promises.for_case(row, d)
+    if promise is not None and promise.kind == "rehandle":
+        return promises.text(promise.reopen_line())
+    said = clock.parse(row["reopened_at"]).date()
     today = today or clock.now().date()
     compound = d.compounds.get(row["compound_id"])
     who = compound.steward.name if compound else "大管家"
-    said = clock.parse(row["reopened_at"]).date()
-    due = _day(row["rehandle_due"]) if not row["rehandled_at"] else None
-    return (f"您{'今天' if said == today else f'{said.month}月{said.day}日'}说还没解决，"
-            + (f"{who}{_by(due, today)}再联系您。" if due else f"{who}会再联系您。"))
+    return f"您{'今天' if said == today else f'{said.month}月{said.day}日'}说还没解决，{who}会再联系您。"
 
 
 def _result(conn, kind: str, row, followup_form=None) -> dict:
@@ -146,6 +132,7 @@ def answer_followup():
     if not form.validate_on_submit():
         return render_template("status/result.html", **_result(conn, "report", row, form)), 400
     reopened = followup.record(conn, row["id"], form.answers(), directory(), photos=form.photos.prepared)
-    words = reopen_words(reports.by_ref(conn, ref), directory()) if reopened else ""
+    fresh = reports.by_ref(conn, ref) if reopened else None
+    words = reopen_words(fresh, directory()) if reopened else ""
     return render_template("status/followup_done.html", row=row, reopened=bool(reopened), already=reopened is None,
-                           reopen_line=words, photo_count=0 if reopened is None else len(form.photos.prepared))
+                           reopen_line=words, promise=promises.for_case(fresh, directory()) if fresh else None, photo_count=0 if reopened is None else len(form.photos.prepared))

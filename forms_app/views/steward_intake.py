@@ -10,7 +10,7 @@ from forms_app.casework import intake
 from forms_app.casework.forms import IntakeForm
 from forms_app.core import clock, deadlines
 from forms_app.core.store import get_db
-from forms_app.residents import photos, reception, reports
+from forms_app.residents import photos, promises, reception, reports
 from . import directory
 from .steward import bp
 
@@ -61,6 +61,7 @@ def intake_done(ref: str):
     return render_template("steward/intake_done.html", row=row, compound=compound,
                            category=d.categories.get(row["category_id"]), taker=own_steward(),
                            created=clock.chinese_datetime(clock.parse(row["created_at"])),
+                           promise=promises.for_case(row, d),
                            call_by=clock.chinese_date(deadlines.day_of(row["first_contact_due"])
                                                       or clock.call_back_by(row["created_at"], d.callback_working_days)),
                            status_url=f"{site}{url_for('status.lookup')}",
