@@ -191,9 +191,23 @@ def test_a_file_that_is_not_a_photo_is_refused_and_nothing_is_stored(steward, db
     ({}, 0),                                     # unticked
     ({"sms_consent": "y", "phone": ""}, 0),      # no phone: nothing to text
 ])
-def test_text_consent_is_stored_only_with_a_phone(steward, db, changes, consent):
+def test_text_consent_is_stored_only_with_a_phone(app_config, db, changes, consent):
+    from types import SimpleNamespace
+
+    from forms_app import create_app
+    from tests.sms_emulator.fixtures import sms_settings
+
+    texting = create_app({**app_config, **sms_settings("aliyun", SimpleNamespace(endpoint="127.0.0.1:9"))})
+    steward = sign_in_steward(Forms(texting.test_client()))
+    assert 'name="sms_consent"' in text(steward.client.get(NEW))
     assert register(steward, **changes).status_code == 303
     assert db.execute("SELECT sms_consent FROM reports").fetchone()[0] == consent
+
+
+def test_no_text_consent_is_asked_or_stored_when_texting_is_off(steward, db):
+    assert 'name="sms_consent"' not in text(steward.client.get(NEW))
+    assert register(steward, sms_consent="y").status_code == 303
+    assert db.execute("SELECT sms_consent FROM reports").fetchone()[0] == 0
 
 
 def test_the_intake_offers_the_stewards_doors_only(steward, db):

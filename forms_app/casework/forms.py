@@ -5,6 +5,7 @@ import datetime as dt
 import unicodedata
 import uuid
 
+from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import (FieldList, Form, FormField, HiddenField, PasswordField, RadioField, SelectField,
                      SelectMultipleField, StringField, TextAreaField)
@@ -211,7 +212,7 @@ class IntakeForm(FlaskForm):
                 "description": self.description.data, "contact_name": self.contact_name.data,
                 "phone": self.phone.phone.e164 if self.phone.phone else "", "taken_by": taken_by,
                 "session_id": self.session_id.data or "",
-                "sms_consent": int(bool(self.sms_consent.data and self.phone.phone))}
+                "sms_consent": int(bool(self.sms_consent.data and self.phone.phone and current_app.config["SMS_ENABLED"]))}
 
 
 # --- 会商 (casework/consultations.py) --------------------------------------------------------------

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 
 from forms_app.residents import calendar_file
-from forms_app.residents import reception
+from forms_app.residents import reception, sms_notices
+from forms_app.core.phones import is_mainland_mobile
 from forms_app.residents.forms import LookupForm, ReceptionForm
 from forms_app.core.references import normalise
 from forms_app.core.security import limiter, lookup_limit, submit_limit
@@ -38,7 +39,7 @@ def form():
         # never refused here: the answer would tell a stranger whether that report number exists.
         data = {"name": form.name.data, "phone": form.phone.phone.e164, "compound_id": form.compound.data,
                 "topic": form.topic.data, "linked_ref": form.linked_ref.data or "",
-                "sms_consent": int(bool(form.sms_consent.data))}
+                "sms_consent": int(bool(form.sms_consent.data) and current_app.config["SMS_ENABLED"])}  # asked only when texts are on
         try:
             outcome = reception.sign_up(conn, form.session.data, form.submission_id.data, data)
         except LookupError:
@@ -61,7 +62,9 @@ def done(ref: str):
     if signup is None:
         return elsewhere(ref)
     conn = get_db()
-    return render_template("reception/done.html", signup=signup,
+    texting = bool(current_app.config["SMS_ENABLED"] and signup["sms_consent"] and is_mainland_mobile(signup["phone"]))
+    return render_template("reception/done.html", signup=signup, texting=texting,
+                           texts_promoted=texting and sms_notices.enabled("promoted"),
                            session_=reception.get_session(conn, signup["session_id"]),
                            position=reception.waiting_position(conn, signup))
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 
 from forms_app.core import clock, deadlines
 from forms_app.residents import photos, promises, reports
@@ -70,7 +70,7 @@ def form():
             "resident_name": form.resident_name.data if form.behalf else "",
             "resident_phone": form.resident_phone.phone.e164 if form.behalf and form.resident_phone.data else "",
             "call_first": form.call_first.data if form.behalf else "",
-            "sms_consent": int(bool(form.sms_consent.data)),
+            "sms_consent": int(bool(form.sms_consent.data) and current_app.config["SMS_ENABLED"]),  # asked only when texts are on
         }
         urgent = bool(data["urgent"] or d.categories[form.category.data].urgent)
         row, created = reports.create(get_db(), form.submission_id.data, data, alert=urgent, directory=d,
