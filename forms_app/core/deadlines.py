@@ -71,7 +71,8 @@ class Deadline:
             return f"{self.label}超时 {self.late_days} 个工作日"
         if self.left_days == 0:
             return f"{self.label}今天到期"
-        return f"{self.label}还有 {self.left_days} 个工作日（{clock.chinese_date(self.due)}前）"
+        provisional = "，暂定" if workdays.provisional(self.due) else ""  # no official schedule for that year yet
+        return f"{self.label}还有 {self.left_days} 个工作日（{clock.chinese_date(self.due)}前{provisional}）"
 
 
 def parse_limits(raw, where: str) -> dict[str, int]:
