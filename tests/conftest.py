@@ -227,3 +227,12 @@ def clock_at(monkeypatch):
 def office_hours_now(clock_at):
     """A Tuesday 10:00 (2026-12-08): the 事务所 is open — for tests of the in-hours wording."""
     return clock_at("2026-12-08T10:00:00+08:00")
+
+
+@pytest.fixture(autouse=True)
+def _default_workdays_file():
+    """Each test starts and ends on data/workdays.yaml (an app built with WORKDAYS_FILE switches it)."""
+    from forms_app.core import workdays
+
+    yield
+    workdays.configure(None)

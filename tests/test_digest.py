@@ -26,9 +26,15 @@ def robot():
 
 
 @pytest.fixture
-def app_config(app_config):
-    """No sample sessions: each test lays out its own joint receptions."""
-    return {**app_config, "SEED_SAMPLE_SESSIONS": False}
+def app_config(app_config, tmp_path):
+    """No sample sessions: each test lays out its own joint receptions. A working-day file with a
+    (fake, test-only) 2027 notice, so the 【工作日提醒】 does not add a message here
+    (tests/test_workdays.py tests it)."""
+    from tests.test_workdays import FAKE_2027, statutory_block
+
+    workdays_file = tmp_path / "workdays.yaml"
+    workdays_file.write_text(statutory_block() + FAKE_2027, encoding="utf-8")
+    return {**app_config, "SEED_SAMPLE_SESSIONS": False, "WORKDAYS_FILE": str(workdays_file)}
 
 
 @pytest.fixture
