@@ -8,6 +8,8 @@ import re
 import pytest
 
 from forms_app.core import references
+from forms_app.core.directory import load as load_directory
+from forms_app.residents import promises
 from forms_app.core.store import connect
 from tests.browser import assert_accessible
 from tests.server import gunicorn
@@ -89,11 +91,17 @@ def test_1_urgent_category_defaults_to_urgent_and_the_confirmation_promises_toda
     assert page.get_by_label("紧急：正在漏水").is_checked()
     assert_accessible(page)
     fill(page, category=None)
-    submit(page)
+    ref = submit(page)
     callback = page.locator("#callback").inner_text()
-    assert re.sub(r"\s+", "", callback) == "今天下班前，赵磊（示例）会用0215555" "0104给您打电话，请留意接听。"
+    # Worded from the actual time (office hours, after hours: tests/test_promises.py sets the clock).
+    row = server[1].execute("SELECT * FROM reports WHERE ref = ?", (ref,)).fetchone()
+    promise = promises.for_case(row, load_directory())
+    assert re.sub(r"\s+", "", callback) == re.sub(r"\s+", "", promises.text(promise.sentence()))
+    assert "赵磊（示例）" in callback and "0104" in callback
     assert "这是紧急问题" in page.locator("#urgent-note").inner_text()
-    assert first_screen_tel(page) == "tel:02155550104"
+    # An urgent case: what to do now and the 物业 number come first, on the first screen.
+    assert "先关总水阀" in page.locator("#call-now").inner_text()
+    assert first_screen_tel(page) == "tel:" + load_directory().compounds["kongjiangdong3"].property_company.phone.replace(" ", "")
     fits_one_line(page)
     assert_accessible(page)
 

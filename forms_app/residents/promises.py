@@ -170,16 +170,16 @@ def _missed_words(day: dt.date, steward: Line | None, office: Line, now, hours) 
 
 
 def _call_now(d, compound, row, now, hours) -> tuple[Segments, ...]:
-    """Urgent: the category's first steps, the 物业 number, and out of hours the street's out-of-hours line."""
+    """Urgent: the 物业 number, out of hours the street's out-of-hours line, then the category's first steps."""
     category = d.categories.get(row["category_id"])
-    out: list[Segments] = [(("text", step),) for step in (category.first_steps if category else ())]
+    out: list[Segments] = []
     if compound is not None:
-        company = compound.property_company
-        out.append((("text", f"物业电话（{company.name}）："), ("tel", company.phone)))
+        out.append((("text", "物业电话："), ("tel", compound.property_company.phone)))
     office = d.street.get("office") or {}
     late = office.get("after_hours") if isinstance(office.get("after_hours"), dict) else None
     if late and hours and not office_hours.is_open(hours, now):
-        out.append((("text", f"下班时间和节假日，紧急情况打{late.get('name', '值班电话')}："), ("tel", _shown(str(late.get("phone", ""))))))
+        out.append((("text", f"下班时间急事打{late.get('name', '值班电话')}："), ("tel", _shown(str(late.get("phone", ""))))))
+    out += [(("text", step),) for step in (category.first_steps if category else ())]
     return tuple(out)
 
 
