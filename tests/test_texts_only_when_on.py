@@ -67,3 +67,11 @@ def test_waiting_list_on_says_a_text_will_come(texting, db):
     unticked = text(texting.client.get(texting.signup(session.id, phone="139 1111 3333").headers["Location"]))
     assert "补上了不会发短信" in unticked   # on, but this resident said no to texts
 
+
+
+def test_the_progress_page_of_a_waiting_sign_up_says_the_same(forms, db):
+    session = full_session(forms, db)
+    forms.signup(session.id, phone="139 1111 2222")
+    signup = db.execute("SELECT ref FROM signups WHERE phone = '+8613911112222'").fetchone()
+    page = text(forms.submit("/forms/status", {"ref": signup["ref"], "last4": "2222"}))
+    assert "候补第" in page and "补上了不会发短信" in page.split('id="seat-news"')[1].split("</p>")[0]

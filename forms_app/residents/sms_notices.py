@@ -57,6 +57,14 @@ def enabled(kind: str, config=None) -> bool:
     return bool(config and config.get("SMS_ENABLED") and config.get(NOTICES[kind].setting))
 
 
+def will_text(row, kind: str | None = None, config=None) -> bool:
+    """Will this resident get texts (texting on, they said yes, a mainland mobile) — and, given `kind`, that notice?
+    What the pages may promise (a waiting-list resident: 候补转正 by text, or not)."""
+    config = config if config is not None else settings()
+    on = bool(config and config.get("SMS_ENABLED")) and bool(row["sms_consent"]) and is_mainland_mobile(row["phone"] or "")
+    return on and (kind is None or enabled(kind, config))
+
+
 def cut(text: str, limit: int = VARIABLE_MAX) -> str:
     """One line, at most `limit` characters (an ellipsis when cut)."""
     text = " ".join((text or "").split())

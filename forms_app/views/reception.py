@@ -7,7 +7,6 @@ from flask import Blueprint, Response, abort, current_app, redirect, render_temp
 
 from forms_app.residents import calendar_file
 from forms_app.residents import reception, sms_notices
-from forms_app.core.phones import is_mainland_mobile
 from forms_app.residents.forms import LookupForm, ReceptionForm
 from forms_app.core.references import normalise
 from forms_app.core.security import limiter, lookup_limit, submit_limit
@@ -62,9 +61,8 @@ def done(ref: str):
     if signup is None:
         return elsewhere(ref)
     conn = get_db()
-    texting = bool(current_app.config["SMS_ENABLED"] and signup["sms_consent"] and is_mainland_mobile(signup["phone"]))
-    return render_template("reception/done.html", signup=signup, texting=texting,
-                           texts_promoted=texting and sms_notices.enabled("promoted"),
+    return render_template("reception/done.html", signup=signup, texting=sms_notices.will_text(signup),
+                           texts_promoted=sms_notices.will_text(signup, "promoted"),
                            session_=reception.get_session(conn, signup["session_id"]),
                            position=reception.waiting_position(conn, signup))
 
