@@ -282,27 +282,33 @@ _current: dict = {"key": None, "calendar": None, "checked": 0.0, "path": None}
 
 
 _configured: dict = {"path": None}
+_DEFAULT = str(DEFAULT_PATH)
 
 
 def configure(where: str | os.PathLike | None) -> None:
-    """Use this file (the app's WORKDAYS_FILE setting); None/'' = $WORKDAYS_FILE or the default."""
-    _configured["path"] = Path(where) if where else None
+    """Use this file (the app's WORKDAYS_FILE setting); None/'' = $WORKDAYS_FILE (read now) or the default."""
+    _configured["path"] = str(where) if where else (os.environ.get("WORKDAYS_FILE") or _DEFAULT)
 
 
 def path() -> Path:
     """The configured file, else $WORKDAYS_FILE, else data/workdays.yaml."""
-    return _configured["path"] or Path(os.environ.get("WORKDAYS_FILE") or DEFAULT_PATH)
+    return Path(_where())
+
+
+def _where() -> str:
+    return _configured["path"]  # looked up on every working-day question: no environment read here
 
 
 def current() -> Calendar:
-    """The calendar of the data file as it is now (re-read when the file changes)."""
-    where = path()
+    """The calendar of the data file as it is now (re-read when the file changes; looked at every CHECK_SECONDS)."""
+    where = _where()
     now = time.monotonic()
-    if _current["calendar"] is not None and _current["path"] == where and now - _current["checked"] < CHECK_SECONDS:
-        return _current["calendar"]
+    found = _current["calendar"]
+    if found is not None and _current["path"] == where and now - _current["checked"] < CHECK_SECONDS:
+        return found
     with _lock:
-        stat = where.stat()
-        key = (str(where), stat.st_mtime_ns, stat.st_size)
+        stat = os.stat(where)
+        key = (where, stat.st_mtime_ns, stat.st_size)
         if key != _current["key"]:
             _current["calendar"] = read(where)
             _current["key"] = key
@@ -310,8 +316,13 @@ def current() -> Calendar:
         return _current["calendar"]
 
 
+configure(None)
+
+
 def reset() -> None:
     """Forget the cached file (tests that switch files)."""
+    if _configured["path"] is None:
+        configure(None)
     with _lock:
         _current.update(key=None, calendar=None, checked=0.0, path=None)
 
