@@ -73,16 +73,21 @@ class Calendar:
 
     def source(self, year: int) -> str:
         """'file', 'library' or 'statutory' (no official schedule known: provisional)."""
-        if year in self.notices:
-            return "file"
-        return "library" if _library_knows(year) else "statutory"
+        found = self._tables.get(("source", year))
+        if found is None:
+            found = "file" if year in self.notices else "library" if _library_knows(year) else "statutory"
+            self._tables[("source", year)] = found
+        return found
 
     def official(self, year: int) -> bool:
         return self.source(year) != "statutory"
 
     def statutory_days(self, year: int) -> dict[dt.date, str]:
-        """The statutory holidays of `year`, computed."""
-        out = {}
+        """The statutory holidays of `year`, computed (once per year)."""
+        found = self._tables.get(("statutory", year))
+        if found is not None:
+            return found
+        out = self._tables[("statutory", year)] = {}
         for rule in self.rules:
             anchor = _anchor(rule, year)
             for i in range(rule.days):
