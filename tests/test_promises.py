@@ -174,3 +174,24 @@ def test_a_directory_with_unreadable_hours_names_the_steward():
     data["stewards"][0]["hours"] = "看情况"
     with pytest.raises(DirectoryError, match="大管家 s1 的 hours"):
         directory.parse(data)
+
+
+def test_the_texts_date_is_the_promised_day(clock_at, forms, db, app):
+    from forms_app.residents import promises
+
+    clock_at("2026-12-05T22:30:00+08:00")
+    ref, _ = submit(forms, category="leak", urgent="yes")
+    row = row_of(db, ref)
+    assert row["first_contact_due"] == "2026-12-05"
+    assert promises.promised_day(row, app.extensions["directory"]) == dt.date(2026, 12, 7)  # the 受理 text's day
+
+
+def test_the_printed_slip_words_the_promise_from_the_time(clock_at, forms, db, app):
+    from tests.test_views_steward_intake import INTAKE, NEW, sign_in_steward
+
+    clock_at("2026-12-05T10:30:00+08:00")  # Saturday morning: 陈静 does not work on Saturdays, nor the 事务所
+    steward = sign_in_steward(forms)
+    done = steward.client.get(steward.submit(NEW, {**INTAKE, "compound": "dunhualu", "category": "leak"}).headers["Location"])
+    slip = text(done).split('id="slip"')[1].split("</section>")[0]
+    assert f"现在是下班时间，{CHEN}最晚12月7日（周一）上午联系您。" in plain(slip)
+    assert PROPERTY_PHONE in slip and LATE_PHONE in slip
