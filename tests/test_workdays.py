@@ -198,3 +198,12 @@ def test_supervisor_page_shows_the_warning(app, client, at):
     sign_in(client, "duban")
     page = client.get("/forms/steward/supervise").get_data(as_text=True)
     assert 'id="workdays-warning"' in page and "2027年的放假和调休安排还没有录入" in page
+
+
+def test_a_due_date_in_a_year_without_a_schedule_is_marked_provisional_for_stewards():
+    from tests.test_deadlines import DIRECTORY, row
+
+    case = row(created="2026-12-28T10:00:00+08:00")   # resolution due in January 2027
+    words = deadlines.summary(dict(case, first_contact_at="2026-12-28 11:00"), DIRECTORY, D(2026, 12, 29))
+    assert words.startswith("办结还有") and "2027" not in words and words.endswith("前，暂定）")
+    assert "暂定" not in deadlines.summary(row(created="2026-11-02T10:00:00+08:00"), DIRECTORY, D(2026, 11, 3))
