@@ -3,7 +3,7 @@ add_fields, update_fields, get_records, add_records, update_records}. Each handl
 body (state lock held) and returns the answer's fields besides errcode/errmsg, or raises ApiError."""
 from __future__ import annotations
 
-from .state import (FIELD_TYPES, MAX_FIELDS, MAX_PAGE, NUMBER, SINGLE_SELECT, TEXT, ApiError, Document, Field,
+from .state import (FIELD_TYPES, MAX_FIELDS, MAX_PAGE, NUMBER, SINGLE_SELECT, TEXT, Document, Field,
                     Record, Sheet, State, _id, invalid, now_ms)
 
 TITLE_KEYS, ID_KEYS = "CELL_VALUE_KEY_TYPE_FIELD_TITLE", "CELL_VALUE_KEY_TYPE_FIELD_ID"
