@@ -178,3 +178,15 @@ def test_an_unreachable_host_is_retryable_and_not_ambiguous():
         service.add(SPEC, [{"提交编号": "1"}])
     assert caught.value.retryable and not caught.value.ambiguous
     service.close()
+
+
+@pytest.mark.parametrize("kind", ["applied_then_drop", "drop"])
+def test_a_failed_option_update_is_re_read_before_the_next_write(tables, wecom_emu, kind):
+    tables.ensure(SPEC)
+    wecom_emu.faults.add(kind, op="update_fields")
+    with pytest.raises(TableError):
+        tables.add(SPEC, [{"提交编号": "1", "状态": "暂缓"}])
+    tables.add(SPEC, [{"提交编号": "1", "状态": "暂缓"}])
+    options = [o["text"] for o in wecom_emu.state.sheet_by_title("问题登记").fields[1].options]
+    assert options.count("暂缓") == 1 and wecom_emu.records("问题登记") == [
+        {"提交编号": "1", "状态": "暂缓", "问题描述": "", "照片数": ""}]

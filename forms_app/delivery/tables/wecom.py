@@ -172,7 +172,12 @@ class WeComTables:
         return fields
 
     def ensure(self, spec: TableSpec) -> None:
-        """Create the sub-sheet if missing, add missing fields and missing select options; never deletes or renames."""
+        """Create the sub-sheet if missing, add missing fields and missing select options; never deletes or renames.
+
+        Every run reads the document's sheets and fields first, so after a failed (maybe applied) structure
+        write the next run sees what landed and sends only what is still missing.
+        """
+        self._ready.discard(spec.title)
         self._load_sheets()
         if spec.title not in self._sheet_ids:
             data = self.client.call("add_sheet", {"docid": self.doc_id, "properties": {"title": spec.title}},
@@ -262,12 +267,20 @@ class WeComTables:
         return values
 
     def _options_for(self, sheet_id: str, rows) -> None:
-        """Add to each select field the values about to be written that it lacks (one update_fields per field)."""
-        for title, field in self._fields.get(sheet_id, {}).items():
-            if field.get("field_type") == FIELD_TYPES["select"]:
-                wanted = [str(row[title]) for row in rows if row.get(title)]
-                if wanted:
-                    self._add_options(sheet_id, title, wanted)
+        """Add to each select field the values about to be written that it lacks (one update_fields per field).
+
+        After a failure the cached fields may be stale (the update may have landed): every table is ensured
+        again, re-reading its fields, before the next write.
+        """
+        try:
+            for title, field in list(self._fields.get(sheet_id, {}).items()):
+                if field.get("field_type") == FIELD_TYPES["select"]:
+                    wanted = [str(row[title]) for row in rows if row.get(title)]
+                    if wanted:
+                        self._add_options(sheet_id, title, wanted)
+        except TableError:
+            self._ready.clear()
+            raise
 
     def _total(self, sheet_id: str) -> int:
         data = self.client.call("get_records", {"docid": self.doc_id, "sheet_id": sheet_id, "key_type": TITLE_KEYS,
