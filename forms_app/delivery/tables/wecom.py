@@ -90,8 +90,9 @@ class _Client:
         code = data.get("errcode", 0)
         if code != 0 or not data.get("access_token"):
             # 40001/40013/41002/41004: wrong corp id or secret — the office must fix the settings.
-            raise TableError(f"企业微信拒绝发放 access_token（errcode {code}：{data.get('errmsg', '')}）。"
-                             "请检查 WECOM_CORP_ID 和 WECOM_CORP_SECRET。", code=code, retryable=code in BUSY)
+            hint = "" if code in BUSY else "请检查 WECOM_CORP_ID 和 WECOM_CORP_SECRET。"
+            raise TableError(f"企业微信没有发放 access_token（errcode {code}：{data.get('errmsg', '')}）。{hint}",
+                             code=code, retryable=code in BUSY)
         self._token = str(data["access_token"])
         self._token_until = self.monotonic() + max(int(data.get("expires_in", 7200)) - TOKEN_MARGIN, 60)
         return self._token
