@@ -210,3 +210,11 @@ def test_the_command_line_serves_a_pre_created_document_with_other_credentials()
         proc.terminate()
         proc.wait(10)
         proc.stdout.close()
+
+
+def test_an_expire_token_fault_on_gettoken_still_issues_a_token(wecom_emu):
+    old = token(wecom_emu)["access_token"]
+    fault(wecom_emu, kind="expire_token", op="gettoken")
+    new = token(wecom_emu)
+    assert new["errcode"] == 0 and call(wecom_emu, "get_sheet", {"docid": DOC_ID}, new["access_token"])["errcode"] == 0
+    assert call(wecom_emu, "get_sheet", {"docid": DOC_ID}, old)["errcode"] == 42001

@@ -7,6 +7,7 @@ Kinds (what happens to a matching request):
   delay                 wait `seconds`, then handle normally (apply_first=True: apply, wait, then answer)
   drop                  close the connection without an answer; nothing applied
   expire_token          every issued token expires now; the call is answered 42001; nothing applied
+                        (on gettoken: the old tokens expire and a new one is issued)
   applied_then_drop     apply the call, then close the connection: the answer is lost
   applied_then_status   apply the call, then answer HTTP `status` instead of the result
   applied_then_errcode  apply the call, then answer {"errcode": code} (default -1) instead of the result
