@@ -31,15 +31,15 @@ def test_it_offers_the_table_service_interface_and_is_built_from_the_settings(we
 
 
 def test_ensure_creates_the_table_with_typed_fields_and_running_it_again_writes_nothing(tables, wecom_emu):
-    tables.ensure(SPEC)
+    assert tables.ensure(SPEC) == ["新建子表「问题登记」", "「问题登记」加字段：提交编号、状态、问题描述、照片数"]
     sheet = wecom_emu.state.sheet_by_title("问题登记")
     assert [(f.field_title, f.field_type) for f in sheet.fields] == [
         ("提交编号", "FIELD_TYPE_TEXT"), ("状态", "FIELD_TYPE_SINGLE_SELECT"), ("问题描述", "FIELD_TYPE_TEXT"),
         ("照片数", "FIELD_TYPE_NUMBER")]
     assert [o["text"] for o in sheet.fields[1].options] == ["待受理", "处理中", "已办结"]
     before = writes(wecom_emu)
-    WeComTables(CORP_ID, CORP_SECRET, DOC_ID, wecom_emu.url).ensure(SPEC)
-    tables.ensure(SPEC)
+    assert WeComTables(CORP_ID, CORP_SECRET, DOC_ID, wecom_emu.url).ensure(SPEC) == []
+    assert tables.ensure(SPEC) == []
     assert writes(wecom_emu) == before
 
 
@@ -48,7 +48,8 @@ def test_ensure_adds_missing_fields_and_options_and_keeps_the_stewards_own(table
     sheet = wecom_emu.state.sheet_by_title("问题登记")
     from tests.wecom_emulator.state import Field as EmuField
     sheet.fields.append(EmuField("own01", "管家备注", "FIELD_TYPE_TEXT"))   # a steward's own column
-    WeComTables(CORP_ID, CORP_SECRET, DOC_ID, wecom_emu.url).ensure(SPEC)
+    assert WeComTables(CORP_ID, CORP_SECRET, DOC_ID, wecom_emu.url).ensure(SPEC) == [
+        "「问题登记」加字段：问题描述、照片数", "「问题登记」的「状态」加选项：处理中、已办结"]
     assert [f.field_title for f in sheet.fields] == ["提交编号", "状态", "管家备注", "问题描述", "照片数"]
     assert [o["text"] for o in sheet.fields[1].options] == ["待受理", "处理中", "已办结"]
 

@@ -172,18 +172,20 @@ class WeComTables:
         self._fields[sheet_id] = fields
         return fields
 
-    def ensure(self, spec: TableSpec) -> None:
+    def ensure(self, spec: TableSpec) -> list[str]:
         """Create the sub-sheet if missing, add missing fields and missing select options; never deletes or renames.
 
-        Every run reads the document's sheets and fields first, so after a failed (maybe applied) structure
-        write the next run sees what landed and sends only what is still missing.
+        Returns a line per change (none the second time). Every run reads the document's sheets and fields
+        first, so after a failed (maybe applied) structure write the next run sends only what is still missing.
         """
         self._ready.discard(spec.title)
+        changes: list[str] = []
         self._load_sheets()
         if spec.title not in self._sheet_ids:
             data = self.client.call("add_sheet", {"docid": self.doc_id, "properties": {"title": spec.title}},
                                     write=True)
             self._sheet_ids[spec.title] = data["properties"]["sheet_id"]
+            changes.append(f"新建子表「{spec.title}」")
         sheet_id = self._sheet_ids[spec.title]
         fields = self._load_fields(sheet_id)
         missing = [f for f in spec.fields if f.title not in fields]
@@ -197,10 +199,14 @@ class WeComTables:
             data = self.client.call("add_fields", {"docid": self.doc_id, "sheet_id": sheet_id, "fields": body},
                                     write=True)
             fields.update({f["field_title"]: f for f in data.get("fields") or []})
+            changes.append(f"「{spec.title}」加字段：{'、'.join(f.title for f in missing)}")
         for f in spec.fields:
             if f.kind == "select" and f.options:
-                self._add_options(sheet_id, f.title, f.options)
+                added = self._add_options(sheet_id, f.title, f.options)
+                if added:
+                    changes.append(f"「{spec.title}」的「{f.title}」加选项：{'、'.join(added)}")
         self._ready.add(spec.title)
+        return changes
 
     def _prepared(self, spec: TableSpec) -> str:
         """The table's sheet_id, ensuring the table once per adapter instance."""
@@ -208,22 +214,23 @@ class WeComTables:
             self.ensure(spec)
         return self._sheet_ids[spec.title]
 
-    def _add_options(self, sheet_id: str, title: str, wanted) -> None:
-        """Add the options a single-select field lacks (existing ones kept with their ids)."""
+    def _add_options(self, sheet_id: str, title: str, wanted) -> list[str]:
+        """Add the options a single-select field lacks (existing ones kept with their ids); the ones added."""
         field = self._fields.get(sheet_id, {}).get(title)
         if not field or field.get("field_type") != FIELD_TYPES["select"]:
-            return
+            return []
         options = list((field.get("property_single_select") or {}).get("options") or [])
         have = {o.get("text") for o in options}
         new = [text for text in dict.fromkeys(wanted) if text and text not in have]
         if not new:
-            return
+            return []
         prop = {**(field.get("property_single_select") or {}), "options": options + [{"text": t} for t in new]}
         data = self.client.call("update_fields", {"docid": self.doc_id, "sheet_id": sheet_id, "fields": [
             {"field_id": field["field_id"], "field_type": field["field_type"], "property_single_select": prop}]},
             write=True)
         for updated in data.get("fields") or []:
             self._fields[sheet_id][updated["field_title"]] = updated
+        return new
 
     # --- records ---------------------------------------------------------------------------
 
