@@ -230,3 +230,19 @@ def test_an_outage_of_every_kind_then_recovery_delivers_each_report_exactly_once
             break
     ids = keys(wecom_emu)
     assert len(ids) == len(set(ids)) == 3 * len(faults) and set(ids) == submission_ids(conn)
+
+
+def test_a_full_table_stops_delivery_loudly_and_loses_nothing(make_worker, conn, wecom_emu, monkeypatch, caplog):
+    from forms_app.delivery.tables import wecom
+    add_reports(conn, 3)
+    worker = make_worker()
+    worker.deliver()
+    monkeypatch.setattr(wecom, "MAX_ROWS", 4)
+    add_reports(conn, 2, start=3)
+    assert worker.cycle() is False
+    assert outbox.backlog(conn, outbox.SHEET_KINDS) == 2 and len(keys(wecom_emu)) == 3
+    [error] = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert "单表上限" in error.getMessage() and "问题登记" in error.getMessage()
+    assert worker.slept[-1] == worker.backoff_cap
+    monkeypatch.setattr(wecom, "MAX_ROWS", 100_000)   # the office moved old records away
+    assert worker.cycle() is True and sorted(keys(wecom_emu)) == sorted(submission_ids(conn))
