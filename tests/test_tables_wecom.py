@@ -191,3 +191,10 @@ def test_a_failed_option_update_is_re_read_before_the_next_write(tables, wecom_e
     options = [o["text"] for o in wecom_emu.state.sheet_by_title("问题登记").fields[1].options]
     assert options.count("暂缓") == 1 and wecom_emu.records("问题登记") == [
         {"提交编号": "1", "状态": "暂缓", "问题描述": "", "照片数": ""}]
+
+
+def test_another_host_is_just_a_base_url_for_gov_wecom(wecom_emu):
+    service = WeComTables.from_config({**wecom_settings(wecom_emu), "WECOM_API_BASE_URL": wecom_emu.url + "/"})
+    service.add(SPEC, [{"提交编号": "1"}])
+    assert wecom_emu.records("问题登记")[0]["提交编号"] == "1"
+    service.close()
