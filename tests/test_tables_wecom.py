@@ -198,3 +198,14 @@ def test_another_host_is_just_a_base_url_for_gov_wecom(wecom_emu):
     service.add(SPEC, [{"提交编号": "1"}])
     assert wecom_emu.records("问题登记")[0]["提交编号"] == "1"
     service.close()
+
+
+def test_a_sub_sheet_the_stewards_deleted_is_made_again_after_one_failed_call(tables, wecom_emu):
+    tables.add(SPEC, [{"提交编号": "1"}])
+    document = wecom_emu.state.docs[DOC_ID]
+    document.sheets = [s for s in document.sheets if s.title != "问题登记"]
+    with pytest.raises(TableError) as caught:
+        tables.add(SPEC, [{"提交编号": "2"}])
+    assert caught.value.code == 40058 and not caught.value.ambiguous
+    tables.add(SPEC, [{"提交编号": "2"}])
+    assert [r["提交编号"] for r in wecom_emu.records("问题登记")] == ["2"]

@@ -153,11 +153,22 @@ class WeComTables:
 
     # --- structure -------------------------------------------------------------------------
 
+    def _call(self, api: str, body: dict, *, write: bool) -> dict:
+        """One call for a table's records; after any failure every table is looked up again before the next
+        (a steward may have deleted or renamed a sub-sheet or a field, or a structure write may have landed)."""
+        try:
+            return self.client.call(api, body, write=write)
+        except TableError:
+            self._ready.clear()
+            raise
+
     def _load_sheets(self) -> None:
         data = self.client.call("get_sheet", {"docid": self.doc_id}, write=False)
+        sheet_ids: dict[str, str] = {}
         for sheet in data.get("sheet_list") or []:
             if sheet.get("type", "smartsheet") == "smartsheet":
-                self._sheet_ids.setdefault(sheet["title"], sheet["sheet_id"])
+                sheet_ids.setdefault(sheet["title"], sheet["sheet_id"])   # the first of equal titles
+        self._sheet_ids = sheet_ids
 
     def _load_fields(self, sheet_id: str) -> dict[str, dict]:
         fields, offset = {}, 0
@@ -239,8 +250,8 @@ class WeComTables:
         sheet_id = self._prepared(spec)
         out, offset = [], 0
         while True:
-            data = self.client.call("get_records", {"docid": self.doc_id, "sheet_id": sheet_id, "key_type": TITLE_KEYS,
-                                                    "offset": offset, "limit": PAGE}, write=False)
+            data = self._call("get_records", {"docid": self.doc_id, "sheet_id": sheet_id, "key_type": TITLE_KEYS,
+                                              "offset": offset, "limit": PAGE}, write=False)
             page = data.get("records") or []
             for record in page:
                 values = {title: "" for title in spec.titles}
@@ -291,8 +302,8 @@ class WeComTables:
             raise
 
     def _total(self, sheet_id: str) -> int:
-        data = self.client.call("get_records", {"docid": self.doc_id, "sheet_id": sheet_id, "key_type": TITLE_KEYS,
-                                                "offset": 0, "limit": 1}, write=False)
+        data = self._call("get_records", {"docid": self.doc_id, "sheet_id": sheet_id, "key_type": TITLE_KEYS,
+                                          "offset": 0, "limit": 1}, write=False)
         return int(data.get("total") or 0)
 
     def add(self, spec: TableSpec, rows: list[dict[str, str]]) -> None:
@@ -310,9 +321,9 @@ class WeComTables:
         self._options_for(sheet_id, rows)
         for start in range(0, len(rows), MAX_PER_CALL):
             chunk = rows[start:start + MAX_PER_CALL]
-            self.client.call("add_records", {"docid": self.doc_id, "sheet_id": sheet_id, "key_type": TITLE_KEYS,
-                                             "records": [{"values": self._cells(sheet_id, spec, row)} for row in chunk]},
-                             write=True)
+            self._call("add_records", {"docid": self.doc_id, "sheet_id": sheet_id, "key_type": TITLE_KEYS,
+                                       "records": [{"values": self._cells(sheet_id, spec, row)} for row in chunk]},
+                       write=True)
 
     def update(self, spec: TableSpec, changes: list[tuple[str, dict[str, str]]]) -> None:
         """Set the given fields of the given records, 500 per update_records call."""
@@ -322,6 +333,6 @@ class WeComTables:
         self._options_for(sheet_id, [values for _, values in changes])
         for start in range(0, len(changes), MAX_PER_CALL):
             chunk = changes[start:start + MAX_PER_CALL]
-            self.client.call("update_records", {"docid": self.doc_id, "sheet_id": sheet_id, "key_type": TITLE_KEYS,
-                                                "records": [{"record_id": rid, "values": self._cells(sheet_id, spec, v)}
-                                                            for rid, v in chunk]}, write=True)
+            self._call("update_records", {"docid": self.doc_id, "sheet_id": sheet_id, "key_type": TITLE_KEYS,
+                                          "records": [{"record_id": rid, "values": self._cells(sheet_id, spec, v)}
+                                                      for rid, v in chunk]}, write=True)
