@@ -148,6 +148,18 @@ class Worker:
                 outbox.mark_failed(self.conn, [i["id"] for i in items], str(exc))
             raise
 
+    def _kept_home(self, items, rows) -> set[int]:
+        """Rows whose resident declined the transfer abroad (PIPL §39) while the table is Google Sheets:
+        never sent; their queue items are closed with a note. Their ids."""
+        if getattr(self.tables, "name", "") != "google":
+            return set()
+        kept = {r["id"] for r in rows if "abroad_consent" in r.keys() and r["abroad_consent"] == 0}
+        if kept:
+            with transaction(self.conn):
+                outbox.mark_delivered(self.conn, [i["id"] for i in items if i["row_id"] in kept],
+                                      note="居民没有同意信息出境，不同步到 Google 表格")
+        return kept
+
     def _add(self, items, spec, rows: list[dict]) -> None:
         """New records in add() calls of at most CHUNK (a retry re-reads the keys first, so none doubles)."""
         for start in range(0, len(rows), CHUNK):
@@ -166,6 +178,9 @@ class Worker:
         """New reports → 问题登记 in one add(), skipping any the table already has when in doubt."""
         spec = self.specs[REPORTS.title]
         rows = self._rows("reports", items)
+        kept = self._kept_home(items, rows)
+        rows = [r for r in rows if r["id"] not in kept]
+        items = [i for i in items if i["row_id"] not in kept]
         if self.verify:
             present = self._keys(spec)
             rows = [r for r in rows if r["submission_id"] not in present]
@@ -211,6 +226,9 @@ class Worker:
         spec = self.specs[SIGNUPS.title]
         where = self._keys(spec)
         rows = self._rows("signups", items)
+        kept = self._kept_home(items, rows)
+        rows = [r for r in rows if r["id"] not in kept]
+        items = [i for i in items if i["row_id"] not in kept]
         values = {r["id"]: signup_values(r, reception.get_session(self.conn, r["session_id"]), self.directory)
                   for r in rows}
         new = [values[r["id"]] for r in rows if r["submission_id"] not in where]
