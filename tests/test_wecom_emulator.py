@@ -218,3 +218,20 @@ def test_an_expire_token_fault_on_gettoken_still_issues_a_token(wecom_emu):
     new = token(wecom_emu)
     assert new["errcode"] == 0 and call(wecom_emu, "get_sheet", {"docid": DOC_ID}, new["access_token"])["errcode"] == 0
     assert call(wecom_emu, "get_sheet", {"docid": DOC_ID}, old)["errcode"] == 42001
+
+
+def test_concurrent_adds_are_each_applied_whole(wecom_emu):
+    from concurrent.futures import ThreadPoolExecutor
+    tok, sheet_id = table(wecom_emu)
+
+    def add(batch: int) -> int:
+        return call(wecom_emu, "add_records", {"docid": DOC_ID, "sheet_id": sheet_id,
+                                               "records": [rec(f"{batch}-{i}") for i in range(50)]}, tok)["errcode"]
+
+    with ThreadPoolExecutor(8) as pool:
+        assert set(pool.map(add, range(16))) == {0}
+    keys = [r["提交编号"] for r in wecom_emu.records("问题登记")]
+    assert len(keys) == len(set(keys)) == 800
+    for batch in range(16):   # each call's records stay together, in its order
+        where = [i for i, k in enumerate(keys) if k.startswith(f"{batch}-")]
+        assert where == list(range(where[0], where[0] + 50)) and keys[where[0]] == f"{batch}-0"
