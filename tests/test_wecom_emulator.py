@@ -235,3 +235,18 @@ def test_concurrent_adds_are_each_applied_whole(wecom_emu):
     for batch in range(16):   # each call's records stay together, in its order
         where = [i for i, k in enumerate(keys) if k.startswith(f"{batch}-")]
         assert where == list(range(where[0], where[0] + 50)) and keys[where[0]] == f"{batch}-0"
+
+
+def test_past_the_minute_limit_the_api_stays_blocked_for_60_seconds(wecom_emu):
+    now = [1000.0]
+    wecom_emu.state.clock = lambda: now[0]
+    try:
+        wecom_emu.state.configure(rate_per_minute=2)
+        tok = token(wecom_emu)["access_token"]
+        assert [call(wecom_emu, "get_sheet", {"docid": DOC_ID}, tok)["errcode"] for _ in range(3)] == [0, 0, 45009]
+        now[0] += 59.9      # the calls have left the minute window, but the block lasts 60 s
+        assert call(wecom_emu, "get_sheet", {"docid": DOC_ID}, tok)["errcode"] == 45009
+        now[0] += 0.2
+        assert call(wecom_emu, "get_sheet", {"docid": DOC_ID}, tok)["errcode"] == 0
+    finally:
+        wecom_emu.state.clock = time.monotonic

@@ -132,6 +132,7 @@ class State:
         self.calls: Counter = Counter()        # api name -> requests received
         self.errcodes: Counter = Counter()     # errcode -> answers given (non-zero)
         self.windows: dict[tuple[str, str], deque] = {}
+        self.blocked: dict[tuple[str, str], float] = {}   # (corp, api) -> refused until (clock)
 
     # --- configuration and reset ------------------------------------------------------------
 
@@ -159,6 +160,7 @@ class State:
             self.calls.clear()
             self.errcodes.clear()
             self.windows.clear()
+            self.blocked.clear()
             for docid in docids:
                 self.docs[docid] = Document(docid)
 
@@ -214,14 +216,19 @@ class State:
             return count
 
     def admit(self, corpid: str, api: str) -> None:
-        """Count one call against the corp's per-API minute and hour windows; 45009 past either."""
+        """Count one call against the corp's per-API minute and hour windows; 45009 past either, and then
+        blocked as documented: 按分钟拦截则被屏蔽60秒, 按小时拦截则屏蔽60分钟."""
         with self.lock:
-            window = self.windows.setdefault((corpid, api), deque())
+            key = (corpid, api)
             now = self.clock()
+            if self.blocked.get(key, 0) > now:
+                raise ApiError(45009, "api freq out of limit")
+            window = self.windows.setdefault(key, deque())
             while window and window[0] <= now - 3600:
                 window.popleft()
             last_minute = sum(1 for t in window if t > now - 60)
             if last_minute >= self.rate_per_minute or len(window) >= self.rate_per_hour:
+                self.blocked[key] = now + (3600 if len(window) >= self.rate_per_hour else 60)
                 raise ApiError(45009, "api freq out of limit")
             window.append(now)
 
