@@ -14,6 +14,9 @@ key_type CELL_VALUE_KEY_TYPE_FIELD_TITLE so records are addressed by field title
   here, before anything is sent, with a message for the street office (not retried).
 - Select fields are single selects with the spec's options; a value not among a field's options is
   added to that field's options (update_fields) before the records that use it are written.
+- Values go into text fields as text runs ({"type": "text", "text": …}); a smartsheet computes formulas
+  only in a formula field (a field type of its own, which this service never creates), so text starting
+  with = + - @ stays text.
 - 政务微信 is the same API on its own host: set WECOM_API_BASE_URL to that host.
 """
 from __future__ import annotations
