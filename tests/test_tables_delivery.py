@@ -211,3 +211,19 @@ def test_a_burst_goes_in_chunks_and_a_refused_chunk_alone_is_sent_again(backend,
     assert len(keys(backend)) == CHUNK and outbox.backlog(conn) == 100   # the first chunk is in and done
     assert worker.cycle() is True and worker.tables.adds == 3
     assert keys(backend) == [f"{i:032x}" for i in range(CHUNK + 100)] and outbox.backlog(conn) == 0
+
+
+def test_sheet_setup_cli_works_on_the_backend_and_is_safe_to_run_again(backend, table_app):
+    runner = table_app.test_cli_runner()
+    first = runner.invoke(args=["sheet-setup"])
+    assert first.exit_code == 0 and "接待场次" in first.output          # the sample sessions copied once
+    second = runner.invoke(args=["sheet-setup"])
+    assert second.exit_code == 0 and second.output.strip() == "表格已是最新，没有改动。"
+    assert len(backend.shown(SESSIONS.title)) == 3
+
+
+def test_sync_once_cli_drains_to_the_backend(backend, table_app, conn):
+    add_reports(conn, 4)
+    result = table_app.test_cli_runner().invoke(args=["sync", "--once"])
+    assert result.exit_code == 0, result.output
+    assert keys(backend) == [f"{i:032x}" for i in range(4)] and outbox.backlog(conn, outbox.SHEET_KINDS) == 0
