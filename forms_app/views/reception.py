@@ -38,7 +38,9 @@ def form():
         # never refused here: the answer would tell a stranger whether that report number exists.
         data = {"name": form.name.data, "phone": form.phone.phone.e164, "compound_id": form.compound.data,
                 "topic": form.topic.data, "linked_ref": form.linked_ref.data or "",
-                "sms_consent": int(bool(form.sms_consent.data) and current_app.config["SMS_ENABLED"])}  # asked only when texts are on
+                "sms_consent": int(bool(form.sms_consent.data) and current_app.config["SMS_ENABLED"]),  # asked only when texts are on
+                # PIPL §39: asked only when the stewards' table is abroad (Google); -1 = not asked.
+                "abroad_consent": int(bool(form.abroad_consent.data)) if current_app.config.get("TABLE_BACKEND") == "google" else -1}
         try:
             outcome = reception.sign_up(conn, form.session.data, form.submission_id.data, data)
         except LookupError:

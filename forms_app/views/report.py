@@ -71,6 +71,8 @@ def form():
             "resident_phone": form.resident_phone.phone.e164 if form.behalf and form.resident_phone.data else "",
             "call_first": form.call_first.data if form.behalf else "",
             "sms_consent": int(bool(form.sms_consent.data) and current_app.config["SMS_ENABLED"]),  # asked only when texts are on
+            # PIPL §39: asked only when the stewards' table is abroad (Google); -1 = not asked.
+            "abroad_consent": int(bool(form.abroad_consent.data)) if current_app.config.get("TABLE_BACKEND") == "google" else -1,
         }
         urgent = bool(data["urgent"] or d.categories[form.category.data].urgent)
         row, created = reports.create(get_db(), form.submission_id.data, data, alert=urgent, directory=d,
