@@ -69,6 +69,7 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "LOG_FORMAT": ("%(asctime)s %(levelname)s %(name)s: %(message)s", str),  # logging format string
     "BACKUP_DIR": ("", str),                     # empty: a folder `backups` next to DATABASE
     "BACKUP_KEEP": (48, int),                    # verified backups kept (hourly: two days)
+    "BACKUP_KEY": ("", str),                     # signs backup manifests (HMAC); empty: derived from SECRET_KEY. Never on the NAS
 }
 MIN_SECRET_KEY_BYTES = 32
 
