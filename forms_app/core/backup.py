@@ -100,7 +100,8 @@ def take(database: str | Path, dest: str | Path, keep: int, photos: str | Path |
     database, dest = Path(database), Path(dest)
     if not database.is_file():
         raise BackupError(f"找不到数据库文件：{database}")
-    dest.mkdir(parents=True, exist_ok=True)
+    dest.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(dest, 0o700)  # a folder made before umask 077 was world-readable
     now = now or dt.datetime.now(dt.timezone.utc)
     with _exclusive(dest):
         for partial in dest.glob(".yanji-*.partial"):  # left by a backup that died: never a backup
