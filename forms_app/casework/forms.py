@@ -41,6 +41,10 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
+class PhoneCheckForm(FlaskForm):
+    """电话已核实: one button, the token only."""
+
+
 class SignOutForm(FlaskForm):
     """Nothing but the CSRF token: signing out is a POST."""
 

@@ -63,7 +63,11 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "SMS_ENDPOINT": ("", str),                   # empty: the provider's own host; host:port or http://host:port (relay, emulator)
     "SMS_DAILY_LIMIT": (5, int),                 # texts per phone number per day (Shanghai date)
     "SMS_QUIET_START": ("21:00", str),           # no texts from … (Shanghai time) …
-    "SMS_QUIET_END": ("08:00", str),             # … until (held, not dropped; urgent 受理 excepted)
+    "SMS_QUIET_END": ("08:00", str),             # … until (held, not dropped; only urgent cases with a steward-checked phone excepted)
+    "SMS_DAILY_BUDGET": (300, int),              # texts a day for the whole street; more are skipped with a note (0 = none)
+    "SMS_REPORTS_PER_ADDRESS": (3, int),         # reports a day from one client address that may trigger texts (0 = no cap)
+    "ALERT_URGENT_PER_HOUR": (6, int),           # urgent robot/e-mail alerts an hour; the rest folded into one message (0 = no cap)
+    "RECEPTION_SIGNUPS_PER_ADDRESS": (2, int),   # sign-ups for one session from one client address (0 = no cap)
     "FIGURES_FILE": ("data/figures.json", str),  # `flask figures` writes it, the site build reads it; relative to the project
     "LOG_LEVEL": ("INFO", str),                  # the application's log level (DEBUG, INFO, WARNING, ERROR)
     "LOG_FORMAT": ("%(asctime)s %(levelname)s %(name)s: %(message)s", str),  # logging format string

@@ -24,7 +24,7 @@ from forms_app.delivery.adopt import Adopter
 from forms_app.residents import reception
 from forms_app.delivery.sheet_layout import (REPORTS, SESSIONS, SIGNUPS, STATUSES, STEWARD_FIELDS, Columns, parse_session,
                                              report_row, session_record_row, signup_row)
-from forms_app.notices.messages import alert_for
+from forms_app.notices.messages import alert_for, folded_message, sms_refused_message
 from forms_app.notices.notify import Notifier, NotifyError
 from forms_app.delivery.sheets import SheetError, Sheets
 from forms_app.delivery.sms import SmsDelivery
@@ -32,6 +32,8 @@ from forms_app.residents import sms_notices
 from forms_app.core.store import get_db, transaction
 
 log = logging.getLogger(__name__)
+FOLD_KEY = "urgent_alerts"  # state: urgent alerts posted in the last hour, and those folded since the last summary
+FOLDED = "已合并：这一小时的紧急提醒已达上限（ALERT_URGENT_PER_HOUR），合在一条汇总里"
 HEADER_TTL = 15.0  # seconds; a few header reads a minute stay well inside Google's read quota
 
 
@@ -47,8 +49,9 @@ class Worker:
     def __init__(self, conn: sqlite3.Connection, sheets: Sheets | None, directory, *, notifier=None,
                  sms: SmsDelivery | None = None, batch: int = 500,
                  interval: float = 5.0, pull_interval: float = 60.0, backoff_cap: float = 60.0,
-                 sleep=None, monotonic=time.monotonic, rng=random.random):
+                 sleep=None, monotonic=time.monotonic, rng=random.random, urgent_per_hour: int = 0):
         self.conn, self.sheets, self.directory, self.notifier, self.sms = conn, sheets, directory, notifier, sms
+        self.urgent_per_hour = urgent_per_hour  # ALERT_URGENT_PER_HOUR; 0 = every urgent alert on its own
         self.kinds = (outbox.SHEET_KINDS if sheets else ()) + (outbox.ALERT_KINDS if notifier else ())
         self.batch, self.interval, self.pull_interval, self.backoff_cap = batch, interval, pull_interval, backoff_cap
         self.stop = threading.Event()
@@ -73,7 +76,8 @@ class Worker:
             by_kind[item["kind"]].append(item)
         alert_error, done = None, 0
         try:
-            done = self._alerts(by_kind["alert"]) if by_kind["alert"] else 0
+            # No new alert: still post the folded ones once their hour is over.
+            done = self._alerts(by_kind["alert"]) if by_kind["alert"] or (self.notifier and self.urgent_per_hour) else 0
         except NotifyError as exc:
             alert_error = exc
         if by_kind["report"]:
@@ -89,19 +93,34 @@ class Worker:
         return done
 
     def _alerts(self, items) -> int:
-        """Each alert on its own: a channel that took it is not tried again; one failing too long is given up."""
+        """Each alert on its own: a channel that took it is not tried again; one failing too long is given up.
+
+        Urgent alerts beyond ALERT_URGENT_PER_HOUR in the last hour are not posted one by one: they are
+        folded into one message ("另有N条紧急问题，请看工作台"), sent at most once an hour.
+        """
         failed = None
         for item in items:
-            report = self.conn.execute("SELECT * FROM reports WHERE id = ?", (item["row_id"],)).fetchone()
             payload = outbox.payload(item)
-            gone = "问题记录已不存在，未发送" if report is None else self.notifier.stale(item)
+            system = payload.get("type") == "sms_refused"  # about our settings, not a case
+            report = None if system else self.conn.execute("SELECT * FROM reports WHERE id = ?",
+                                                           (item["row_id"],)).fetchone()
+            gone = "问题记录已不存在，未发送" if report is None and not system else self.notifier.stale(item)
             if gone:
                 with transaction(self.conn):
                     outbox.mark_delivered(self.conn, [item["id"]], note=gone)
                 log.warning("alert item %d given up after %d attempts", item["id"], item["attempts"])
                 continue
+            urgent = not system and payload.get("type", "urgent") == "urgent"
+            if urgent and not self._urgent_slot():
+                with transaction(self.conn):
+                    outbox.mark_delivered(self.conn, [item["id"]], note=FOLDED)
+                    self._fold_state(folded=1)
+                continue
             try:
-                self.notifier.send(alert_for(report, payload, self.directory))
+                if system:
+                    self.notifier.post(sms_refused_message(payload), skip=payload.get("sent", ()))
+                else:
+                    self.notifier.send(alert_for(report, payload, self.directory))
             except NotifyError as exc:
                 failed = exc
                 with transaction(self.conn):
@@ -112,9 +131,47 @@ class Worker:
                 continue
             with transaction(self.conn):
                 outbox.mark_delivered(self.conn, [item["id"]])
+                if urgent and self.urgent_per_hour:
+                    self._fold_state(sent=1)
+        try:
+            self._post_folded()
+        except NotifyError as exc:
+            failed = failed or exc
         if failed is not None:
             raise failed
         return len(items)
+
+    # --- urgent alerts per hour ---------------------------------------------------------------
+
+    def _fold_state(self, sent: int = 0, folded: int = 0, summary: bool = False) -> dict:
+        """Inside a transaction when changing it: {"sent": [unix times in the last hour], "folded": n, "summary_at"}."""
+        row = self.conn.execute("SELECT value FROM state WHERE key = ?", (FOLD_KEY,)).fetchone()
+        state = json.loads(row["value"]) if row else {"sent": [], "folded": 0, "summary_at": 0}
+        now = clock.now().timestamp()
+        state["sent"] = [t for t in state["sent"] if t > now - 3600] + [now] * sent
+        state["folded"] += folded
+        if summary:
+            state["folded"], state["summary_at"] = 0, now
+        if sent or folded or summary:
+            self.conn.execute("INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET "
+                              "value = excluded.value", (FOLD_KEY, json.dumps(state)))
+        return state
+
+    def _urgent_slot(self) -> bool:
+        """Whether one more urgent alert may be posted on its own this hour."""
+        return not self.urgent_per_hour or len(self._fold_state()["sent"]) < self.urgent_per_hour
+
+    def _post_folded(self) -> None:
+        """The folded urgent alerts as one message, at most once an hour."""
+        if not self.urgent_per_hour:
+            return
+        state = self._fold_state()
+        if not state["folded"] or clock.now().timestamp() - state["summary_at"] < 3600:
+            return
+        self.notifier.post(folded_message(state["folded"]))
+        log.warning("%d urgent alerts folded into one message", state["folded"])
+        with transaction(self.conn):
+            self._fold_state(summary=True)
 
     def _rows(self, table: str, items) -> list[sqlite3.Row]:
         """The store rows behind outbox items, oldest first, each once."""
@@ -396,7 +453,8 @@ def sync_command(once: bool) -> None:
         raise click.ClickException("未配置 Google 表格、紧急提醒或短信：没有要发送的内容（见 .env.example）。")
     sheets = Sheets.from_config(app.config) if app.config["SHEETS_ENABLED"] else None
     worker = Worker(get_db(), sheets, app.extensions["directory"], notifier=notifier, sms=sms,
-                    interval=app.config["SYNC_INTERVAL"], pull_interval=app.config["SYNC_PULL_INTERVAL"])
+                    interval=app.config["SYNC_INTERVAL"], pull_interval=app.config["SYNC_PULL_INTERVAL"],
+                    urgent_per_hour=app.config.get("ALERT_URGENT_PER_HOUR", 0))
     try:
         drained = worker.run(once=once)
     except KeyboardInterrupt:
@@ -404,6 +462,9 @@ def sync_command(once: bool) -> None:
     finally:
         if sheets:
             sheets.close()
+    if once and sms is not None and sms.refused:  # a cron job must report it, not wait for it
+        raise click.ClickException(f"短信服务商拒绝了我们的账号或设置（{'、'.join(sorted(set(sms.refused)))}），"
+                                   "这些短信已标为未发出，不再重试；请检查短信设置（见 .env.example）。")
     if once and not drained:
         raise click.ClickException("还有内容没能送出（表格、紧急提醒或短信），稍后会重试。")
 

@@ -64,8 +64,9 @@ def cut(text: str, limit: int = VARIABLE_MAX) -> str:
 
 def queue(conn: sqlite3.Connection, kind: str, phone: str, params: dict, *, report_id: int | None = None,
           signup_id: int | None = None, consent: bool = True, urgent: bool = False,
-          not_before: dt.datetime | None = None, config=None) -> int | None:
-    """Inside the caller's transaction: record one notice and queue it (or record why it is skipped)."""
+          not_before: dt.datetime | None = None, config=None, held: str = "") -> int | None:
+    """Inside the caller's transaction: record one notice and queue it (or record why it is skipped:
+    `held` is a reason decided by the caller, e.g. a per-address cap)."""
     if not enabled(kind, config) or not phone:  # no phone given (a steward's intake may have none): nothing to say
         return None
     values = [[name, cut(str(params[name]), LIMITS.get(name, VARIABLE_MAX))] for name in NOTICES[kind].variables]
@@ -74,6 +75,8 @@ def queue(conn: sqlite3.Connection, kind: str, phone: str, params: dict, *, repo
         state, note = "skipped", "居民没有选“短信通知我”"
     elif not is_mainland_mobile(phone):
         state, note = "skipped", "留的不是大陆手机号码，短信发不到"
+    elif held:
+        state, note = "skipped", held
     now = clock.iso(clock.now())
     cur = conn.execute(
         "INSERT OR IGNORE INTO notices (kind, report_id, signup_id, phone, params, urgent, state, note, not_before, "
@@ -105,11 +108,25 @@ def _directory():
     return current_app.extensions["directory"] if has_app_context() else None
 
 
-def for_new_report(conn: sqlite3.Connection, row: sqlite3.Row, urgent: bool) -> None:
-    """受理: reference, the steward's name and office phone, the day they will call by (as the confirmation says)."""
+def for_new_report(conn: sqlite3.Connection, row: sqlite3.Row, urgent: bool, address: str = "") -> None:
+    """受理: reference, the steward's name and office phone, the day they will call by (as the confirmation says).
+
+    Marked urgent (may go in quiet hours, once a steward has checked the number) only when the
+    category itself is urgent. An online report from an address that already sent
+    SMS_REPORTS_PER_ADDRESS reports with texts today gets no text (noted on the case): one person
+    cannot make the office text a list of strangers.
+    """
     directory = _directory()
     if directory is None or not enabled("accepted"):
         return
+    category = directory.categories.get(row["category_id"])
+    urgent = bool(urgent and category is not None and category.urgent)
+    held = ""
+    if address and row["phone"] and row["sms_consent"]:
+        from forms_app.core import address_limits
+
+        if not address_limits.take(conn, "sms-report", address, int(settings().get("SMS_REPORTS_PER_ADDRESS") or 0)):
+            held = "同一网络地址今天提交的问题已达短信上限（SMS_REPORTS_PER_ADDRESS），未发"
     compound = directory.compounds.get(row["compound_id"])
     steward = compound.steward if compound else None
     # The first-contact day the confirmation page promised (stored as the case came in; core/deadlines.py).
@@ -117,7 +134,7 @@ def for_new_report(conn: sqlite3.Connection, row: sqlite3.Row, urgent: bool) -> 
     day = dt.date.fromisoformat(due) if due else clock.call_back_by(row["created_at"], directory.callback_working_days)
     queue(conn, "accepted", row["phone"], {"ref": row["ref"], "steward": steward.name if steward else "大管家事务所",
                                            "phone": steward.phone if steward else "", "day": clock.chinese_date(day)},
-          report_id=row["id"], consent=bool(row["sms_consent"]), urgent=urgent)
+          report_id=row["id"], consent=bool(row["sms_consent"]), urgent=urgent, held=held)
 
 
 def for_status(conn: sqlite3.Connection, row: sqlite3.Row, status: str, public_note: str) -> None:

@@ -12,7 +12,7 @@ from forms_app.core import accounts, clock, deadlines, history
 from forms_app.delivery import export
 from forms_app.residents import reports
 from forms_app.casework import worklist
-from forms_app.casework.forms import BulkForm, EditForm, FilterForm
+from forms_app.casework.forms import BulkForm, EditForm, FilterForm, PhoneCheckForm
 from forms_app.core.cases import STEWARD_FIELDS
 from forms_app.core.store import get_db
 from . import directory
@@ -162,7 +162,22 @@ def report(ref: str):
     return render_template("steward/report.html", form=form, row=row, conflict=conflict, saved=request.args.get("saved"),
                            overdue=bool(deadlines.overdue(row, directory())), history=_history(conn, row),
                            followups=conn.execute("SELECT * FROM followups WHERE report_id = ? ORDER BY id", (row["id"],)).fetchall(),
-                           signups=conn.execute("SELECT * FROM signups WHERE linked_ref = ? ORDER BY id", (ref,)).fetchall()), status
+                           signups=conn.execute("SELECT * FROM signups WHERE linked_ref = ? ORDER BY id", (ref,)).fetchall(),
+                           phone_form=PhoneCheckForm()), status
+
+
+@bp.post("/reports/<ref>/phone-verified")
+def phone_verified(ref: str):
+    """电话已核实: the steward reached the resident on this case's number (texts of an urgent case may then
+    go in quiet hours)."""
+    conn = get_db()
+    row = reports.by_ref(conn, ref)
+    if row is None:
+        abort(404)
+    if PhoneCheckForm().validate_on_submit():
+        if casework.verify_phone(conn, row["id"], actor=g.steward.id):
+            log.info("steward %s checked the phone of %s", g.steward.id, ref)
+    return redirect(url_for("steward.report", ref=ref), code=303)
 
 
 def _history(conn, row) -> list[dict]:
