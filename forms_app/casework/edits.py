@@ -10,6 +10,7 @@ import sqlite3
 
 from forms_app.core import clock
 from forms_app.core import history, outbox
+from forms_app.residents import reception
 from forms_app.residents.reports import apply_changes
 from forms_app.core.cases import STATUSES, STEWARD_FIELDS
 from forms_app.core.store import transaction
@@ -98,8 +99,8 @@ def record_outcome(conn: sqlite3.Connection, signup_id: int, day: dt.date, atten
     _check({"status": status} if status else {})
     with transaction(conn):
         signup = conn.execute("SELECT * FROM signups WHERE id = ?", (signup_id,)).fetchone()
-        report = conn.execute("SELECT * FROM reports WHERE ref = ?", (signup["linked_ref"],)).fetchone() \
-            if signup["linked_ref"] else None
+        # Only a report whose phone is the sign-up's: a typed stranger's number never closes their case.
+        report = reception.linked_report(conn, signup)
         changed = False
         if report is not None:
             changes = {"status": status} if status else {}

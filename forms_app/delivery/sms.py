@@ -215,9 +215,9 @@ class SmsDelivery:
         """Why this notice should no longer go, or ''."""
         if not row["phone"]:
             return "个人信息已按保留期限删除，不再发送"
-        if row["signup_id"] is not None and row["kind"] in ("promoted", "reminder"):
+        if row["signup_id"] is not None and row["kind"] in ("promoted", "reminder", "signup"):
             signup = self.conn.execute("SELECT state FROM signups WHERE id = ?", (row["signup_id"],)).fetchone()
-            if signup is None or signup["state"] != "confirmed":
+            if signup is None or signup["state"] not in (("confirmed", "waiting") if row["kind"] == "signup" else ("confirmed",)):
                 return "报名已取消，不再发送"
         if row["kind"] == "status" and row["report_id"] is not None:
             announced = dict(json.loads(row["params"])).get("status", "")

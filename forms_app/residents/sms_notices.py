@@ -36,6 +36,7 @@ NOTICES = {
     "followup": Notice("回访邀请", "SMS_TEMPLATE_FOLLOWUP", ("ref",)),
     "promoted": Notice("候补转正", "SMS_TEMPLATE_PROMOTED", ("date", "time", "place")),
     "reminder": Notice("接待提醒", "SMS_TEMPLATE_REMINDER", ("date", "time", "place")),
+    "signup": Notice("报名编号", "SMS_TEMPLATE_SIGNUP", ("ref", "date", "time", "place")),
 }
 STATUS_NOTICES = ("已形成方案", "已解决")   # the status changes a resident is told about
 VARIABLE_MAX = 20                          # characters per variable (both providers cap variable length) …
@@ -125,7 +126,9 @@ def for_new_report(conn: sqlite3.Connection, row: sqlite3.Row, urgent: bool, add
     if address and row["phone"] and row["sms_consent"]:
         from forms_app.core import address_limits
 
-        if not address_limits.take(conn, "sms-report", address, int(settings().get("SMS_REPORTS_PER_ADDRESS") or 0)):
+        config = settings()
+        cap = int(config.get("SMS_REPORTS_PER_ADDRESS") or 0) if config.get("RATELIMIT_ENABLED", True) else 0
+        if not address_limits.take(conn, "sms-report", address, cap):
             held = "同一网络地址今天提交的问题已达短信上限（SMS_REPORTS_PER_ADDRESS），未发"
     compound = directory.compounds.get(row["compound_id"])
     steward = compound.steward if compound else None
@@ -164,6 +167,13 @@ def for_promotion(conn: sqlite3.Connection, signup: sqlite3.Row, session) -> Non
           consent=bool(signup["sms_consent"]), report_id=_linked_report(conn, signup))
 
 
+def for_signup_again(conn: sqlite3.Connection, signup: sqlite3.Row, session) -> None:
+    """Someone signed this phone up again for the same session: its existing sign-up number goes to that
+    phone (the page shows the number only to the browser that signed up; SMS_DAILY_LIMIT caps repeats)."""
+    queue(conn, "signup", signup["phone"], {"ref": signup["ref"], **_session_params(session)}, signup_id=signup["id"],
+          consent=bool(signup["sms_consent"]), report_id=_linked_report(conn, signup))
+
+
 def queue_reminders(conn: sqlite3.Connection, day: dt.date, config=None) -> int:
     """Inside a transaction: 接待提醒 for everyone confirmed for a session on `day`; how many were queued."""
     from forms_app.residents import reception
@@ -181,10 +191,11 @@ def queue_reminders(conn: sqlite3.Connection, day: dt.date, config=None) -> int:
 
 
 def _linked_report(conn: sqlite3.Connection, signup: sqlite3.Row) -> int | None:
-    """The report a sign-up names, so its notices show on that case page too."""
-    if not signup["linked_ref"]:
-        return None
-    row = conn.execute("SELECT id FROM reports WHERE ref = ?", (signup["linked_ref"],)).fetchone()
+    """The report a sign-up is linked to (its phone matching: reception.linked_report), so its notices show
+    on that case page too."""
+    from forms_app.residents import reception
+
+    row = reception.linked_report(conn, signup)
     return row["id"] if row else None
 
 

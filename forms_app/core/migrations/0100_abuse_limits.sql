@@ -9,3 +9,10 @@ CREATE TABLE address_counts (
 );
 ALTER TABLE reports ADD COLUMN phone_verified TEXT NOT NULL DEFAULT '';  -- E.164 a steward checked; '' = not checked
 CREATE INDEX notices_by_sent ON notices(sent_at);
+-- Issue 18 #6: the answer to a sign-up for a phone already signed up looks like a first sign-up's: a
+-- receipt number (never the existing sign-up's) that the confirmation page shows the session for.
+CREATE TABLE signup_receipts (
+    ref TEXT PRIMARY KEY,
+    session_id TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
