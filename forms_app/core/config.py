@@ -60,6 +60,7 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "SMS_TEMPLATE_FOLLOWUP": ("", str),          # 回访 invitation, the morning after 已解决
     "SMS_TEMPLATE_PROMOTED": ("", str),          # 候补转正
     "SMS_TEMPLATE_REMINDER": ("", str),          # 接待提醒, the day before (flask remind)
+    "SMS_TEMPLATE_SIGNUP": ("", str),            # 报名编号: the existing sign-up's number, when the same phone signs up again
     "SMS_ENDPOINT": ("", str),                   # empty: the provider's own host; host:port or http://host:port (relay, emulator)
     "SMS_DAILY_LIMIT": (5, int),                 # texts per phone number per day (Shanghai date)
     "SMS_QUIET_START": ("21:00", str),           # no texts from … (Shanghai time) …
