@@ -35,3 +35,12 @@ def test_gunicorn_access_log_leaves_the_query_string_out():
     run = (ROOT / "scripts/run").read_text(encoding="utf-8")
     assert "%(U)s" in run and "%(r)s" not in run
     assert "%%(U)s" in README and "%%(r)s" not in README
+
+
+def test_gunicorn_workers_are_recycled_and_malloc_arenas_bounded():
+    """Memory a worker took for a request goes back (issue 18.2): recycled with jitter, two malloc arenas."""
+    run = (ROOT / "scripts/run").read_text(encoding="utf-8")
+    unit = re.search(r"# /etc/systemd/system/yanji-web.service\n(.*?)\n\n", README, re.S).group(1)
+    for text in (run, unit):
+        assert re.search(r"--max-requests \S+", text) and re.search(r"--max-requests-jitter \S+", text)
+        assert "MALLOC_ARENA_MAX=2" in text
