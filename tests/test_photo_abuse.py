@@ -39,6 +39,13 @@ def image_work(monkeypatch):
 
 def test_no_token_no_cookie_no_image_work(app, bomb, image_work):
     response = post_multipart(app.test_client(), "/forms/report", dict(VALID_REPORT), [(bomb, "bomb.png")])
+    assert response.status_code == 413  # no cookie: the 64 KB limit stays
+    assert image_work == []
+
+
+def test_a_cookie_but_no_token_no_image_work(forms, bomb, image_work):
+    forms.client.get("/forms/report")
+    response = post_multipart(forms.client, "/forms/report", dict(VALID_REPORT), [(bomb, "bomb.png")])
     assert response.status_code == 400
     assert image_work == []
 
@@ -94,3 +101,12 @@ def test_busy_decode_slots_answer_503_at_once(app, forms):
                 slot.__exit__(None, None, None)
     assert response.status_code == 503 and "现在人多，请过一会儿再试" in text(response)
     assert send_report(forms, [samples.jpeg()]).status_code == 303  # free again
+
+
+def test_without_a_session_cookie_a_photo_sized_body_is_refused_before_parsing(app, forms):
+    """No cookie means no CSRF token can match: such a request keeps the 64 KB body limit (413)."""
+    big = samples.jpeg(samples.noise(1200, 900))
+    assert len(big) > app.config["MAX_CONTENT_LENGTH"]
+    anonymous = post_multipart(app.test_client(), "/forms/report", dict(VALID_REPORT), [big])
+    assert anonymous.status_code == 413
+    assert send_report(forms, [big]).status_code == 303  # a browser that opened the form first

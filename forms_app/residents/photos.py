@@ -243,7 +243,10 @@ def accepts_photos(view):
     """Route decorator: this request may carry photos (every other route keeps MAX_CONTENT_LENGTH)."""
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
-        if request.method == "POST" and request.mimetype == "multipart/form-data":
+        # Only for a browser that opened a form here: without the session cookie no CSRF token can match,
+        # so a photo-sized body from it is refused (413) before anything is parsed.
+        if request.method == "POST" and request.mimetype == "multipart/form-data" \
+                and request.cookies.get(current_app.config["SESSION_COOKIE_NAME"]):
             request.max_content_length = route_limit()  # typed fields: Flask's MAX_FORM_MEMORY_SIZE and the form's limits
         return view(*args, **kwargs)
     return wrapper

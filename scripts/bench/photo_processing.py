@@ -257,14 +257,19 @@ def server(tmp: Path) -> None:
             requests.get(base + "/forms/report", timeout=30)
         start_rss = worker_rss(proc.pid)
         bomb = files["64 MP PNG bomb (RGBA)"].read_bytes()
-        times = []
-        for _ in range(5):
-            begin = time.perf_counter()
-            answer = requests.post(base + "/forms/report", data=fields, files=[("photos", ("bomb.png", bomb, "image/png"))], timeout=60)
-            times.append((time.perf_counter() - begin) * 1000)
-            assert answer.status_code == 400, answer.status_code
-        print(f"\ninvalid-token upload of the 64 MP PNG bomb (gunicorn): refused {answer.status_code} in "
-              f"{statistics.median(times):.0f} ms median ({min(times):.0f} best); the review measured 5,200 ms")
+        print()
+        for label, with_cookie in (("no cookie, no token", False), ("a cookie, no token", True)):
+            times = []
+            client = requests.Session()
+            if with_cookie:
+                client.get(base + "/forms/report", timeout=30)
+            for _ in range(5):
+                begin = time.perf_counter()
+                answer = client.post(base + "/forms/report", data=fields, files=[("photos", ("bomb.png", bomb, "image/png"))],
+                                     timeout=60)
+                times.append((time.perf_counter() - begin) * 1000)
+            print(f"invalid-token upload of the 64 MP PNG bomb, {label} (gunicorn): {answer.status_code} in "
+                  f"{statistics.median(times):.0f} ms median ({min(times):.0f} best); the review measured 5,200 ms")
         kinds = [("bomb.png", bomb, False), ("bomb.png", bomb, True),
                  ("p.jpg", files["64 MP progressive JPEG"].read_bytes(), True),
                  ("b.png", files["10 MP RGBA PNG (at budget)"].read_bytes(), True)]
