@@ -5,10 +5,14 @@ Every upload is decoded and **re-encoded** with Pillow (HEIC through pillow-heif
 to sRGB, and written without EXIF, GPS, XMP, ICC, comments or maker notes: nothing the phone wrote
 survives. Refused, with a Chinese message naming the photo ("第2张照片…"): more than 3 photos, a photo
 over PHOTO_MAX_BYTES, anything that is not a JPEG/PNG/WebP/HEIC image (a PDF or script renamed .jpg,
-an SVG), an image carrying a document, script or archive as well (a polyglot), more than MAX_PIXELS
-pixels (read from the header, before decoding: decompression bombs), and truncated or damaged files.
-JPEGs are decoded in draft mode (the decoder scales by 1/2, 1/4 or 1/8 itself), so a 48-megapixel
-photo never exists at full size in memory; one decode runs at a time per process.
+an SVG), an image carrying a document, script or archive as well (a polyglot), more than its format's
+budget (read from the header, before decoding: decompression bombs; photo_decode.over_budget), and
+truncated or damaged files. JPEGs are decoded in draft mode (the decoder scales by 1/2, 1/4 or 1/8 itself).
+
+Hostile uploads (issue 18): nothing is decoded until the CSRF token and every other field passed
+(``PhotosMixin.validate``; the field checks only number and byte sizes); decoding runs in a child process
+(``photo_decode.py``) with memory and CPU limits, at most PHOTO_DECODE_SLOTS at once across all workers
+(lock files next to the store), and a request finding them all busy gets a 503 at once, never a queue.
 
 Files live in PHOTOS_DIR (default: `photos` next to the DATABASE file; never under site/ or static/)
 under random names (`<24 random URL-safe characters>.jpg`); a file is served only when a row of the
@@ -20,15 +24,16 @@ API — what forms and views call
 ``PhotosMixin``
     Mix into a FlaskForm (``class MyForm(PhotosMixin, FlaskForm)``) to get a ``photos`` field: a
     ``PhotoField`` (WTForms MultipleFileField, up to 3, rendered with ``accept="image/*" multiple``).
-    Validating the form runs ``prepare`` on the files; afterwards ``form.photos.prepared`` holds the
+    A form that declares its own ``PhotoField`` must still mix this in: its ``validate`` decodes the
+    photos once every other field passed (a bare PhotoField only checks number and sizes). Afterwards ``form.photos.prepared`` holds the
     ``Prepared`` photos (empty list when none were chosen) and ``form.photos.chosen`` says whether the
     request carried any (then a re-shown form must say the photos have to be chosen again). The form
     tag needs ``enctype="multipart/form-data"``; ``{% from "_photos_field.html" import photo_field %}``
     ``{{ photo_field(form.photos) }}`` renders label, hint, error and that note.
 ``prepare(files) -> list[Prepared]``
-    Werkzeug FileStorage objects (empty parts are skipped) → re-encoded photos, in order.
-    Raises ``PhotoError`` (``.message`` is the Chinese message naming the photo, ``.index`` 1-based).
-    Needs an app context (reads PHOTO_MAX_BYTES).
+    Werkzeug FileStorage objects (empty parts are skipped) → re-encoded photos, in order (``check_uploads``
+    then ``decode``). Raises ``PhotoError`` (``.message`` is the Chinese message naming the photo,
+    ``.index`` 1-based), or ServiceUnavailable (503) when every decode slot is busy. Needs an app context.
 ``attach(conn, report_id, prepared, origin) -> list[str]``
     Call INSIDE the report's ``store.transaction`` (origin: ``"report"``, ``"intake"`` or
     ``"followup"``): writes each file to a temporary name, fsyncs, renames it into place and inserts
@@ -39,7 +44,7 @@ API — what forms and views call
 ``delete_for_report(conn, report_id) -> int``
     Inside a transaction: removes the rows and the files (retention); returns how many.
 ``accepts_photos``
-    Decorator for a route that takes photos: for a multipart POST, raises that request's body limit
+    Decorator for a route that takes photos: for a multipart POST carrying the session cookie, raises that request's body limit
     to ``route_limit()`` = 3 × PHOTO_MAX_BYTES + MAX_CONTENT_LENGTH + multipart overhead (a typed
     field still stops at Flask's MAX_FORM_MEMORY_SIZE, 500 KB, and at the form's length checks);
     any other request, and every other route, keeps MAX_CONTENT_LENGTH (64 KB).
