@@ -19,10 +19,14 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "RATELIMIT_SUBMIT": ("10 per minute;60 per hour", str),
     "RATELIMIT_LOOKUP": ("10 per minute;30 per hour", str),
     "RATELIMIT_STEWARD_LOGIN": ("5 per minute;20 per hour", str),  # failed steward sign-ins per IP
+    "RATELIMIT_TOOLS": ("30 per minute;300 per hour", str),  # lift-vote calculator POSTs per IP
     "RATELIMIT_ENABLED": (True, _BOOL),
     "MAX_CONTENT_LENGTH": (64 * 1024, int),      # bytes; larger bodies get a 413 page
     "PHOTOS_DIR": ("", str),                     # where photos are kept; empty: a folder `photos` next to DATABASE
     "PHOTO_MAX_BYTES": (10 * 1024 * 1024, int),  # per photo; routes taking photos allow 3 of these + the form
+    "PHOTO_DECODE_SLOTS": (2, int),              # photos decoded at once across all web workers; more get a 503 at once
+    "PHOTO_DECODE_MEMORY_MB": (256, int),        # address space a decoding child may add (RLIMIT_AS); over it the photo is refused
+    "PHOTO_DECODE_SECONDS": (10, int),           # CPU seconds a decoding child may use (RLIMIT_CPU)
     "TRUSTED_PROXY_ADDRESSES": ("127.0.0.1,::1", str),  # proxies whose X-Forwarded-For/-Proto are believed (addresses or networks)
     "SESSION_COOKIE_SECURE": (None, _BOOL),      # default: on outside development
     "STEWARD_SESSION_HOURS": (12.0, float),      # a steward stays signed in this long

@@ -14,6 +14,7 @@ from forms_app.residents import reports
 from forms_app.casework import worklist
 from forms_app.casework.forms import BulkForm, EditForm, FilterForm, PhoneCheckForm
 from forms_app.core.cases import STEWARD_FIELDS
+from forms_app.core.security import page_number
 from forms_app.core.store import get_db
 from . import directory
 from .steward import bp
@@ -50,10 +51,7 @@ def _query(filters: worklist.Filters, **extra) -> dict:
 
 
 def _page_number() -> int:
-    try:
-        return max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        return 1
+    return page_number(request.args.get("page"))
 
 
 @bp.route("", methods=["GET", "POST"])
