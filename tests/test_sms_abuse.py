@@ -103,7 +103,8 @@ def test_the_steward_marks_the_phone_checked_on_the_case_page(app, db, client):
 # --- budgets -------------------------------------------------------------------------------------------
 
 def test_one_address_triggers_at_most_its_daily_texts_another_address_is_not_affected(app_config, sms_emu):
-    app = create_app({**app_config, "SMS_REPORTS_PER_ADDRESS": 2})
+    app = create_app({**app_config, "SMS_REPORTS_PER_ADDRESS": 2, "RATELIMIT_ENABLED": True,
+                      "RATELIMIT_SUBMIT": "100 per minute"})
     db = connect(app.config["DATABASE"])
     client = app.test_client()
     forms = Forms(client)

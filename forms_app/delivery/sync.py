@@ -20,11 +20,12 @@ from flask.cli import with_appcontext
 
 from forms_app.core import clock, history
 from forms_app.core import outbox
+from forms_app.delivery import alert_cap
 from forms_app.delivery.adopt import Adopter
 from forms_app.residents import reception
 from forms_app.delivery.sheet_layout import (REPORTS, SESSIONS, SIGNUPS, STATUSES, STEWARD_FIELDS, Columns, parse_session,
                                              report_row, session_record_row, signup_row)
-from forms_app.notices.messages import alert_for, folded_message, sms_refused_message
+from forms_app.notices.messages import alert_for, sms_refused_message
 from forms_app.notices.notify import Notifier, NotifyError
 from forms_app.delivery.sheets import SheetError, Sheets
 from forms_app.delivery.sms import SmsDelivery
@@ -32,8 +33,6 @@ from forms_app.residents import sms_notices
 from forms_app.core.store import get_db, transaction
 
 log = logging.getLogger(__name__)
-FOLD_KEY = "urgent_alerts"  # state: urgent alerts posted in the last hour, and those folded since the last summary
-FOLDED = "已合并：这一小时的紧急提醒已达上限（ALERT_URGENT_PER_HOUR），合在一条汇总里"
 HEADER_TTL = 15.0  # seconds; a few header reads a minute stay well inside Google's read quota
 
 
@@ -51,7 +50,7 @@ class Worker:
                  interval: float = 5.0, pull_interval: float = 60.0, backoff_cap: float = 60.0,
                  sleep=None, monotonic=time.monotonic, rng=random.random, urgent_per_hour: int = 0):
         self.conn, self.sheets, self.directory, self.notifier, self.sms = conn, sheets, directory, notifier, sms
-        self.urgent_per_hour = urgent_per_hour  # ALERT_URGENT_PER_HOUR; 0 = every urgent alert on its own
+        self.cap = alert_cap.UrgentCap(conn, urgent_per_hour)  # ALERT_URGENT_PER_HOUR (delivery/alert_cap.py)
         self.kinds = (outbox.SHEET_KINDS if sheets else ()) + (outbox.ALERT_KINDS if notifier else ())
         self.batch, self.interval, self.pull_interval, self.backoff_cap = batch, interval, pull_interval, backoff_cap
         self.stop = threading.Event()
@@ -77,7 +76,7 @@ class Worker:
         alert_error, done = None, 0
         try:
             # No new alert: still post the folded ones once their hour is over.
-            done = self._alerts(by_kind["alert"]) if by_kind["alert"] or (self.notifier and self.urgent_per_hour) else 0
+            done = self._alerts(by_kind["alert"]) if by_kind["alert"] or (self.notifier and self.cap.per_hour) else 0
         except NotifyError as exc:
             alert_error = exc
         if by_kind["report"]:
@@ -111,10 +110,10 @@ class Worker:
                 log.warning("alert item %d given up after %d attempts", item["id"], item["attempts"])
                 continue
             urgent = not system and payload.get("type", "urgent") == "urgent"
-            if urgent and not self._urgent_slot():
+            if urgent and not self.cap.allows():
                 with transaction(self.conn):
-                    outbox.mark_delivered(self.conn, [item["id"]], note=FOLDED)
-                    self._fold_state(folded=1)
+                    outbox.mark_delivered(self.conn, [item["id"]], note=alert_cap.FOLDED)
+                    self.cap.fold()
                 continue
             try:
                 if system:
@@ -131,47 +130,15 @@ class Worker:
                 continue
             with transaction(self.conn):
                 outbox.mark_delivered(self.conn, [item["id"]])
-                if urgent and self.urgent_per_hour:
-                    self._fold_state(sent=1)
+                if urgent:
+                    self.cap.posted()
         try:
-            self._post_folded()
+            self.cap.post_folded(self.notifier)
         except NotifyError as exc:
             failed = failed or exc
         if failed is not None:
             raise failed
         return len(items)
-
-    # --- urgent alerts per hour ---------------------------------------------------------------
-
-    def _fold_state(self, sent: int = 0, folded: int = 0, summary: bool = False) -> dict:
-        """Inside a transaction when changing it: {"sent": [unix times in the last hour], "folded": n, "summary_at"}."""
-        row = self.conn.execute("SELECT value FROM state WHERE key = ?", (FOLD_KEY,)).fetchone()
-        state = json.loads(row["value"]) if row else {"sent": [], "folded": 0, "summary_at": 0}
-        now = clock.now().timestamp()
-        state["sent"] = [t for t in state["sent"] if t > now - 3600] + [now] * sent
-        state["folded"] += folded
-        if summary:
-            state["folded"], state["summary_at"] = 0, now
-        if sent or folded or summary:
-            self.conn.execute("INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET "
-                              "value = excluded.value", (FOLD_KEY, json.dumps(state)))
-        return state
-
-    def _urgent_slot(self) -> bool:
-        """Whether one more urgent alert may be posted on its own this hour."""
-        return not self.urgent_per_hour or len(self._fold_state()["sent"]) < self.urgent_per_hour
-
-    def _post_folded(self) -> None:
-        """The folded urgent alerts as one message, at most once an hour."""
-        if not self.urgent_per_hour:
-            return
-        state = self._fold_state()
-        if not state["folded"] or clock.now().timestamp() - state["summary_at"] < 3600:
-            return
-        self.notifier.post(folded_message(state["folded"]))
-        log.warning("%d urgent alerts folded into one message", state["folded"])
-        with transaction(self.conn):
-            self._fold_state(summary=True)
 
     def _rows(self, table: str, items) -> list[sqlite3.Row]:
         """The store rows behind outbox items, oldest first, each once."""
