@@ -429,14 +429,23 @@ def restore(config, source: str | Path, force: bool = False, now: dt.datetime | 
             if not force:
                 raise BackupError("服务正在运行（网页或后台发送还开着数据库），不能恢复。请先停止："
                                   "sudo systemctl stop yanji-web yanji-sync；确有必要时可加 --force。") from None
+        # The copy that goes in place is the one checked: its checksum against the signed manifest and
+        # its schema again (the backup folder could change between the checks and the copy).
+        tmp = db.with_name(f".{db.name}.restoring")
+        shutil.copyfile(folder / DB_FILE, tmp)
+        try:
+            if _sha256(tmp) != manifest["sha256"]:
+                raise BackupError(f"备份文件在恢复时被改动过（校验值对不上），不能恢复：{folder / DB_FILE}")
+            check_schema(tmp)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        fsync(tmp)
         with store.WriteGate.for_path(str(db)):  # forced: at least no transaction is half-way
             aside = db.with_name(f"{db.name}.before-restore-{stamp}") if db.exists() else None
             for suffix in ("", "-wal", "-shm") if aside else ():
                 if Path(f"{db}{suffix}").exists():
                     os.replace(f"{db}{suffix}", f"{aside}{suffix}")
-            tmp = db.with_name(f".{db.name}.restoring")
-            shutil.copyfile(folder / DB_FILE, tmp)
-            fsync(tmp)
             os.replace(tmp, db)
             fsync(db.parent)
             if folder is not None and (folder / PHOTOS).is_dir():
