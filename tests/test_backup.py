@@ -1,6 +1,7 @@
 """flask backup / flask restore: consistent, verified, atomic copies; refused restores; the age in /healthz."""
 import datetime as dt
 import json
+import re
 import shutil
 import stat
 import os
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from forms_app import create_app
-from forms_app.core import backup
+from forms_app.core import backup, store
 from forms_app.core.store import connect
 from forms_app.residents import reports
 from tests.test_reports import DATA
@@ -319,3 +320,24 @@ def test_backup_copies_only_photo_files_never_a_link(instance, tmp_path):
     (tmp_path / "photos" / f".tmp-{PHOTO}").write_bytes(b"half")
     made = backup.take(instance.config["DATABASE"], tmp_path / "b", 1, tmp_path / "photos", key=KEY(instance))
     assert sorted(p.name for p in (made / "photos").iterdir()) == [PHOTO]
+
+
+def test_a_signed_backup_from_before_a_migration_restores_and_is_migrated(instance, tmp_path):
+    made = backup.take(instance.config["DATABASE"], tmp_path / "b", 1, key=KEY(instance))
+    conn = sqlite3.connect(made / "yanji.sqlite3")  # as the previous version made it: without the newest migration
+    newest = max(name for name, _ in store.MIGRATIONS)
+    script = dict(store.MIGRATIONS)[newest]
+    for kind, name in re.findall(r"CREATE (?:UNIQUE )?(TABLE|INDEX|TRIGGER|VIEW) (?:IF NOT EXISTS )?(\w+)", script):
+        conn.execute(f"DROP {kind} {name}")
+    for table, column in re.findall(r"ALTER TABLE (\w+) ADD COLUMN (\w+)", script):
+        conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    conn.execute("DELETE FROM schema_migrations WHERE name = ?", (newest,))
+    conn.execute(f"PRAGMA user_version = {len(store.MIGRATIONS) - 1}")
+    conn.commit()
+    conn.close()
+    _resign(made, key=KEY(instance))  # the previous version signed it with the same key
+    result = cli(instance, "restore", str(made))
+    assert result.exit_code == 0 and "已恢复" in result.output, result.output
+    conn = connect(instance.config["DATABASE"])
+    assert newest in {r[0] for r in conn.execute("SELECT name FROM schema_migrations")}
+    conn.close()
