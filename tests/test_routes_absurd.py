@@ -23,6 +23,7 @@ FORM = {**QUERY, "households": "101 1e5000 反对\n102 1e999999999 同意", "mod
 
 
 def urls(app, values=PATH_VALUES):
+    values = [*values, *getattr(app, "real_values", [])]
     """(rule, methods, url) for every route and absurd value of its arguments, with the absurd query."""
     # Signing out last, so the signed-in walks stay signed in.
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.endpoint.endswith("logout")):
@@ -56,10 +57,21 @@ def steward_client(client, steward_account):
     return client
 
 
+@pytest.fixture
+def real_values(app, forms, db):
+    """A real report and session too, so the walk reaches the forms behind them (absurd versions, outcomes …)."""
+    from tests.conftest import reference
+    ref = reference(forms.client.get(forms.report().headers["Location"]))
+    session_id = db.execute("SELECT id FROM sessions ORDER BY id LIMIT 1").fetchone()[0]
+    app.real_values = [ref, session_id, "1"]
+    return app.real_values
+
+
 @pytest.mark.parametrize("who", ["anonymous", "s1", SUPERVISOR])
-def test_no_route_answers_5xx_to_absurd_values(app, client, steward_account, who):
+def test_no_route_answers_5xx_to_absurd_values(app, client, steward_account, real_values, who):
     if who != "anonymous":
         assert sign_in(client, who).status_code == 303
+    assert len(list(urls(app))) > 150  # every route, each with every value
     assert walk(client, app) == []
 
 
