@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 FIELD_NAMES = {**reports.SHEET_HEADERS, "created": "登记", "reopened": "重新打开次数", "reopened_at": "重新打开时间",
                "rehandled_at": "重新处理时间", "rehandle_due": "重新处理期限", "anonymised_at": "删除个人信息",
                "first_contact_due": "先行联系期限", "resolve_due": "办结期限", "building": "楼号",
-               "compound_id": "小区", "category_id": "问题类别", "urgent": "紧急", "channel": "来源"}
+               "compound_id": "小区", "category_id": "问题类别", "urgent": "紧急", "channel": "来源",
+               "phone_verified": "电话核实"}
 
 
 def _filters(args, mine_by_default: bool = True) -> tuple[FilterForm, worklist.Filters]:
