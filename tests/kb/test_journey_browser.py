@@ -78,6 +78,27 @@ def test_home_first_screen_has_a_call_button_for_the_office(kb_site, wechat_page
     assert button.get_attribute("href") == "tel:+86" + office[1:]
 
 
+def test_home_number_is_on_one_line_inside_the_screen(kb_site, wechat_page):
+    _open(wechat_page, kb_site.base)
+    m = wechat_page.locator("a.kb-call-button strong").evaluate(
+        "e => { const s = getComputedStyle(e), r = e.getBoundingClientRect();"
+        " return {h: r.height, lh: parseFloat(s.lineHeight) || 1.4 * parseFloat(s.fontSize), right: r.right,"
+        " ws: s.whiteSpace, width: document.documentElement.clientWidth}; }")
+    assert m["ws"] == "nowrap", m
+    assert m["h"] < 1.5 * m["lh"], m
+    assert m["right"] <= m["width"], m
+
+
+def test_home_four_main_actions_are_on_the_first_screen(kb_site, wechat_page):
+    _open(wechat_page, kb_site.base)
+    ways = wechat_page.locator("a.kb-way")
+    assert ways.count() == 4
+    for way in ways.all():
+        box = way.bounding_box()
+        assert box["y"] + box["height"] <= HEIGHT, (way.inner_text(), box)
+        assert box["height"] >= 44
+
+
 def test_compound_list_has_area_index_phones_and_a_clear_order(kb_site, wechat_page):
     from hooks.compound_pages import sort_key
 
