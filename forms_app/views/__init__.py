@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from flask import current_app, request, session
+from flask import current_app, redirect, request, session
 
 from forms_app.core import references
 from forms_app.core.phones import PhoneError, normalise_phone
@@ -87,3 +87,5 @@ def init_app(app) -> None:
 
     for module in (report, reception, status, steward, health, tools):
         app.register_blueprint(module.bp)
+    # /forms/ itself is no page: a resident who trims the address lands on the site's home page.
+    app.add_url_rule("/forms/", "forms_home", lambda: redirect("/", code=302), strict_slashes=False)
