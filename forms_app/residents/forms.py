@@ -63,8 +63,8 @@ class _Base(FlaskForm):
 def compound_choices(directory) -> dict:
     """Compounds grouped by residential area, for an <optgroup> select."""
     groups: dict = {"": "请选择小区"}
-    for area in directory.areas.values():
-        groups[f"{area.name}居民区"] = {c.id: c.name for c in directory.compounds_in(area.id)}
+    for area in directory.areas_in_order():     # pinyin order, as on the site (core.directory.sort_key)
+        groups[f"{area.name}居民区"] = {c.id: c.name for c in directory.compounds_in_order(area.id)}
     return groups
 
 

@@ -1,11 +1,13 @@
 """Blueprints, one per concern; each declares its own URL prefix."""
 from __future__ import annotations
 
+import json
 import re
 
 from flask import current_app, redirect, request, session
 
 from forms_app.core import references
+from forms_app.core.directory import name_key
 from forms_app.core.phones import PhoneError, normalise_phone
 
 
@@ -40,7 +42,7 @@ def aria(field, hint: str = "", attrs: dict | None = None, invalid: bool = True)
 def call_contact(compound_id: str | None = None) -> dict:
     """Whom a resident can phone from this page: the compound's steward, else the office ({name, phone})."""
     d = directory()
-    compound = d.compounds.get(compound_id or "")
+    compound = d.match_compound(compound_id or "")
     if compound is not None:
         return {"name": f"大管家{compound.steward.name}", "phone": compound.steward.phone}
     office = d.street.get("office") or {}
@@ -70,6 +72,14 @@ def site_address(path: str) -> str:
     return str(directory().street.get("site_url", "")).rstrip("/") + path
 
 
+def compound_keys() -> str:
+    """{compound id: its names as core.directory.name_key folds them, and its area's}, as JSON for the
+    compound list's finder box in forms.js."""
+    d = directory()
+    return json.dumps({c.id: " ".join((*c.keys, name_key(c.area.name))) for c in d.compounds.values()},
+                      ensure_ascii=False, separators=(",", ":"))
+
+
 def _template_helpers() -> dict:
     return {"call_contact": call_contact, "in_wechat": in_wechat, "site_address": site_address,
             "example_ref": references.example}
@@ -81,6 +91,7 @@ def init_app(app) -> None:
     from . import steward_photos  # noqa: F401  (its route joins the steward blueprint before registration)
 
     app.jinja_env.globals["aria"] = aria
+    app.jinja_env.globals["compound_keys"] = compound_keys   # a global: the _fields.html macros use it
     app.jinja_env.filters["ref"] = references.display
     app.jinja_env.filters["tel"] = tel
     app.context_processor(_template_helpers)

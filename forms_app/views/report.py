@@ -50,8 +50,9 @@ def form():
     d = directory()
     form = ReportForm(directory=d)
     if request.method == "GET":
-        if request.args.get("compound") in d.compounds:
-            form.compound.data = request.args["compound"]
+        compound = d.match_compound(request.args.get("compound", ""))   # an id, or a name as typed (延吉4村)
+        if compound is not None:
+            form.compound.data = compound.id
         if request.args.get("category") in d.categories:
             form.category.data = request.args["category"]
             if d.categories[form.category.data].urgent:  # urgent categories are urgent: say so from the start

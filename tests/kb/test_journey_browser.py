@@ -130,6 +130,21 @@ def test_filter_box_narrows_the_list(kb_site, wechat_page):
     assert "没有找到" in wechat_page.locator("#kb-filter-count").inner_text()
 
 
+@pytest.mark.parametrize("typed, expected", [
+    ("延吉4村", ["延吉四村"]),
+    ("延吉新村", ["延吉一村", "延吉二村", "延吉三村", "延吉四村", "延吉五村", "延吉六村", "延吉七村"]),
+    ("延吉新村5村", ["延吉五村"]),
+    ("控江路645弄", ["控江路645弄小区"]),
+])
+def test_filter_box_finds_the_spellings_residents_use(kb_site, wechat_page, typed, expected):
+    _open(wechat_page, kb_site.base + "compounds/")
+    box = wechat_page.get_by_label("输入小区或居民区的名字，快速查找")
+    box.fill(typed)
+    box.dispatch_event("input")
+    visible = [li.inner_text().split("：")[0] for li in wechat_page.locator(".kb-compound-list li").all() if li.is_visible()]
+    assert visible == expected
+
+
 def test_without_javascript_the_whole_list_is_there_and_no_dead_box(kb_site, wechat_page_no_js):
     wechat_page_no_js.goto(kb_site.base + "compounds/")
     assert not wechat_page_no_js.locator("#kb-filter").is_visible()
