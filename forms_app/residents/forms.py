@@ -1,14 +1,13 @@
 """The resident-facing forms. Labels, hints and messages in plain Chinese."""
 from __future__ import annotations
 
-import unicodedata
 import uuid
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import StopValidation, ValidationError
 
-from forms_app.core.references import KINDS as REF_KINDS, example as ref_example, kind_of as ref_kind, normalise as normalise_ref, problem as ref_problem
+from forms_app.core.references import KINDS as REF_KINDS, example as ref_example, fold_digits, kind_of as ref_kind, normalise as normalise_ref, problem as ref_problem
 from forms_app.core.validators import Empty, Length, Phone, Required, ValidChoice, clean_text
 from forms_app.residents.photos import PhotoField
 
@@ -169,8 +168,8 @@ class LookupForm(FlaskForm):
             raise ValidationError(mistake)
 
     def validate_last4(self, field):
-        """Exactly four digits (full-width digits are fine)."""
-        digits = "".join(ch for ch in unicodedata.normalize("NFKC", clean_text(field.data)) if not ch.isspace())
+        """Exactly four digits (full-width digits and Chinese numerals are fine: 五六七八)."""
+        digits = "".join(ch for ch in fold_digits(clean_text(field.data)) if not ch.isspace())
         if not (len(digits) == 4 and digits.isascii() and digits.isdigit()):
             raise ValidationError("请填写电话号码的最后四位，是 4 个数字。")
         field.data = digits

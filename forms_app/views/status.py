@@ -39,7 +39,7 @@ def lookup():
         conn = get_db()
         kind, row = find(conn, form.ref.data, form.last4.data)
         if row is None:
-            return render_template("status/form.html", form=form, not_found=True, sent=_sent_here()), 404
+            return render_template("status/form.html", form=form, not_found=True, sent=_sent_here(), shared=False), 404
         followup_form = None
         if kind == "signup":
             remember("verified", row["ref"])  # it proved it knows the phone: it may download the .ics
@@ -47,7 +47,11 @@ def lookup():
             remember("verified", row["ref"])  # it proved it knows the phone: it may answer the follow-up
             followup_form = FollowupForm(ref=row["ref"], formdata=None)
         return render_template("status/result.html", **_result(conn, kind, row, followup_form))
-    return render_template("status/form.html", form=form, not_found=False, sent=_sent_here()), 400 if form.errors else 200
+    # A confirmation link opened in another browser (report.elsewhere) says why it shows this form.
+    shared = (request.method == "GET" and "shared" in session
+              and session.pop("shared") == normalise(request.args.get("ref", "")))
+    return (render_template("status/form.html", form=form, not_found=False, sent=_sent_here(), shared=shared),
+            400 if form.errors else 200)
 
 
 def _sent_here() -> list[dict]:
