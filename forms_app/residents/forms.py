@@ -219,7 +219,14 @@ class FollowupQuestions(FlaskForm):
 
 
 class FollowupForm(FollowupQuestions):
-    """回访 online: the resident, after proving they know the phone's last four digits."""
+    """回访 online: the resident, after proving they know the phone's last four digits.
 
+    After 没有解决 the one thing asked is what is still wrong: the comment, then required; no ratings."""
+
+    UNSOLVED_LABEL = "哪里还没有解决？"
     ref = HiddenField()
     photos = PhotoField()
+
+    def validate_comment(self, field):
+        if self.outcome.data == "没有解决" and not field.data:
+            raise ValidationError("请说说哪里还没有解决，大管家好接着办。")

@@ -102,3 +102,18 @@
     });
   });
 })();
+// 7. 回访: after 没有解决 only "哪里还没有解决？" is asked; the three ratings are put away.
+(function () {
+  "use strict";
+  var form = document.getElementById("followup-form");
+  if (!form) return;
+  var ratings = document.getElementById("followup-ratings"), label = document.getElementById("comment-label");
+  function update() {
+    var chosen = form.querySelector("input[name='outcome']:checked");
+    var unsolved = !!chosen && chosen.value === "没有解决";
+    if (ratings) ratings.hidden = unsolved;
+    if (label) label.textContent = label.getAttribute(unsolved ? "data-unsolved" : "data-solved");
+  }
+  form.addEventListener("change", function (event) { if (event.target.name === "outcome") update(); });
+  update();
+})();
