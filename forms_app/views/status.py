@@ -14,7 +14,7 @@ from forms_app.residents.forms import FollowupForm, LookupForm
 from forms_app.core.references import display, kind_of, normalise
 from forms_app.core.security import limiter, lookup_limit
 from forms_app.core.store import get_db
-from . import directory, remember, remembered
+from . import directory, phone_refs, remember, remembered
 from .report import elsewhere
 
 bp = Blueprint("status", __name__, url_prefix="/forms/status")
@@ -59,7 +59,7 @@ def _sent_here() -> list[dict]:
     """The references this browser submitted (newest first), to tap instead of typing."""
     names = {"report": "反映的问题", "signup": "联合接待报名"}
     return [{"ref": ref, "shown": display(ref), "kind": names.get(kind_of(ref) or "", "编号")}
-            for ref in reversed(session.get("refs", []))]
+            for ref in reversed(phone_refs())]
 
 
 def _day(iso: str) -> dt.date | None:
