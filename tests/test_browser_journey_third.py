@@ -129,3 +129,13 @@ def test_this_phones_references_after_wechat_is_closed(browser, server):
     again.goto(f"{base}/forms/status")
     assert references.display(ref) in again.locator("#sent-refs").inner_text()
     reopened.close()
+
+
+@pytest.mark.parametrize("path", ["/forms/tools/lift-vote"])
+def test_every_other_form_has_a_number_to_call_on_its_first_screen(page, server, path):
+    base, _ = server
+    page.goto(base + path)
+    link = page.locator("main a[href^='tel:']").first
+    box = link.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= HEIGHT, box
+    assert link.get_attribute("href") == "tel:02155550100"
