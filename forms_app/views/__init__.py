@@ -112,7 +112,7 @@ def compound_keys() -> str:
     """{compound id: its names as core.directory.name_key folds them, and its area's}, as JSON for the
     compound list's finder box in forms.js."""
     d = directory()
-    return json.dumps({c.id: " ".join((*c.keys, name_key(c.area.name))) for c in d.compounds.values()},
+    return json.dumps({c.id: " ".join(dict.fromkeys((*c.keys, name_key(c.area.name)))) for c in d.compounds.values()},
                       ensure_ascii=False, separators=(",", ":"))
 
 
