@@ -139,3 +139,13 @@ def test_every_other_form_has_a_number_to_call_on_its_first_screen(page, server,
     box = link.bounding_box()
     assert box is not None and box["y"] + box["height"] <= HEIGHT, box
     assert link.get_attribute("href") == "tel:02155550100"
+
+
+def test_every_number_to_call_is_on_one_line(page, server):
+    base, _ = server
+    page.goto(f"{base}/forms/report?compound=yanji2")
+    fill_report(page, category="漏水/渗水")
+    for link in page.locator("main a[href^='tel:']").all():
+        m = link.evaluate("e => ({h: e.getBoundingClientRect().height, lh: parseFloat(getComputedStyle(e).lineHeight),"
+                          " ws: getComputedStyle(e).whiteSpace, right: e.getBoundingClientRect().right})")
+        assert m["ws"] == "nowrap" and m["h"] < 1.5 * m["lh"] and m["right"] <= 375, (link.inner_text(), m)
