@@ -61,6 +61,11 @@ def test_a_typed_letter_reference_keeps_the_letter_keyboard(client):
     assert "W7K3-M9P" in body and "inputmode" not in field(body, "ref")
 
 
+def test_a_missing_field_on_a_look_up_is_not_called_not_found(forms):
+    body = text(look(forms, "", "5678"))
+    assert '<h2 id="error-summary-title">请核对一下下面的内容</h2>' in body and "没有查到" not in body
+
+
 def test_cancelling_a_sign_up_also_has_the_look_up_heading(forms):
     body = text(forms.submit("/forms/reception/cancel", {"ref": "8" * 8, "last4": "1234"}))
     assert "提交前，请修改下面的内容" not in body
