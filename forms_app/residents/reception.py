@@ -41,11 +41,23 @@ class Session:
         """Free seats; 0 means new sign-ups join the waiting list."""
         return max(self.capacity - self.confirmed, 0)
 
+    FULL = "【已满·可候补】"
+
+    @property
+    def flag(self) -> str:
+        """What a full session's label starts with (shown bold); empty while there are seats."""
+        return "" if self.seats_left else self.FULL
+
+    @property
+    def details(self) -> str:
+        """The label after its flag: when, where, who, seats."""
+        seats = f"还有 {self.seats_left} 个名额" if self.seats_left else f"已有 {self.waiting} 人候补"
+        return f"{self.when}，{self.place}。参加：{'、'.join(self.parties)}。{seats}"
+
     @property
     def label(self) -> str:
-        """What the radio button says."""
-        seats = f"还有 {self.seats_left} 个名额" if self.seats_left else f"已满，可排候补（已有 {self.waiting} 人候补）"
-        return f"{self.when}，{self.place}。参加：{'、'.join(self.parties)}。{seats}"
+        """What the radio button says: a full session says so first."""
+        return self.flag + self.details
 
 
 @dataclass(frozen=True)
@@ -78,6 +90,16 @@ def open_sessions(conn: sqlite3.Connection, today: dt.date | None = None) -> lis
     rows = conn.execute(_SESSION_SQL + " WHERE s.is_open = 1 AND s.date >= ? ORDER BY s.date, s.start_time",
                         (today.isoformat(),)).fetchall()
     return [_session(r) for r in rows]
+
+
+def with_seats_first(sessions: list[Session]) -> list[Session]:
+    """Sessions with seats before full ones, each group soonest first (the order residents choose from)."""
+    return sorted(sessions, key=lambda s: s.seats_left == 0)
+
+
+def next_with_seats(conn: sqlite3.Connection, instead_of: str, today: dt.date | None = None) -> Session | None:
+    """The soonest open session, other than instead_of, that still has a seat (offered to someone waiting)."""
+    return next((s for s in open_sessions(conn, today) if s.id != instead_of and s.seats_left), None)
 
 
 def get_session(conn: sqlite3.Connection, session_id: str) -> Session | None:

@@ -25,13 +25,14 @@ log = logging.getLogger(__name__)
 def form():
     """Choose a session and sign up."""
     conn, d = get_db(), directory()
-    sessions = reception.open_sessions(conn)
+    sessions = reception.with_seats_first(reception.open_sessions(conn))
     form = ReceptionForm(directory=d, sessions=sessions)
     if request.method == "GET":
         if request.args.get("session") in {s.id for s in sessions}:
             form.session.data = request.args["session"]
-        if request.args.get("compound") in d.compounds:
-            form.compound.data = request.args["compound"]
+        compound = d.match_compound(request.args.get("compound", ""))
+        if compound is not None:
+            form.compound.data = compound.id
     elif form.validate_on_submit():
         # The linked number is stored as typed; one that matches no report is flagged for the steward,
         # never refused here: the answer would tell a stranger whether that report number exists.
@@ -76,9 +77,11 @@ def done(ref: str):
     signup = sent_here(ref, reception.by_ref)
     if signup is None:
         return elsewhere(ref)
+    waiting = signup["state"] == "waiting"
     return render_template("reception/done.html", signup=signup,
                            session_=reception.get_session(conn, signup["session_id"]),
-                           position=reception.waiting_position(conn, signup))
+                           position=reception.waiting_position(conn, signup),
+                           other=reception.next_with_seats(conn, signup["session_id"]) if waiting else None)
 
 
 @bp.get("/<ref>.ics")
