@@ -110,3 +110,40 @@ def test_without_a_session_cookie_a_photo_sized_body_is_refused_before_parsing(a
     anonymous = post_multipart(app.test_client(), "/forms/report", dict(VALID_REPORT), [big])
     assert anonymous.status_code == 413
     assert send_report(forms, [big]).status_code == 303  # a browser that opened the form first
+
+
+@pytest.mark.slow
+def test_eight_parallel_heavy_uploads_get_503s_and_the_site_keeps_answering(tmp_path):
+    """The review's eight parallel photo posts against gunicorn (2 × 4 threads): with one decode slot the
+    others are told "现在人多" at once instead of holding every thread, and /healthz still answers."""
+    import re
+    import threading
+
+    import requests
+
+    from tests.server import gunicorn
+
+    heavy = samples.png_bomb(3000, 3000)  # inside the budget: really decoded, a second or so each
+    with gunicorn({"DATABASE": str(tmp_path / "store.sqlite3"), "RATELIMIT_ENABLED": "0", "PHOTO_DECODE_SLOTS": "1"}) as base:
+        sessions = []
+        for _ in range(8):
+            session = requests.Session()
+            page = session.get(base + "/forms/report", timeout=30).text
+            sessions.append((session, dict(re.findall(r'name="(csrf_token|submission_id)"[^>]*value="([^"]*)"', page))))
+        answers, health = [], []
+
+        def post(session, hidden):
+            answer = session.post(base + "/forms/report", data={**VALID_REPORT, **hidden},
+                                  files=[("photos", ("big.png", heavy, "image/png"))], timeout=120, allow_redirects=False)
+            answers.append((answer.status_code, answer.text))
+
+        threads = [threading.Thread(target=post, args=pair) for pair in sessions]
+        for thread in threads:
+            thread.start()
+        health.append(requests.get(base + "/healthz", timeout=30).status_code)
+        for thread in threads:
+            thread.join()
+    codes = sorted(code for code, _ in answers)
+    assert len(codes) == 8 and set(codes) <= {303, 503} and 303 in codes and 503 in codes, codes
+    assert all("现在人多，请过一会儿再试" in body for code, body in answers if code == 503)
+    assert health == [200]

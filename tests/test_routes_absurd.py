@@ -87,3 +87,11 @@ def test_the_reviews_urls(client, steward_account, url):
 def test_page_numbers_are_clamped(text, page):
     from forms_app.core.security import page_number
     assert page_number(text) == page
+
+
+@pytest.mark.parametrize("capacity", ["9" * 5000, "\U00010A40", "99999999999999999999999", "1e5000"])
+def test_a_session_capacity_beyond_any_number_is_a_chinese_message(client, steward_account, capacity):
+    sign_in(client)
+    token = hidden_fields(client.get("/forms/steward/sessions/new").get_data(as_text=True))["csrf_token"]
+    response = client.post("/forms/steward/sessions/new", data={"csrf_token": token, "capacity": capacity})
+    assert response.status_code == 400 and "名额请填 0 到 500 之间的整数" in response.get_data(as_text=True)
