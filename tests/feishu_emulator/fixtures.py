@@ -32,6 +32,9 @@ def feishu_settings(emu, app_token: str = APP_TOKEN) -> dict:
 
 
 def sdk_client(emu, app_id: str = APP_ID, app_secret: str = APP_SECRET, timeout: float = 5.0):
-    """The unmodified lark-oapi client, pointed at the emulator."""
+    """The unmodified lark-oapi client, pointed at the emulator. The SDK caches tenant tokens per app_id
+    for the whole process, so a token another (or a reset) emulator issued is dropped first."""
     import lark_oapi as lark
+    from lark_oapi.core.token import TokenManager
+    TokenManager.cache.set(f"self_tenant_token:{app_id}", "", 0)
     return lark.Client.builder().app_id(app_id).app_secret(app_secret).domain(emu.url).timeout(timeout).build()

@@ -41,9 +41,8 @@ class FeishuEmulator:
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, credentials: dict[str, str] | None = None,
                  app_tokens=(), token_ttl: int = 7200, rate_limits: bool = True, max_batch: int | None = None,
                  verbose: bool = False):
-        self.state = State(credentials, app_tokens=app_tokens, token_ttl=token_ttl, rate_limits=rate_limits)
-        if max_batch:
-            self.state.max_batch = max_batch
+        self.state = State(credentials, app_tokens=app_tokens, token_ttl=token_ttl, rate_limits=rate_limits,
+                           **({"max_batch": max_batch} if max_batch else {}))
         self.faults = FaultPlan()
         self.verbose = verbose
         self.host = host

@@ -120,6 +120,7 @@ class State:
         self.refused: dict[str, int] = defaultdict(int)
         self._ids = itertools.count(1)
         self._initial_apps = tuple(app_tokens)
+        self._initial = (token_ttl, rate_limits, max_batch)
         for token in self._initial_apps:
             self.create_app(token)
 
@@ -137,7 +138,7 @@ class State:
             return self.apps.setdefault(token, App(token))
 
     def reset(self) -> None:
-        """Forget bases, tokens, windows and counters; the --app-token bases come back empty."""
+        """Forget bases, tokens, windows, counters and config changes; the --app-token bases come back empty."""
         with self.lock:
             self.apps.clear()
             self.tokens.clear()
@@ -145,6 +146,7 @@ class State:
             self.requests.clear()
             self.refused.clear()
             self.rate_limits = dict(RATE_LIMITS)
+            self.token_ttl, self.rate_limits_on, self.max_batch = self._initial
             for token in self._initial_apps:
                 self.create_app(token)
 
