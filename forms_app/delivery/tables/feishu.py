@@ -132,6 +132,7 @@ class FeishuTables:
         from lark_oapi.api.bitable.v1 import SearchAppTableRecordRequest, SearchAppTableRecordRequestBody
 
         table_id = self._table_id(spec)
+        blank = dict.fromkeys((*spec.titles, *self._fields(table_id)), "")   # the answer leaves empty cells out
         out, token = [], ""
         while True:
             builder = SearchAppTableRecordRequest.builder().app_token(self.app_token).table_id(table_id).page_size(PAGE)
@@ -140,7 +141,7 @@ class FeishuTables:
             request = builder.request_body(SearchAppTableRecordRequestBody.builder().build()).build()
             data = self._call("records.search", self.client.bitable.v1.app_table_record.search, request)
             for item in data.items or []:
-                values = {title: "" for title in spec.titles}
+                values = dict(blank)
                 values.update({title: cell_text(value) for title, value in (item.fields or {}).items()})
                 out.append(Record(item.record_id, values))
             token = data.page_token or ""
