@@ -62,6 +62,19 @@ def test_ensure_adds_missing_fields_and_keeps_the_stewards_own(feishu_emu, table
     assert names == ["提交编号", "管家备注", "状态", "问题类别", "描述", "件数"]
 
 
+def test_ensure_adds_missing_options_and_keeps_the_stewards_own(feishu_emu, tables):
+    FeishuTables(APP_ID, APP_SECRET, APP_TOKEN, feishu_emu.url).ensure(
+        TableSpec("问题登记", "提交编号", (Field("提交编号"), Field("状态", "select", ("待处理", "暂缓")))))
+    field = feishu_emu.state.apps[APP_TOKEN].table_named("问题登记").field_named("状态")
+    kept = {o["name"]: o["id"] for o in field.options()}
+    tables.ensure(SPEC)
+    assert [o["name"] for o in field.options()] == ["待处理", "暂缓", "处理中", "已办结"]
+    assert {o["name"]: o["id"] for o in field.options()}.items() >= kept.items()
+    before = writes(feishu_emu)
+    tables.ensure(SPEC)
+    assert writes(feishu_emu) == before
+
+
 def test_add_records_update_round_trip_as_plain_text(feishu_emu, tables):
     tables.ensure(SPEC)
     tables.add(SPEC, [{"提交编号": "20000001", "状态": "待处理", "问题类别": "其他", "描述": "=1+1 @楼上", "件数": "2"},

@@ -16,6 +16,7 @@ ROUTES = [
     ("POST", re.compile(r"^/open-apis/bitable/v1/apps/([^/]+)/tables$"), "tables.create"),
     ("GET", re.compile(r"^/open-apis/bitable/v1/apps/([^/]+)/tables/([^/]+)/fields$"), "fields.list"),
     ("POST", re.compile(r"^/open-apis/bitable/v1/apps/([^/]+)/tables/([^/]+)/fields$"), "fields.create"),
+    ("PUT", re.compile(r"^/open-apis/bitable/v1/apps/([^/]+)/tables/([^/]+)/fields/([^/]+)$"), "fields.update"),
     ("POST", re.compile(r"^/open-apis/bitable/v1/apps/([^/]+)/tables/([^/]+)/records/search$"), "records.search"),
     ("GET", re.compile(r"^/open-apis/bitable/v1/apps/([^/]+)/tables/([^/]+)/records$"), "records.list"),
     ("POST", re.compile(r"^/open-apis/bitable/v1/apps/([^/]+)/tables/([^/]+)/records/batch_create$"), "records.batch_create"),
@@ -111,6 +112,26 @@ def create_field(state: State, app_token: str, table_id: str, query: dict, body:
     if token:
         app.client_tokens[token] = data
     return data
+
+
+def update_field(state: State, app_token: str, table_id: str, field_id: str, query: dict, body: dict) -> dict:
+    """PUT fields/:field_id — a full update: options left out of the body are removed, kept ones keep their id."""
+    table = _table(_app(state, app_token), table_id)
+    field = next((f for f in table.fields if f.field_id == field_id), None)
+    if field is None:
+        raise ApiError(400, 1254044, "FieldIdNotFound")
+    other = table.field_named(body.get("field_name") or "")
+    if other is not None and other is not field:
+        raise ApiError(400, 1254014, "FieldNameDuplicated")
+    new = _field_def(state, None, body, primary=field.is_primary)
+    if new.type in (SINGLE_SELECT, MULTI_SELECT):
+        known = {o["id"]: o for o in field.options()}
+        sent = (body.get("property") or {}).get("options") or []
+        for option, made in zip(sent, new.options()):
+            if option.get("id") in known:
+                made["id"] = option["id"]
+    field.field_name, field.type, field.property, field.ui_type = new.field_name, new.type, new.property, new.ui_type
+    return {"field": field.public()}
 
 
 # --- tables ----------------------------------------------------------------------------------
@@ -299,5 +320,5 @@ def list_records(state: State, app_token: str, table_id: str, query: dict, body:
 
 
 HANDLERS = {"tables.list": list_tables, "tables.create": create_table, "fields.list": list_fields,
-            "fields.create": create_field, "records.search": search, "records.list": list_records,
+            "fields.create": create_field, "fields.update": update_field, "records.search": search, "records.list": list_records,
             "records.batch_create": batch_create, "records.batch_update": batch_update}

@@ -13,7 +13,7 @@ Kinds (what happens to a matching request):
   applied_then_drop    apply the request, then close the connection: the answer is lost
   applied_then_status  apply the request, then answer HTTP `status` instead of the result
 
-`op` is an operation (token, tables.list, tables.create, fields.list, fields.create, records.search,
+`op` is an operation (token, tables.list, tables.create, fields.list, fields.create, fields.update, records.search,
 records.list, records.batch_create, records.batch_update) or a group: write, read, bitable (every
 bitable call), any (also the token call).
 """

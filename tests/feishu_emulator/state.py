@@ -17,7 +17,7 @@ UI_TYPES = {TEXT: "Text", NUMBER: "Number", SINGLE_SELECT: "SingleSelect", MULTI
             DATE: "DateTime", CHECKBOX: "Checkbox", PHONE: "Phone"}
 
 # Documented per-API limits (requests per second, per app and tenant); see README.md for the pages.
-RATE_LIMITS = {"tables.list": 20, "tables.create": 10, "fields.list": 20, "fields.create": 10,
+RATE_LIMITS = {"tables.list": 20, "tables.create": 10, "fields.list": 20, "fields.create": 10, "fields.update": 10,
                "records.search": 20, "records.list": 20, "records.batch_create": 50, "records.batch_update": 50}
 MAX_TABLES = 100          # 数据表与仪表盘的总数量上限为 100 (app-table/create)
 MAX_BATCH = 1000          # batch_create: 单次调用最多新增 1,000 条记录 (the current page; it said 500 before)
@@ -232,5 +232,5 @@ class State:
             return None
 
 
-WRITE_OPS = frozenset({"tables.create", "fields.create", "records.batch_create", "records.batch_update"})
+WRITE_OPS = frozenset({"tables.create", "fields.create", "fields.update", "records.batch_create", "records.batch_update"})
 READ_OPS = frozenset({"tables.list", "fields.list", "records.search", "records.list"})

@@ -5,7 +5,8 @@ The SDK gets and caches the tenant_access_token (auth/v3/tenant_access_token/int
 (99991661/99991663/99991664/99991665) the cached token is dropped and the call is sent once more:
 such an answer means nothing was applied.
 
-Every call is one of the SDK's bitable v1 request builders: list/create tables, list/create fields,
+Every call is one of the SDK's bitable v1 request builders: list/create tables, list/create/update fields
+(update only adds the spec's options a single select lacks, sending the field's own options back),
 records search (500 a page, page_token/has_more) and batch_create / batch_update (at most 500
 records per call). Values are plain text both ways: a text field is written as the string; a single
 select as the option's name (a name the field does not list yet becomes a new option — the service
@@ -100,6 +101,7 @@ class FeishuTables:
                        .timeout(timeout).log_level(lark.LogLevel.ERROR).build())
         self._table_ids: dict[str, str] = {}
         self._field_types: dict[str, dict[str, int]] = {}
+        self._field_objects: dict[str, dict[str, object]] = {}
 
     @classmethod
     def from_config(cls, config) -> "FeishuTables":
@@ -122,10 +124,15 @@ class FeishuTables:
             if table_id is None:
                 raise TableError(f"feishu: table {spec.title!r} neither found nor created", retryable=True)
         types = self._fields(table_id, fresh=True)
+        changed = False
         for field in spec.fields:
             if field.title not in types:
                 self._create_field(table_id, field)
-        self._fields(table_id, fresh=True)
+                changed = True
+            elif field.kind == "select" and types[field.title] == SINGLE_SELECT:
+                changed |= self._add_options(table_id, self._field_objects[table_id][field.title], field.options)
+        if changed:
+            self._fields(table_id, fresh=True)
 
     def records(self, spec: TableSpec) -> list[Record]:
         """Every record, in the order the search answers (creation order), as plain text."""
@@ -239,17 +246,18 @@ class FeishuTables:
 
         if table_id in self._field_types and not fresh:
             return self._field_types[table_id]
-        types, token = {}, ""
+        objects, token = {}, ""
         while True:
             builder = ListAppTableFieldRequest.builder().app_token(self.app_token).table_id(table_id).page_size(META_PAGE)
             if token:
                 builder = builder.page_token(token)
             data = self._call("fields.list", self.client.bitable.v1.app_table_field.list, builder.build())
-            types.update({field.field_name: field.type for field in data.items or []})
+            objects.update({field.field_name: field for field in data.items or []})
             token = data.page_token or ""
             if not data.has_more or not token:
-                self._field_types[table_id] = types
-                return types
+                self._field_objects[table_id] = objects
+                self._field_types[table_id] = {name: field.type for name, field in objects.items()}
+                return self._field_types[table_id]
 
     def _create_field(self, table_id: str, field) -> None:
         from lark_oapi.api.bitable.v1 import AppTableField, CreateAppTableFieldRequest
@@ -264,6 +272,24 @@ class FeishuTables:
         except TableError as exc:
             if exc.code != DUPLICATE_FIELD:   # added meanwhile: fine
                 raise
+
+    def _add_options(self, table_id: str, current, wanted) -> bool:
+        """Add the spec's options a single select lacks (a whole update: the field's own options are sent back)."""
+        from lark_oapi.api.bitable.v1 import (AppTableField, AppTableFieldProperty, AppTableFieldPropertyOption,
+                                              UpdateAppTableFieldRequest)
+
+        have = list((current.property.options if current.property else None) or [])
+        missing = [name for name in wanted if name not in {o.name for o in have}]
+        if not missing:
+            return False
+        options = [AppTableFieldPropertyOption.builder().name(o.name).id(o.id).color(o.color).build() for o in have]
+        options += [AppTableFieldPropertyOption.builder().name(name).build() for name in missing]
+        body = (AppTableField.builder().field_name(current.field_name).type(SINGLE_SELECT)
+                .property(AppTableFieldProperty.builder().options(options).build()).build())
+        request = (UpdateAppTableFieldRequest.builder().app_token(self.app_token).table_id(table_id)
+                   .field_id(current.field_id).request_body(body).build())
+        self._call("fields.update", self.client.bitable.v1.app_table_field.update, request, write=True)
+        return True
 
     @staticmethod
     def _select_property(options):
