@@ -105,34 +105,41 @@ class FeishuTables:
 
     @classmethod
     def from_config(cls, config) -> "FeishuTables":
+        from forms_app.delivery.tables import BackendUnavailable
+
         missing = [k for k in ("FEISHU_APP_ID", "FEISHU_APP_SECRET", "FEISHU_APP_TOKEN") if not config.get(k)]
         if missing:
-            raise TableError(f"飞书多维表格还没配好：缺少 {', '.join(missing)}（Feishu backend: {', '.join(missing)} not set）",
-                             retryable=False)
+            raise BackendUnavailable(f"飞书多维表格还缺这些设置：{'、'.join(missing)}（Feishu backend: {', '.join(missing)} not set）")
         return cls(config["FEISHU_APP_ID"], config["FEISHU_APP_SECRET"], config["FEISHU_APP_TOKEN"],
                    config.get("FEISHU_API_BASE_URL") or "https://open.feishu.cn")
 
     # --- the interface -------------------------------------------------------------------------
 
-    def ensure(self, spec: TableSpec) -> None:
-        """Create the table with every field if missing; add the fields it lacks. Never deletes or renames."""
+    def ensure(self, spec: TableSpec) -> list[str]:
+        """Create the table with every field if missing; add the fields and select options it lacks.
+        Never deletes or renames. Returns a line per change (none the second time)."""
+        changes: list[str] = []
         table_id = self._find_table(spec.title)
         if table_id is None:
             table_id = self._create_table(spec)
+            if table_id is not None:
+                changes.append(f"新建数据表「{spec.title}」（{len(spec.fields)} 个字段）")
         if table_id is None:                      # created meanwhile by someone else (1254013)
             table_id = self._find_table(spec.title, fresh=True)
             if table_id is None:
                 raise TableError(f"feishu: table {spec.title!r} neither found nor created", retryable=True)
         types = self._fields(table_id, fresh=True)
-        changed = False
         for field in spec.fields:
             if field.title not in types:
                 self._create_field(table_id, field)
-                changed = True
+                changes.append(f"「{spec.title}」新增字段「{field.title}」")
             elif field.kind == "select" and types[field.title] == SINGLE_SELECT:
-                changed |= self._add_options(table_id, self._field_objects[table_id][field.title], field.options)
-        if changed:
+                added = self._add_options(table_id, self._field_objects[table_id][field.title], field.options)
+                if added:
+                    changes.append(f"「{spec.title}」字段「{field.title}」新增选项：{'、'.join(added)}")
+        if len(changes) > (1 if changes and changes[0].startswith("新建") else 0):
             self._fields(table_id, fresh=True)
+        return changes
 
     def records(self, spec: TableSpec) -> list[Record]:
         """Every record, in the order the search answers (creation order), as plain text."""
@@ -273,7 +280,7 @@ class FeishuTables:
             if exc.code != DUPLICATE_FIELD:   # added meanwhile: fine
                 raise
 
-    def _add_options(self, table_id: str, current, wanted) -> bool:
+    def _add_options(self, table_id: str, current, wanted) -> list[str]:
         """Add the spec's options a single select lacks (a whole update: the field's own options are sent back)."""
         from lark_oapi.api.bitable.v1 import (AppTableField, AppTableFieldProperty, AppTableFieldPropertyOption,
                                               UpdateAppTableFieldRequest)
@@ -281,7 +288,7 @@ class FeishuTables:
         have = list((current.property.options if current.property else None) or [])
         missing = [name for name in wanted if name not in {o.name for o in have}]
         if not missing:
-            return False
+            return []
         options = [AppTableFieldPropertyOption.builder().name(o.name).id(o.id).color(o.color).build() for o in have]
         options += [AppTableFieldPropertyOption.builder().name(name).build() for name in missing]
         body = (AppTableField.builder().field_name(current.field_name).type(SINGLE_SELECT)
@@ -289,7 +296,7 @@ class FeishuTables:
         request = (UpdateAppTableFieldRequest.builder().app_token(self.app_token).table_id(table_id)
                    .field_id(current.field_id).request_body(body).build())
         self._call("fields.update", self.client.bitable.v1.app_table_field.update, request, write=True)
-        return True
+        return missing
 
     @staticmethod
     def _select_property(options):
