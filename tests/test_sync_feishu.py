@@ -228,6 +228,7 @@ def test_the_token_expiring_mid_run_changes_nothing(make_worker, conn, feishu_em
     assert worker.failures == 0 and worker.slept == []          # refreshed inside the adapter: no failed cycle
 
 
+@pytest.mark.slow
 def test_outage_of_every_kind_then_recovery_delivers_each_report_exactly_once(feishu_app, make_worker, conn, feishu_emu):
     """300 residents submit while the table fails every documented way for a stretch of simulated minutes."""
     forms = Forms(feishu_app.test_client())
