@@ -231,3 +231,28 @@ def test_cells_read_as_plain_text(value, text):
 @pytest.mark.parametrize("text, number", [("12", 12), ("1.5", 1.5), (" 3 ", 3), ("两", None), ("nan", None), ("", None)])
 def test_numbers_from_text(text, number):
     assert number_value(text) == number
+
+
+def test_a_table_deleted_and_made_again_by_hand_is_found_again(feishu_emu, tables):
+    tables.ensure(SPEC)
+    tables.add(SPEC, rows(1))
+    app = feishu_emu.state.apps[APP_TOKEN]
+    app.tables.clear()                                     # a steward deletes the table ...
+    FeishuTables(APP_ID, APP_SECRET, APP_TOKEN, feishu_emu.url).ensure(SPEC)   # ... and sheet-setup makes it again
+    with pytest.raises(TableError) as caught:
+        tables.add(SPEC, rows(1, start=1))
+    assert caught.value.code == 1254041 and caught.value.retryable and not caught.value.ambiguous
+    tables.add(SPEC, rows(1, start=1))
+    assert [r["提交编号"] for r in feishu_emu.records("问题登记")] == ["20000001"]
+
+
+def test_a_field_deleted_by_hand_stops_delivery_loudly_until_sheet_setup(feishu_emu, tables):
+    tables.ensure(SPEC)
+    table = feishu_emu.state.apps[APP_TOKEN].table_named("问题登记")
+    table.fields = [f for f in table.fields if f.field_name != "描述"]
+    with pytest.raises(TableError) as caught:
+        tables.add(SPEC, rows(1))
+    assert caught.value.code == 1254045 and not caught.value.retryable
+    assert FeishuTables(APP_ID, APP_SECRET, APP_TOKEN, feishu_emu.url).ensure(SPEC) == ["「问题登记」新增字段「描述」"]
+    tables.add(SPEC, rows(1))
+    assert feishu_emu.records("问题登记")[0]["描述"] == "第 0 件"

@@ -38,6 +38,7 @@ TOKEN_CODES = frozenset({99991661, 99991663, 99991664, 99991665})
 NOT_APPLIED = frozenset({99991400, 1254290, 1254291, 1254607})     # refused before anything changed
 SERVER_CODES = frozenset({1255001, 1255002, 1255040})               # the service failed inside: outcome unknown
 DUPLICATE_TABLE, DUPLICATE_FIELD = 1254013, 1254014
+STALE = frozenset({1254041, 1254044, 1254045})   # table / field id / field name not found: re-read them next time
 BATCH = 500         # records per batch_create / batch_update
 PAGE = 500          # records per search page (documented maximum)
 META_PAGE = 100     # tables / fields per list page
@@ -370,6 +371,11 @@ class FeishuTables:
                 self._forget_token()
                 continue
             message = f"feishu {op}: HTTP {status} code {code} {response.msg}"
+            if code in STALE:  # a table or field changed by hand: look them up again on the next call
+                self._table_ids.clear()
+                self._field_types.clear()
+                self._field_objects.clear()
+                raise TableError(message, status=status, code=code, retryable=code == 1254041)
             if code in NOT_APPLIED or code in TOKEN_CODES or status == 429:
                 raise TableError(message, status=status, code=code, retryable=True)
             if code in SERVER_CODES or (status or 0) >= 500 or code is None:
