@@ -31,7 +31,7 @@ from tests.test_reports import DATA
 
 @pytest.fixture
 def feishu_config(app_config, feishu_emu):
-    return {**app_config, **feishu_settings(feishu_emu)}
+    return {**app_config, **feishu_settings(feishu_emu), "SHEETS_TIMEOUT": 1.5}
 
 
 @pytest.fixture
@@ -53,12 +53,11 @@ def conn(feishu_app):
 
 @pytest.fixture
 def make_worker(feishu_app, conn, feishu_emu):
-    """Workers with a fake clock (sleeping records the pause) on a FeishuTables with a short timeout."""
+    """Workers with a fake clock (sleeping records the pause); calls time out after SHEETS_TIMEOUT = 1.5 s."""
     made = []
 
     def make(**options):
         tables = FeishuTables.from_config(feishu_app.config)
-        tables.client.config.timeout = 1.5
         worker = Worker(conn, tables, feishu_app.extensions["directory"], **options)
         worker.slept = []
         worker.sleep = worker.slept.append

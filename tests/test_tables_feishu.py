@@ -33,6 +33,8 @@ def writes(emu) -> int:
 def test_the_config_chooses_feishu_with_the_four_settings(feishu_emu):
     service = service_from_config(feishu_settings(feishu_emu))
     assert isinstance(service, FeishuTables) and service.name == "feishu" and service.app_token == APP_TOKEN
+    assert service.client.config.timeout == 30.0
+    assert service_from_config({**feishu_settings(feishu_emu), "SHEETS_TIMEOUT": 2.5}).client.config.timeout == 2.5
 
 
 def test_missing_settings_are_named(feishu_emu):

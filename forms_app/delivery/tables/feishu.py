@@ -112,7 +112,8 @@ class FeishuTables:
         if missing:
             raise BackendUnavailable(f"飞书多维表格还缺这些设置：{'、'.join(missing)}（Feishu backend: {', '.join(missing)} not set）")
         return cls(config["FEISHU_APP_ID"], config["FEISHU_APP_SECRET"], config["FEISHU_APP_TOKEN"],
-                   config.get("FEISHU_API_BASE_URL") or "https://open.feishu.cn")
+                   config.get("FEISHU_API_BASE_URL") or "https://open.feishu.cn",
+                   timeout=float(config.get("SHEETS_TIMEOUT") or 30.0))   # seconds per call, as for every backend
 
     # --- the interface -------------------------------------------------------------------------
 
