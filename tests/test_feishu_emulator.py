@@ -1,6 +1,7 @@
 """The Feishu emulator, driven with the unmodified lark-oapi SDK (and plain HTTP where the SDK cannot go):
 documented shapes and codes, limits, rate limits, token expiry, every fault kind, /_records, /_stats."""
 import json
+import socket
 import subprocess
 import sys
 import time
@@ -285,6 +286,12 @@ def test_records_and_stats_endpoints(feishu_emu, sdk):
     create(sdk, table_id, [{"提交编号": "1", "状态": "处理中"}])
     assert control(feishu_emu, "GET", "/_records?table=问题登记").json() == [{"提交编号": "1", "状态": "处理中", "件数": ""}]
     assert control(feishu_emu, "GET", "/_records?table=没有").status_code == 404
+    with socket.create_connection(("127.0.0.1", feishu_emu.port), timeout=5) as raw:   # UTF-8 sent unescaped
+        raw.sendall("GET /_records?table=问题登记 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode("utf-8"))
+        answer = b""
+        while chunk := raw.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 200") and "处理中".encode("utf-8") in answer
     stats = control(feishu_emu, "GET", "/_stats").json()
     assert stats["requests"]["records.batch_create"] == 1 and stats["writes"] == 2 and stats["refused_total"] == 0
     control(feishu_emu, "DELETE", "/_stats")

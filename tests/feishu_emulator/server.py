@@ -225,7 +225,12 @@ class _Handler(BaseHTTPRequestHandler):
             super().log_message(format, *args)
 
     def _dispatch(self):
-        split = urlsplit(self.path)
+        path = self.path
+        try:  # http.server reads the request line as Latin-1; a client may send UTF-8 unescaped (curl '…?table=问题登记')
+            path = path.encode("latin-1").decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            pass
+        split = urlsplit(path)
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         answer = self.server.emulator.answer(self.command, split.path, split.query, self.headers, body)
         if answer.drop:
