@@ -215,17 +215,18 @@ class FeishuTables:
 
         if title in self._table_ids and not fresh:
             return self._table_ids[title]
-        token = ""
+        found, token = {}, ""
         while True:
             builder = ListAppTableRequest.builder().app_token(self.app_token).page_size(META_PAGE)
             if token:
                 builder = builder.page_token(token)
             data = self._call("tables.list", self.client.bitable.v1.app_table.list, builder.build())
             for table in data.items or []:
-                self._table_ids.setdefault(table.name, table.table_id)
+                found.setdefault(table.name, table.table_id)   # two tables with one title: the first is ours
             token = data.page_token or ""
             if not data.has_more or not token:
-                return self._table_ids.get(title)
+                self._table_ids = found
+                return found.get(title)
 
     def _create_table(self, spec: TableSpec) -> str | None:
         from lark_oapi.api.bitable.v1 import (AppTableCreateHeader, CreateAppTableRequest, CreateAppTableRequestBody,
