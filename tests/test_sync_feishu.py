@@ -266,9 +266,16 @@ def test_sync_once_cli_drains(feishu_app, conn, feishu_emu):
 
 LAUNCHER = "import lark_oapi  # warm: the SDK loads once, in the parent\n" + ADOPT_LAUNCHER
 KILLS = 20
-CHAOS = [("rate_limit", {}), ("code", {"code": 1254290}), ("code", {"code": 1254291}), ("status", {"status": 500}),
-         ("status", {"status": 502}), ("drop", {}), ("applied_then_drop", {}), ("applied_then_status", {"status": 500}),
-         ("token_expired", {}), ("expire", {}), ("none", {})]
+# One way of failing per trial (documented answers and network failures), on the call it names; then
+# every batch_create lands at once but its answer takes 0.3 s (a kill in that window leaves the worker
+# not knowing — the case that doubles records in a naive worker). Calls time out after 1 s.
+CHAOS = [("rate_limit", {}, "token"), ("code", {"code": 1254290}, "records.search"),
+         ("code", {"code": 1254291}, "records.batch_create"), ("status", {"status": 500}, "records.batch_create"),
+         ("status", {"status": 502}, "bitable"), ("drop", {}, "records.batch_create"),
+         ("applied_then_drop", {}, "records.batch_create"), ("applied_then_status", {"status": 500}, "records.batch_create"),
+         ("token_expired", {}, "records.batch_create"), ("expire", {}, ""), ("delay", {"seconds": 1.5}, "records.search"),
+         ("delay", {"seconds": 1.5, "apply_first": True}, "records.batch_create"), ("rate_limit", {}, "records.batch_create"),
+         ("code", {"code": 1254607}, "records.search"), ("drop", {}, "token"), ("none", {}, "")]
 
 
 def batch_creates(emu) -> int:
@@ -278,24 +285,23 @@ def batch_creates(emu) -> int:
 @pytest.mark.slow
 def test_worker_killed_20_times_while_feishu_fails_every_way_loses_and_doubles_nothing(feishu_app, feishu_config,
                                                                                         feishu_emu, conn):
-    env = {**os.environ, "SECRET_KEY": "t" * 32, "SYNC_INTERVAL": "0.05", "SYNC_PULL_INTERVAL": "3600",
+    env = {**os.environ, "SECRET_KEY": "t" * 32, "SYNC_INTERVAL": "0.05", "SYNC_PULL_INTERVAL": "3600", "SHEETS_TIMEOUT": "1",
            **{k: str(v) for k, v in feishu_config.items() if k == "DATABASE" or k.startswith(("FEISHU_", "SHEET_BACKEND"))}}
-    # Every batch_create lands at once but its answer takes 0.3 s: a kill in that window leaves the
-    # worker not knowing — the case that doubles records in a naive worker.
-    feishu_emu.faults.add("delay", op="records.batch_create", seconds=0.3, apply_first=True, times=None)
     launcher = subprocess.Popen([sys.executable, "-c", LAUNCHER], cwd=ROOT, env=env, text=True,
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-    rng, n, caught, pid = random.Random(20261207), 0, 0, 0
+    rng, n, caught, pid, fired = random.Random(20261207), 0, 0, 0, []
     try:
         for trial in range(KILLS):
             for _ in range(rng.randint(1, 8)):
                 reports.create(conn, f"{n:032x}", {**DATA, "description": f"第 {n} 个"})
                 n += 1
-            kind, options = CHAOS[trial % len(CHAOS)]
+            kind, options, op = CHAOS[trial % len(CHAOS)]
+            feishu_emu.faults.clear()
             if kind == "expire":
                 feishu_emu.state.expire_tokens()
-            elif kind != "none":        # the next call of any kind fails this way (then the delay fault above)
-                feishu_emu.faults.add(kind, op="any" if kind in ("rate_limit", "drop", "status") else "bitable", **options)
+            elif kind != "none":        # fires first: the first matching fault in the plan wins
+                feishu_emu.faults.add(kind, op=op, **options)
+            feishu_emu.faults.add("delay", op="records.batch_create", seconds=0.3, apply_first=True, times=None)
             before = batch_creates(feishu_emu)
             launcher.stdin.write("go\n"), launcher.stdin.flush()
             pid = int(launcher.stdout.readline())
@@ -306,6 +312,8 @@ def test_worker_killed_20_times_while_feishu_fails_every_way_loses_and_doubles_n
             os.kill(pid, signal.SIGKILL)
             while not gone(pid):
                 time.sleep(0.005)
+            if kind not in ("expire", "none"):
+                fired.append((kind, op, feishu_emu.faults.list()[0]["fired"]))
             delivered = conn.execute("SELECT count(*) FROM outbox WHERE kind = 'report' AND delivered_at IS NOT NULL").fetchone()[0]
             caught += len(ids_in_table(feishu_emu)) > delivered
     finally:
@@ -322,3 +330,4 @@ def test_worker_killed_20_times_while_feishu_fails_every_way_loses_and_doubles_n
     print(f"{caught} of {KILLS} kills between 'applied' and 'recorded', {n} reports")
     assert len(ids) == n and len(set(ids)) == n and outbox.backlog(conn) == 0
     assert caught >= KILLS // 4, "the kills should often land between 'applied' and 'recorded'"
+    assert all(times == 1 for _, _, times in fired), f"every way of failing was met by a worker: {fired}"
