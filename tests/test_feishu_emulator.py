@@ -312,3 +312,19 @@ def test_the_command_line_starts_an_emulator_with_an_empty_base():
         proc.terminate()
         proc.wait(timeout=10)
         proc.stdout.close()
+
+
+def test_concurrent_writes_are_each_applied_whole(feishu_emu, sdk):
+    from concurrent.futures import ThreadPoolExecutor
+
+    table_id = make_table(sdk).data.table_id
+    control(feishu_emu, "PUT", "/_emulator/config", {"rate_limits": False})
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda t: create(sdk, table_id, [{"提交编号": f"{t}-{i}"} for i in range(50)]), range(16)))
+    assert all(a.code == 0 for a in answers)
+    ids = [r["提交编号"] for r in feishu_emu.records("问题登记")]
+    assert len(ids) == len(set(ids)) == 800
+    for t in range(16):   # each batch in one piece, in its own order
+        mine = [i for i in ids if i.startswith(f"{t}-")]
+        start = ids.index(mine[0])
+        assert ids[start:start + 50] == [f"{t}-{i}" for i in range(50)]
