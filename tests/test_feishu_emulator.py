@@ -328,3 +328,29 @@ def test_concurrent_writes_are_each_applied_whole(feishu_emu, sdk):
         mine = [i for i in ids if i.startswith(f"{t}-")]
         start = ids.index(mine[0])
         assert ids[start:start + 50] == [f"{t}-{i}" for i in range(50)]
+
+
+def test_search_filters_sorts_and_names_fields(feishu_emu, sdk):
+    from lark_oapi.api.bitable.v1 import Condition, FilterInfo, Sort
+
+    table_id = make_table(sdk).data.table_id
+    create(sdk, table_id, [{"提交编号": "b", "状态": "待处理"}, {"提交编号": "a", "状态": "已办结"}, {"提交编号": "c", "状态": "待处理"}])
+    body = (SearchAppTableRecordRequestBody.builder().field_names(["提交编号"])
+            .filter(FilterInfo.builder().conjunction("and").conditions(
+                [Condition.builder().field_name("状态").operator("is").value(["待处理"]).build()]).build())
+            .sort([Sort.builder().field_name("提交编号").desc(True).build()]).automatic_fields(True).build())
+    answer = sdk.bitable.v1.app_table_record.search(SearchAppTableRecordRequest.builder().app_token(APP_TOKEN)
+                                                    .table_id(table_id).page_size(10).request_body(body).build())
+    assert [item.fields for item in answer.data.items] == [{"提交编号": [{"type": "text", "text": "c"}]},
+                                                           {"提交编号": [{"type": "text", "text": "b"}]}]
+    assert answer.data.total == 2 and answer.data.items[0].created_time > 0
+
+
+def test_the_older_list_call_gives_text_as_strings(feishu_emu, sdk):
+    from lark_oapi.api.bitable.v1 import ListAppTableRecordRequest
+
+    table_id = make_table(sdk).data.table_id
+    create(sdk, table_id, [{"提交编号": "1", "件数": 3}])
+    answer = sdk.bitable.v1.app_table_record.list(ListAppTableRecordRequest.builder().app_token(APP_TOKEN)
+                                                  .table_id(table_id).build())
+    assert answer.code == 0 and answer.data.items[0].fields == {"提交编号": "1", "件数": 3}
