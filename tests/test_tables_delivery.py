@@ -182,3 +182,48 @@ def test_sessions_both_ways(backend, table_app, make_worker, conn, table_service
     [row] = [r for r in backend.shown(SESSIONS.title) if r["场次编号"] == got.id]
     assert row["名额"] == "9" and row["说明"] == "带上房产证复印件" and row["地点"] == "改到居委会二楼"
     assert len(backend.shown(SESSIONS.title)) == len(records)  # updated in place, not added
+
+
+class RefusesSecondAdd:
+    """The real adapter; its second add() is refused before anything is applied (a rate-limit answer)."""
+
+    def __init__(self, service):
+        self.service, self.adds = service, 0
+
+    def __getattr__(self, name):
+        return getattr(self.service, name)
+
+    def add(self, spec, rows):
+        self.adds += 1
+        if self.adds == 2:
+            raise TableError("rate limited", retryable=True, ambiguous=False)
+        self.service.add(spec, rows)
+
+
+def test_a_burst_goes_in_chunks_and_a_refused_chunk_alone_is_sent_again(backend, make_worker, conn):
+    from forms_app.delivery.sync import CHUNK
+
+    add_reports(conn, CHUNK + 100)
+    worker = make_worker()
+    worker.verify = False                                    # not in doubt: a refusal is not a lost answer
+    worker.tables = RefusesSecondAdd(worker.tables)
+    assert worker.cycle() is False
+    assert len(keys(backend)) == CHUNK and outbox.backlog(conn) == 100   # the first chunk is in and done
+    assert worker.cycle() is True and worker.tables.adds == 3
+    assert keys(backend) == [f"{i:032x}" for i in range(CHUNK + 100)] and outbox.backlog(conn) == 0
+
+
+def test_sheet_setup_cli_works_on_the_backend_and_is_safe_to_run_again(backend, table_app):
+    runner = table_app.test_cli_runner()
+    first = runner.invoke(args=["sheet-setup"])
+    assert first.exit_code == 0 and "接待场次" in first.output          # the sample sessions copied once
+    second = runner.invoke(args=["sheet-setup"])
+    assert second.exit_code == 0 and second.output.strip() == "表格已是最新，没有改动。"
+    assert len(backend.shown(SESSIONS.title)) == 3
+
+
+def test_sync_once_cli_drains_to_the_backend(backend, table_app, conn):
+    add_reports(conn, 4)
+    result = table_app.test_cli_runner().invoke(args=["sync", "--once"])
+    assert result.exit_code == 0, result.output
+    assert keys(backend) == [f"{i:032x}" for i in range(4)] and outbox.backlog(conn, outbox.SHEET_KINDS) == 0

@@ -6,8 +6,9 @@ backend holds them (Google Sheets, WeCom 智能表格, Feishu 多维表格).
 Exactly once: every record carries its 提交编号 (场次编号 for sessions). After any write whose outcome
 is unknown (TableError.ambiguous: a 5xx, a timeout, a dropped connection — or a worker killed
 mid-call, hence also at start), the worker reads the table's records before adding again and skips
-the keys already there. A cycle sends at most `batch` (500) new records per table in one add():
-no more than any backend takes in one call, so an add never lands in part.
+the keys already there. A cycle sends every pending record (up to `batch`) in add() calls of at most
+CHUNK records — no more than any backend takes in one call, so one add() never lands in part — and
+marks each chunk delivered as soon as it is in: a burst of 1,000 reports is two write calls.
 """
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ from forms_app.residents import sms_notices
 from forms_app.core.store import get_db, transaction
 
 log = logging.getLogger(__name__)
+CHUNK = 500  # records per add(): WeCom and Feishu take at most 500 per call; Google takes this many easily
 
 
 class Worker:
@@ -50,7 +52,7 @@ class Worker:
     """
 
     def __init__(self, conn: sqlite3.Connection, tables: TableService | None, directory, *, notifier=None,
-                 sms: SmsDelivery | None = None, batch: int = 500,
+                 sms: SmsDelivery | None = None, batch: int = 2000,
                  interval: float = 5.0, pull_interval: float = 60.0, backoff_cap: float = 60.0,
                  sleep=None, monotonic=time.monotonic, rng=random.random):
         self.conn, self.tables, self.directory, self.notifier, self.sms = conn, tables, directory, notifier, sms
@@ -146,6 +148,23 @@ class Worker:
                 outbox.mark_failed(self.conn, [i["id"] for i in items], str(exc))
             raise
 
+    def _kept_home(self, items, rows) -> set[int]:
+        """Rows whose resident declined the transfer abroad (PIPL §39) while the table is Google Sheets:
+        never sent; their queue items are closed with a note. Their ids."""
+        if getattr(self.tables, "name", "") != "google":
+            return set()
+        kept = {r["id"] for r in rows if "abroad_consent" in r.keys() and r["abroad_consent"] == 0}
+        if kept:
+            with transaction(self.conn):
+                outbox.mark_delivered(self.conn, [i["id"] for i in items if i["row_id"] in kept],
+                                      note="居民没有同意信息出境，不同步到 Google 表格")
+        return kept
+
+    def _add(self, items, spec, rows: list[dict]) -> None:
+        """New records in add() calls of at most CHUNK (a retry re-reads the keys first, so none doubles)."""
+        for start in range(0, len(rows), CHUNK):
+            self._write(items, lambda: self.tables.add(spec, rows[start:start + CHUNK]))
+
     def _keys(self, spec) -> dict[str, str]:
         """Key (提交编号 / 场次编号) → record id, read from the table (one records() call)."""
         out: dict[str, str] = {}
@@ -159,13 +178,23 @@ class Worker:
         """New reports → 问题登记 in one add(), skipping any the table already has when in doubt."""
         spec = self.specs[REPORTS.title]
         rows = self._rows("reports", items)
+        kept = self._kept_home(items, rows)
+        rows = [r for r in rows if r["id"] not in kept]
+        items = [i for i in items if i["row_id"] not in kept]
         if self.verify:
             present = self._keys(spec)
             rows = [r for r in rows if r["submission_id"] not in present]
-        if rows:
-            self._write(items, lambda: self.tables.add(spec, [report_values(r, self.directory) for r in rows]))
-        with transaction(self.conn):
-            outbox.mark_delivered(self.conn, [i["id"] for i in items])
+        by_row: dict[int, list] = {}
+        for item in items:
+            by_row.setdefault(item["row_id"], []).append(item)
+        for start in range(0, len(rows), CHUNK):
+            chunk = rows[start:start + CHUNK]
+            taken = [i for r in chunk for i in by_row.pop(r["id"], [])]
+            self._write(taken, lambda: self.tables.add(spec, [report_values(r, self.directory) for r in chunk]))
+            with transaction(self.conn):  # in: never sent again, whatever happens to the next chunk
+                outbox.mark_delivered(self.conn, [i["id"] for i in taken])
+        with transaction(self.conn):  # already in the table (or their report is gone)
+            outbox.mark_delivered(self.conn, [i["id"] for rest in by_row.values() for i in rest])
         self.verify = False
         log.info("delivered %d report records (%d queue items)", len(rows), len(items))
         return len(items)
@@ -197,14 +226,16 @@ class Worker:
         spec = self.specs[SIGNUPS.title]
         where = self._keys(spec)
         rows = self._rows("signups", items)
+        kept = self._kept_home(items, rows)
+        rows = [r for r in rows if r["id"] not in kept]
+        items = [i for i in items if i["row_id"] not in kept]
         values = {r["id"]: signup_values(r, reception.get_session(self.conn, r["session_id"]), self.directory)
                   for r in rows}
         new = [values[r["id"]] for r in rows if r["submission_id"] not in where]
         changes = [(where[r["submission_id"]], {title: value for title, value in values[r["id"]].items()
                                                  if title in SIGNUPS.service_columns or value})
                    for r in rows if r["submission_id"] in where]
-        if new:
-            self._write(items, lambda: self.tables.add(spec, new))
+        self._add(items, spec, new)
         if changes:
             self._write(items, lambda: self.tables.update(spec, changes))
         with transaction(self.conn):
@@ -224,8 +255,7 @@ class Worker:
         rows = [r for i in wanted if (r := self.conn.execute("SELECT * FROM sessions WHERE id = ?", (i,)).fetchone())]
         new = [session_values(r) for r in rows if r["id"] not in where]
         changes = [(where[r["id"]], session_values(r)) for r in rows if r["id"] in where]
-        if new:
-            self._write(items, lambda: self.tables.add(spec, new))
+        self._add(items, spec, new)
         if changes:
             self._write(items, lambda: self.tables.update(spec, changes))
         with transaction(self.conn):

@@ -290,7 +290,8 @@ class GoogleTables:
 
     def metadata(self, ranges: list[str] | None = None) -> dict:
         """Sheet properties, protected ranges, column widths; with ranges, also their validation rules."""
-        fields = "sheets(properties,protectedRanges,data(columnMetadata(pixelSize),rowData(values(dataValidation))))"
+        fields = ("sheets(properties,protectedRanges,data(columnMetadata(pixelSize),rowData(values(dataValidation))))"
+                  if ranges else "sheets(properties,protectedRanges,data(columnMetadata(pixelSize)))")
         params = {"fields": fields, "includeGridData": "true" if ranges else "false"}
         if ranges:
             params["ranges"] = ranges
