@@ -3,6 +3,7 @@ batches, paging, token expiry mid-run, and every fault kind classified honestly.
 import socket
 
 import pytest
+from lark_oapi.api.bitable.v1 import ListAppTableFieldRequest
 
 from forms_app.delivery.tables import BackendUnavailable, service_from_config
 from forms_app.delivery.tables.base import Field, TableError, TableSpec
@@ -49,8 +50,7 @@ def test_ensure_creates_the_table_with_its_fields_and_options_and_twice_is_a_no_
     assert tables.ensure(SPEC) == []
     assert writes(feishu_emu) == first == 1      # one tables.create, nothing the second time
     fields = sdk_client(feishu_emu).bitable.v1.app_table_field.list(
-        __import__("lark_oapi.api.bitable.v1", fromlist=["x"]).ListAppTableFieldRequest.builder()
-        .app_token(APP_TOKEN).table_id(tables._table_ids["问题登记"]).build()).data.items
+        ListAppTableFieldRequest.builder().app_token(APP_TOKEN).table_id(tables._table_ids["问题登记"]).build()).data.items
     assert [(f.field_name, f.type) for f in fields] == [("提交编号", 1), ("状态", 3), ("问题类别", 3), ("描述", 1), ("件数", 2)]
     assert fields[0].is_primary and [o.name for o in fields[1].property.options] == ["待处理", "处理中", "已办结"]
 
