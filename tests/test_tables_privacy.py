@@ -85,7 +85,7 @@ GOOGLE = {"SHEETS_SPREADSHEET_KEY": "k", "GOOGLE_SERVICE_ACCOUNT_FILE": "f.json"
 @pytest.mark.parametrize("settings, changes, stored", [
     ({}, {"abroad_consent": "y"}, -1),           # no table abroad: not asked, whatever is posted
     (GOOGLE, {"abroad_consent": "y"}, 1),        # the steward asked and the resident agreed
-    (GOOGLE, {}, 0),                             # asked, declined
+    (GOOGLE, {"abroad_consent": None}, 0),       # asked, declined (left unticked)
 ])
 def test_a_stewards_intake_asks_the_consent_only_with_google(app_config, settings, changes, stored):
     from tests.test_views_steward_intake import NEW, register, sign_in_steward
