@@ -81,7 +81,12 @@ class TableService(Protocol):
     name: str                       # "google" | "wecom" | "feishu"
 
     def ensure(self, spec: TableSpec) -> None:
-        """Create the table if missing and add missing fields; safe to run again; never deletes or renames."""
+        """Create the table if missing and add missing fields; safe to run again; never deletes or renames.
+
+        May return a list of lines (Chinese) saying what it changed, which `sheet-setup` prints.
+        Optional capability, Google only today: `protect(spec, titles) -> list[str]` protects each of
+        these (service) columns on its own; sheet-setup calls it when the adapter has it.
+        """
 
     def records(self, spec: TableSpec) -> list[Record]:
         """Every record of the table, in table order (paged inside the adapter)."""
