@@ -17,7 +17,7 @@ from forms_app.core.cases import CHANNELS, STEWARD_CHANNELS
 from forms_app.core import references
 from forms_app.core.references import normalise as normalise_ref
 from forms_app.residents.forms import Checkbox, FollowupQuestions, SubmissionId, compound_choices
-from forms_app.residents.photos import PhotoField
+from forms_app.residents.photos import PhotoField, PhotosMixin
 from forms_app.core.cases import STATUSES
 from forms_app.core.validators import Length, Phone, Required, ValidChoice, clean_text
 
@@ -39,6 +39,10 @@ class LoginForm(FlaskForm):
                           validators=[Required("请输入您的账号。"), Length(max=32, label="账号")])
     password = PasswordField("密码", validators=[Required("请输入密码。"), Length(max=200, label="密码")])
     next = HiddenField()
+
+
+class PhoneCheckForm(FlaskForm):
+    """电话已核实: one button, the token only."""
 
 
 class SignOutForm(FlaskForm):
@@ -173,7 +177,7 @@ class OptionalPhone:
             Phone("联系电话不对：请填 11 位手机号或上海座机（8 位，可加 021）；居民不愿留电话就空着。")(form, field)
 
 
-class IntakeForm(FlaskForm):
+class IntakeForm(PhotosMixin, FlaskForm):
     """A case a steward registers (phone call, walk-in, joint reception …). Subclass or add fields freely:
     `fields()` turns what was entered into intake.register's fields, and templates render every field
     through the shared macros, so a new field needs its declaration and one line in the template."""

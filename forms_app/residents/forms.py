@@ -10,7 +10,7 @@ from wtforms.validators import StopValidation, ValidationError
 
 from forms_app.core.references import KINDS as REF_KINDS, example as ref_example, kind_of as ref_kind, normalise as normalise_ref, problem as ref_problem
 from forms_app.core.validators import Empty, Length, Phone, Required, ValidChoice, clean_text
-from forms_app.residents.photos import PhotoField
+from forms_app.residents.photos import PhotoField, PhotosMixin
 
 # Choices use WTForms' shorthand dicts: {value: label} or {group: {value: label}}.
 BEST_TIMES = {"": "什么时间都可以", "上午": "上午（9:00–12:00）", "下午": "下午（13:00–17:00）",
@@ -68,7 +68,7 @@ def compound_choices(directory) -> dict:
     return groups
 
 
-class ReportForm(_Base):
+class ReportForm(PhotosMixin, _Base):
     """Report a problem (问题登记)."""
 
     compound = SelectField("您住在哪个小区", validate_choice=False, validators=[Required("请选择您住的小区。"), ValidChoice("请从列表里选择您住的小区。")])
@@ -223,7 +223,7 @@ class FollowupQuestions(FlaskForm):
                 **{k: self[k].data or "" for k in ASPECTS}}
 
 
-class FollowupForm(FollowupQuestions):
+class FollowupForm(PhotosMixin, FollowupQuestions):
     """回访 online: the resident, after proving they know the phone's last four digits."""
 
     ref = HiddenField()

@@ -19,6 +19,12 @@ def remember(key: str, ref: str) -> None:
     session[key] = ([r for r in session.get(key, []) if r != ref] + [ref])[-10:]
 
 
+def per_address_cap(setting: str) -> int:
+    """A per-address cap from the settings; 0 (none) when per-address limits are off (RATELIMIT_ENABLED=0)."""
+    config = current_app.config
+    return int(config.get(setting) or 0) if config.get("RATELIMIT_ENABLED", True) else 0
+
+
 def remembered(key: str, ref: str) -> bool:
     """Whether this browser's session noted ref under key."""
     return ref in session.get(key, [])

@@ -77,7 +77,7 @@ def form():
         }
         urgent = bool(data["urgent"] or d.categories[form.category.data].urgent)
         row, created = reports.create(get_db(), form.submission_id.data, data, alert=urgent, directory=d,
-                                      photos=form.photos.prepared, origin="report")
+                                      photos=form.photos.prepared, origin="report", address=request.remote_addr or "")
         log.info("report %s %s (category=%s, urgent=%s)", row["ref"], "stored" if created else "resubmitted",
                  row["category_id"], row["urgent"])
         remember("refs", row["ref"])
