@@ -199,6 +199,8 @@ class IntakeForm(PhotosMixin, FlaskForm):
     contact_name = StringField("怎么称呼居民（可不填）", validators=[Length(max=20, label="称呼")], filters=TEXT)
     phone = StringField("居民的电话（可不填）", validators=[OptionalPhone()], filters=TEXT)
     sms_consent = Checkbox("居民同意收短信通知", default=True)
+    # Shown only when the stewards' table is Google Sheets (abroad; PIPL §39 separate consent).
+    abroad_consent = Checkbox("居民同意把信息同步到境外的 Google 表格")
     photos = PhotoField("照片（居民带来或发来的，可不传，最多 3 张）")
 
     def __init__(self, *args, directory=None, **kwargs):
@@ -208,14 +210,15 @@ class IntakeForm(PhotosMixin, FlaskForm):
         if not self.is_submitted():
             self.submission_id.data = uuid.uuid4().hex  # a second tap on 登记 reuses it: stored once
 
-    def fields(self, taken_by: str) -> dict:
-        """What intake.register needs."""
+    def fields(self, taken_by: str, abroad_asked: bool = False) -> dict:
+        """What intake.register needs (abroad_asked: the table is Google, so the consent was asked)."""
         return {"channel": self.channel.data, "compound_id": self.compound.data, "building": self.building.data,
                 "room": self.room.data, "category_id": self.category.data, "urgent": bool(self.urgent.data),
                 "description": self.description.data, "contact_name": self.contact_name.data,
                 "phone": self.phone.phone.e164 if self.phone.phone else "", "taken_by": taken_by,
                 "session_id": self.session_id.data or "",
-                "sms_consent": int(bool(self.sms_consent.data and self.phone.phone))}
+                "sms_consent": int(bool(self.sms_consent.data and self.phone.phone)),
+                "abroad_consent": int(bool(self.abroad_consent.data)) if abroad_asked else -1}
 
 
 # --- 会商 (casework/consultations.py) --------------------------------------------------------------
