@@ -18,7 +18,7 @@ from forms_app.core.cases import CHANNELS, STEWARD_CHANNELS
 from forms_app.core import references
 from forms_app.core.references import normalise as normalise_ref
 from forms_app.residents.forms import Checkbox, FollowupQuestions, SubmissionId, compound_choices
-from forms_app.residents.photos import PhotoField
+from forms_app.residents.photos import PhotoField, PhotosMixin
 from forms_app.core.cases import STATUSES
 from forms_app.core.validators import Length, Phone, Required, ValidChoice, clean_text
 
@@ -40,6 +40,10 @@ class LoginForm(FlaskForm):
                           validators=[Required("请输入您的账号。"), Length(max=32, label="账号")])
     password = PasswordField("密码", validators=[Required("请输入密码。"), Length(max=200, label="密码")])
     next = HiddenField()
+
+
+class PhoneCheckForm(FlaskForm):
+    """电话已核实: one button, the token only."""
 
 
 class SignOutForm(FlaskForm):
@@ -174,7 +178,7 @@ class OptionalPhone:
             Phone("联系电话不对：请填 11 位手机号或上海座机（8 位，可加 021）；居民不愿留电话就空着。")(form, field)
 
 
-class IntakeForm(FlaskForm):
+class IntakeForm(PhotosMixin, FlaskForm):
     """A case a steward registers (phone call, walk-in, joint reception …). Subclass or add fields freely:
     `fields()` turns what was entered into intake.register's fields, and templates render every field
     through the shared macros, so a new field needs its declaration and one line in the template."""
@@ -196,6 +200,8 @@ class IntakeForm(FlaskForm):
     contact_name = StringField("怎么称呼居民（可不填）", validators=[Length(max=20, label="称呼")], filters=TEXT)
     phone = StringField("居民的电话（可不填）", validators=[OptionalPhone()], filters=TEXT)
     sms_consent = Checkbox("居民同意收短信通知", default=True)
+    # Shown only when the stewards' table is Google Sheets (abroad; PIPL §39 separate consent).
+    abroad_consent = Checkbox("居民同意把信息同步到境外的 Google 表格")
     photos = PhotoField("照片（居民带来或发来的，可不传，最多 3 张）")
 
     def __init__(self, *args, directory=None, **kwargs):
@@ -205,14 +211,15 @@ class IntakeForm(FlaskForm):
         if not self.is_submitted():
             self.submission_id.data = uuid.uuid4().hex  # a second tap on 登记 reuses it: stored once
 
-    def fields(self, taken_by: str) -> dict:
-        """What intake.register needs."""
+    def fields(self, taken_by: str, abroad_asked: bool = False) -> dict:
+        """What intake.register needs (abroad_asked: the table is Google, so the consent was asked)."""
         return {"channel": self.channel.data, "compound_id": self.compound.data, "building": self.building.data,
                 "room": self.room.data, "category_id": self.category.data, "urgent": bool(self.urgent.data),
                 "description": self.description.data, "contact_name": self.contact_name.data,
                 "phone": self.phone.phone.e164 if self.phone.phone else "", "taken_by": taken_by,
                 "session_id": self.session_id.data or "",
-                "sms_consent": int(bool(self.sms_consent.data and self.phone.phone and current_app.config["SMS_ENABLED"]))}
+                "sms_consent": int(bool(self.sms_consent.data and self.phone.phone and current_app.config["SMS_ENABLED"])),
+                "abroad_consent": int(bool(self.abroad_consent.data)) if abroad_asked else -1}
 
 
 # --- 会商 (casework/consultations.py) --------------------------------------------------------------

@@ -17,7 +17,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from forms_app.core import backup, clock, workdays
+from forms_app.core import accounts, backup, clock, workdays
 from forms_app.residents import reception, sms_notices
 from forms_app.notices.messages import Message, as_text, excerpt, redact, steward_for
 from forms_app.notices.notify import Notifier, NotifyError
@@ -41,11 +41,13 @@ class StewardDigest:
     signups: list[str] = field(default_factory=list)
     session: reception.Session | None = None
     sms_failed: list[str] = field(default_factory=list)  # texts to residents that failed since the last digest
+    password_tries: int = 0  # wrong passwords (or tries held back) at this steward's account since the last digest
 
     @property
     def empty(self) -> bool:
         """Nothing to tell this steward."""
-        return not (self.new or self.uncontacted or self.long_open or self.signups or self.sms_failed)
+        return not (self.new or self.uncontacted or self.long_open or self.signups or self.sms_failed
+                    or self.password_tries)
 
 
 # --- when -------------------------------------------------------------------------------------
@@ -137,6 +139,9 @@ def build(conn: sqlite3.Connection, directory, moment: dt.datetime, start: dt.da
         steward = steward_for(n, directory)
         (digests[steward.id] if steward else nobody).sms_failed.append(
             f"{n['ref']} {sms_notices.NOTICES[n['kind']].label}：{n['note']}")
+    for account_id, tries in accounts.failures_between(conn, start, moment).items():
+        if account_id in digests:
+            digests[account_id].password_tries = tries
     session = next_session(conn, moment.date())
     if session is not None:
         for row in conn.execute("SELECT * FROM signups WHERE session_id = ? AND state != 'cancelled' "
@@ -175,9 +180,25 @@ def message(digest: StewardDigest, moment: dt.datetime, working_days: int = 1, l
     if digest.sms_failed:
         sections.append(_section(f"五、发给居民的短信没能发出（{len(digest.sms_failed)} 条，请电话告知）",
                                  digest.sms_failed, limit))
+    if digest.password_tries:
+        sections.append(("账号安全", (password_line(digest.password_tries),)))
     if not sections:
         sections.append(("", ("今天没有需要处理的事项。",)))
     return Message(f"【每日汇总】{day} {who}", tuple(sections), steward_id=digest.steward.id if digest.steward else "")
+
+
+def password_line(tries: int) -> str:
+    return f"上次汇总以来，有人试了{tries}次密码，没有登录成功。不是您自己的话，请告诉管理员（可以换一个密码）。"
+
+
+def accounts_message(conn: sqlite3.Connection, directory, moment: dt.datetime, start: dt.datetime) -> Message | None:
+    """Wrong passwords at accounts that are not a directory steward's (a supervisor, a colleague): one message."""
+    others = {a: n for a, n in accounts.failures_between(conn, start, moment).items() if a not in directory.stewards}
+    if not others:
+        return None
+    names = accounts.names(conn)
+    lines = tuple(f"账号 {a}（{names.get(a, '')}）：{password_line(n)}" for a, n in others.items())
+    return Message(f"【账号提醒】{clock.chinese_date(moment.date())}", (("", lines),))
 
 
 def quiet_message(moment: dt.datetime) -> Message:
@@ -233,14 +254,15 @@ def digest_command(print_only: bool, day: dt.datetime | None) -> None:
     moment = as_of(day.date() if day else None)
     working_days = directory.callback_working_days
     try:
-        digests = build(conn, directory, moment, since(conn, moment))
+        start = since(conn, moment)
+        digests = build(conn, directory, moment, start)
     except (OverflowError, NotImplementedError):  # chinese-calendar knows only the years the State Council has announced
         raise click.ClickException(f"无法计算 {moment.date().isoformat()} 的工作日（节假日安排只到已公布的年份）。") from None
     stale_backup = backup_warning(current_app.config)
-    reminders = [m for m in (workdays_warning(moment.date()), stale_backup) if m]
+    tries = accounts_message(conn, directory, moment, start)
+    extra = [m for m in (tries, workdays_warning(moment.date()), stale_backup) if m is not None]
     if print_only:
-        click.echo("\n\n".join([as_text(message(d, moment, working_days)) for d in digests]
-                                + [as_text(m) for m in reminders]))
+        click.echo("\n\n".join([as_text(message(d, moment, working_days)) for d in digests] + [as_text(m) for m in extra]))
         return
     if current_app.config["SHEETS_ENABLED"]:
         from forms_app.publishing.supervise import refresh_sheet  # the sheet's 时限 column, once a day
@@ -250,7 +272,7 @@ def digest_command(print_only: bool, day: dt.datetime | None) -> None:
         raise click.ClickException("没有配置提醒渠道（ALERT_WEBHOOK_URL 或 ALERT_SMTP_HOST，见 .env.example）；"
                                    "只想看内容请加 --print。")
     messages = [message(d, moment, working_days, SEND_LIMIT) for d in digests if not d.empty] or [quiet_message(moment)]
-    messages += reminders
+    messages += extra
     failed = 0
     for msg in messages:
         try:
