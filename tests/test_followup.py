@@ -186,7 +186,7 @@ def test_a_status_change_in_the_sheet_after_reopening_meets_the_rehandling_clock
 def test_a_non_urgent_case_reopened_gets_three_working_days(office_hours_now, forms, db):
     ref = reference(forms.client.get(forms.report(category="garbage").headers["Location"]))
     db.execute("UPDATE reports SET status = '已解决', resolved_at = '2026-12-07', followup_due = 1")
-    response = answer(forms, ref, outcome="没有解决")
+    response = answer(forms, ref, outcome="没有解决", comment="垃圾还是没人清")
     row = db.execute("SELECT * FROM reports").fetchone()
     assert row["rehandle_due"] == "2026-12-11"   # Tue + 3 working days
     assert "最晚12月11日（周五）下班前再联系您" in text(response) and 'id="call-now"' not in text(response)
@@ -234,9 +234,12 @@ def test_the_systems_sentence_appears_once_and_is_labelled_as_the_systems(forms,
     followed = forms.client.get(post_answer(forms, resolved, outcome="没有解决", comment="还在漏").headers["Location"])
     assert "重新打开" in text(followed)
     body = text(look(forms, resolved))
-    note = db.execute("SELECT public_note FROM reports").fetchone()[0]
-    sentence = note[note.index("说还没解决"):]
+    # The system's sentence, worded from the time now (residents/promises.py), appears once, labelled.
+    shown = body.split('id="reopen-note">')[1].split("<span")[0]
+    sentence = shown[shown.index("说还没解决"):]
     assert body.count(sentence) == 1, body
+    note = db.execute("SELECT public_note FROM reports").fetchone()[0]
+    assert note not in body   # the stored copy (for the sheet) is not shown a second time
     assert "<h2>系统提示</h2>" in body and "这句是系统自动写的" in body
     assert "大管家的说明" not in body
     history = body[body.index('id="history"'):]
