@@ -61,6 +61,10 @@ class FilterForm(Form):
     urgent = Checkbox("紧急")
     reopened = Checkbox("重新打开")
     overdue = Checkbox("超时")
+    today = Checkbox("今天到期")
+    soon = Checkbox("即将到期")
+    followup = Checkbox("待回访")
+    sort = SelectField("排序", choices={"due": "先办快到期的", "new": "最新登记的在前"}, default="due", validate_choice=False)
     f = HiddenField(default="1")   # the form was sent: an unticked 我负责的 means off
 
     def __init__(self, *args, directory=None, **kwargs):

@@ -33,7 +33,8 @@ def _filters(args, mine_by_default: bool = True) -> tuple[FilterForm, worklist.F
         form.mine.data = bool(g.steward.steward_id)
     filters = worklist.Filters(form.q.data or "", form.value("status"), form.value("compound"), form.value("category"),
                                form.value("channel"), form.mine.data, form.urgent.data, form.reopened.data,
-                               form.overdue.data)
+                               form.overdue.data, form.today.data, form.soon.data, form.followup.data,
+                               form.value("sort") or "due")
     return form, filters
 
 
@@ -43,9 +44,11 @@ def _query(filters: worklist.Filters, **extra) -> dict:
     for name in ("q", "status", "compound", "category", "channel"):
         if getattr(filters, name):
             out[name] = getattr(filters, name)
-    for name in ("mine", "urgent", "reopened", "overdue"):
+    for name in ("mine", "urgent", "reopened", "overdue", "today", "soon", "followup"):
         if getattr(filters, name):
             out[name] = "y"
+    if filters.sort != "due":
+        out["sort"] = filters.sort
     return {**out, **extra}
 
 
@@ -88,9 +91,9 @@ def index():
     result = worklist.page(conn, filters, d, today, me, _page_number())
     status = 400 if request.method == "POST" else 200
     return render_template("steward/index.html", form=form, filters=filters, page=result, bulk=bulk,
-                           problems=problems, counts=worklist.counts(conn), query=_query(filters), here=here,
+                           problems=problems, counts=worklist.counts(conn, filters, d, today, me), query=_query(filters), here=here,
                            me=me, done=request.args.get("done"),
-                           only_status=filters.status if filters == worklist.Filters(status=filters.status) else None, contacted=request.args.get("contacted")), status
+                           only_status=filters.status, contacted=request.args.get("contacted")), status
 
 
 def _contacted(conn, ref: str, here: str):
