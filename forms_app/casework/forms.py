@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 import uuid
 
@@ -231,6 +232,31 @@ def meeting_day(text: str) -> dt.date:
     raise ValueError(text)
 
 
+_MONTH_DAY = re.compile(r"^(\d{1,2})\s*[月/.\-]\s*(\d{1,2})\s*[日号]?$")
+
+
+def due_day(text: str, today: dt.date) -> dt.date:
+    """A 分工 date: as meeting_day, or '12月9日' / '12/9' without a year — the coming one (today or later)."""
+    try:
+        return meeting_day(text)
+    except ValueError:
+        pass
+    match = _MONTH_DAY.match(unicodedata.normalize("NFKC", text or "").strip())
+    if not match:
+        raise ValueError(text)
+    month, day = map(int, match.groups())
+    for year in range(today.year, today.year + 5):  # 2月29日: the next leap year
+        try:
+            found = dt.date(year, month, day)
+        except ValueError:
+            if not 1 <= month <= 12 or not 1 <= day <= 31 or (month, day) != (2, 29):
+                raise
+            continue
+        if found >= today:
+            return found
+    raise ValueError(text)
+
+
 class ActionEntry(Form):
     """One row of 谁、做什么、什么时候前."""
 
@@ -250,9 +276,9 @@ class ActionEntry(Form):
     def validate_by(self, field):
         if field.data:
             try:
-                field.data = meeting_day(field.data).isoformat()
+                field.data = due_day(field.data, clock.now().date()).isoformat()
             except ValueError:
-                raise ValidationError("“什么时候前”的日期格式不对，请写成 2026-12-20。") from None
+                raise ValidationError("“什么时候前”的日期格式不对，请写成 12月20日 或 2026-12-20。") from None
 
 
 class ConsultationForm(FlaskForm):

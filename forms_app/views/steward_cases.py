@@ -8,7 +8,7 @@ import logging
 from flask import abort, current_app, g, redirect, render_template, request, url_for
 
 from forms_app.casework import consultations
-from forms_app.casework.forms import ConsultationForm, PhoneFollowupForm, meeting_day
+from forms_app.casework.forms import ConsultationForm, PhoneFollowupForm, SignOutForm, meeting_day
 from forms_app.core import clock, deadlines
 from forms_app.core.store import get_db
 from forms_app.publishing import supervise as supervision
@@ -25,7 +25,29 @@ def case_helpers() -> dict:
     return {"case_clocks": lambda row: deadlines.clocks(row, directory()),
             "case_consultations": lambda row: consultations.for_report(get_db(), row["id"]),
             "consultation_actions": consultations.actions,
+            "case_action_items": lambda row: _items_with_state(row),
             "phone_followup_form": lambda row: PhoneFollowupForm(formdata=None) if followup.phone_allowed(row) else None}
+
+
+def _items_with_state(row) -> list[dict]:
+    """The case's 分工 with whether each is late (past its day and not done)."""
+    from forms_app.casework.worklist import last_working_day
+    cutoff = last_working_day(clock.now().date()).isoformat()
+    return [{**dict(i), "line": consultations.item_line(i), "late": bool(not i["done_at"] and i["due"] and i["due"] < cutoff)}
+            for i in consultations.items_for_report(get_db(), row["id"])]
+
+
+@bp.post("/reports/<ref>/actions/<int:item_id>/done")
+def action_done(ref: str, item_id: int):
+    """A steward marks one 分工 done (every case of that 会商 gets the line, and its clock moves on)."""
+    conn, row = get_db(), _case_or_404(ref)
+    if not SignOutForm().validate_on_submit():  # nothing but the CSRF token: a page left open too long
+        return redirect(url_for("steward.report", ref=ref), code=303)
+    if item_id not in {i["id"] for i in consultations.items_for_report(conn, row["id"])}:
+        abort(404)
+    done = consultations.complete(conn, item_id, actor=g.steward.id, who=g.steward.name)
+    log.info("steward %s marked action item %d done on %s (%s)", g.steward.id, item_id, ref, "done" if done else "already")
+    return redirect(url_for("steward.report", ref=ref, saved=1) + "#actions-done", code=303)
 
 
 def _case_or_404(ref: str):

@@ -23,7 +23,9 @@ log = logging.getLogger(__name__)
 FIELD_NAMES = {**reports.SHEET_HEADERS, "created": "登记", "reopened": "重新打开次数", "reopened_at": "重新打开时间",
                "rehandled_at": "重新处理时间", "rehandle_due": "重新处理期限", "anonymised_at": "删除个人信息",
                "first_contact_due": "先行联系期限", "resolve_due": "办结期限", "building": "楼号",
-               "compound_id": "小区", "category_id": "问题类别", "urgent": "紧急", "channel": "来源"}
+               "compound_id": "小区", "category_id": "问题类别", "urgent": "紧急", "channel": "来源",
+               "plan_due": "落实期限", "action_due": "分工期限", "to_verify": "不满意待核实", "consultation": "会商",
+               "status_reason": "原因或去向"}
 
 
 def _filters(args, mine_by_default: bool = True) -> tuple[FilterForm, worklist.Filters]:
