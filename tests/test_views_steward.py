@@ -791,3 +791,13 @@ def test_the_xlsx_follows_the_current_filters_and_has_an_autofilter(steward, var
 def test_steward_pages_link_the_lift_vote_calculator(forms, steward):
     body = forms.client.get("/forms/steward").get_data(as_text=True)
     assert 'href="/forms/tools/lift-vote"' in body and "加装电梯表决计算器" in body
+
+
+def test_came_on_the_outcomes_page_is_the_first_contact_of_the_linked_case(steward, session_id, crowd, db):
+    db.execute("UPDATE reports SET first_contact_at = ''")
+    data = outcome_fields(steward, session_id, {0: {"attended": "是"}, 1: {"attended": "否"}})
+    steward.submit(f"/forms/steward/sessions/{session_id}/outcomes", data)
+    report = reports.by_ref(db, crowd["report"])
+    assert report["first_contact_at"][:10] == clock.now().strftime("%Y-%m-%d")
+    page = text(steward.client.get(f"/forms/steward/reports/{crowd['report']}"))
+    assert "先行联系按时" in page

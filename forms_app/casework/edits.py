@@ -73,7 +73,8 @@ def contacted(conn: sqlite3.Connection, report_id: int, actor: str = "") -> dict
 
 def record_outcome(conn: sqlite3.Connection, signup_id: int, day: dt.date, attended: str, outcome: str,
                    status: str = "", actor: str = "", who: str = "") -> bool:
-    """Record attendance and outcome on a sign-up; a new outcome (and a status) goes to its linked report.
+    """Record attendance and outcome on a sign-up; a new outcome (and a status) goes to its linked report,
+    and 来了 stamps that report's 首次联系时间 when none is recorded.
 
     Returns whether anything changed. Saving the same outcome again adds no second line.
     """
@@ -87,6 +88,9 @@ def record_outcome(conn: sqlite3.Connection, signup_id: int, day: dt.date, atten
         changed = False
         if report is not None:
             changes = {"status": status} if status else {}
+            if attended == ATTENDED[0] and not report["first_contact_at"].strip():
+                # 来了: the resident spoke to the steward at the reception — that is the first contact.
+                changes["first_contact_at"] = clock.now().strftime("%Y-%m-%d %H:%M")
             lines = []
             if status and status != report["status"]:
                 lines.append(status_line(clock.now().date(), who or actor or "系统", report["status"], status))

@@ -200,6 +200,7 @@ class IntakeForm(FlaskForm):
     contact_name = StringField("怎么称呼居民（可不填）", validators=[Length(max=20, label="称呼")], filters=TEXT)
     phone = StringField("居民的电话（可不填）", validators=[OptionalPhone()], filters=TEXT)
     sms_consent = Checkbox("居民同意收短信通知", default=True)
+    contacted = Checkbox("已经和居民当面或电话说过了（记为首次联系）", default=True)
     photos = PhotoField("照片（居民带来或发来的，可不传，最多 3 张）")
 
     def __init__(self, *args, directory=None, **kwargs):
@@ -216,7 +217,8 @@ class IntakeForm(FlaskForm):
                 "description": self.description.data, "contact_name": self.contact_name.data,
                 "phone": self.phone.phone.e164 if self.phone.phone else "", "taken_by": taken_by,
                 "session_id": self.session_id.data or "",
-                "sms_consent": int(bool(self.sms_consent.data and self.phone.phone))}
+                "sms_consent": int(bool(self.sms_consent.data and self.phone.phone)),
+                "contacted": bool(self.contacted.data)}
 
 
 # --- 会商 (casework/consultations.py) --------------------------------------------------------------

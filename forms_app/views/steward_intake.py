@@ -58,10 +58,11 @@ def intake_done(ref: str):
         abort(404)
     compound = d.compounds.get(row["compound_id"])
     site = (d.street.get("site_url") or "").rstrip("/")
-    return render_template("steward/intake_done.html", row=row, compound=compound,
+    due = deadlines.day_of(row["first_contact_due"]) or clock.call_back_by(row["created_at"], d.callback_working_days)
+    return render_template("steward/intake_done.html", row=row, compound=compound, office=d.street.get("office"),
+                           due_today=due <= clock.now().date(),
                            category=d.categories.get(row["category_id"]), taker=own_steward(),
                            created=clock.chinese_datetime(clock.parse(row["created_at"])),
-                           call_by=clock.chinese_date(deadlines.day_of(row["first_contact_due"])
-                                                      or clock.call_back_by(row["created_at"], d.callback_working_days)),
+                           call_by=clock.chinese_date(due),
                            status_url=f"{site}{url_for('status.lookup')}",
                            session_=reception.get_session(conn, row["session_id"]) if row["session_id"] else None)
