@@ -696,10 +696,12 @@ def test_outcomes_reach_the_sheet(sheet_app, sheet_steward, emu, session_id):
 # --- The supervisor: reads everything, changes nothing ---------------------------------------
 
 def steward_post_routes(app) -> list[str]:
-    """Every URL rule of the steward blueprint that takes a POST (sign-in and sign-out aside)."""
+    """Every URL rule of the steward blueprint that takes a POST (sign-in, sign-out and the supervisor's own
+    督办 and 核实 aside)."""
+    from forms_app.views.steward import SUPERVISOR_POSTS
     return sorted({r.rule for r in app.url_map.iter_rules()
                    if r.endpoint.startswith("steward.") and "POST" in r.methods
-                   and r.endpoint not in ("steward.login", "steward.logout")})
+                   and r.endpoint not in ("steward.login", *SUPERVISOR_POSTS)})
 
 
 @pytest.fixture
@@ -715,7 +717,7 @@ def test_a_supervisor_cannot_change_anything(app, supervisor, ref, session_id, d
     before = [db.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in ("reports", "signups", "outbox", "case_history")]
     rules = steward_post_routes(app)
     assert "/forms/steward" in rules and "/forms/steward/reports/<ref>" in rules and len(rules) >= 3
-    values = {"ref": ref, "session_id": session_id}
+    values = {"ref": ref, "session_id": session_id, "item_id": "1", "supervision_id": "1"}
     for rule in rules:
         url = re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: str(values.get(m.group(1), "x")), rule)
         page = text(supervisor.client.get(url))

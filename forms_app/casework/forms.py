@@ -339,3 +339,37 @@ class PhoneFollowupForm(FollowupQuestions):
 
     class Meta:
         locales = ("zh",)
+
+
+# --- 督办 and 不满意待核实 (casework/supervision.py) ----------------------------------------------
+
+class SupervisionForm(FlaskForm):
+    """The supervisor's 督办 on one case."""
+
+    Meta = _Meta
+    note = TextAreaField("督办意见", validators=[Required("请写督办意见。"), Length(max=300, label="督办意见")], filters=TEXT)
+    answer_by = StringField("请大管家在哪天前答复", validators=[Required("请填写答复日期，比如 12月10日。")], filters=TEXT)
+
+    def validate_answer_by(self, field):
+        """A readable date, today or later ('12月10日' means the coming one)."""
+        try:
+            day = due_day(field.data, clock.now().date())
+        except ValueError:
+            raise ValidationError("答复日期的格式不对，请写成 12月10日 或 2026-12-10。") from None
+        if day < clock.now().date():
+            raise ValidationError("答复日期不能早于今天。")
+        field.data = day.isoformat()
+
+
+class AnswerForm(FlaskForm):
+    """The steward's answer to a 督办."""
+
+    Meta = _Meta
+    answer = TextAreaField("答复督办", validators=[Required("请写一下答复。"), Length(max=500, label="答复")], filters=TEXT)
+
+
+class VerifiedForm(FlaskForm):
+    """The supervisor checked a 不满意 回访."""
+
+    Meta = _Meta
+    note = TextAreaField("核实情况（可不填）", validators=[Length(max=300, label="核实情况")], filters=TEXT)

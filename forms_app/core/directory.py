@@ -135,6 +135,21 @@ def _limits(raw, where: str) -> dict:
         raise DirectoryError(str(exc)) from None
 
 
+def _followup_settings(street: dict) -> None:
+    """street.followup (回访: which 不满意 reopens, when to call), checked."""
+    raw = street.get("followup")
+    if raw is None:
+        return
+    if not isinstance(raw, dict) or set(raw) - {"reopen_unsatisfied", "call_after"}:
+        raise DirectoryError("街道（street）的 followup 只能写 reopen_unsatisfied（效率、态度、结果）和 call_after（工作日）。")
+    names = raw.get("reopen_unsatisfied", [])
+    if not isinstance(names, list) or not set(names) <= {"效率", "态度", "结果"}:
+        raise DirectoryError(f"街道（street）的 followup.reopen_unsatisfied 只能列 效率、态度、结果，现为「{names}」。")
+    after = raw.get("call_after", 3)
+    if isinstance(after, bool) or not isinstance(after, int) or not 0 <= after <= 60:
+        raise DirectoryError(f"街道（street）的 followup.call_after 应为 0 到 60 之间的整数（工作日），现为「{after}」。")
+
+
 def parse(data: dict) -> Directory:
     """Validate raw data (as loaded from YAML) into a Directory."""
     if not isinstance(data, dict):
@@ -174,6 +189,7 @@ def parse(data: dict) -> Directory:
     places = {pid: _require(e, "name", f"接待地点 {pid} ") for pid, e in _unique(data.get("reception_places"), "接待地点").items()}
     street = dict(data.get("street") or {})
     street["deadlines"] = _limits(street.get("deadlines"), "街道（street）")
+    _followup_settings(street)
     return Directory(street, stewards, areas, compounds, categories,
                      tuple(data.get("parties") or ()), places)
 

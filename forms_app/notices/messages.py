@@ -103,7 +103,8 @@ def alert_message(alert: dict) -> Message:
     where = " ".join(filter(None, [alert["compound"], alert["building"]]))
     owner = f"负责：{alert['steward_name']}。" if alert["steward_name"] else "负责：未找到对应的大管家，请事务所安排。"
     if alert["type"] == "reopened":
-        title = f"【回访未解决】{alert['ref']} {where} {alert['category']}"
+        unsatisfied = str(alert.get("outcome") or "").startswith("已解决")  # 已解决 ticked, but 结果不满意
+        title = f"【回访{'不满意' if unsatisfied else '未解决'}】{alert['ref']} {where} {alert['category']}"
         how = "电话回访时" if alert.get("via") == "phone" else "网上回访时"
         lines = [f"原问题：{alert['excerpt']}",
                  f"居民{how}说“{alert.get('outcome') or '没有解决'}”，问题已重新打开，状态改回处理中。"]
