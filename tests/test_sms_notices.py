@@ -205,7 +205,7 @@ def test_a_permanent_refusal_is_given_up_with_a_note_on_the_case_and_counted_in_
                          clock.now() - dt.timedelta(days=1))
     failed = [line for d in built for line in d.sms_failed]
     assert len(failed) == 1 and report["ref"] in failed[0]
-    assert "五、发给居民的短信没能发出（1 条" in digest.as_text(digest.message(
+    assert "八、发给居民的短信没能发出（1 条" in digest.as_text(digest.message(
         next(d for d in built if d.sms_failed), clock.now()))
 
 
