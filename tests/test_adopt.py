@@ -197,11 +197,11 @@ def test_read_back_writes_history_for_what_it_changes(worker, sheets, emu, conn)
     worker.pull()
     case = reports.by_submission(conn, "a" * 32)
     changes = [(h["actor"], h["field"], h["old"], h["new"]) for h in history.for_report(conn, case["id"])[1:]]
-    assert sorted(changes) == [(history.SHEET, "public_note", "", "已修好"), (history.SHEET, "status", "已受理", "已解决"),
-                               (history.SHEET, "steward_name", "", "周芳（示例）")]   # the sheet pre-fills the steward
+    # The pre-filled 负责大管家 is no change (issue 20, item 6): only what the steward typed.
+    assert sorted(changes) == [(history.SHEET, "public_note", "", "已修好"), (history.SHEET, "status", "已受理", "已解决")]
     assert case["followup_due"] == 1
     worker.pull()
-    assert len(history.for_report(conn, case["id"])) == 4                  # nothing changed: nothing recorded
+    assert len(history.for_report(conn, case["id"])) == 3                  # nothing changed: nothing recorded
 
 
 # --- the real worker process, SIGKILLed between the write-back and the import ------------------

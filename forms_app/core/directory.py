@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +18,14 @@ from forms_app.core.deadlines import parse_limits
 from forms_app.core.phones import PhoneError, normalise_phone
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "data" / "directory.yaml"
+
+
+_DIGITS = str.maketrans("0123456789", "〇一二三四五六七八九")
+
+
+def _folded(text: str) -> str:
+    """A typed name as compared: full-width forms folded, spaces gone."""
+    return "".join(unicodedata.normalize("NFKC", str(text or "")).split())
 
 
 class DirectoryError(ValueError):
@@ -64,6 +73,7 @@ class Category:
     guide: str
     parties: str
     deadlines: dict = field(default_factory=dict)   # working days, overriding street.deadlines (deadlines.py)
+    aliases: tuple[str, ...] = ()                   # words stewards type for it (漏水 → 漏水/渗水); data file `aliases:`
 
 
 @dataclass(frozen=True)
@@ -89,6 +99,27 @@ class Directory:
     def compounds_in(self, area_id: str) -> list[Compound]:
         """Compounds of one residential area, in data-file order."""
         return [c for c in self.compounds.values() if c.area.id == area_id]
+
+    def match_category(self, text: str) -> Category | None:
+        """The one category a typed word means: its id, its name, or one of its `aliases` ('漏水' → 漏水/渗水),
+        spaces and full-width forms ignored; None when it means none or several."""
+        key = _folded(text)
+        if not key:
+            return None
+        if key in self.categories:
+            return self.categories[key]
+        hits = [c for c in self.categories.values() if key in (_folded(c.name), *map(_folded, c.aliases))]
+        return hits[0] if len(hits) == 1 else None
+
+    def match_compound(self, text: str) -> Compound | None:
+        """The one compound a typed name means (its id, or its name with Arabic digits read as Chinese
+        numerals: '延吉4村' → 延吉四村), or None."""
+        raw = (text or "").strip()
+        if raw in self.compounds:
+            return self.compounds[raw]
+        key = _folded(raw).translate(_DIGITS)
+        hits = [c for c in self.compounds.values() if _folded(c.name) == key]
+        return hits[0] if len(hits) == 1 else None
 
 
 def _require(entry: dict, key: str, where: str) -> str:
@@ -133,6 +164,15 @@ def _limits(raw, where: str) -> dict:
         return parse_limits(raw, where)
     except ValueError as exc:
         raise DirectoryError(str(exc)) from None
+
+
+def _words(raw, where: str) -> tuple[str, ...]:
+    """`aliases:` — a list of other words for the entry (may be absent)."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(a, str) and a.strip() for a in raw):
+        raise DirectoryError(f"{where}的别名（aliases）要写成一串词，比如 [漏水, 渗水]。")
+    return tuple(a.strip() for a in raw)
 
 
 def _followup_settings(street: dict) -> None:
@@ -181,7 +221,7 @@ def parse(data: dict) -> Directory:
     categories = {
         cid: Category(cid, _require(e, "name", f"问题类别 {cid} "), bool(e.get("urgent", False)),
                       _require(e, "guide", f"问题类别 {cid} "), _require(e, "parties", f"问题类别 {cid} "),
-                      _limits(e.get("deadlines"), f"问题类别 {cid} "))
+                      _limits(e.get("deadlines"), f"问题类别 {cid} "), _words(e.get("aliases"), f"问题类别 {cid} "))
         for cid, e in _unique(data.get("categories"), "问题类别").items()
     }
     if not compounds or not categories or not stewards:

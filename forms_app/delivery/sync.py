@@ -20,6 +20,7 @@ from flask.cli import with_appcontext
 
 from forms_app.core import clock, history
 from forms_app.core import outbox
+from forms_app.delivery import readback
 from forms_app.delivery.adopt import Adopter
 from forms_app.residents import reception
 from forms_app.delivery.sheet_layout import (REPORTS, SESSIONS, SIGNUPS, STATUSES, STEWARD_FIELDS, Columns, parse_session,
@@ -250,9 +251,9 @@ class Worker:
             waiting = {r[0] for r in self.conn.execute(
                 "SELECT r.submission_id FROM outbox o JOIN reports r ON r.id = o.row_id "
                 "WHERE o.kind = 'report_update' AND o.delivered_at IS NULL")}
-            # An empty 状态 (a hand-typed row) keeps the case's status; one the service cannot read skips the row.
-            self._read_back([rec for rec in records if (rec.get("状态") in STATUSES or not rec.get("状态"))
-                             and rec.get("提交编号") and rec["提交编号"] not in waiting], now)
+            # What a steward typed is checked as the web form checks it (readback.py): a 状态 or 首次联系时间
+            # the service cannot read goes back, with a 【系统】 line in 处理记录.
+            self._read_back([rec for rec in records if rec.get("提交编号") and rec["提交编号"] not in waiting], now)
             # Likewise a session edited on the stewards' pages whose row is still on its way.
             editing = {outbox.payload(r).get("id") for r in self.conn.execute(
                 "SELECT payload FROM outbox WHERE kind = 'session' AND delivered_at IS NULL")}
@@ -287,13 +288,17 @@ class Worker:
         ids, changed = list(by_id), 0
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
-            rows = self.conn.execute(f"SELECT id, submission_id, followup_due, reopened_at, rehandled_at, {', '.join(fields)} FROM reports "
+            rows = self.conn.execute(f"SELECT id, submission_id, compound_id, followup_due, reopened_at, rehandled_at, "
+                                     f"{', '.join(fields)} FROM reports "
                                      f"WHERE submission_id IN ({','.join('?' * len(chunk))})", chunk).fetchall()
+            today = clock.now().date()
             for row in rows:
                 rec = by_id[row["submission_id"]]
-                changes = {f: rec.get(STEWARD_FIELDS[f], "") for f in fields if row[f] != rec.get(STEWARD_FIELDS[f], "")}
-                if not rec.get("状态"):
-                    changes.pop("status", None)
+                compound = self.directory.compounds.get(row["compound_id"])
+                checked = readback.check(row, rec, compound.steward.name if compound else "", today, today.isoformat())
+                if checked.cells:
+                    outbox.enqueue(self.conn, "report_update", row["id"], checked.cells)
+                changes = checked.changes
                 if not changes:
                     continue
                 status = changes.get("status", row["status"])

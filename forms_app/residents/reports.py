@@ -54,7 +54,8 @@ def create(conn: sqlite3.Connection, submission_id: str, data: dict, alert: bool
 
     Same submission id and same content: the same row. Same id, other content: a new report.
     `actor`: who registered it (the resident online, or a steward's account id for an intake).
-    `directory`: fixes the case's due dates (core/deadlines.py) as it comes in.
+    `directory`: fixes the case's due dates (core/deadlines.py) and its steward (负责大管家: the compound's)
+    as it comes in.
     `ref`: a reference already given out (a hand-typed sheet row numbered in place); a fresh one if taken.
     `photos`: photos.prepare()'s result, stored in the same transaction (`origin`: 'report' or 'intake').
     """
@@ -66,6 +67,9 @@ def create(conn: sqlite3.Connection, submission_id: str, data: dict, alert: bool
     moment = clock.now()
     now = clock.iso(moment)
     due = deadlines.due_dates(data, directory, moment) if directory is not None else {"first_contact_due": "", "resolve_due": ""}
+    compound = directory.compounds.get(data["compound_id"]) if directory is not None else None
+    if compound is not None and not data.get("steward_name"):  # the steward in charge, as the sheet row starts out
+        due = {**due, "steward_name": compound.steward.name}
     intake_fields = tuple(f for f in INTAKE_FIELDS if data.get(f))
     columns = ("ref", "submission_id", "content_hash", "created_at", "updated_at", *FIELDS, *BEHALF_FIELDS,
                *intake_fields, *due, "sms_consent")
