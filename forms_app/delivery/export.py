@@ -2,13 +2,20 @@
 
 Rows come from sheet_layout.report_row / signup_row, so the workbook and the sheet never
 diverge. Every cell is written as text: '=HYPERLINK(…)' typed into a form stays a string.
+
+Written with openpyxl's write-only (streaming) worksheets into a temporary file, row by row from
+the store's cursor, so memory does not grow with the number of cases; the view streams that file.
 """
 from __future__ import annotations
 
 import io
+import os
 import sqlite3
+import tempfile
+from collections.abc import Iterable, Iterator
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
@@ -24,19 +31,34 @@ def text_cell(value) -> str:
     return ILLEGAL_CHARACTERS_RE.sub("", "" if value is None else str(value))[:EXCEL_CELL_LIMIT]
 
 
-def _sheet(workbook: Workbook, layout: Layout, rows: list[list[str]]) -> None:
-    """One worksheet: bold frozen header, then rows, every cell typed as a string."""
+def _sheet(workbook: Workbook, layout: Layout, rows: Iterable[list[str]]) -> int:
+    """One write-only worksheet: bold frozen header, then rows, every cell a string; how many rows."""
     ws = workbook.create_sheet(layout.title)
-    for r, values in enumerate([list(layout.headers), *rows], start=1):
-        for c, value in enumerate(values, start=1):
-            cell = ws.cell(row=r, column=c, value=text_cell(value))
-            cell.data_type = "s"  # openpyxl would make '=…' a formula
     for name in layout.headers:
         ws.column_dimensions[layout.letter(name)].width = layout.widths.get(name, 100) / 7
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
     ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{layout.letter(layout.headers[-1])}{len(rows) + 1}"  # Excel's filter buttons
+    header = []
+    for name in layout.headers:
+        cell = WriteOnlyCell(ws, value=text_cell(name))
+        cell.font = Font(bold=True)
+        header.append(cell)
+    ws.append(header)
+    count = 0
+    for values in rows:
+        ws.append([_text(ws, v) for v in values])
+        count += 1
+    ws.auto_filter.ref = f"A1:{layout.letter(layout.headers[-1])}{count + 1}"  # Excel's filter buttons
+    return count
+
+
+def _text(ws, value):
+    """A plain string, or — when openpyxl would read it as a formula ('=…') — a cell pinned as text."""
+    value = text_cell(value)
+    if not value.startswith("="):
+        return value
+    cell = WriteOnlyCell(ws, value=value)
+    cell.data_type = "s"
+    return cell
 
 
 def signup_rows(conn: sqlite3.Connection, directory) -> list[list[str]]:
@@ -54,16 +76,43 @@ def signup_rows(conn: sqlite3.Connection, directory) -> list[list[str]]:
     return rows
 
 
-def workbook(conn: sqlite3.Connection, directory, rows=None) -> tuple[bytes, int, int]:
-    """(xlsx bytes, number of reports, number of sign-ups); `rows`: the reports to include (default: all)."""
+def write(conn: sqlite3.Connection, directory, target, rows=None) -> tuple[int, int]:
+    """Write the workbook to `target` (a path or a binary file); (number of reports, number of sign-ups).
+    `rows`: the reports to include (a cursor; default: all)."""
     if rows is None:
         rows = conn.execute("SELECT * FROM reports ORDER BY id")
-    reports = [report_row(r, directory) for r in rows]
-    signups = signup_rows(conn, directory)
-    book = Workbook()
-    book.remove(book.active)
-    _sheet(book, REPORTS, reports)
-    _sheet(book, SIGNUPS, signups)
+    book = Workbook(write_only=True)
+    n_reports = _sheet(book, REPORTS, (report_row(r, directory) for r in rows))
+    n_signups = _sheet(book, SIGNUPS, signup_rows(conn, directory))
+    book.save(target)
+    return n_reports, n_signups
+
+
+def workbook(conn: sqlite3.Connection, directory, rows=None) -> tuple[bytes, int, int]:
+    """(xlsx bytes, number of reports, number of sign-ups) — in memory: for small workbooks and tests."""
     out = io.BytesIO()
-    book.save(out)
-    return out.getvalue(), len(reports), len(signups)
+    counts = write(conn, directory, out, rows)
+    return (out.getvalue(), *counts)
+
+
+CHUNK = 64 * 1024
+
+
+def spooled(conn: sqlite3.Connection, directory, rows=None) -> tuple[Iterator[bytes], int, int, int]:
+    """The workbook in a temporary file: (its bytes in chunks — the file is removed once read or closed —,
+    its size, number of reports, number of sign-ups)."""
+    handle, path = tempfile.mkstemp(suffix=".xlsx")
+    os.close(handle)
+    try:
+        counts = write(conn, directory, path, rows)
+        size = os.path.getsize(path)
+        stream = open(path, "rb")
+    finally:
+        os.unlink(path)  # the open file stays readable until closed (POSIX)
+
+    def chunks() -> Iterator[bytes]:
+        with stream:
+            while block := stream.read(CHUNK):
+                yield block
+
+    return chunks(), size, *counts

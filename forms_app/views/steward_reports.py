@@ -114,10 +114,11 @@ def export_xlsx():
     conn, d = get_db(), directory()
     _, filters = _filters(request.args, mine_by_default=False)
     rows = worklist.matching(conn, filters, d, clock.now().date(), worklist.me_for(g.steward, d))
-    body, n_reports, n_signups = export.workbook(conn, d, rows)
+    body, size, n_reports, n_signups = export.spooled(conn, d, rows)  # written row by row, streamed from disk
     log.info("steward %s downloaded the workbook (%d reports, %d sign-ups)", g.steward.id, n_reports, n_signups)
     name = f"dagj-{clock.now():%Y%m%d-%H%M}.xlsx"
-    return Response(body, mimetype=export.XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(body, mimetype=export.XLSX, direct_passthrough=True,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"', "Content-Length": str(size)})
 
 
 def _default_steward(row) -> str:
