@@ -3,7 +3,7 @@
 Rows come from sheet_layout.report_row / signup_row, so the workbook and the sheet never
 diverge. Every cell is written as text: '=HYPERLINK(…)' typed into a form stays a string.
 
-Written with openpyxl's write-only (streaming) worksheets into a temporary file, row by row from
+Written by xlsx_stream (SpreadsheetML straight into the zip) into a temporary file, row by row from
 the store's cursor, so memory does not grow with the number of cases; the view streams that file.
 """
 from __future__ import annotations
@@ -14,11 +14,9 @@ import sqlite3
 import tempfile
 from collections.abc import Iterable, Iterator
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
 
+from forms_app.delivery import xlsx_stream
 from forms_app.residents import reception
 from forms_app.delivery.sheet_layout import REPORTS, SIGNUPS, Layout, report_row, signup_row
 
@@ -31,34 +29,9 @@ def text_cell(value) -> str:
     return ILLEGAL_CHARACTERS_RE.sub("", "" if value is None else str(value))[:EXCEL_CELL_LIMIT]
 
 
-def _sheet(workbook: Workbook, layout: Layout, rows: Iterable[list[str]]) -> int:
-    """One write-only worksheet: bold frozen header, then rows, every cell a string; how many rows."""
-    ws = workbook.create_sheet(layout.title)
-    for name in layout.headers:
-        ws.column_dimensions[layout.letter(name)].width = layout.widths.get(name, 100) / 7
-    ws.freeze_panes = "A2"
-    header = []
-    for name in layout.headers:
-        cell = WriteOnlyCell(ws, value=text_cell(name))
-        cell.font = Font(bold=True)
-        header.append(cell)
-    ws.append(header)
-    count = 0
-    for values in rows:
-        ws.append([_text(ws, v) for v in values])
-        count += 1
-    ws.auto_filter.ref = f"A1:{layout.letter(layout.headers[-1])}{count + 1}"  # Excel's filter buttons
-    return count
-
-
-def _text(ws, value):
-    """A plain string, or — when openpyxl would read it as a formula ('=…') — a cell pinned as text."""
-    value = text_cell(value)
-    if not value.startswith("="):
-        return value
-    cell = WriteOnlyCell(ws, value=value)
-    cell.data_type = "s"
-    return cell
+def _sheet(writer: xlsx_stream.Writer, layout: Layout, rows: Iterable[list[str]]) -> int:
+    """One worksheet: bold frozen header with filter buttons, then rows, every cell text; how many rows."""
+    return writer.sheet(layout.title, layout.headers, [layout.widths.get(n, 100) / 7 for n in layout.headers], rows)
 
 
 def signup_rows(conn: sqlite3.Connection, directory) -> list[list[str]]:
@@ -81,10 +54,10 @@ def write(conn: sqlite3.Connection, directory, target, rows=None) -> tuple[int, 
     `rows`: the reports to include (a cursor; default: all)."""
     if rows is None:
         rows = conn.execute("SELECT * FROM reports ORDER BY id")
-    book = Workbook(write_only=True)
-    n_reports = _sheet(book, REPORTS, (report_row(r, directory) for r in rows))
-    n_signups = _sheet(book, SIGNUPS, signup_rows(conn, directory))
-    book.save(target)
+    writer = xlsx_stream.Writer(target)
+    n_reports = _sheet(writer, REPORTS, (report_row(r, directory) for r in rows))
+    n_signups = _sheet(writer, SIGNUPS, signup_rows(conn, directory))
+    writer.close()
     return n_reports, n_signups
 
 
