@@ -14,6 +14,7 @@ from forms_app.core import clock, outbox
 from forms_app.delivery.sms import SmsDelivery
 from forms_app.publishing import digest
 from forms_app.residents import reception, reports
+from forms_app.residents import sms_notices
 from forms_app.residents.sms_notices import NOTICES
 from tests.conftest import reference, text
 from tests.sms_emulator.fixtures import TEMPLATES, sms_emu, sms_emulator, sms_settings  # noqa: F401
@@ -137,7 +138,7 @@ def test_each_notice_is_sent_once_with_its_template_and_variables(app, db, forms
     assert accepted["ref"] == ref and accepted["steward"] == steward.name and accepted["phone"] == steward.phone
     assert accepted["day"] == clock.chinese_date(dt.date.fromisoformat(report["first_contact_due"]))
     assert [(s["status"], s["note"]) for s in by_kind["status"]] == [
-        ("已形成方案", "物业周三上门查漏点，请在家等候，谢谢配…"), ("已解决", "楼上水管已换")]
+        ("已形成方案", "物业周三上门查漏点，请在家等候。"), ("已解决", "楼上水管已换")]
     assert by_kind["followup"] == [{"ref": ref}]
     where = {"date": clock.chinese_date(session.date), "time": f"{session.start_time}-{session.end_time}",
              "place": session.place}
@@ -413,3 +414,13 @@ def test_more_seats_in_the_sessions_editor_text_those_moved_up(app, db, forms, s
     promoted = [m for m in texts(sms_emu) if kind_of(m, provider) == "promoted"]
     assert [m["phone"] for m in promoted] == ["+8613900000003"]  # the fifth said no to texts
     assert [n["state"] for n in notices(db, kind="promoted")] == ["sent", "skipped"]
+
+
+@pytest.mark.parametrize("note, sent", [
+    ("楼上水管已换", "楼上水管已换"),
+    ("物业已修好。如果还漏，请再打大管家的电话告诉我们。", "物业已修好。"),
+    ("物业周三上门查漏点，请在家等候，谢谢配合。", "物业周三上门查漏点，请在家等候。"),
+    ("这件事需要等业主大会表决通过以后才能动工维修", "详情请查进度"),
+])
+def test_a_text_never_cuts_a_note_mid_sentence(note, sent):
+    assert sms_notices.whole_sentences(note) == sent and len(sent) <= sms_notices.VARIABLE_MAX

@@ -26,6 +26,10 @@ TEXT = [clean_text]
 # 协调单位 offered besides the directory's parties (the architecture's list).
 COORDINATING = ("居委会", "业委会", "物业", "城管中队", "法治专员", "街道科室")
 STATUS_CHOICES = {s: s for s in STATUSES}
+# Closing a case honestly: what the resident must be told (in 公开进展) with these statuses.
+NEEDS_NOTE = {"已解决": "改成“已解决”，请在“公开进展”里写一句办得怎么样（居民会看到）。",
+              "不予受理": "改成“不予受理”，请在“公开进展”里写明原因，以及该找谁（居民会看到）。",
+              "已转办": "改成“已转办”，请在“公开进展”里写明转给了哪里（居民会看到）。"}
 
 
 class _Meta:
@@ -90,7 +94,14 @@ class BulkForm(FlaskForm):
     refs = SelectMultipleField("选中的问题", validate_choice=False)
     bulk_status = SelectField("把选中的问题改为", choices={"": "请选择", **STATUS_CHOICES}, default="", validate_choice=False,
                               validators=[ValidChoice("请从列表里选择状态。")])
+    bulk_note = TextAreaField("公开进展（改成已解决、不予受理、已转办时必填，每个问题都写这一句）",
+                              validators=[Length(max=300, label="公开进展")], filters=TEXT)
     contacted = HiddenField()
+
+    def validate_bulk_note(self, field):
+        """Closing several cases at once: the one line each resident reads, asked once for all."""
+        if self.bulk_status.data in NEEDS_NOTE and not field.data:
+            raise ValidationError(NEEDS_NOTE[self.bulk_status.data])
 
     def validate_refs(self, field):
         """At most one page of cases at a time, each a reference."""
@@ -131,6 +142,13 @@ class EditForm(FlaskForm):
         stored = [p for p in report["coordinating"].split("、") if p]
         self.coordinating.choices = {p: p for p in dict.fromkeys([*COORDINATING, *directory.parties, *stored])}
         self.stored_contact = report["first_contact_at"]
+        self.stored_status = report["status"]
+
+    def validate_public_note(self, field):
+        """不予受理 needs a reason, 已转办 a destination — said in the public note, which the resident reads."""
+        status = self.status.data
+        if status in ("不予受理", "已转办") and status != self.stored_status and not field.data:
+            raise ValidationError(NEEDS_NOTE[status])
 
     def validate_coordinating(self, field):
         """Only the parties offered."""
@@ -201,6 +219,12 @@ class IntakeForm(FlaskForm):
     phone = StringField("居民的电话（可不填）", validators=[OptionalPhone()], filters=TEXT)
     sms_consent = Checkbox("居民同意收短信通知", default=True)
     contacted = Checkbox("已经和居民当面或电话说过了（记为首次联系）", default=True)
+    ticket_no = StringField("12345 工单号（12345 转办的问题填）", validators=[Length(max=30, label="12345 工单号")], filters=TEXT)
+
+    def validate_ticket_no(self, field):
+        """A 12345转办 case carries the hotline's ticket number."""
+        if self.channel.data == "12345转办" and not field.data:
+            raise ValidationError("12345 转办的问题，请填写 12345 工单号。")
     photos = PhotoField("照片（居民带来或发来的，可不传，最多 3 张）")
 
     def __init__(self, *args, directory=None, **kwargs):
@@ -218,7 +242,8 @@ class IntakeForm(FlaskForm):
                 "phone": self.phone.phone.e164 if self.phone.phone else "", "taken_by": taken_by,
                 "session_id": self.session_id.data or "",
                 "sms_consent": int(bool(self.sms_consent.data and self.phone.phone)),
-                "contacted": bool(self.contacted.data)}
+                "contacted": bool(self.contacted.data),
+                "ticket_no": self.ticket_no.data if self.channel.data == "12345转办" else ""}
 
 
 # --- 会商 (casework/consultations.py) --------------------------------------------------------------

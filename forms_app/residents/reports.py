@@ -20,7 +20,7 @@ FIELDS = ("channel", "area_id", "compound_id", "building", "room", "category_id"
           "on_behalf", "behalf_relation", "behalf_consent")
 # Optional: set when a steward registers a case (casework/intake.py); first_contact_at when the resident
 # spoke to the steward as it was registered.
-INTAKE_FIELDS = ("taken_by", "session_id", "first_contact_at")
+INTAKE_FIELDS = ("taken_by", "session_id", "first_contact_at", "ticket_no")
 # 代办 details (migration 0070): optional, so callers that register other ways need not pass them.
 BEHALF_FIELDS = ("resident_name", "resident_phone", "call_first")
 

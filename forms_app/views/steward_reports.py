@@ -84,8 +84,9 @@ def index():
             done = 0
             for ref in bulk.refs.data:
                 row = reports.by_ref(conn, ref)
-                if row is not None and casework.edit(conn, row["id"], {"status": bulk.bulk_status.data},
-                                                     actor=g.steward.id, who=g.steward.label):
+                changes = {"status": bulk.bulk_status.data,
+                           **({"public_note": bulk.bulk_note.data} if bulk.bulk_note.data else {})}
+                if row is not None and casework.edit(conn, row["id"], changes, actor=g.steward.id, who=g.steward.label):
                     done += 1
             log.info("steward %s changed %d cases to one status in bulk", g.steward.id, done)
             return redirect(f"{here}&done={done}", code=303)
