@@ -24,14 +24,15 @@ from forms_app.core.references import normalise
 PER_PAGE = 50
 SOON_WORKING_DAYS = 2    # 即将到期: due within this many working days after today
 _DIGITS = re.compile(r"^[\d\s+\-]+$")
-_OPEN = "status NOT IN ({})".format(", ".join(f"'{s}'" for s in deadlines.CLOSED))
+# The statuses whose clocks still run; a closed case has none open (deadlines: met, or never overdue).
+OPEN_STATUSES = tuple(s for s in STATUSES if s not in deadlines.CLOSED)
+OPEN = "status IN ({})".format(", ".join(f"'{s}'" for s in OPEN_STATUSES))  # narrows by the status index first
 # The earliest open clock of a case as an ISO date ('9999' when none is open) — deadlines.clocks() in SQL.
-NEXT_DUE = ("min("
-            f"CASE WHEN first_contact_at = '' AND {_OPEN} AND first_contact_due != '' THEN first_contact_due ELSE '9999' END, "
-            f"CASE WHEN NOT {_OPEN} THEN '9999' WHEN plan_due != '' THEN plan_due "
-            "WHEN resolve_due != '' THEN resolve_due ELSE '9999' END, "
+NEXT_DUE = (f"CASE WHEN {OPEN} THEN min("
+            "CASE WHEN first_contact_at = '' AND first_contact_due != '' THEN first_contact_due ELSE '9999' END, "
+            "CASE WHEN plan_due != '' THEN plan_due WHEN resolve_due != '' THEN resolve_due ELSE '9999' END, "
             "CASE WHEN reopened_at != '' AND rehandled_at = '' AND rehandle_due != '' THEN rehandle_due ELSE '9999' END, "
-            f"CASE WHEN {_OPEN} AND action_due != '' THEN action_due ELSE '9999' END)")
+            "CASE WHEN action_due != '' THEN action_due ELSE '9999' END) ELSE '9999' END")
 # 待回访 without waiting: the resident gets no text to answer online (no phone, a landline, no consent).
 NO_TEXT = "(phone NOT LIKE '+861%' OR sms_consent = 0)"
 SORTS = ("due", "new")
@@ -148,6 +149,8 @@ def where(filters: Filters, directory, today: dt.date, me: Me = Me()) -> tuple[s
     if filters.reopened:
         clauses.append("reopened > 0")
     cutoff = last_working_day(today).isoformat()
+    if filters.overdue or filters.today or filters.soon:
+        clauses.append(OPEN)  # the status index first: closed cases have no clock to be due
     if filters.overdue:
         clauses.append(f"{NEXT_DUE} < ?")
         params.append(cutoff)
@@ -155,8 +158,8 @@ def where(filters: Filters, directory, today: dt.date, me: Me = Me()) -> tuple[s
         clauses.append(f"{NEXT_DUE} BETWEEN ? AND ?")
         params += [cutoff, today.isoformat()]
     if filters.soon:
-        clauses.append(f"{NEXT_DUE} > ? AND {NEXT_DUE} <= ?")
-        params += [today.isoformat(), clock.add_working_days(today, SOON_WORKING_DAYS).isoformat()]
+        clauses.append(f"{NEXT_DUE} BETWEEN ? AND ?")
+        params += [(today + dt.timedelta(days=1)).isoformat(), clock.add_working_days(today, SOON_WORKING_DAYS).isoformat()]
     if filters.followup:
         called_by = _working_days_back(today, followup_after(directory)).isoformat()
         clauses.append(f"(status = '已解决' AND followup_due = 1 AND ({NO_TEXT} OR substr(resolved_at, 1, 10) <= ?))")

@@ -251,6 +251,8 @@ def late_days(row, directory, today: dt.date | None = None) -> int:
 
 def summary(row, directory, today: dt.date | None = None) -> str:
     """One line for the list, the digest and the sheet: what is overdue, else the next open clock."""
+    if row["status"] in CLOSED and not (row["reopened_at"] and not row["rehandled_at"]):
+        return ""  # every clock met (a closed case is never overdue): no need to count days (the .xlsx of 50,000)
     all_clocks = clocks(row, directory, today)
     late = [d.reason for d in all_clocks if d.overdue]
     if late:

@@ -48,8 +48,8 @@ def overdue_before(today: dt.date, after_days: int) -> dt.date:
 
 
 def _where(after_days: int, today: dt.date) -> tuple[str, list]:
-    from forms_app.casework.worklist import NEXT_DUE
-    return f" WHERE {NEXT_DUE} < ?", [overdue_before(today, after_days).isoformat()]
+    from forms_app.casework.worklist import NEXT_DUE, OPEN
+    return f" WHERE {OPEN} AND {NEXT_DUE} < ?", [overdue_before(today, after_days).isoformat()]
 
 
 def count(conn: sqlite3.Connection, after_days: int, today: dt.date | None = None) -> int:
