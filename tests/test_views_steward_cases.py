@@ -507,3 +507,18 @@ def test_a_steward_cannot_issue_a_supervision(steward, db):
     response = steward.client.post(f"/forms/steward/reports/{ref}/supervise",
                                    data={"csrf_token": hidden_fields(page)["csrf_token"], "note": "x", "answer_by": "2099-01-09"})
     assert response.status_code == 403 and db.execute("SELECT count(*) FROM supervisions").fetchone()[0] == 0
+
+
+def test_the_minutes_show_the_stewards_name_and_the_full_date(steward, db):
+    ref = new_case(steward)
+    minutes = text(steward.client.get(hold(steward, ref).headers["Location"]))
+    assert f"{TODAY.year}年{clock.chinese_date(TODAY)}" in minutes
+    assert re.search(r'id="recorded">记录：s1 陈静（示例）', minutes)
+
+
+def test_history_shows_chinese_field_names_for_the_new_columns(steward, db):
+    ref = new_case(steward, contacted="y")
+    hold(steward, ref)
+    page = text(steward.client.get(f"/forms/steward/reports/{ref}"))
+    table = page.split('id="history"')[1].split("</table>")[0]
+    assert "落实期限" in table and "plan_due" not in table and "consultation" not in table

@@ -33,6 +33,7 @@ from forms_app.residents import sms_notices
 from forms_app.core.store import get_db, transaction
 
 log = logging.getLogger(__name__)
+NO_CHANNEL = "没有配置提醒渠道，未发送（每日汇总仍会列出这个问题）"
 HEADER_TTL = 15.0  # seconds; a few header reads a minute stay well inside Google's read quota
 
 
@@ -68,6 +69,12 @@ class Worker:
 
         A failing alert channel does not hold back the sheet: its error is raised after the sheet's turn.
         """
+        if self.notifier is None:  # no alert channel: urgent alerts do not pile up (/healthz: alerts off)
+            with transaction(self.conn):
+                dropped = [r[0] for r in self.conn.execute(
+                    "SELECT id FROM outbox WHERE kind IN ({}) AND delivered_at IS NULL".format(
+                        ",".join("?" * len(outbox.ALERT_KINDS))), outbox.ALERT_KINDS)]
+                outbox.mark_delivered(self.conn, dropped, note=NO_CHANNEL)
         items = outbox.pending(self.conn, self.batch, self.kinds)
         by_kind: dict[str, list] = {kind: [] for kind in outbox.KINDS}
         for item in items:

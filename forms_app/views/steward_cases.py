@@ -12,7 +12,7 @@ from forms_app.casework import supervision
 from forms_app.casework.forms import (AnswerForm, ConsultationForm, PhoneFollowupForm, SignOutForm, SupervisionForm,
                                       VerifiedForm, meeting_day)
 from forms_app.casework.worklist import PER_PAGE
-from forms_app.core import clock, deadlines
+from forms_app.core import accounts, clock, deadlines
 from forms_app.core.store import get_db
 from forms_app.publishing import supervise as supervision_list
 from forms_app.residents import followup, reports
@@ -102,7 +102,8 @@ def consultation(consultation_id: int):
         abort(404)
     return render_template("steward/consultation.html", c=found, cases=consultations.cases(conn, consultation_id),
                            actions=consultations.actions(found), saved=request.args.get("saved"),
-                           held=clock.chinese_date(meeting_day(found["held_on"])))
+                           held=f"{meeting_day(found['held_on']).year}年{clock.chinese_date(meeting_day(found['held_on']))}",
+                           recorder=accounts.names(conn).get(found["actor"], ""))
 
 
 # --- 回访 by phone ---------------------------------------------------------------------------------
