@@ -803,3 +803,38 @@ def test_came_on_the_outcomes_page_is_the_first_contact_of_the_linked_case(stewa
     assert report["first_contact_at"][:10] == clock.now().strftime("%Y-%m-%d")
     page = text(steward.client.get(f"/forms/steward/reports/{crowd['report']}"))
     assert "先行联系按时" in page
+
+
+# --- Closing a case honestly (issue 20, item 8) ---------------------------------------------------------
+
+@pytest.mark.parametrize("status, message", [("不予受理", "请在“公开进展”里写明原因"), ("已转办", "请在“公开进展”里写明转给了哪里")])
+def test_refusing_or_passing_on_a_case_needs_the_reason_or_destination(steward, db, app, status, message):
+    ref = new_report(steward)
+    response = edit(steward, ref, status=status, public_note="")
+    assert response.status_code == 400 and message in text(response)
+    assert reports.by_ref(db, ref)["status"] == "已受理"
+    said = "不属于物业维修范围，请联系房管办：021-5555 0000。" if status == "不予受理" else "已转给区房管局。"
+    assert edit(steward, ref, status=status, public_note=said).status_code == 303
+    resident = text(Forms(app.test_client()).submit("/forms/status", {"ref": ref, "last4": "5678"}))
+    assert status in resident and said.split("：")[0] in resident
+
+
+def test_a_12345_case_carries_its_ticket_number(steward, db):
+    from tests.test_views_steward_intake import register
+    response = register(steward, channel="12345转办")
+    assert response.status_code == 400 and "请填写 12345 工单号" in text(response)
+    response = register(steward, channel="12345转办", ticket_no="2026120700123")
+    ref = reference(steward.client.get(response.headers["Location"]))
+    assert reports.by_ref(db, ref)["ticket_no"] == "2026120700123"
+    assert "2026120700123" in text(steward.client.get(f"/forms/steward/reports/{ref}"))
+
+
+def test_bulk_closing_asks_the_public_note_once_for_all(steward, varied, db):
+    chosen = [varied["leak_new"], varied["old_uncalled"]]
+    response = bulk_post(steward, "f=1", {"refs": chosen, "bulk_status": "已解决"})
+    assert response.status_code == 400 and "请在“公开进展”里写一句办得怎么样" in text(response)
+    assert all(reports.by_ref(db, r)["status"] != "已解决" for r in chosen)
+    response = bulk_post(steward, "f=1", {"refs": chosen, "bulk_status": "已解决", "bulk_note": "物业已统一维修。"})
+    assert response.status_code == 303
+    assert all((reports.by_ref(db, r)["status"], reports.by_ref(db, r)["public_note"]) == ("已解决", "物业已统一维修。")
+               for r in chosen)
