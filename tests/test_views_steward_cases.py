@@ -522,3 +522,31 @@ def test_history_shows_chinese_field_names_for_the_new_columns(steward, db):
     page = text(steward.client.get(f"/forms/steward/reports/{ref}"))
     table = page.split('id="history"')[1].split("</table>")[0]
     assert "落实期限" in table and "plan_due" not in table and "consultation" not in table
+
+
+# --- 重复件 (issue 20, item 8) ----------------------------------------------------------------------
+
+def test_a_duplicate_follows_the_main_case_and_counts_once(steward, db, app):
+    from forms_app.casework import edits
+
+    main, dup = new_case(steward), new_case(steward, building="57号")
+    page = text(steward.client.get(f"/forms/steward/reports/{dup}"))
+    response = steward.client.post(f"/forms/steward/reports/{dup}/duplicate",
+                                   data={"csrf_token": hidden_fields(page)["csrf_token"], "main_ref": references.display(main)})
+    assert response.status_code == 303
+    assert row_of(db, dup)["duplicate_of"] == main and "随主件" in text(steward.client.get(f"/forms/steward/reports/{dup}"))
+    edits.edit(db, row_of(db, main)["id"], {"status": "已解决", "public_note": "物业已修好。"}, actor="s1")
+    follower = row_of(db, dup)
+    assert (follower["status"], follower["public_note"]) == ("已解决", "物业已修好。") and f"随主件 {main}" in follower["notes"]
+    found = figures.compute(db, app.extensions["directory"], TODAY)
+    assert found["figures"]["收到的问题"] == 1
+
+
+@pytest.mark.parametrize("typed, message", [("8604 1937", "主件编号「8604 1937」不对"), (None, "主件不能是这个问题本身"),
+                                            ("2604 1938", "不对")])
+def test_a_wrong_main_case_is_refused(steward, db, typed, message):
+    ref = new_case(steward)
+    page = text(steward.client.get(f"/forms/steward/reports/{ref}"))
+    response = steward.client.post(f"/forms/steward/reports/{ref}/duplicate",
+                                   data={"csrf_token": hidden_fields(page)["csrf_token"], "main_ref": typed or ref})
+    assert response.status_code == 400 and message in text(response) and row_of(db, ref)["duplicate_of"] == ""

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 
-from forms_app.core import clock
+from forms_app.core import clock, history
 from forms_app.core import outbox
 from forms_app.residents.reports import apply_changes
 from forms_app.core.cases import STATUSES, STEWARD_FIELDS
@@ -54,7 +54,40 @@ def edit(conn: sqlite3.Connection, report_id: int, changes: dict, note: str = ""
             lines.append(note)
         if lines:
             changes = {**changes, "notes": with_line(row["notes"], "\n".join(lines))}
-        return apply_changes(conn, row, changes, actor)
+        changed = apply_changes(conn, row, changes, actor)
+        if "status" in changed:
+            _follow(conn, row["ref"], changed["status"], changes.get("public_note", row["public_note"]), actor, who)
+        return changed
+
+
+def _follow(conn: sqlite3.Connection, main_ref: str, status: str, public_note: str, actor: str, who: str) -> None:
+    """Inside the main case's transaction: its 重复件 take its status (and public note), each with its line."""
+    for dup in conn.execute("SELECT * FROM reports WHERE duplicate_of = ? AND status != ?", (main_ref, status)).fetchall():
+        line = status_line(clock.now().date(), who or actor or "系统", dup["status"], status) + f"（随主件 {main_ref}）"
+        apply_changes(conn, dup, {"status": status, "public_note": public_note, "notes": with_line(dup["notes"], line)}, actor)
+
+
+def mark_duplicate(conn: sqlite3.Connection, report_id: int, main_ref: str, actor: str = "", who: str = "") -> str:
+    """Mark a case a 重复件 of `main_ref` ('' to undo): it takes the main case's status now and follows it.
+    Returns '' when done, else why not (Chinese, for the steward)."""
+    with transaction(conn):
+        row = conn.execute("SELECT * FROM reports WHERE id = ?", (report_id,)).fetchone()
+        if not main_ref:
+            if row["duplicate_of"]:
+                conn.execute("UPDATE reports SET duplicate_of = '' WHERE id = ?", (report_id,))
+                history.record(conn, report_id, actor, "duplicate_of", row["duplicate_of"], "")
+            return ""
+        main = conn.execute("SELECT * FROM reports WHERE ref = ?", (main_ref,)).fetchone()
+        if main is None:
+            return f"没有找到编号为 {main_ref} 的问题，请核对。"
+        if main["id"] == report_id or main["duplicate_of"]:
+            return "主件不能是这个问题本身，也不能是另一个重复件，请填最早登记的那个问题的编号。"
+        conn.execute("UPDATE reports SET duplicate_of = ? WHERE id = ?", (main_ref, report_id))
+        history.record(conn, report_id, actor, "duplicate_of", row["duplicate_of"], main_ref)
+        line = f"{clock.now():%Y-%m-%d} {who or actor}：与 {main_ref} 是同一件事（重复件），随主件办理"
+        changes = {"notes": with_line(row["notes"], line), "status": main["status"], "public_note": main["public_note"]}
+        apply_changes(conn, conn.execute("SELECT * FROM reports WHERE id = ?", (report_id,)).fetchone(), changes, actor)
+    return ""
 
 
 def contacted(conn: sqlite3.Connection, report_id: int, actor: str = "") -> dict | None:

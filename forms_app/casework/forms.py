@@ -398,3 +398,19 @@ class VerifiedForm(FlaskForm):
 
     Meta = _Meta
     note = TextAreaField("核实情况（可不填）", validators=[Length(max=300, label="核实情况")], filters=TEXT)
+
+
+class DuplicateForm(FlaskForm):
+    """Mark a case a 重复件 of another (the main case's reference), or undo it (empty)."""
+
+    Meta = _Meta
+    main_ref = StringField("主件编号（同一件事最早登记的那个问题；空着 = 不是重复件）",
+                           validators=[Length(max=20, label="主件编号")], filters=TEXT)
+
+    def validate_main_ref(self, field):
+        """Empty, or a report reference in any spelling ('2604 1937')."""
+        if field.data:
+            ref = normalise_ref(field.data)
+            if references.kind_of(ref) != "report":
+                raise ValidationError(f"主件编号「{field.data}」不对：8 个数字、2 开头，比如 {references.example('report')}。")
+            field.data = ref

@@ -51,7 +51,8 @@ def compute(conn: sqlite3.Connection, directory, today: dt.date) -> dict:
     """The public figures as of `today`: counts, directory labels and months, nothing else."""
     rows = [dict(r) for r in conn.execute(
         "SELECT id, status, category_id, area_id, channel, urgent, created_at, updated_at, resolved_at, reopened, "
-        "first_contact_at, first_contact_due, resolve_due, reopened_at, rehandled_at, rehandle_due, plan_due FROM reports")]
+        "first_contact_at, first_contact_due, resolve_due, reopened_at, rehandled_at, rehandle_due, plan_due FROM reports "
+        "WHERE duplicate_of = ''")]  # a 重复件 counts once: as its main case
     for row in rows:
         row["bucket"] = BUCKETS.get(row["status"], "正在推进")
         row["created"] = clock.parse(row["created_at"]).date()

@@ -9,7 +9,8 @@ from flask import abort, current_app, g, redirect, render_template, request, url
 
 from forms_app.casework import consultations
 from forms_app.casework import supervision
-from forms_app.casework.forms import (AnswerForm, ConsultationForm, PhoneFollowupForm, SignOutForm, SupervisionForm,
+from forms_app.casework import edits
+from forms_app.casework.forms import (AnswerForm, ConsultationForm, DuplicateForm, PhoneFollowupForm, SignOutForm, SupervisionForm,
                                       VerifiedForm, meeting_day)
 from forms_app.casework.worklist import PER_PAGE
 from forms_app.core import accounts, clock, deadlines
@@ -32,6 +33,9 @@ def case_helpers() -> dict:
             "case_supervisions": lambda row: supervision.for_report(get_db(), row["id"]),
             "supervision_form": lambda: SupervisionForm(formdata=None),
             "answer_form": lambda: AnswerForm(formdata=None),
+            "duplicate_form": lambda row: DuplicateForm(formdata=None, data={"main_ref": row["duplicate_of"]}),
+            "case_duplicates": lambda row: get_db().execute("SELECT ref, status FROM reports WHERE duplicate_of = ? "
+                                                            "ORDER BY id", (row["ref"],)).fetchall(),
             "phone_followup_form": lambda row: PhoneFollowupForm(formdata=None) if followup.phone_allowed(row) else None}
 
 
@@ -185,4 +189,20 @@ def verified(ref: str):
         supervision.verified(conn, row["id"], form.note.data, actor=g.steward.id, who=g.steward.name)
         log.info("supervisor %s checked the unsatisfied follow-up of %s", g.steward.id, ref)
         return redirect(url_for("steward.supervise", done=ref) + "#unsatisfied", code=303)
+    return render_template("steward/supervision_form.html", form=form, row=row), 400
+
+
+# --- 重复件 ------------------------------------------------------------------------------------------
+
+@bp.post("/reports/<ref>/duplicate")
+def duplicate(ref: str):
+    """Mark this case a 重复件 of another (it follows the main case's status), or undo it."""
+    conn, row = get_db(), _case_or_404(ref)
+    form = DuplicateForm()
+    if form.validate_on_submit():
+        problem = edits.mark_duplicate(conn, row["id"], form.main_ref.data, actor=g.steward.id, who=g.steward.label)
+        if not problem:
+            log.info("steward %s marked %s a duplicate of %s", g.steward.id, ref, form.main_ref.data or "nothing")
+            return redirect(url_for("steward.report", ref=ref, saved=1) + "#duplicate", code=303)
+        form.main_ref.errors = [problem]
     return render_template("steward/supervision_form.html", form=form, row=row), 400
