@@ -111,3 +111,9 @@ def test_the_list_page_shows_descriptions_select_all_and_counts_keeping_the_filt
     buttons = body.split('id="counts"')[1].split("</ul>")[0]
     assert buttons.count("compound=yanji2") == 7  # 全部 and each of the six statuses keep the filter
     assert "超时的在前，再是今天到期的" in body
+
+
+def test_the_next_due_column_is_the_rule_in_python(db):
+    """Migration 0115's virtual column holds exactly worklist.NEXT_DUE_SQL (change both together)."""
+    table = db.execute("SELECT sql FROM sqlite_master WHERE name = 'reports'").fetchone()[0]
+    assert f"next_due TEXT GENERATED ALWAYS AS ({worklist.NEXT_DUE_SQL}) VIRTUAL" in table

@@ -27,12 +27,14 @@ _DIGITS = re.compile(r"^[\d\s+\-]+$")
 # The statuses whose clocks still run; a closed case has none open (deadlines: met, or never overdue).
 OPEN_STATUSES = tuple(s for s in STATUSES if s not in deadlines.CLOSED)
 OPEN = "status IN ({})".format(", ".join(f"'{s}'" for s in OPEN_STATUSES))  # narrows by the status index first
-# The earliest open clock of a case as an ISO date ('9999' when none is open) — deadlines.clocks() in SQL.
-NEXT_DUE = (f"CASE WHEN {OPEN} THEN min("
-            "CASE WHEN first_contact_at = '' AND first_contact_due != '' THEN first_contact_due ELSE '9999' END, "
-            "CASE WHEN plan_due != '' THEN plan_due WHEN resolve_due != '' THEN resolve_due ELSE '9999' END, "
-            "CASE WHEN reopened_at != '' AND rehandled_at = '' AND rehandle_due != '' THEN rehandle_due ELSE '9999' END, "
-            "CASE WHEN action_due != '' THEN action_due ELSE '9999' END) ELSE '9999' END")
+# The earliest open clock of a case as an ISO date ('9999' when none is open) — deadlines.clocks() in SQL:
+# the virtual column `next_due` of migration 0115 (with its index), whose expression is this one.
+NEXT_DUE_SQL = (f"CASE WHEN {OPEN} THEN min("
+                "CASE WHEN first_contact_at = '' AND first_contact_due != '' THEN first_contact_due ELSE '9999' END, "
+                "CASE WHEN plan_due != '' THEN plan_due WHEN resolve_due != '' THEN resolve_due ELSE '9999' END, "
+                "CASE WHEN reopened_at != '' AND rehandled_at = '' AND rehandle_due != '' THEN rehandle_due ELSE '9999' END, "
+                "CASE WHEN action_due != '' THEN action_due ELSE '9999' END) ELSE '9999' END")
+NEXT_DUE = "next_due"
 # 待回访 without waiting: the resident gets no text to answer online (no phone, a landline, no consent).
 NO_TEXT = "(phone NOT LIKE '+861%' OR sms_consent = 0)"
 SORTS = ("due", "new")
@@ -149,8 +151,6 @@ def where(filters: Filters, directory, today: dt.date, me: Me = Me()) -> tuple[s
     if filters.reopened:
         clauses.append("reopened > 0")
     cutoff = last_working_day(today).isoformat()
-    if filters.overdue or filters.today or filters.soon:
-        clauses.append(OPEN)  # the status index first: closed cases have no clock to be due
     if filters.overdue:
         clauses.append(f"{NEXT_DUE} < ?")
         params.append(cutoff)
@@ -220,7 +220,7 @@ def page(conn: sqlite3.Connection, filters: Filters, directory, today: dt.date, 
     rows, total = None, 0
     number = max(1, number)
     if filters.q:  # a search matches few cases but reads every row: count them in the same single pass
-        rows = conn.execute(f"SELECT *, {NEXT_DUE} AS next_due, count(*) OVER () AS matching FROM reports{sql}{by} "
+        rows = conn.execute(f"SELECT *, count(*) OVER () AS matching FROM reports{sql}{by} "
                             "LIMIT ? OFFSET ?", [*params, *by_params, per_page, (number - 1) * per_page]).fetchall()
         total = rows[0]["matching"] if rows else 0
         if not rows and number > 1:  # past the last page: count, then show the last page
@@ -228,7 +228,7 @@ def page(conn: sqlite3.Connection, filters: Filters, directory, today: dt.date, 
     if rows is None:
         total = conn.execute(f"SELECT count(*) FROM reports{sql}", params).fetchone()[0]
         number = min(number, max(1, math.ceil(total / per_page)))
-        rows = conn.execute(f"SELECT *, {NEXT_DUE} AS next_due FROM reports{sql}{by} LIMIT ? OFFSET ?",
+        rows = conn.execute(f"SELECT * FROM reports{sql}{by} LIMIT ? OFFSET ?",
                             [*params, *by_params, per_page, (number - 1) * per_page]).fetchall()
     pages = max(1, math.ceil(total / per_page))
     result = Page(rows, total, number, pages, per_page)

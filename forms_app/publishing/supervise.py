@@ -48,8 +48,7 @@ def overdue_before(today: dt.date, after_days: int) -> dt.date:
 
 
 def _where(after_days: int, today: dt.date) -> tuple[str, list]:
-    from forms_app.casework.worklist import NEXT_DUE, OPEN
-    return f" WHERE {OPEN} AND {NEXT_DUE} < ?", [overdue_before(today, after_days).isoformat()]
+    return " WHERE next_due < ?", [overdue_before(today, after_days).isoformat()]
 
 
 def count(conn: sqlite3.Connection, after_days: int, today: dt.date | None = None) -> int:
@@ -62,10 +61,9 @@ def items(conn: sqlite3.Connection, directory, after_days: int, today: dt.date |
           limit: int | None = None, offset: int = 0) -> list[Item]:
     """Cases with a clock overdue by more than `after_days` working days, the latest first (in SQL: one
     page of `limit` rows from `offset`, or all)."""
-    from forms_app.casework.worklist import NEXT_DUE
     today = today or clock.now().date()
     sql, params = _where(after_days, today)
-    rows = conn.execute(f"SELECT *, {NEXT_DUE} AS next_due FROM reports{sql} ORDER BY next_due, created_at, id"
+    rows = conn.execute(f"SELECT * FROM reports{sql} ORDER BY next_due, created_at, id"
                         + (" LIMIT ? OFFSET ?" if limit is not None else ""),
                         [*params, *((limit, offset) if limit is not None else ())]).fetchall()
     out = []
