@@ -14,7 +14,8 @@ from forms_app.residents import reception
 from forms_app.residents import reports
 from forms_app.delivery.sheet_layout import REPORTS, SIGNUPS, report_row
 from tests.conftest import (SHEET_KEY, STEWARD_PASSWORD, SUPERVISOR, Forms, hidden_fields, reference,
-                            sheet_values, sign_in, text)
+                            checked, selected, sheet_values, sign_in, text)
+from forms_app.core.store import transaction
 
 PASSWORD = STEWARD_PASSWORD
 SESSION = "2099-01-03-am"
@@ -838,3 +839,47 @@ def test_bulk_closing_asks_the_public_note_once_for_all(steward, varied, db):
     assert response.status_code == 303
     assert all((reports.by_ref(db, r)["status"], reports.by_ref(db, r)["public_note"]) == ("已解决", "物业已统一维修。")
                for r in chosen)
+
+
+# --- Joint receptions (issue 20, item 10) ---------------------------------------------------------------
+
+def test_register_as_a_case_from_a_sign_up_prefills_and_links(steward, session_id, crowd, db):
+    zhang = reception.by_ref(db, crowd["张阿姨"])
+    outcomes_page = text(steward.client.get(f"/forms/steward/sessions/{session_id}/outcomes"))
+    assert f'id="register-{zhang["id"]}"' in outcomes_page
+    assert f'id="register-{reception.by_ref(db, crowd["李先生"])["id"]}"' not in outcomes_page  # already linked
+    form = text(steward.client.get(f"/forms/steward/reports/new?signup={zhang['id']}"))
+    assert "张阿姨" in form and "139 0000 0002" in form and zhang["topic"] in form
+    assert checked(form, "channel") == ["联合接待"] and selected(form, "compound") == [zhang["compound_id"]]
+    fields = {"channel": "联合接待", "compound": zhang["compound_id"], "building": "12号", "category": "lift-retrofit",
+              "description": zhang["topic"], "contact_name": "张阿姨", "phone": "139 0000 0002",
+              "signup_id": str(zhang["id"]), "session_id": session_id, "contacted": "y"}
+    response = steward.submit(f"/forms/steward/reports/new?signup={zhang['id']}", fields)
+    ref = reference(steward.client.get(response.headers["Location"]))
+    assert reception.by_ref(db, crowd["张阿姨"])["linked_ref"] == ref
+    assert reports.by_ref(db, ref)["session_id"] == session_id and reports.by_ref(db, ref)["first_contact_at"]
+
+
+def test_the_printed_sheet_has_blank_rows_for_people_who_come_without_signing_up(steward, session_id, crowd):
+    body = text(steward.client.get(f"/forms/steward/sessions/{session_id}"))
+    walk_ins = body.split('id="walk-ins"')[1].split("</table>")[0]
+    assert "没有报名、当场来的居民" in walk_ins and walk_ins.count("<tr>") == 1 + 6
+
+
+def test_sign_ups_close_when_the_session_starts(steward, db):
+    now = clock.now()
+    started = (now - dt.timedelta(minutes=5)).strftime("%H:%M")
+    db.execute("INSERT INTO sessions (id, date, start_time, end_time, place, parties, capacity) "
+               f"VALUES ('now', '{now.date().isoformat()}', '{started}', '23:59', '社区服务中心', '居委会', 1)")
+    assert "now" not in [s.id for s in reception.open_sessions(db)]
+    with pytest.raises(LookupError):
+        reception.sign_up(db, "now", "f" * 32, {"name": "李先生", "phone": "+8613900000009", "compound_id": "yanji2",
+                                                "topic": "想问加装电梯", "linked_ref": ""})
+    with transaction(db):
+        for n, state in ((1, "confirmed"), (2, "waiting")):
+            db.execute("INSERT INTO signups (ref, submission_id, session_id, created_at, updated_at, name, phone, compound_id, "
+                       f"topic, state, queued_at) VALUES ('8000000{n}', 's{n}', 'now', ?, ?, '居民', '+861390000000{n}', "
+                       f"'yanji2', '想问', '{state}', ?)", (clock.iso(now),) * 3)
+    assert reception.cancel(db, "80000001") is None  # no 候补转正 once the session has begun
+    assert db.execute("SELECT state FROM signups WHERE ref = '80000002'").fetchone()[0] == "waiting"
+    assert db.execute("SELECT count(*) FROM notices WHERE kind = 'promoted'").fetchone()[0] == 0

@@ -204,6 +204,7 @@ class IntakeForm(FlaskForm):
     Meta = _Meta
     submission_id = HiddenField(validators=[SubmissionId()])
     session_id = HiddenField()
+    signup_id = HiddenField()  # 登记为问题 from a sign-up: the new case is linked to it
     channel = RadioField("问题是从哪里来的", choices={c: c for c in STEWARD_CHANNELS}, validate_choice=False,
                          validators=[Required("请选择来源（电话、来访……）。"), ValidChoice("请从列表里选择来源。")])
     compound = SelectField("小区", validate_choice=False,

@@ -44,3 +44,16 @@ def register(conn: sqlite3.Connection, directory, submission_id: str, fields: di
     data = case_data(directory, fields)
     return reports.create(conn, submission_id, data, alert=deadlines.is_urgent(data, directory), actor=actor,
                           directory=directory, photos=photos, origin="intake")
+
+
+def link_signup(conn: sqlite3.Connection, signup_id: int, ref: str) -> bool:
+    """登记为问题 from a sign-up: the sign-up now names the new case (unless it already names one)."""
+    from forms_app.core import outbox
+    from forms_app.core.store import transaction
+
+    with transaction(conn):
+        done = conn.execute("UPDATE signups SET linked_ref = ?, linked_ref_unknown = 0, updated_at = ? "
+                            "WHERE id = ? AND linked_ref = ''", (ref, clock.iso(clock.now()), signup_id)).rowcount
+        if done:
+            outbox.enqueue(conn, "signup", signup_id)
+    return bool(done)
