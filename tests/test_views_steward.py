@@ -883,3 +883,10 @@ def test_sign_ups_close_when_the_session_starts(steward, db):
     assert reception.cancel(db, "80000001") is None  # no 候补转正 once the session has begun
     assert db.execute("SELECT state FROM signups WHERE ref = '80000002'").fetchone()[0] == "waiting"
     assert db.execute("SELECT count(*) FROM notices WHERE kind = 'promoted'").fetchone()[0] == 0
+
+
+def test_the_xlsx_sign_up_sheet_follows_the_compound_filter(steward, session_id, crowd):
+    book = openpyxl.load_workbook(io.BytesIO(steward.client.get("/forms/steward/export.xlsx?f=1&compound=yanji2").data))
+    assert book["接待报名"].max_row == 1   # the sign-ups are all of 控江东三村
+    everyone = openpyxl.load_workbook(io.BytesIO(steward.client.get("/forms/steward/export.xlsx?f=1").data))
+    assert everyone["接待报名"].max_row == 1 + 3

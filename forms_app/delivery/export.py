@@ -34,11 +34,13 @@ def _sheet(writer: xlsx_stream.Writer, layout: Layout, rows: Iterable[list[str]]
     return writer.sheet(layout.title, layout.headers, [layout.widths.get(n, 100) / 7 for n in layout.headers], rows)
 
 
-def signup_rows(conn: sqlite3.Connection, directory) -> list[list[str]]:
-    """Every sign-up as a 接待报名 row, with the attendance and outcome recorded after the session."""
+def signup_rows(conn: sqlite3.Connection, directory, compounds: tuple[str, ...] | None = None) -> list[list[str]]:
+    """Every sign-up (of these compounds, when given: the list's filters) as a 接待报名 row, with the
+    attendance and outcome recorded after the session."""
     sessions: dict = {}
     rows = []
-    for signup in conn.execute("SELECT * FROM signups ORDER BY id"):
+    where = f" WHERE compound_id IN ({', '.join('?' * len(compounds))})" if compounds is not None else ""
+    for signup in conn.execute(f"SELECT * FROM signups{where} ORDER BY id", compounds or ()):
         sid = signup["session_id"]
         if sid not in sessions:
             sessions[sid] = reception.get_session(conn, sid)
@@ -49,14 +51,14 @@ def signup_rows(conn: sqlite3.Connection, directory) -> list[list[str]]:
     return rows
 
 
-def write(conn: sqlite3.Connection, directory, target, rows=None) -> tuple[int, int]:
+def write(conn: sqlite3.Connection, directory, target, rows=None, compounds=None) -> tuple[int, int]:
     """Write the workbook to `target` (a path or a binary file); (number of reports, number of sign-ups).
-    `rows`: the reports to include (a cursor; default: all)."""
+    `rows`: the reports to include (a cursor; default: all); `compounds`: whose sign-ups (default: all)."""
     if rows is None:
         rows = conn.execute("SELECT * FROM reports ORDER BY id")
     writer = xlsx_stream.Writer(target)
     n_reports = _sheet(writer, REPORTS, (report_row(r, directory) for r in rows))
-    n_signups = _sheet(writer, SIGNUPS, signup_rows(conn, directory))
+    n_signups = _sheet(writer, SIGNUPS, signup_rows(conn, directory, compounds))
     writer.close()
     return n_reports, n_signups
 
@@ -71,13 +73,13 @@ def workbook(conn: sqlite3.Connection, directory, rows=None) -> tuple[bytes, int
 CHUNK = 64 * 1024
 
 
-def spooled(conn: sqlite3.Connection, directory, rows=None) -> tuple[Iterator[bytes], int, int, int]:
+def spooled(conn: sqlite3.Connection, directory, rows=None, compounds=None) -> tuple[Iterator[bytes], int, int, int]:
     """The workbook in a temporary file: (its bytes in chunks — the file is removed once read or closed —,
     its size, number of reports, number of sign-ups)."""
     handle, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(handle)
     try:
-        counts = write(conn, directory, path, rows)
+        counts = write(conn, directory, path, rows, compounds)
         size = os.path.getsize(path)
         stream = open(path, "rb")
     finally:

@@ -114,8 +114,11 @@ def export_xlsx():
     """The cases of the current filters (and every sign-up) as one workbook; the log says who, never what."""
     conn, d = get_db(), directory()
     _, filters = _filters(request.args, mine_by_default=False)
-    rows = worklist.matching(conn, filters, d, clock.now().date(), worklist.me_for(g.steward, d))
-    body, size, n_reports, n_signups = export.spooled(conn, d, rows)  # written row by row, streamed from disk
+    me = worklist.me_for(g.steward, d)
+    rows = worklist.matching(conn, filters, d, clock.now().date(), me)
+    # The sign-ups follow the filters where they can: one compound, or the compounds of 我负责的.
+    compounds = (filters.compound,) if filters.compound else me.compounds if filters.mine else None
+    body, size, n_reports, n_signups = export.spooled(conn, d, rows, compounds)  # written row by row, streamed from disk
     log.info("steward %s downloaded the workbook (%d reports, %d sign-ups)", g.steward.id, n_reports, n_signups)
     name = f"dagj-{clock.now():%Y%m%d-%H%M}.xlsx"
     return Response(body, mimetype=export.XLSX, direct_passthrough=True,
