@@ -23,7 +23,7 @@ from forms_app.core import outbox
 from forms_app.delivery import readback
 from forms_app.delivery.adopt import Adopter
 from forms_app.residents import reception
-from forms_app.delivery.sheet_layout import (REPORTS, SESSIONS, SIGNUPS, STATUSES, STEWARD_FIELDS, Columns, parse_session,
+from forms_app.delivery.sheet_layout import (REPORTS, SESSIONS, SIGNUPS, STEWARD_FIELDS, Columns, parse_session,
                                              report_row, session_record_row, signup_row)
 from forms_app.notices.messages import alert_for
 from forms_app.notices.notify import Notifier, NotifyError

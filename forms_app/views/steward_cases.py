@@ -10,8 +10,8 @@ from flask import abort, current_app, g, redirect, render_template, request, url
 from forms_app.casework import consultations
 from forms_app.casework import supervision
 from forms_app.casework import edits
-from forms_app.casework.forms import (AnswerForm, ConsultationForm, DuplicateForm, PhoneFollowupForm, SignOutForm, SupervisionForm,
-                                      VerifiedForm, meeting_day)
+from forms_app.casework.forms import (AnswerForm, ConsultationForm, DuplicateForm, PhoneFollowupForm, SignOutForm,
+                                      SupervisionForm, VerifiedForm, meeting_day)
 from forms_app.casework.worklist import PER_PAGE
 from forms_app.core import accounts, clock, deadlines
 from forms_app.core.store import get_db
