@@ -128,6 +128,36 @@ def render_statuses() -> str:
     return "\n".join(rows)
 
 
+def table_backend(environ=os.environ) -> str:
+    """The stewards' shared table the site is built for: SHEET_BACKEND, or google when its key is set, else ''."""
+    chosen = (environ.get("SHEET_BACKEND") or "").strip().lower()
+    if chosen:
+        return chosen
+    return "google" if environ.get("SHEETS_SPREADSHEET_KEY") and environ.get("GOOGLE_SERVICE_ACCOUNT_FILE") else ""
+
+
+# What the privacy page says about the stewards' shared table, per backend (manual/shared-table.md).
+SHARED_TABLE_TEXT = {
+    "": "- 大管家在这个网站的大管家页面里办事，**不另外同步到别的在线表格**。",
+    "wecom": ("- 信息还会同步到大管家们用的**企业微信“智能表格”**（上海的政务微信，是部署在政府自己服务器上的企业微信）。"
+              "这份表格**存放在中国境内**，只给大管家办事用，需要大管家登录企业微信才能打开。"),
+    "feishu": ("- 信息还会同步到大管家们用的**飞书“多维表格”**。这份表格**存放在中国境内**，"
+               "只给大管家办事用，需要大管家登录飞书才能打开。"),
+    "google": ("- 信息还可能同步到一份 **Google 表格**。Google 表格是 Google 公司的在线服务，**在中国大陆以外**，"
+               "同步过去就是把您的个人信息提供到境外。所以登记问题、报名接待时，会**另外问您是否同意**；"
+               "只有您勾选同意，您的信息才会同步过去。不同意的，信息只存在街道自己的服务器上，**照样受理**。"
+               "（依据：《个人信息保护法》第三十九条，向境外提供个人信息，要告诉您并取得您的单独同意。）"),
+}
+
+
+def render_shared_table() -> str:
+    """Where the stewards' shared table keeps residents' data, for the backend this site is built for."""
+    backend = table_backend()
+    if backend not in SHARED_TABLE_TEXT:
+        raise PluginError(f"SHEET_BACKEND={backend!r} 不认识（只能是 google、wecom 或 feishu）。")
+    return SHARED_TABLE_TEXT[backend]
+
+
 # marker name → (needs an argument?, render(directory, src_uri, argument))
 RENDERERS = {
     "who-does-what": (False, lambda d, uri, arg: render_who_does_what(d, uri)),
@@ -139,6 +169,7 @@ RENDERERS = {
     "call-office": (False, lambda d, uri, arg: render_call_office(d, uri)),
     "call-button": (False, lambda d, uri, arg: render_call_button(d)),
     "statuses": (False, lambda d, uri, arg: render_statuses()),
+    "shared-table": (False, lambda d, uri, arg: render_shared_table()),
 }
 
 

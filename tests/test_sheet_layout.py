@@ -89,7 +89,17 @@ def test_session_with_typed_times_and_capacity_in_words():
     assert (parsed["start_time"], parsed["end_time"], parsed["capacity"]) == ("9:00", "11:00", 12)
 
 
-def test_a_sheet_from_before_the_deadline_column_still_takes_rows():
-    old = sl.Columns(sl.REPORTS, tuple(h for h in sl.REPORTS.headers if h != "时限"))
-    assert old.missing() == [] and "时限" not in old.arrange(list(sl.REPORTS.headers))
-    assert sl.Columns(sl.REPORTS, ("编号",)).missing()[:1] == ["提交编号"]
+def test_select_fields_offer_the_steward_pages_lists(d):
+    from forms_app.core.cases import CHANNELS
+
+    spec = sl.REPORTS.spec(d)
+    assert spec.field("状态").kind == "select" and spec.field("状态").options == sl.STATUSES
+    assert spec.field("来源").options == CHANNELS
+    assert spec.field("问题类别").options == tuple(c.name for c in d.categories.values())
+    assert spec.key == "提交编号" and spec.titles == sl.REPORTS.headers
+
+
+def test_every_value_is_made_by_its_own_column_not_by_position(d):
+    values = sl.report_values(ROW, d)
+    assert list(values) == list(sl.REPORTS.headers) and values["提交编号"] == ROW["submission_id"]
+    assert sl.REPORTS.optional == ("时限",) and "状态" in sl.REPORTS.steward_columns

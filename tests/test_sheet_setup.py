@@ -25,11 +25,36 @@ def test_setup_creates_the_worksheets_with_headers_dropdown_widths_and_protectio
     assert reports["properties"]["gridProperties"]["frozenRowCount"] == 1
     widths = reports["data"][0]["columnMetadata"]
     assert widths[sl.REPORTS.col("问题描述") - 1]["pixelSize"] == 360
-    [protected] = [p for p in reports["protectedRanges"] if p["description"] == PROTECTION]
-    assert protected["warningOnly"] is True and protected["range"]["endColumnIndex"] == len(sl.REPORTS.service_columns)
+    protected = {p["description"]: p for p in reports["protectedRanges"]}
+    assert set(protected) == {f"{PROTECTION}：{name}" for name in sl.REPORTS.service_columns}  # one per column
+    one = protected[f"{PROTECTION}：联系电话"]
+    column = sl.REPORTS.col("联系电话") - 1
+    assert one["warningOnly"] is True and (one["range"]["startColumnIndex"], one["range"]["endColumnIndex"]) == (column, column + 1)
+    assert not any(name in p for p in protected for name in sl.REPORTS.steward_columns)
     cell = f"'问题登记'!{sl.REPORTS.letter('状态')}5"
     rule = sheets.metadata([cell])["sheets"][0]["data"][0]["rowData"][0]["values"][0]["dataValidation"]
-    assert [v["userEnteredValue"] for v in rule["condition"]["values"]] == list(sl.STATUSES)
+    assert [v["userEnteredValue"] for v in rule["condition"]["values"]] == list(sl.STATUSES) and rule["strict"]
+    category = f"'问题登记'!{sl.REPORTS.letter('问题类别')}5"
+    rule = sheets.metadata([category])["sheets"][0]["data"][0]["rowData"][0]["values"][0]["dataValidation"]
+    assert [v["userEnteredValue"] for v in rule["condition"]["values"]] == [
+        c.name for c in app.extensions["directory"].categories.values()] and not rule.get("strict")  # hand-typed rows
+    sheets.close()
+
+
+def test_an_old_single_protection_is_replaced_by_one_per_service_column(sheet_app, emu):
+    """The single range of older set-ups spanned 编号…时限 and would cover a steward column inserted inside it."""
+    sheets = Sheets.from_config(sheet_app.config)
+    sheet = sheets.worksheet(sl.REPORTS.title)
+    old = [p for p in sheets.metadata()["sheets"] if p["properties"]["title"] == "问题登记"][0]["protectedRanges"]
+    sheets.batch_update([{"deleteProtectedRange": {"protectedRangeId": p["protectedRangeId"]}} for p in old] + [
+        {"addProtectedRange": {"protectedRange": {"range": {"sheetId": sheet.id, "startColumnIndex": 0,
+                                                           "endColumnIndex": len(sl.REPORTS.service_columns)},
+                                                 "description": PROTECTION, "warningOnly": True}}}])
+    setup(sheets)
+    ranges = [p for p in sheets.metadata()["sheets"] if p["properties"]["title"] == "问题登记"][0]["protectedRanges"]
+    assert PROTECTION not in {p["description"] for p in ranges}
+    assert len(ranges) == len(sl.REPORTS.service_columns)
+    assert all(p["range"]["endColumnIndex"] - p["range"]["startColumnIndex"] == 1 for p in ranges)
     sheets.close()
 
 
@@ -61,4 +86,4 @@ def test_cli_seeds_sessions_once_and_reports_in_chinese(sheet_app, emu):
 
 def test_cli_without_configuration_says_what_is_missing(app):
     result = app.test_cli_runner().invoke(args=["sheet-setup"])
-    assert result.exit_code != 0 and "未配置 Google 表格" in result.output
+    assert result.exit_code != 0 and "未配置共享表格" in result.output

@@ -281,7 +281,7 @@ def test_sessions_deleted_or_closed_in_the_sheet_stop_taking_sign_ups(sheet_app,
 
 
 class FlakyOnce:
-    """The real Sheets client, except that one call raises an error nobody foresaw (a bug, a library change)."""
+    """The real table service, except that one call raises an error nobody foresaw (a bug, a library change)."""
 
     def __init__(self, sheets, method: str, error: Exception):
         self.sheets, self.method, self.error = sheets, method, error
@@ -297,9 +297,9 @@ class FlakyOnce:
         return broken
 
 
-@pytest.mark.parametrize("method, error", [("append", ZeroDivisionError("王阿姨 13812345678")),
+@pytest.mark.parametrize("method, error", [("add", ZeroDivisionError("王阿姨 13812345678")),
                                            ("records", OverflowError("Python int too large")),
-                                           ("columns", KeyError("联系电话"))])
+                                           ("records", KeyError("联系电话"))])
 def test_worker_survives_a_cycle_that_raises_and_goes_on_delivering(make_worker, conn, emu, caplog, method, error):
     add_reports(conn, 3)
     worker = make_worker(pull_interval=0)
@@ -353,6 +353,6 @@ def test_a_blank_row_inserted_above_the_header_never_gets_our_rows(sheet_app, ma
     book.worksheet(REPORTS.title).insert_row([], 1)
     book.close()
     add_reports(conn, 2, start=1)
-    worker.columns.clear()
+    worker.tables.headers.clear()                   # (row 1 is re-read every 15 s anyway)
     assert worker.cycle() is False and "缺少表头" in caplog.text
     assert sheet_values(emu, REPORTS.title)[0][0] == "编号" and outbox.backlog(conn) == 2  # nothing above the header

@@ -26,6 +26,16 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "TRUSTED_PROXY_ADDRESSES": ("127.0.0.1,::1", str),  # proxies whose X-Forwarded-For/-Proto are believed (addresses or networks)
     "SESSION_COOKIE_SECURE": (None, _BOOL),      # default: on outside development
     "STEWARD_SESSION_HOURS": (12.0, float),      # a steward stays signed in this long
+    # The stewards' shared table (manual/shared-table.md). SHEET_BACKEND empty: google when its key is set, otherwise off.
+    "SHEET_BACKEND": ("", str),                  # google | wecom | feishu
+    "WECOM_CORP_ID": ("", str),                  # WeCom / 政务微信 corp id (企业ID)
+    "WECOM_CORP_SECRET": ("", str),              # the self-built app's Secret (its 可调用应用 includes 文档)
+    "WECOM_DOC_ID": ("", str),                   # the 智能表格 document's docid
+    "WECOM_API_BASE_URL": ("https://qyapi.weixin.qq.com", str),  # another host: 政务微信's own, or the emulator
+    "FEISHU_APP_ID": ("", str),                  # Feishu self-built app: App ID (cli_…)
+    "FEISHU_APP_SECRET": ("", str),              # … and its App Secret
+    "FEISHU_APP_TOKEN": ("", str),               # the 多维表格 base's app_token (from its URL)
+    "FEISHU_API_BASE_URL": ("https://open.feishu.cn", str),  # another host: the emulator
     "GOOGLE_SERVICE_ACCOUNT_FILE": ("", str),
     "SHEETS_SPREADSHEET_KEY": ("", str),
     "RETENTION_DAYS": (730, int),                # personal data removed this long after a report closes
@@ -71,6 +81,12 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "BACKUP_KEEP": (48, int),                    # verified backups kept (hourly: two days)
 }
 MIN_SECRET_KEY_BYTES = 32
+# The settings each table backend needs before it can be switched on.
+TABLE_SETTINGS = {
+    "google": ("SHEETS_SPREADSHEET_KEY", "GOOGLE_SERVICE_ACCOUNT_FILE"),
+    "wecom": ("WECOM_CORP_ID", "WECOM_CORP_SECRET", "WECOM_DOC_ID"),
+    "feishu": ("FEISHU_APP_ID", "FEISHU_APP_SECRET", "FEISHU_APP_TOKEN"),
+}
 
 
 class ConfigError(RuntimeError):
@@ -110,4 +126,15 @@ def finalise(config, debug: bool) -> None:
     config["SMS_ENABLED"] = bool((config.get("SMS_PROVIDER") or "").strip())
     if not config.get("PHOTOS_DIR"):
         config["PHOTOS_DIR"] = os.path.join(os.path.dirname(config.get("DATABASE") or ".") or ".", "photos")
-    config["SHEETS_ENABLED"] = bool(config.get("SHEETS_SPREADSHEET_KEY") and config.get("GOOGLE_SERVICE_ACCOUNT_FILE"))
+    config["SHEET_BACKEND"] = str(config.get("SHEET_BACKEND") or "").strip().lower()
+    backend = config["SHEET_BACKEND"] or ("google" if config.get("SHEETS_SPREADSHEET_KEY")
+                                          and config.get("GOOGLE_SERVICE_ACCOUNT_FILE") else "")
+    if backend and backend not in TABLE_SETTINGS:
+        raise ConfigError(f"SHEET_BACKEND 只能是 google、wecom 或 feishu，现在是 {backend!r}"
+                          f"（SHEET_BACKEND must be google, wecom or feishu）。")
+    missing = [name for name in TABLE_SETTINGS.get(backend, ()) if not config.get(name)]
+    if missing:
+        raise ConfigError(f"SHEET_BACKEND={backend} 还缺这些设置：{'、'.join(missing)}"
+                          f"（SHEET_BACKEND={backend} needs {', '.join(missing)}）。见 manual/shared-table.md。")
+    config["TABLE_BACKEND"] = backend              # the backend in use: google | wecom | feishu | "" (off)
+    config["SHEETS_ENABLED"] = bool(backend)       # a shared table is configured (any backend)

@@ -4,10 +4,9 @@ A row with no 提交编号 but a 小区 or a 问题描述 is a candidate. Once i
 two reads of the sheet (so a row still being typed is left alone — the last read is kept in the store,
 so two runs of `flask sync --once` from cron agree too), the worker:
 
-1. gives it a reference and a submission id, and writes those two cells (and the service columns,
-   below) into THAT row —
-   found again by its content in a fresh read right before the write (stewards sort, insert and
-   delete rows), with a precise A1 range per cell, as plain text;
+1. gives it a reference and a submission id, and writes those two fields (and the service columns,
+   below) into THAT record — found again by its content in a fresh read right before the write
+   (stewards sort, insert and delete rows), through the table service's update() by record id, as plain text;
 2. imports it into the store through reports.create (actor 表格, due dates from the directory), reading
    compounds and categories as stewards write them (延吉4村, 漏水: the directory's aliases), and fills
    the row's service columns (提交时间, 负责大管家, 是否紧急) as the web form's rows have them.
@@ -31,7 +30,7 @@ from forms_app.core.cases import CHANNELS, ONLINE_CHANNELS
 from forms_app.core.phones import PhoneError, normalise_phone
 from forms_app.core.references import kind_of, new_reference, normalise
 from forms_app.core.store import transaction
-from forms_app.delivery.sheet_layout import REPORTS, column_letter
+from forms_app.delivery.columns import REPORTS
 from forms_app.residents import reports
 
 log = logging.getLogger(__name__)
@@ -183,8 +182,8 @@ def import_row(conn: sqlite3.Connection, rec: dict, directory) -> tuple[sqlite3.
 class Adopter:
     """The worker's memory between reads: which candidate rows looked the same last time."""
 
-    def __init__(self, conn: sqlite3.Connection, sheets, directory):
-        self.conn, self.sheets, self.directory = conn, sheets, directory
+    def __init__(self, conn: sqlite3.Connection, tables, directory):
+        self.conn, self.tables, self.directory = conn, tables, directory
 
     @property
     def seen(self) -> set[tuple]:
@@ -239,37 +238,34 @@ class Adopter:
         return records
 
     def write(self, plans: list[tuple[dict, dict]]) -> list[tuple[dict, dict]]:
-        """Write each plan's cells into its row as it stands NOW; the plans written.
+        """Write each plan's fields into its record as it stands NOW; the plans written.
 
-        The sheet is read again just before the write and each row found by its content (still
-        without 提交编号). A row that moved is found on its new line; one edited since, or no longer
-        unique, is left for the next read. Only the planned cells are written, each by its own A1
-        range, as plain text (RAW).
+        The table is read again just before the write and each record found by its content (still
+        without 提交编号). A row that moved is found where it is now; one edited since, or no longer
+        unique, is left for the next read. Only the planned fields are written, in one update().
         """
-        values = self.sheets.values(REPORTS)
-        if not values:
+        spec = REPORTS.spec(self.directory)
+        fresh = self.tables.records(spec)
+        if not fresh:
             return []
-        header = values[0]
-        lines: dict[tuple, list[int]] = {}
-        for number, raw in enumerate(values[1:], start=2):
-            rec = dict(zip(header, raw + [""] * (len(header) - len(raw))))
-            if is_candidate(rec):
-                lines.setdefault(fingerprint(rec), []).append(number)
+        titles = set(spec.titles) | {title for record in fresh for title in record.values}
+        lines: dict[tuple, list[str]] = {}
+        for record in fresh:
+            if is_candidate(record.values):
+                lines.setdefault(fingerprint(record.values), []).append(record.id)
         planned: dict[tuple, int] = {}
         for rec, _ in plans:
             planned[fingerprint(rec)] = planned.get(fingerprint(rec), 0) + 1
-        cells, written, taken = [], [], {}
+        changes, written, taken = [], [], {}
         for rec, wanted in plans:
             found = lines.get(fingerprint(rec), [])
-            if len(found) != planned[fingerprint(rec)] or any(name not in header for name in wanted):
+            if len(found) != planned[fingerprint(rec)] or any(name not in titles for name in wanted):
                 continue  # edited, deleted, or copied since the last read: decide again next time
             index = taken[fingerprint(rec)] = taken.get(fingerprint(rec), -1) + 1
-            line = found[index]
-            cells += [(f"{column_letter(header.index(name) + 1)}{line}", value) for name, value in wanted.items()]
+            changes.append((found[index], dict(wanted)))
             written.append((rec, wanted))
-        if cells:
-            self.sheets.update_cells(REPORTS, cells)
+        if changes:
+            self.tables.update(spec, changes)
             log.info("numbered %d hand-typed row(s), asked for more on %d",
                      sum("提交编号" in w for _, w in written), sum("提交编号" not in w for _, w in written))
         return written
-

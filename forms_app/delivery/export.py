@@ -1,7 +1,8 @@
-"""Everything in the local store as one .xlsx: the same columns as the stewards' Google Sheet.
+"""Everything in the local store as one .xlsx: the same columns as the stewards' shared table.
 
-Rows come from sheet_layout.report_row / signup_row, so the workbook and the sheet never
-diverge. Every cell is written as text: '=HYPERLINK(…)' typed into a form stays a string.
+Headers, widths and values come from delivery/columns.py, the one specification every table
+backend reads, so the workbook and the table never diverge. Every cell is written as text:
+'=HYPERLINK(…)' typed into a form stays a string.
 
 Written by xlsx_stream (SpreadsheetML straight into the zip) into a temporary file, row by row from
 the store's cursor, so memory does not grow with the number of cases; the view streams that file.
@@ -18,7 +19,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from forms_app.delivery import xlsx_stream
 from forms_app.residents import reception
-from forms_app.delivery.sheet_layout import REPORTS, SIGNUPS, Layout, report_row, signup_row
+from forms_app.delivery.columns import REPORTS, SIGNUPS, Table, report_values, signup_values
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXCEL_CELL_LIMIT = 32_767  # characters Excel keeps in one cell
@@ -29,13 +30,15 @@ def text_cell(value) -> str:
     return ILLEGAL_CHARACTERS_RE.sub("", "" if value is None else str(value))[:EXCEL_CELL_LIMIT]
 
 
-def _sheet(writer: xlsx_stream.Writer, layout: Layout, rows: Iterable[list[str]]) -> int:
-    """One worksheet: bold frozen header with filter buttons, then rows, every cell text; how many rows."""
-    return writer.sheet(layout.title, layout.headers, [layout.widths.get(n, 100) / 7 for n in layout.headers], rows)
+def _sheet(writer: xlsx_stream.Writer, table: Table, rows: Iterable[dict[str, str]]) -> int:
+    """One worksheet: bold frozen header with filter buttons, then rows by header, every cell text; how many rows."""
+    headers = list(table.headers)
+    return writer.sheet(table.title, headers, [column.width / 7 for column in table.columns],
+                        ([row.get(h, "") for h in headers] for row in rows))
 
 
-def signup_rows(conn: sqlite3.Connection, directory, compounds: tuple[str, ...] | None = None) -> list[list[str]]:
-    """Every sign-up (of these compounds, when given: the list's filters) as a 接待报名 row, with the
+def signup_rows(conn: sqlite3.Connection, directory, compounds: tuple[str, ...] | None = None) -> list[dict[str, str]]:
+    """Every sign-up (of these compounds, when given: the list's filters) as a 接待报名 record, with the
     attendance and outcome recorded after the session."""
     sessions: dict = {}
     rows = []
@@ -44,10 +47,7 @@ def signup_rows(conn: sqlite3.Connection, directory, compounds: tuple[str, ...] 
         sid = signup["session_id"]
         if sid not in sessions:
             sessions[sid] = reception.get_session(conn, sid)
-        values = signup_row(signup, sessions[sid], directory)
-        values[SIGNUPS.col("签到") - 1] = signup["attended"]
-        values[SIGNUPS.col("接待结果") - 1] = signup["outcome"]
-        rows.append(values)
+        rows.append(signup_values(signup, sessions[sid], directory))
     return rows
 
 
@@ -57,7 +57,7 @@ def write(conn: sqlite3.Connection, directory, target, rows=None, compounds=None
     if rows is None:
         rows = conn.execute("SELECT * FROM reports ORDER BY id")
     writer = xlsx_stream.Writer(target)
-    n_reports = _sheet(writer, REPORTS, (report_row(r, directory) for r in rows))
+    n_reports = _sheet(writer, REPORTS, (report_values(r, directory) for r in rows))
     n_signups = _sheet(writer, SIGNUPS, signup_rows(conn, directory, compounds))
     writer.close()
     return n_reports, n_signups

@@ -1,8 +1,14 @@
-"""The sync worker: outbox → stewards' sheet (batched, retried, exactly once), and sheet → store.
+"""The sync worker: outbox → the stewards' shared table (batched, retried, exactly once), and table → store.
 
-Exactly once: every row carries its submission id. After any write whose outcome is unknown
-(a 5xx, a timeout, a dropped connection — or a worker killed mid-call, hence also at start),
-the worker reads the sheet's id column before appending again and skips what is there.
+It speaks only the TableService interface (delivery/tables/): records by field title, whichever
+backend holds them (Google Sheets, WeCom 智能表格, Feishu 多维表格).
+
+Exactly once: every record carries its 提交编号 (场次编号 for sessions). After any write whose outcome
+is unknown (TableError.ambiguous: a 5xx, a timeout, a dropped connection — or a worker killed
+mid-call, hence also at start), the worker reads the table's records before adding again and skips
+the keys already there. A cycle sends every pending record (up to `batch`) in add() calls of at most
+CHUNK records — no more than any backend takes in one call, so one add() never lands in part — and
+marks each chunk delivered as soon as it is in: a burst of 1,000 reports is two write calls.
 """
 from __future__ import annotations
 
@@ -23,44 +29,54 @@ from forms_app.core import outbox
 from forms_app.delivery import readback
 from forms_app.delivery.adopt import Adopter
 from forms_app.residents import reception
-from forms_app.delivery.sheet_layout import (REPORTS, SESSIONS, SIGNUPS, STEWARD_FIELDS, Columns, parse_session,
-                                             report_row, session_record_row, signup_row)
+from forms_app.core.cases import STEWARD_FIELDS
+from forms_app.delivery.columns import REPORTS, SESSIONS, SIGNUPS, TABLES, report_values, session_values, signup_values
+from forms_app.delivery.sheet_layout import parse_session
 from forms_app.notices.messages import alert_for
 from forms_app.notices.notify import Notifier, NotifyError
-from forms_app.delivery.sheets import SheetError, Sheets
+from forms_app.delivery.tables import BackendUnavailable, TableError, TableService, service_from_config
 from forms_app.delivery.sms import SmsDelivery
 from forms_app.residents import sms_notices
 from forms_app.core.store import get_db, transaction
 
 log = logging.getLogger(__name__)
 NO_CHANNEL = "没有配置提醒渠道，未发送（每日汇总仍会列出这个问题）"
-HEADER_TTL = 15.0  # seconds; a few header reads a minute stay well inside Google's read quota
+CHUNK = 500  # records per add(): WeCom and Feishu take at most 500 per call; Google takes this many easily
 
 
 class Worker:
     """One worker per store. All its state is in SQLite, so a killed worker resumes where it stopped.
 
-    `sheets` (delivery to the stewards' sheet) and `notifier` (urgent alerts) are each optional:
+    `tables` (delivery to the stewards' shared table) and `notifier` (urgent alerts) are each optional:
     the worker delivers the outbox kinds it has a channel for and leaves the rest queued. `sms`
     (texts to residents, delivery/sms.py), when given, runs in its own thread with its own
     connection and back-off, so it neither waits for nor holds back the sheet and the alerts.
     """
 
-    def __init__(self, conn: sqlite3.Connection, sheets: Sheets | None, directory, *, notifier=None,
-                 sms: SmsDelivery | None = None, batch: int = 500,
+    def __init__(self, conn: sqlite3.Connection, tables: TableService | None, directory, *, notifier=None,
+                 sms: SmsDelivery | None = None, batch: int = 2000,
                  interval: float = 5.0, pull_interval: float = 60.0, backoff_cap: float = 60.0,
                  sleep=None, monotonic=time.monotonic, rng=random.random):
-        self.conn, self.sheets, self.directory, self.notifier, self.sms = conn, sheets, directory, notifier, sms
-        self.kinds = (outbox.SHEET_KINDS if sheets else ()) + (outbox.ALERT_KINDS if notifier else ())
+        self.conn, self.tables, self.directory, self.notifier, self.sms = conn, tables, directory, notifier, sms
+        self.kinds = (outbox.SHEET_KINDS if tables else ()) + (outbox.ALERT_KINDS if notifier else ())
+        self.specs = {table.title: table.spec(directory) for table in TABLES}
         self.batch, self.interval, self.pull_interval, self.backoff_cap = batch, interval, pull_interval, backoff_cap
         self.stop = threading.Event()
         self.sleep = sleep or self.stop.wait
         self.monotonic, self.rng = monotonic, rng
-        self.verify = True  # a previous run may have died after Google applied its append
-        self.columns: dict[str, tuple[Columns, float]] = {}
+        self.verify = True  # a previous run may have died after the service applied its add
         self.failures = 0
         self.next_pull = 0.0
-        self.adopter = Adopter(conn, sheets, directory)
+        self.adopter = Adopter(conn, tables, directory)
+
+    @property
+    def sheets(self) -> TableService | None:
+        """The old name of `tables`."""
+        return self.tables
+
+    @sheets.setter
+    def sheets(self, tables) -> None:
+        self.tables = self.adopter.tables = tables
 
     # --- outbox → sheet ---------------------------------------------------------------
 
@@ -134,105 +150,125 @@ class Worker:
         """Run one write; on failure count the attempt (and remember to verify if it may have landed)."""
         try:
             call()
-        except SheetError as exc:
+        except TableError as exc:
             self.verify = self.verify or exc.ambiguous
             with transaction(self.conn):
                 outbox.mark_failed(self.conn, [i["id"] for i in items], str(exc))
             raise
 
-    def _columns(self, layout) -> Columns:
-        """Where our headers stand in the worksheet now: read again when older than HEADER_TTL seconds
-        (a steward may have inserted a column), after any failure, and at every pull."""
-        cached = self.columns.get(layout.title)
-        if cached is None or self.monotonic() - cached[1] > HEADER_TTL:
-            columns = self.sheets.columns(layout)
-            if columns.missing():
-                raise SheetError(f"「{layout.title}」第一行缺少表头：{'、'.join(columns.missing())}。"
-                                 "请运行 flask sheet-setup 补上。", retryable=False)
-            cached = self.columns[layout.title] = (columns, self.monotonic())
-        return cached[0]
+    def _kept_home(self, items, rows) -> set[int]:
+        """Rows whose resident declined the transfer abroad (PIPL §39) while the table is Google Sheets:
+        never sent; their queue items are closed with a note. Their ids."""
+        if getattr(self.tables, "name", "") != "google":
+            return set()
+        kept = {r["id"] for r in rows if "abroad_consent" in r.keys() and r["abroad_consent"] == 0}
+        if kept:
+            with transaction(self.conn):
+                outbox.mark_delivered(self.conn, [i["id"] for i in items if i["row_id"] in kept],
+                                      note="居民没有同意信息出境，不同步到 Google 表格")
+        return kept
 
-    def _lines(self, layout, columns: Columns) -> dict[str, int]:
-        """Submission id → row number, read from the sheet (one request)."""
-        ids = self.sheets.column(layout, columns.number(layout.id_column))
-        return {sid: n for n, sid in enumerate(ids, start=1) if sid}
+    def _add(self, items, spec, rows: list[dict]) -> None:
+        """New records in add() calls of at most CHUNK (a retry re-reads the keys first, so none doubles)."""
+        for start in range(0, len(rows), CHUNK):
+            self._write(items, lambda: self.tables.add(spec, rows[start:start + CHUNK]))
+
+    def _keys(self, spec) -> dict[str, str]:
+        """Key (提交编号 / 场次编号) → record id, read from the table (one records() call)."""
+        out: dict[str, str] = {}
+        for record in self.tables.records(spec):
+            key = str(record.values.get(spec.key, "")).strip()
+            if key:
+                out.setdefault(key, record.id)
+        return out
 
     def _reports(self, items) -> int:
-        """New reports → 问题登记, skipping any the sheet already has when in doubt."""
-        columns = self._columns(REPORTS)
+        """New reports → 问题登记 in one add(), skipping any the table already has when in doubt."""
+        spec = self.specs[REPORTS.title]
         rows = self._rows("reports", items)
+        kept = self._kept_home(items, rows)
+        rows = [r for r in rows if r["id"] not in kept]
+        items = [i for i in items if i["row_id"] not in kept]
         if self.verify:
-            present = self._lines(REPORTS, columns)
+            present = self._keys(spec)
             rows = [r for r in rows if r["submission_id"] not in present]
-        if rows:
-            self._write(items, lambda: self.sheets.append(
-                REPORTS, [columns.arrange(report_row(r, self.directory)) for r in rows]))
-        with transaction(self.conn):
-            outbox.mark_delivered(self.conn, [i["id"] for i in items])
+        by_row: dict[int, list] = {}
+        for item in items:
+            by_row.setdefault(item["row_id"], []).append(item)
+        for start in range(0, len(rows), CHUNK):
+            chunk = rows[start:start + CHUNK]
+            taken = [i for r in chunk for i in by_row.pop(r["id"], [])]
+            self._write(taken, lambda: self.tables.add(spec, [report_values(r, self.directory) for r in chunk]))
+            with transaction(self.conn):  # in: never sent again, whatever happens to the next chunk
+                outbox.mark_delivered(self.conn, [i["id"] for i in taken])
+        with transaction(self.conn):  # already in the table (or their report is gone)
+            outbox.mark_delivered(self.conn, [i["id"] for rest in by_row.values() for i in rest])
         self.verify = False
-        log.info("delivered %d report rows (%d queue items)", len(rows), len(items))
+        log.info("delivered %d report records (%d queue items)", len(rows), len(items))
         return len(items)
 
     def _report_updates(self, items) -> int:
-        """Changed fields (a follow-up, the stewards' page, retention) → their cells, in ONE request."""
-        columns = self._columns(REPORTS)
-        where = self._lines(REPORTS, columns)
+        """Changed fields (a follow-up, the stewards' page, retention) → their records, in one update()."""
+        spec = self.specs[REPORTS.title]
+        where = self._keys(spec)
         rows = {r["id"]: r for r in self._rows("reports", items)}
-        cells: dict[str, str] = {}
-        for item in items:  # oldest first, so a later change to the same cell wins
-            line = where.get(rows[item["row_id"]]["submission_id"])
-            for header, value in outbox.payload(item).items():
-                if line and header in columns.header:
-                    cells[f"{columns.letter(header)}{line}"] = str(value)
-        self._write(items, lambda: self.sheets.update_cells(REPORTS, list(cells.items())))
+        changes: dict[str, dict[str, str]] = {}
+        for item in items:  # oldest first, so a later change to the same field wins
+            record_id = where.get(rows[item["row_id"]]["submission_id"])
+            if record_id:
+                changes.setdefault(record_id, {}).update(
+                    {title: str(value) for title, value in outbox.payload(item).items() if title in spec.titles})
+        changes = {record_id: values for record_id, values in changes.items() if values}
+        if changes:
+            self._write(items, lambda: self.tables.update(spec, list(changes.items())))
         with transaction(self.conn):
             outbox.mark_delivered(self.conn, [i["id"] for i in items])
         return len(items)
 
     def _signups(self, items) -> int:
-        """Sign-ups → 接待报名: new ones appended; changed ones (cancelled, promoted, anonymised) rewritten in place.
+        """Sign-ups → 接待报名: new ones added; changed ones (cancelled, promoted, anonymised) updated in place.
 
-        In a changed row every service column is rewritten; a steward column only where we have a
+        In a changed record every service field is rewritten; a steward field only where we have a
         value (an outcome entered on our page), so what a steward typed in the others is kept.
         """
-        columns = self._columns(SIGNUPS)
-        where = self._lines(SIGNUPS, columns)
+        spec = self.specs[SIGNUPS.title]
+        where = self._keys(spec)
         rows = self._rows("signups", items)
-        values = {r["id"]: signup_row(r, reception.get_session(self.conn, r["session_id"]), self.directory) for r in rows}
-        new = [columns.arrange(values[r["id"]]) for r in rows if r["submission_id"] not in where]
-        cells = [(f"{columns.letter(name)}{where[r['submission_id']]}", value)
-                 for r in rows if r["submission_id"] in where
-                 for name, value in zip(SIGNUPS.headers, values[r["id"]])
-                 if name in columns.header and (name in SIGNUPS.service_columns or value)]
-        if new:
-            self._write(items, lambda: self.sheets.append(SIGNUPS, new))
-        if cells:
-            self._write(items, lambda: self.sheets.update_cells(SIGNUPS, cells))
+        kept = self._kept_home(items, rows)
+        rows = [r for r in rows if r["id"] not in kept]
+        items = [i for i in items if i["row_id"] not in kept]
+        values = {r["id"]: signup_values(r, reception.get_session(self.conn, r["session_id"]), self.directory)
+                  for r in rows}
+        new = [values[r["id"]] for r in rows if r["submission_id"] not in where]
+        changes = [(where[r["submission_id"]], {title: value for title, value in values[r["id"]].items()
+                                                 if title in SIGNUPS.service_columns or value})
+                   for r in rows if r["submission_id"] in where]
+        self._add(items, spec, new)
+        if changes:
+            self._write(items, lambda: self.tables.update(spec, changes))
         with transaction(self.conn):
             outbox.mark_delivered(self.conn, [i["id"] for i in items])
-        log.info("delivered %d new sign-ups and %d changed cells", len(new), len(cells))
+        log.info("delivered %d new sign-ups and %d changed ones", len(new), len(changes))
         return len(items)
 
     def _sessions(self, items) -> int:
-        """Sessions created or edited on the stewards' pages → 接待场次: rewritten in place by 场次编号, else appended.
+        """Sessions created or edited on the stewards' pages → 接待场次: updated in place by 场次编号, else added.
 
-        The row is written as the session stands now (the latest edit wins); the ids are read first,
-        so a retried append whose first try landed updates that row instead of adding another.
+        The record is written as the session stands now (the latest edit wins); the keys are read first,
+        so a retried add whose first try landed updates that record instead of adding another.
         """
-        columns = self._columns(SESSIONS)
-        where = self._lines(SESSIONS, columns)
+        spec = self.specs[SESSIONS.title]
+        where = self._keys(spec)
         wanted = list(dict.fromkeys(outbox.payload(i).get("id", "") for i in items))
         rows = [r for i in wanted if (r := self.conn.execute("SELECT * FROM sessions WHERE id = ?", (i,)).fetchone())]
-        new = [columns.arrange(session_record_row(r)) for r in rows if r["id"] not in where]
-        cells = [(f"{columns.letter(name)}{where[r['id']]}", value) for r in rows if r["id"] in where
-                 for name, value in zip(SESSIONS.headers, session_record_row(r)) if name in columns.header]
-        if new:
-            self._write(items, lambda: self.sheets.append(SESSIONS, new))
-        if cells:
-            self._write(items, lambda: self.sheets.update_cells(SESSIONS, cells))
+        new = [session_values(r) for r in rows if r["id"] not in where]
+        changes = [(where[r["id"]], session_values(r)) for r in rows if r["id"] in where]
+        self._add(items, spec, new)
+        if changes:
+            self._write(items, lambda: self.tables.update(spec, changes))
         with transaction(self.conn):
             outbox.mark_delivered(self.conn, [i["id"] for i in items])
-        log.info("delivered %d new sessions and %d changed cells", len(new), len(cells))
+        log.info("delivered %d new sessions and %d changed ones", len(new), len(changes))
         return len(items)
 
     # --- sheet → store ----------------------------------------------------------------
@@ -243,9 +279,9 @@ class Worker:
         Hand-typed rows become cases first (adopt.py), so their steward columns are read in the same pass.
         Every field changed from the sheet gets a history row (actor 表格), as apply_changes writes one.
         """
-        self.columns.clear()  # stewards may have rearranged columns since
-        records = self.adopter.run(self.sheets.records(REPORTS))
-        session_rows = [r for r in self.sheets.records(SESSIONS) if any(str(v).strip() for v in r.values())]
+        records = self.adopter.run([r.values for r in self.tables.records(self.specs[REPORTS.title])])
+        session_rows = [r.values for r in self.tables.records(self.specs[SESSIONS.title])
+                        if any(str(v).strip() for v in r.values.values())]
         sessions = [s for s in map(parse_session, session_rows) if s]
         # A row that cannot be read (a date, time or 名额 mistyped) keeps the session's last good values.
         unreadable = {str(r.get("场次编号", "")).strip() for r in session_rows if not parse_session(r)} - {""}
@@ -342,14 +378,13 @@ class Worker:
                 self.deliver()
             except NotifyError as exc:
                 alert_error = exc
-            if self.sheets and self.monotonic() >= self.next_pull:
+            if self.tables and self.monotonic() >= self.next_pull:
                 self.pull()
                 self.next_pull = self.monotonic() + self.pull_interval
             if alert_error is not None:
                 raise alert_error
-        except (SheetError, NotifyError) as exc:
+        except (TableError, NotifyError) as exc:
             self.failures += 1
-            self.columns.clear()
             # Retrying soon will not fix a missing header or a 403: wait the longest, and say so loudly.
             delay = self.backoff() if getattr(exc, "retryable", True) else self.backoff_cap
             log.log(logging.WARNING if getattr(exc, "retryable", True) else logging.ERROR,
@@ -358,7 +393,6 @@ class Worker:
             return False
         except Exception as exc:  # noqa: BLE001 — a bug or a value nobody foresaw must not stop delivery
             self.failures += 1
-            self.columns.clear()
             self.verify = True  # the cycle may have stopped after an append landed
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
@@ -400,22 +434,25 @@ class Worker:
 @with_appcontext
 @click.option("--once", is_flag=True, help="Deliver everything pending, then exit.")
 def sync_command(once: bool) -> None:
-    """Deliver the outbox (sheet rows, urgent alerts, texts to residents) and read the stewards' edits back."""
+    """Deliver the outbox (shared-table records, urgent alerts, texts to residents) and read the stewards' edits back."""
     app = current_app
     notifier = Notifier.from_config(app.config)
     sms = SmsDelivery.from_config(get_db(), app.config)
     if not app.config["SHEETS_ENABLED"] and notifier is None and sms is None:
-        raise click.ClickException("未配置 Google 表格、紧急提醒或短信：没有要发送的内容（见 .env.example）。")
-    sheets = Sheets.from_config(app.config) if app.config["SHEETS_ENABLED"] else None
-    worker = Worker(get_db(), sheets, app.extensions["directory"], notifier=notifier, sms=sms,
+        raise click.ClickException("未配置共享表格、紧急提醒或短信：没有要发送的内容（见 .env.example）。")
+    try:
+        tables = service_from_config(app.config)
+    except BackendUnavailable as exc:
+        raise click.ClickException(str(exc)) from None
+    worker = Worker(get_db(), tables, app.extensions["directory"], notifier=notifier, sms=sms,
                     interval=app.config["SYNC_INTERVAL"], pull_interval=app.config["SYNC_PULL_INTERVAL"])
     try:
         drained = worker.run(once=once)
     except KeyboardInterrupt:
         drained = False
     finally:
-        if sheets:
-            sheets.close()
+        if tables:
+            tables.close()
     if once and not drained:
         raise click.ClickException("还有内容没能送出（表格、紧急提醒或短信），稍后会重试。")
 

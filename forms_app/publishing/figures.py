@@ -20,7 +20,7 @@ from forms_app.core import clock, deadlines
 from forms_app.core.cases import CHANNELS
 from forms_app.casework import consultations
 from forms_app.delivery.sheet_layout import parse_day
-from forms_app.delivery.sheets import SheetError, Sheets
+from forms_app.delivery.tables import BackendUnavailable, TableError, service_from_config
 from forms_app.core.store import get_db
 from forms_app.delivery.sync import Worker
 
@@ -206,11 +206,14 @@ def summary(figures: dict, path: Path) -> str:
 
 
 def refresh_from_sheet(conn: sqlite3.Connection, config, directory) -> None:
-    """Read the stewards' latest statuses and sessions from the sheet into the store."""
-    sheets = Sheets.from_config(config)
+    """Read the stewards' latest statuses and sessions from the shared table into the store."""
+    try:
+        sheets = service_from_config(config)
+    except BackendUnavailable as exc:
+        raise click.ClickException(str(exc)) from None
     try:
         Worker(conn, sheets, directory).pull()
-    except SheetError as exc:
+    except TableError as exc:
         raise click.ClickException(f"没能读取大管家的表格（{exc}），数字没有更新。请稍后再试。") from None
     finally:
         sheets.close()

@@ -92,6 +92,8 @@ class ReportForm(_Base):
                             validators=[ValidChoice("请选择大管家先打给您，还是先打给住户。")])
     behalf_consent = Checkbox("住户已同意由我代为反映")
     sms_consent = Checkbox("短信通知我", default=True)
+    # Asked only when the stewards' table is Google Sheets (abroad; PIPL §39 separate consent): see views.
+    abroad_consent = Checkbox("我同意把我的信息同步到境外的 Google 表格（不同意也照样受理）")
     consent = Checkbox("我已看过隐私说明，同意大管家用这些信息联系我、处理问题", validators=[Required("请勾选同意隐私说明，我们才能联系您。")])
 
     def __init__(self, *args, directory=None, **kwargs):
@@ -134,6 +136,8 @@ class ReceptionForm(_Base):
     topic = TextAreaField("想谈什么问题", validators=[Required("请简单写一下想谈的问题。"), Length(min=5, max=300, label="问题")], filters=TEXT)
     linked_ref = StringField("以前反映过的编号（可不填）", validators=[Length(max=12, label="编号")], filters=TEXT)
     sms_consent = Checkbox("短信通知我", default=True)
+    # Asked only when the stewards' table is Google Sheets (abroad; PIPL §39 separate consent): see views.
+    abroad_consent = Checkbox("我同意把我的信息同步到境外的 Google 表格（不同意也照样受理）")
     consent = Checkbox("我已看过隐私说明，同意大管家用这些信息联系我", validators=[Required("请勾选同意隐私说明。")])
 
     def __init__(self, *args, directory=None, sessions=(), **kwargs):

@@ -133,10 +133,11 @@ def sign_up(conn: sqlite3.Connection, session_id: str, submission_id: str, data:
                 continue
             cur = conn.execute(
                 "INSERT INTO signups (ref, submission_id, content_hash, session_id, created_at, updated_at, name, phone, "
-                "compound_id, topic, linked_ref, linked_ref_unknown, state, queued_at, sms_consent) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "compound_id, topic, linked_ref, linked_ref_unknown, state, queued_at, sms_consent, abroad_consent) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (ref, submission_id, digest, session_id, now, now, data["name"], data["phone"], data["compound_id"],
-                 data["topic"], data["linked_ref"], unknown, state, now, int(bool(data.get("sms_consent", 0)))))
+                 data["topic"], data["linked_ref"], unknown, state, now, int(bool(data.get("sms_consent", 0))),
+                 int(data.get("abroad_consent", -1))))
             outbox.enqueue(conn, "signup", cur.lastrowid)
             row = conn.execute("SELECT * FROM signups WHERE id = ?", (cur.lastrowid,)).fetchone()
             return Outcome(row, state, waiting_position(conn, row))

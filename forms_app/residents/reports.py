@@ -72,7 +72,7 @@ def create(conn: sqlite3.Connection, submission_id: str, data: dict, alert: bool
         due = {**due, "steward_name": compound.steward.name}
     intake_fields = tuple(f for f in INTAKE_FIELDS if data.get(f))
     columns = ("ref", "submission_id", "content_hash", "created_at", "updated_at", *FIELDS, *BEHALF_FIELDS,
-               *intake_fields, *due, "sms_consent")
+               *intake_fields, *due, "sms_consent", "abroad_consent")
     sql = f"INSERT INTO reports ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
     for attempt in range(8):  # a reference collision is ~1 in 10^8; retry with a fresh one
         try:
@@ -80,7 +80,8 @@ def create(conn: sqlite3.Connection, submission_id: str, data: dict, alert: bool
                 given = ref if ref and not attempt else new_reference("report")
                 cur = conn.execute(sql, (given, submission_id, digest, now, now, *(data[f] for f in FIELDS),
                                          *(data.get(f, "") for f in BEHALF_FIELDS), *(data[f] for f in intake_fields),
-                                         *due.values(), int(bool(data.get("sms_consent", 0)))))
+                                         *due.values(), int(bool(data.get("sms_consent", 0))),
+                                         int(data.get("abroad_consent", -1))))
                 outbox.enqueue(conn, "report", cur.lastrowid)
                 history.record(conn, cur.lastrowid, actor, "created", "", data["channel"], at=now)
                 if alert:

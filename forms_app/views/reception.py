@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 
 from forms_app.residents import calendar_file
 from forms_app.residents import reception
@@ -38,7 +38,9 @@ def form():
         # never refused here: the answer would tell a stranger whether that report number exists.
         data = {"name": form.name.data, "phone": form.phone.phone.e164, "compound_id": form.compound.data,
                 "topic": form.topic.data, "linked_ref": form.linked_ref.data or "",
-                "sms_consent": int(bool(form.sms_consent.data))}
+                "sms_consent": int(bool(form.sms_consent.data)),
+                # PIPL §39: asked only when the stewards' table is abroad (Google); -1 = not asked.
+                "abroad_consent": int(bool(form.abroad_consent.data)) if current_app.config.get("TABLE_BACKEND") == "google" else -1}
         try:
             outcome = reception.sign_up(conn, form.session.data, form.submission_id.data, data)
         except LookupError:

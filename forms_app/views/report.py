@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 
 from forms_app.core import clock, deadlines
 from forms_app.residents import photos, reports
@@ -72,6 +72,8 @@ def form():
             "resident_phone": form.resident_phone.phone.e164 if form.behalf and form.resident_phone.data else "",
             "call_first": form.call_first.data if form.behalf else "",
             "sms_consent": int(bool(form.sms_consent.data)),
+            # PIPL §39: asked only when the stewards' table is abroad (Google); -1 = not asked.
+            "abroad_consent": int(bool(form.abroad_consent.data)) if current_app.config.get("TABLE_BACKEND") == "google" else -1,
         }
         urgent = bool(data["urgent"] or d.categories[form.category.data].urgent)
         row, created = reports.create(get_db(), form.submission_id.data, data, alert=urgent, directory=d,

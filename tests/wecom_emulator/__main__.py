@@ -1,0 +1,48 @@
+"""Run the WeCom smartsheet emulator on its own: python -m tests.wecom_emulator --port 8767 --doc DOCID."""
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+
+from .server import start_emulator
+from .state import (DEFAULT_CREDENTIALS, MAX_CELLS, MAX_RECORDS_PER_CALL, MAX_ROWS, RATE_PER_HOUR, RATE_PER_MINUTE,
+                    TOKEN_TTL)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse options, serve until SIGINT or SIGTERM."""
+    parser = argparse.ArgumentParser(prog="python -m tests.wecom_emulator", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8767, help="0 picks a free port (printed on start)")
+    parser.add_argument("--doc", action="append", default=[], metavar="DOCID",
+                        help="pre-create an empty smartsheet document with this docid (repeatable)")
+    parser.add_argument("--credential", action="append", default=[], metavar="ID:SECRET",
+                        help=f"a corpid:corpsecret the emulator accepts (repeatable; default "
+                             f"{next(iter(DEFAULT_CREDENTIALS))}:{next(iter(DEFAULT_CREDENTIALS.values()))})")
+    parser.add_argument("--token-ttl", type=float, default=TOKEN_TTL, help="seconds an access_token lives")
+    parser.add_argument("--rate-per-minute", type=int, default=RATE_PER_MINUTE,
+                        help="calls per corp per API per minute before errcode 45009")
+    parser.add_argument("--rate-per-hour", type=int, default=RATE_PER_HOUR,
+                        help="calls per corp per API per hour before errcode 45009")
+    parser.add_argument("--max-records-per-call", type=int, default=MAX_RECORDS_PER_CALL)
+    parser.add_argument("--max-rows", type=int, default=MAX_ROWS)
+    parser.add_argument("--max-cells", type=int, default=MAX_CELLS)
+    parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    args = parser.parse_args(argv)
+    credentials = dict(c.split(":", 1) for c in args.credential) or None
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    with start_emulator(args.port, args.host, docs=args.doc, credentials=credentials, verbose=args.verbose,
+                        token_ttl=args.token_ttl, rate_per_minute=args.rate_per_minute,
+                        rate_per_hour=args.rate_per_hour, max_records_per_call=args.max_records_per_call,
+                        max_rows=args.max_rows, max_cells=args.max_cells) as emu:
+        print(f"WeCom smartsheet emulator listening on {emu.url} (WECOM_API_BASE_URL={emu.url})", flush=True)
+        try:
+            done.wait()
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()
