@@ -188,7 +188,9 @@ def sign(db, session: str, n: int, compound: str, topic: str = "想问问加装�
     return reception.sign_up(db, session, f"s{n:031x}", data).signup
 
 
-def test_sign_ups_for_the_next_joint_reception(app, db):
+def test_sign_ups_for_the_next_joint_reception(app, db, monkeypatch):
+    # Signed up before any of these sessions began (sign-ups close when a session starts).
+    monkeypatch.setattr(clock, "now", lambda: dt.datetime(2026, 10, 30, 9, 0, tzinfo=SHANGHAI))
     add_session(db, "past", "2026-10-31")
     add_session(db, "next", "2026-11-07", capacity=2)
     add_session(db, "later", "2026-11-14")
@@ -198,6 +200,7 @@ def test_sign_ups_for_the_next_joint_reception(app, db):
     other = sign(db, "next", 5, "kongjiangdong3")
     sign(db, "later", 6, "yanji2")
     reception.cancel(db, mine[1]["ref"])  # cancelled: gone; the waiting one moves up
+    monkeypatch.undo()
     output = printed(app, "2026-11-05")
     listed = section(output, "周芳（示例）", "七")
     assert listed.startswith("七、下次联合接待 11月7日（周六）9:00–11:00 街道社区服务中心二楼会议室：本人负责小区的报名（2 人）")

@@ -52,7 +52,7 @@ def intake_form():
     if form.validate_on_submit():
         row, created = intake.register(conn, d, form.submission_id.data, form.fields(g.steward.id), actor=g.steward.id,
                                        photos=form.photos.prepared)
-        if form.signup_id.data.isdigit():
+        if (form.signup_id.data or "").isdigit():
             intake.link_signup(conn, int(form.signup_id.data), row["ref"])
         log.info("steward %s registered %s %s (channel=%s, category=%s, urgent=%s)", g.steward.id, row["ref"],
                  "stored" if created else "resubmitted", row["channel"], row["category_id"], row["urgent"])
