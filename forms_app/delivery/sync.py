@@ -55,12 +55,17 @@ class Worker:
     def __init__(self, conn: sqlite3.Connection, tables: TableService | None, directory, *, notifier=None,
                  sms: SmsDelivery | None = None, batch: int = 2000,
                  interval: float = 5.0, pull_interval: float = 60.0, backoff_cap: float = 60.0,
-                 sleep=None, monotonic=time.monotonic, rng=random.random, urgent_per_hour: int = 0):
+                 sleep=None, monotonic=time.monotonic, rng=random.random, urgent_per_hour: int = 0,
+                 settle: float = 0.0):
         self.conn, self.tables, self.directory, self.notifier, self.sms = conn, tables, directory, notifier, sms
         self.cap = alert_cap.UrgentCap(conn, urgent_per_hour)  # ALERT_URGENT_PER_HOUR (delivery/alert_cap.py)
         self.kinds = (outbox.SHEET_KINDS if tables else ()) + (outbox.ALERT_KINDS if notifier else ())
         self.specs = {table.title: table.spec(directory) for table in TABLES}
         self.batch, self.interval, self.pull_interval, self.backoff_cap = batch, interval, pull_interval, backoff_cap
+        # After a write whose outcome is unknown, the checking read waits at least one call timeout
+        # (SHEETS_TIMEOUT): a write the service was still applying when our call gave up has landed
+        # by then, so the read sees it and the record is not sent twice.
+        self.settle = settle
         self.stop = threading.Event()
         self.sleep = sleep or self.stop.wait
         self.monotonic, self.rng = monotonic, rng
@@ -399,6 +404,8 @@ class Worker:
             self.failures += 1
             # Retrying soon will not fix a missing header or a 403: wait the longest, and say so loudly.
             delay = self.backoff() if getattr(exc, "retryable", True) else self.backoff_cap
+            if getattr(exc, "ambiguous", False):
+                delay = max(delay, self.settle)
             log.log(logging.WARNING if getattr(exc, "retryable", True) else logging.ERROR,
                     "delivery failed (%s); retry %d in %.1f s", exc, self.failures, delay)
             self.sleep(delay)
@@ -458,7 +465,8 @@ def sync_command(once: bool) -> None:
         raise click.ClickException(str(exc)) from None
     worker = Worker(get_db(), tables, app.extensions["directory"], notifier=notifier, sms=sms,
                     interval=app.config["SYNC_INTERVAL"], pull_interval=app.config["SYNC_PULL_INTERVAL"],
-                    urgent_per_hour=app.config.get("ALERT_URGENT_PER_HOUR", 0))
+                    urgent_per_hour=app.config.get("ALERT_URGENT_PER_HOUR", 0),
+                    settle=float(app.config.get("SHEETS_TIMEOUT") or 0))
     try:
         drained = worker.run(once=once)
     except KeyboardInterrupt:
