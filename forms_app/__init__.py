@@ -8,6 +8,10 @@ from flask import Flask
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Application factory: config from the environment, then test config; wire the parts."""
+    # Everything this process creates — the store, its -wal/-shm, backups, photos, exports — is the
+    # service user's alone (issue 18 #4). Every web worker, the sync worker and every `flask` command
+    # come through here; scripts/run and the systemd units (UMask=0077) set the same from outside.
+    os.umask(0o077)
     app = Flask(__name__, instance_relative_config=True, static_url_path="/forms/static")
     from forms_app import cli, views
     from forms_app.core import accounts, backup, config, directory, errors, logs, security, store

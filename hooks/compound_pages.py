@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import io
 import json
-import re
 from html import escape
 
 import segno
-from pypinyin import lazy_pinyin, load_phrases_dict
 from mkdocs.exceptions import PluginError
 
-from forms_app.core.directory import Compound, Contact, Directory
+from forms_app.core.directory import Compound, Contact, Directory, name_key, sort_key  # noqa: F401 (sort_key: tests)
 from forms_app.core.phones import normalise_phone
 
 SECTION = "compounds"
@@ -28,31 +26,9 @@ QR_SVG_OPTIONS = {"kind": "svg", "xmldecl": False, "svgns": True, "omitsize": Tr
                   "dark": "#000", "light": "#fff", "nl": False}
 
 
-# Chinese numerals in names sort as numbers, one by one: 延吉一村, 延吉二三村, 延吉四村 … (not er, si, yi).
-NUMERALS = {ch: n for n, ch in enumerate("一二三四五六七八九", start=1)}
-# Place names pypinyin reads differently out of context (长 is zhǎng by default; 长白 is Chángbái).
-load_phrases_dict({"长白": [["cháng"], ["bái"]]})
-CHUNKS = re.compile(r"[\u3400-\u9fff]|[^\u3400-\u9fff]+")
 # Shown on a phone (long-press in WeChat) and on paper or a computer screen (scan with WeChat).
 SCAN_HOW = ('<span class="kb-scan-paper">用微信扫一扫</span>'
             '<span class="kb-scan-phone">在微信里长按二维码，选“识别图中二维码”</span>')
-
-
-def sort_key(name: str) -> tuple:
-    """Pinyin order (pypinyin), numbers by value: a clear order for areas and compounds."""
-    chunks = CHUNKS.findall(name)
-    syllables = lazy_pinyin(name)
-    if len(syllables) != len(chunks):   # pypinyin grouped differently: plain pinyin order
-        return tuple((1, 0, s) for s in syllables)
-    key = []
-    for chunk, syllable in zip(chunks, syllables):
-        if chunk in NUMERALS:
-            key.append((0, NUMERALS[chunk], ""))
-        elif chunk.isdigit():
-            key.append((0, int(chunk), ""))
-        else:
-            key.append((1, 0, syllable.lower()))
-    return tuple(key)
 
 
 def report_url(directory: Directory, compound: Compound) -> str:
@@ -125,7 +101,7 @@ def contact_card(contact: Contact, where: str) -> str:
 def index_markdown(directory: Directory) -> str:
     """compounds/index.md: an index of areas, a filter box (with JavaScript), then every area in
     pinyin order with its committee and its compounds, each with its steward's phone."""
-    areas = sorted(directory.areas.values(), key=lambda a: sort_key(a.name))
+    areas = directory.areas_in_order()
     links = " · ".join(f"[{escape(a.name)}](#{a.id})" for a in areas)
     lines = ["# 小区与大管家", "",
              "每个小区都有一位社区大管家。找到您住的小区，就能看到大管家的电话；点进去还有接待时间和地点，"
@@ -136,15 +112,17 @@ def index_markdown(directory: Directory) -> str:
              '<script src="../assets/compound-filter.js" defer></script>', ""]
     for area in areas:
         committee = area.committee
-        lines += [f'<div class="kb-area" data-area="{escape(area.name)}" markdown>', "",
+        lines += [f'<div class="kb-area" data-area="{escape(area.name)}" data-key="{escape(name_key(area.name))}" markdown>', "",
                   f"## {escape(area.name)}居民区 {{ #{area.id} }}", "",
                   f'<p class="kb-area__committee">{escape(committee.name)}：{_tel(committee.phone)}</p>', ""]
-        compounds = sorted(directory.compounds_in(area.id), key=lambda c: sort_key(c.name))
+        compounds = directory.compounds_in_order(area.id)
         if not compounds:
             lines += ["本居民区的小区信息正在整理，请先打居委会的电话。", "", "</div>", ""]
             continue
         lines += ['<div class="kb-compound-list" markdown>', ""]
-        lines += [f"- [{escape(c.name)}]({c.id}.md)：大管家 {escape(c.steward.name)}，{_tel(c.steward.phone)}"
+        # data-keys: the name and its aliases as core.directory.name_key folds them (the filter compares those).
+        lines += [f'- <span class="kb-compound" data-keys="{escape(" ".join(c.keys))}">[{escape(c.name)}]({c.id}.md)：'
+                  f"大管家 {escape(c.steward.name)}，{_tel(c.steward.phone)}</span>"
                   for c in compounds]
         lines += ["", "</div>", "", "</div>", ""]
     return "\n".join(lines)

@@ -118,7 +118,7 @@ def render_call_button(directory: Directory) -> str:
     except PhoneError:
         raise PluginError(f"目录数据里 street.office 的电话「{office.get('phone')}」格式不对。") from None
     return (f'<a class="md-button kb-call-button" href="tel:{phone.e164}">'
-            f'不想填表？打电话：<strong>{escape(phone.display)}</strong></a>')
+            f'<span>不想填表？打电话：</span><strong>{escape(phone.display)}</strong></a>')
 
 
 def render_statuses() -> str:

@@ -53,14 +53,27 @@ def load_synonyms(path: Path = SYNONYMS_PATH) -> dict[str, list[str]]:
     return pages
 
 
-def keywords(words: list[str]) -> str:
-    """The words and their prefixes of two or more Han characters, space-separated."""
+def keywords(words: list[str], shared: frozenset[str] = frozenset()) -> str:
+    """The words and their prefixes of two or more Han characters, space-separated; a prefix in `shared`
+    (another page's already) is left out."""
     out: dict[str, None] = {}
     for word in words:
         if HAN.match(word):
-            out.update((word[:k], None) for k in range(2, len(word)))
+            out.update((word[:k], None) for k in range(2, len(word)) if word[:k] not in shared or word[:k] in words)
         out[word] = None
     return " ".join(out)
+
+
+def page_keywords(pages: dict[str, list[str]]) -> dict[str, str]:
+    """Each page's keywords; a prefix two pages' words share (楼上 of 楼上漏水 and 楼上太吵) stays with the
+    page listed first in the file. A query is looked up by its longest known prefix, so the longer ones
+    (楼上漏, 楼上太) still lead to one page each."""
+    taken: set[str] = set()
+    out: dict[str, str] = {}
+    for page, words in pages.items():
+        out[page] = keywords(words, frozenset(taken))
+        taken.update(out[page].split())
+    return out
 
 
 @event_priority(50)  # before the search plugin reads its options
@@ -79,11 +92,11 @@ def on_config(config):
 def on_files(files, config):
     """Every page named in the synonyms file must exist; remember its URL."""
     _locations.clear()
-    for page, words in _page_words.items():
+    for page, words in page_keywords(_page_words).items():
         file = files.get_file_from_path(f"{page}.md")
         if file is None or not file.is_documentation_page():
             raise PluginError(f"{SYNONYMS_PATH.name}：页面 docs/{page}.md 不存在。")
-        _locations[file.url] = keywords(words)
+        _locations[file.url] = words
     return files
 
 

@@ -192,7 +192,7 @@ def sheet_app(sheet_config):
     from forms_app.delivery.sheets import Sheets
 
     app = create_app(sheet_config)
-    sheets = Sheets.from_config(app.config)
+    sheets = Sheets.from_config({**app.config, "SHEETS_TIMEOUT": 10.0})  # set-up is plumbing here: a busy machine is no fault
     setup(sheets)
     sheets.close()
     return app

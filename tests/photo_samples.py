@@ -113,3 +113,18 @@ def zip_bytes() -> bytes:
     with zipfile.ZipFile(out, "w") as archive:
         archive.writestr("notes.txt", "hidden cargo")
     return out.getvalue()
+
+
+def png_bomb(width: int = 8000, height: int = 8000) -> bytes:
+    """One-colour RGBA of width × height: a few hundred KB that decodes to width × height × 4 bytes (issue 18.2)."""
+    out = io.BytesIO()
+    Image.new("RGBA", (width, height), (10, 20, 30, 255)).save(out, "PNG")
+    return out.getvalue()
+
+
+def progressive_jpeg_claiming(width: int, height: int, subsampling: int = 2) -> bytes:
+    """A small progressive JPEG whose frame header claims width × height."""
+    data = bytearray(jpeg(Image.new("RGB", (16, 16), "white"), progressive=True, subsampling=subsampling))
+    sof = data.index(b"\xff\xc2")
+    data[sof + 5:sof + 9] = struct.pack(">HH", height, width)
+    return bytes(data)

@@ -1,6 +1,9 @@
 """flask backup / flask restore: consistent, verified, atomic copies; refused restores; the age in /healthz."""
 import datetime as dt
 import json
+import re
+import shutil
+import stat
 import os
 import signal
 import sqlite3
@@ -12,12 +15,13 @@ from pathlib import Path
 import pytest
 
 from forms_app import create_app
-from forms_app.core import backup
+from forms_app.core import backup, store
 from forms_app.core.store import connect
 from forms_app.residents import reports
 from tests.test_reports import DATA
 
 ROOT = Path(__file__).resolve().parent.parent
+PHOTO = "Abc_def-123456789012345X.jpg"  # a stored photo's name: 24 URL-safe characters
 
 
 @pytest.fixture
@@ -28,10 +32,14 @@ def instance(app_config, tmp_path):
     for n in range(5):
         reports.create(conn, f"{n:032x}", {**DATA, "description": f"第 {n} 个问题"})
     conn.close()
-    photos = tmp_path / "photos" / "W222-333"
+    photos = tmp_path / "photos"
     photos.mkdir(parents=True)
-    (photos / "1.jpg").write_bytes(b"\xff\xd8" + os.urandom(2000))
+    (photos / PHOTO).write_bytes(b"\xff\xd8" + os.urandom(2000))
     return app
+
+
+def KEY(app):  # noqa: N802 — the instance's backup key
+    return backup.signing_key(app.config)
 
 
 def cli(app, *args):
@@ -44,8 +52,8 @@ def test_backup_is_a_verified_folder_with_the_store_photos_and_a_manifest(instan
     [made] = backup.backups(tmp_path / "b")
     manifest = json.loads((made / "manifest.json").read_text())
     assert manifest["tables"]["reports"] == 5 and manifest["tables"]["outbox"] == 5
-    assert manifest["photos"] == {"W222-333/1.jpg": 2002}
-    assert (made / "photos/W222-333/1.jpg").read_bytes() == (tmp_path / "photos/W222-333/1.jpg").read_bytes()
+    assert manifest["photos"] == {PHOTO: 2002}
+    assert (made / f"photos/{PHOTO}").read_bytes() == (tmp_path / f"photos/{PHOTO}").read_bytes()
     conn = sqlite3.connect(made / "yanji.sqlite3")
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"  # one self-contained file
@@ -58,7 +66,7 @@ def test_unchanged_photos_are_hard_linked_not_copied_again(instance, tmp_path):
                         now=dt.datetime(2026, 12, 1, 10, tzinfo=dt.timezone.utc))
     second = backup.take(instance.config["DATABASE"], tmp_path / "b", 5, tmp_path / "photos",
                          now=dt.datetime(2026, 12, 1, 11, tzinfo=dt.timezone.utc))
-    one, two = (p / "photos/W222-333/1.jpg" for p in (first, second))
+    one, two = (p / f"photos/{PHOTO}" for p in (first, second))
     assert one.stat().st_ino == two.stat().st_ino
 
 
@@ -154,11 +162,11 @@ def test_healthz_shows_the_last_backups_age(instance):
 
 
 def test_restore_keeps_the_current_store_aside_and_brings_back_the_photos(instance, tmp_path):
-    made = backup.take(instance.config["DATABASE"], tmp_path / "b", 1, tmp_path / "photos")
+    made = backup.take(instance.config["DATABASE"], tmp_path / "b", 1, tmp_path / "photos", key=KEY(instance))
     conn = connect(instance.config["DATABASE"])
     reports.create(conn, "f" * 32, {**DATA, "description": "备份之后才来的问题"})
     conn.close()
-    (tmp_path / "photos/W222-333/1.jpg").unlink()
+    (tmp_path / f"photos/{PHOTO}").unlink()
     result = cli(instance, "restore", str(made))
     assert result.exit_code == 0, result.output
     assert "原来的数据库保留在" in result.output
@@ -170,14 +178,14 @@ def test_restore_keeps_the_current_store_aside_and_brings_back_the_photos(instan
     kept = sqlite3.connect(aside)
     assert kept.execute("SELECT count(*) FROM reports").fetchone()[0] == 6  # nothing thrown away
     kept.close()
-    assert (tmp_path / "photos/W222-333/1.jpg").is_file()
+    assert (tmp_path / f"photos/{PHOTO}").is_file()
 
 
 HOLDER = "import sys, time; from forms_app.core.store import connect; c = connect(sys.argv[1]); print('open', flush=True); time.sleep(60)"
 
 
 def test_restore_is_refused_while_the_service_has_the_store_open_unless_forced(instance, tmp_path):
-    made = backup.take(instance.config["DATABASE"], tmp_path / "b", 1)
+    made = backup.take(instance.config["DATABASE"], tmp_path / "b", 1, key=KEY(instance))
     service = subprocess.Popen([sys.executable, "-c", HOLDER, instance.config["DATABASE"]], cwd=ROOT,
                                stdout=subprocess.PIPE, text=True)
     try:
@@ -196,8 +204,140 @@ def test_restore_is_refused_while_the_service_has_the_store_open_unless_forced(i
 def test_a_running_gunicorn_blocks_a_restore_until_it_stops(instance, tmp_path):
     from tests.server import gunicorn
 
-    made = backup.take(instance.config["DATABASE"], tmp_path / "b", 1)
+    made = backup.take(instance.config["DATABASE"], tmp_path / "b", 1, key=KEY(instance))
     with gunicorn({"DATABASE": instance.config["DATABASE"], "SEED_SAMPLE_SESSIONS": "0"}, workers=1, threads=1):
         refused = cli(instance, "restore", str(made))
     assert refused.exit_code != 0 and "服务正在运行" in refused.output
     assert cli(instance, "restore", str(made)).exit_code == 0
+
+
+# --- a backup on the NAS is not trusted (issue 18 #3) ------------------------------------------
+
+def _resign(made: Path, key: bytes | None) -> None:
+    """What an attacker with write access to the NAS does after changing the copy: recompute the manifest
+    (size, checksum, counts, photos) — and, with `key`, sign it (as if the key had leaked)."""
+    manifest = json.loads((made / "manifest.json").read_text())
+    db = made / "yanji.sqlite3"
+    conn = sqlite3.connect(db)
+    manifest["tables"] = backup._counts(conn)
+    conn.close()
+    manifest["size"], manifest["sha256"] = db.stat().st_size, backup._sha256(db)
+    photos = {p.name: p.lstat().st_size for p in (made / "photos").iterdir()} if (made / "photos").is_dir() else None
+    manifest["photos"] = photos
+    manifest["photo_sha256"] = {n: backup._sha256(made / "photos" / n) for n in photos or {}
+                                if (made / "photos" / n).is_file()}
+    manifest.pop("hmac", None)
+    if key is not None:
+        manifest["hmac"] = backup._signature(manifest, key)
+    (made / "manifest.json").write_text(json.dumps(manifest))
+
+
+TRIGGER = ("CREATE TRIGGER leak AFTER INSERT ON reports BEGIN UPDATE reports SET public_note = "
+           "NEW.contact_name || NEW.phone || NEW.room WHERE id = 1; END")
+ADDED = {"trigger": TRIGGER, "view": "CREATE VIEW v AS SELECT phone FROM reports",
+         "index": "CREATE INDEX by_phone ON reports(phone)", "table": "CREATE TABLE extra (x)"}
+
+
+def _tamper(made: Path, sql: str) -> None:
+    conn = sqlite3.connect(made / "yanji.sqlite3")
+    conn.execute(sql)
+    conn.commit()
+    conn.close()
+
+
+def test_the_trigger_attack_with_a_recomputed_manifest_is_refused(instance, tmp_path):
+    made = backup.take(instance.config["DATABASE"], tmp_path / "b", 1, tmp_path / "photos", key=KEY(instance))
+    _tamper(made, TRIGGER)
+    _resign(made, key=None)  # the NAS holds no key: the attacker can only recompute the checksums
+    result = cli(instance, "restore", str(made))
+    assert result.exit_code != 0 and "没有恢复" in result.output and "签名" in result.output
+    assert "已恢复" not in result.output
+    conn = connect(instance.config["DATABASE"])
+    assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'leak'").fetchone()[0] == 0
+    conn.close()
+
+
+@pytest.mark.parametrize("kind", sorted(ADDED))
+def test_a_schema_object_the_migrations_do_not_make_is_refused_even_when_signed(instance, tmp_path, kind):
+    made = backup.take(instance.config["DATABASE"], tmp_path / "b", 1, tmp_path / "photos", key=KEY(instance))
+    _tamper(made, ADDED[kind])
+    _resign(made, key=KEY(instance))  # even a leaked key does not let a trigger in
+    result = cli(instance, "restore", str(made))
+    assert result.exit_code != 0 and "不会建的" in result.output and {"trigger": "触发器", "view": "视图",
+                                                                    "index": "索引", "table": "表"}[kind] in result.output
+
+
+def test_a_changed_table_definition_is_refused(instance, tmp_path):
+    made = backup.take(instance.config["DATABASE"], tmp_path / "b", 1, key=KEY(instance))
+    _tamper(made, "ALTER TABLE reports ADD COLUMN leak TEXT DEFAULT ''")
+    _resign(made, key=KEY(instance))
+    assert "不能恢复" in cli(instance, "restore", str(made)).output
+
+
+@pytest.mark.parametrize("how", ["unsigned", "other_key", "bare_file"])
+def test_an_unauthenticated_backup_is_refused_with_a_clear_message(instance, tmp_path, how):
+    made = backup.take(instance.config["DATABASE"], tmp_path / "b", 1,
+                       key=None if how == "unsigned" else b"another office's key" if how == "other_key" else KEY(instance))
+    target = made / "yanji.sqlite3" if how == "bare_file" else made
+    result = cli(instance, "restore", str(target))
+    assert result.exit_code != 0 and "没有恢复" in result.output
+    assert {"unsigned": "没有签名", "other_key": "签名对不上", "bare_file": "只能恢复一个备份文件夹"}[how] in result.output
+
+
+@pytest.mark.parametrize("entry", ["symlink_to_env", "bad_name", "folder", "symlinked_folder"])
+def test_photos_that_are_not_regular_files_with_our_names_are_refused(instance, tmp_path, entry):
+    env = tmp_path / ".env"
+    env.write_text("SECRET_KEY=geheim\n")
+    made = backup.take(instance.config["DATABASE"], tmp_path / "b", 1, tmp_path / "photos", key=KEY(instance))
+    photos = made / "photos"
+    if entry == "symlink_to_env":
+        (photos / "Zzz_zzz-123456789012345X.jpg").symlink_to(env)
+    elif entry == "bad_name":
+        (photos / "../photos/.htaccess").write_bytes(b"x")
+    elif entry == "folder":
+        (photos / "Yyy_yyy-123456789012345X.jpg").mkdir()
+    else:
+        shutil.rmtree(photos)
+        photos.symlink_to(tmp_path)
+    if entry != "symlinked_folder":
+        _resign(made, key=KEY(instance))
+    result = cli(instance, "restore", str(made))
+    assert result.exit_code != 0 and "不能恢复" in result.output
+    assert not [p for p in list((tmp_path / "photos").iterdir()) if p.is_symlink()]
+
+
+def test_a_good_signed_backup_still_restores_every_photo_as_an_owner_only_file(instance, tmp_path):
+    made = backup.take(instance.config["DATABASE"], tmp_path / "b", 1, tmp_path / "photos", key=KEY(instance))
+    result = cli(instance, "restore", str(made))
+    assert result.exit_code == 0 and "已恢复" in result.output, result.output
+    restored = tmp_path / "photos" / PHOTO
+    assert restored.read_bytes() == (made / "photos" / PHOTO).read_bytes()
+    assert stat.S_IMODE(restored.stat().st_mode) == 0o600
+
+
+def test_backup_copies_only_photo_files_never_a_link(instance, tmp_path):
+    (tmp_path / "photos" / "Link_to-123456789012345X.jpg").symlink_to(tmp_path / "store.sqlite3")
+    (tmp_path / "photos" / f".tmp-{PHOTO}").write_bytes(b"half")
+    made = backup.take(instance.config["DATABASE"], tmp_path / "b", 1, tmp_path / "photos", key=KEY(instance))
+    assert sorted(p.name for p in (made / "photos").iterdir()) == [PHOTO]
+
+
+def test_a_signed_backup_from_before_a_migration_restores_and_is_migrated(instance, tmp_path):
+    made = backup.take(instance.config["DATABASE"], tmp_path / "b", 1, key=KEY(instance))
+    conn = sqlite3.connect(made / "yanji.sqlite3")  # as the previous version made it: without the newest migration
+    newest = max(name for name, _ in store.MIGRATIONS)
+    script = dict(store.MIGRATIONS)[newest]
+    for kind, name in re.findall(r"CREATE (?:UNIQUE )?(TABLE|INDEX|TRIGGER|VIEW) (?:IF NOT EXISTS )?(\w+)", script):
+        conn.execute(f"DROP {kind} {name}")
+    for table, column in re.findall(r"ALTER TABLE (\w+) ADD COLUMN (\w+)", script):
+        conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    conn.execute("DELETE FROM schema_migrations WHERE name = ?", (newest,))
+    conn.execute(f"PRAGMA user_version = {len(store.MIGRATIONS) - 1}")
+    conn.commit()
+    conn.close()
+    _resign(made, key=KEY(instance))  # the previous version signed it with the same key
+    result = cli(instance, "restore", str(made))
+    assert result.exit_code == 0 and "已恢复" in result.output, result.output
+    conn = connect(instance.config["DATABASE"])
+    assert newest in {r[0] for r in conn.execute("SELECT name FROM schema_migrations")}
+    conn.close()

@@ -31,7 +31,7 @@ def test_backup_during_200_concurrent_reports_is_complete_and_restorable(tmp_pat
         for t in threads:
             t.start()
         while any(t.is_alive() for t in threads):
-            made = backup.take(db, folder, keep=1000)
+            made = backup.take(db, folder, keep=1000, key=backup.signing_key(app_config))
             taken.append((made, len(out)))
         for t in threads:
             t.join()

@@ -103,8 +103,8 @@ def session_with_people(store):
     report, _ = reports.create(store, "a1" * 16, {**DATA, "compound_id": "kongjiangdong3", "category_id": "lift-retrofit"})
     reports.update(store, report["id"], {"status": "处理中"})
     person = {"compound_id": "kongjiangdong3", "topic": "加装电梯怎么征询意见"}
-    reception.sign_up(store, "2099-02-07-am", "b1" * 16, {**person, "name": "李先生", "phone": "+8613900000001",
-                                                          "linked_ref": report["ref"]})
+    reception.sign_up(store, "2099-02-07-am", "b1" * 16, {**person, "name": "李先生", "phone": report["phone"],
+                                                          "linked_ref": report["ref"]})  # their own report: linked
     reception.sign_up(store, "2099-02-07-am", "b2" * 16, {**person, "name": "赵师傅", "phone": "+8613900000002",
                                                           "linked_ref": ""})
     return report["ref"]

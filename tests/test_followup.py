@@ -25,7 +25,8 @@ def look(forms, ref):
 def answer(forms, ref, **fields):
     look(forms, ref)
     token = hidden_fields(text(forms.client.get("/forms/status")))["csrf_token"]
-    return forms.client.post("/forms/status/followup", data={"csrf_token": token, "ref": ref, **fields})
+    return forms.client.post("/forms/status/followup", data={"csrf_token": token, "ref": ref, **fields},
+                             follow_redirects=True)
 
 
 def test_resolved_report_asks_for_a_followup(forms, resolved):
@@ -88,7 +89,7 @@ def test_reopened_page_claims_an_alert_only_when_a_channel_is_configured(app_con
     forms = Forms(alerting.test_client())
     ref = reference(forms.client.get(forms.report().headers["Location"]))
     db.execute("UPDATE reports SET status = '已解决', followup_due = 1")
-    assert "大管家已经收到提醒" in text(answer(forms, ref, outcome="没有解决"))
+    assert "大管家已经收到提醒" in text(answer(forms, ref, outcome="没有解决", comment="还在漏"))
 
 
 @pytest.mark.parametrize("fields, message", [
@@ -142,7 +143,7 @@ def test_reopen_reaches_the_sheet_and_survives_a_pull(sheet_app, db, emu):
 def test_resolved_again_the_same_day_asks_again(forms, resolved, db):
     from forms_app.residents import reports
 
-    answer(forms, resolved, outcome="没有解决")
+    answer(forms, resolved, outcome="没有解决", comment="还在漏")
     report_id = db.execute("SELECT id FROM reports").fetchone()[0]
     reports.update(db, report_id, {"status": "已解决"})
     assert "问题真的解决了吗" in text(look(forms, resolved))
@@ -170,7 +171,7 @@ def test_a_status_change_in_the_sheet_after_reopening_meets_the_rehandling_clock
     worker.deliver()
     sheets.update_cells(REPORTS, [(f"{REPORTS.letter('状态')}2", "已解决")])
     worker.pull()
-    answer(forms, ref, outcome="没有解决")
+    answer(forms, ref, outcome="没有解决", comment="还在漏")
     worker.deliver()
     worker.pull()  # the sheet now says 处理中 like the store: nothing handled yet
     assert db.execute("SELECT rehandled_at FROM reports").fetchone()[0] == ""
@@ -179,3 +180,64 @@ def test_a_status_change_in_the_sheet_after_reopening_meets_the_rehandling_clock
     row = db.execute("SELECT status, rehandled_at FROM reports").fetchone()
     assert row["status"] == "已形成方案" and row["rehandled_at"]
     sheets.close()
+
+
+# --- Third pass: after 没有解决 only the description; redirect after POST; the system's sentence once ----------
+
+def post_answer(forms, ref, **fields):
+    look(forms, ref)
+    token = hidden_fields(text(forms.client.get("/forms/status")))["csrf_token"]
+    return forms.client.post("/forms/status/followup", data={"csrf_token": token, "ref": ref, **fields})
+
+
+def test_after_not_solved_only_the_description_is_required(forms, resolved, db):
+    missing = post_answer(forms, resolved, outcome="没有解决")
+    assert missing.status_code == 400 and "请说说哪里还没有解决" in text(missing)
+    assert "请选择对效率是否满意" not in text(missing)
+    assert "哪里还没有解决？" in text(missing)                  # the label says what is asked now
+    assert db.execute("SELECT count(*) FROM followups").fetchone()[0] == 0
+    done = post_answer(forms, resolved, outcome="没有解决", comment="楼上还在滴水")
+    assert done.status_code == 303
+    assert db.execute("SELECT status FROM reports").fetchone()[0] == "处理中"
+
+
+def test_the_page_after_answering_is_a_redirect_that_reloads_and_is_not_for_strangers(app, forms, resolved, db):
+    response = post_answer(forms, resolved, **SOLVED)
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/forms/status/followup/{resolved}")
+    first, again = (text(forms.client.get(response.headers["Location"])) for _ in range(2))
+    assert "很高兴问题解决了" in first and first == again
+    assert db.execute("SELECT count(*) FROM followups").fetchone()[0] == 1
+    stranger = app.test_client().get(response.headers["Location"])
+    assert stranger.status_code == 303 and stranger.headers["Location"].endswith(f"/forms/status?ref={resolved}")
+
+
+def test_answering_twice_says_it_was_received(forms, resolved):
+    post_answer(forms, resolved, **SOLVED)
+    second = post_answer(forms, resolved, **SOLVED)
+    assert second.status_code == 303
+    assert "已经收到了" in text(forms.client.get(second.headers["Location"]))
+    assert "已经收到了" not in text(forms.client.get(second.headers["Location"]))   # said once
+
+
+def test_the_systems_sentence_appears_once_and_is_labelled_as_the_systems(forms, resolved, db):
+    followed = forms.client.get(post_answer(forms, resolved, outcome="没有解决", comment="还在漏").headers["Location"])
+    assert "重新打开" in text(followed)
+    body = text(look(forms, resolved))
+    note = db.execute("SELECT public_note FROM reports").fetchone()[0]
+    sentence = note[note.index("说还没解决"):]
+    assert body.count(sentence) == 1, body
+    assert "<h2>系统提示</h2>" in body and "这句是系统自动写的" in body
+    assert "大管家的说明" not in body
+    history = body[body.index('id="history"'):]
+    assert "您说问题还没有解决，重新处理。" in history and sentence not in history
+
+
+def test_a_stewards_own_note_after_reopening_is_the_stewards(forms, resolved, db):
+    from forms_app.residents import reports
+
+    post_answer(forms, resolved, outcome="没有解决", comment="还在漏")
+    report_id = db.execute("SELECT id FROM reports").fetchone()[0]
+    reports.update(db, report_id, {"public_note": "明天上午物业来换管子。"})
+    body = text(look(forms, resolved))
+    assert "<h2>大管家的说明</h2>" in body and "明天上午物业来换管子。" in body and "系统提示" not in body

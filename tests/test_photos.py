@@ -286,7 +286,8 @@ def test_followup_not_solved_takes_photos(app, forms, db):
     assert refused.status_code == 400 and "第1张照片打不开" in text(refused) and "还在漏" in text(refused)
     assert db.execute("SELECT COUNT(*) FROM followups").fetchone()[0] == 0
     done = post_multipart(forms.client, "/forms/status/followup", base, [samples.jpeg(), (samples.png_transparent(), "a.png")])
-    assert done.status_code == 200 and "收到您传的 2 张照片" in text(done)
+    assert done.status_code == 303                      # redirect after POST (the page can be reloaded)
+    assert "收到您传的 2 张照片" in text(forms.client.get(done.headers["Location"]))
     assert [r[0] for r in db.execute("SELECT origin FROM photos")] == ["followup", "followup"]
     assert db.execute("SELECT status FROM reports WHERE ref = ?", (ref,)).fetchone()[0] == "处理中"
     assert len(stored_files(app)) == 2

@@ -48,10 +48,12 @@ def test_a_signed_request_is_sent_and_listed(sms_emu, provider):
     ("wrong-secret", KEY_ID, {"aliyun": "SignatureDoesNotMatch", "tencent": "AuthFailure.SignatureFailure"}),
     (KEY_SECRET, "unknown-id", {"aliyun": "InvalidAccessKeyId.NotFound", "tencent": "AuthFailure.SecretIdNotFound"}),
 ])
-def test_a_wrong_key_is_refused_and_nothing_sent(sms_emu, provider, secret, key_id, codes):
+def test_a_wrong_key_is_refused_for_good_and_nothing_sent(sms_emu, provider, secret, key_id, codes):
     with pytest.raises(SmsError) as caught:
         adapter(provider, sms_emu, secret, key_id).send(TEXT)
-    assert caught.value.code == codes[provider] and caught.value.retryable and not caught.value.ambiguous
+    # A wrong key is our settings' fault: never retried, the office is told (issue 20 #9).
+    assert caught.value.code == codes[provider] and caught.value.account and not caught.value.retryable
+    assert not caught.value.ambiguous
     assert sms_emu.messages() == []
 
 
@@ -165,3 +167,19 @@ def test_runs_as_its_own_process_on_a_free_port():
         code = proc.wait(10)
         proc.stdout.close()
     assert code == 0
+
+
+@pytest.mark.parametrize("provider, code, account", [
+    ("aliyun", "isv.SMS_SIGNATURE_ILLEGAL", True), ("aliyun", "isv.SMS_TEMPLATE_ILLEGAL", True),
+    ("aliyun", "InvalidAccessKeyId.NotFound", True), ("aliyun", "isv.MOBILE_NUMBER_ILLEGAL", False),
+    ("tencent", "FailedOperation.SignatureIncorrectOrUnapproved", True),
+    ("tencent", "FailedOperation.TemplateIncorrectOrUnapproved", True), ("tencent", "AuthFailure.SecretIdNotFound", True),
+    ("tencent", "InvalidParameterValue.IncorrectPhoneNumber", False),
+])
+def test_the_refuse_fault_answers_any_code_as_the_provider_does(sms_emu, provider, code, account):
+    sms_emu.faults.add("refuse", code=code)
+    with pytest.raises(SmsError) as caught:
+        adapter(provider, sms_emu).send(TEXT)
+    assert caught.value.code == code and not caught.value.retryable and caught.value.account is account
+    assert sms_emu.messages() == []
+    assert adapter(provider, sms_emu).send(TEXT)  # once only (times=1): the next one goes

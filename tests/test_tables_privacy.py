@@ -77,3 +77,23 @@ def test_the_privacy_page_says_where_the_shared_table_keeps_data(monkeypatch, en
 
     rendered = markers.render_markers(page, "privacy/index.md", load_directory())
     assert says in rendered and never not in rendered.split("## 存在哪里")[1].split("## 保存多久")[0]
+
+
+GOOGLE = {"SHEETS_SPREADSHEET_KEY": "k", "GOOGLE_SERVICE_ACCOUNT_FILE": "f.json"}
+
+
+@pytest.mark.parametrize("settings, changes, stored", [
+    ({}, {"abroad_consent": "y"}, -1),           # no table abroad: not asked, whatever is posted
+    (GOOGLE, {"abroad_consent": "y"}, 1),        # the steward asked and the resident agreed
+    (GOOGLE, {"abroad_consent": None}, 0),       # asked, declined (left unticked)
+])
+def test_a_stewards_intake_asks_the_consent_only_with_google(app_config, settings, changes, stored):
+    from tests.test_views_steward_intake import NEW, register, sign_in_steward
+
+    app = create_app({**app_config, **settings})
+    steward = sign_in_steward(Forms(app.test_client()))
+    assert (ABROAD in text(steward.client.get(NEW))) is bool(settings)
+    assert register(steward, **changes).status_code == 303
+    conn = connect(app.config["DATABASE"])
+    assert conn.execute("SELECT abroad_consent FROM reports").fetchone()[0] == stored
+    conn.close()

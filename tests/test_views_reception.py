@@ -41,12 +41,16 @@ def test_full_session_puts_people_on_the_waiting_list_with_their_place(forms, sm
     assert "还没有座位" in text(page) and '<span id="position">1</span>' in text(page)
 
 
-def test_same_phone_twice_is_recognised_without_revealing_the_reference(forms, small, db, app):
-    first = reference(forms.client.get(forms.signup(small).headers["Location"]))
+def test_same_phone_twice_is_answered_like_a_first_sign_up_without_revealing_the_reference(forms, small, db, app):
+    first_answer = forms.signup(small)
+    first = reference(forms.client.get(first_answer.headers["Location"]))
     stranger = Forms(app.test_client())  # anyone who knows the phone number
     again = stranger.signup(small, phone="139-8765-4321")
-    assert again.status_code == 409 and "这个电话已经报名了这一场" in text(again)
-    assert first not in text(again) and "<title>错误：" in text(again)
+    assert again.status_code == first_answer.status_code == 303  # the same answer, not a 409
+    assert again.headers["Location"].rsplit("/", 1)[0] == first_answer.headers["Location"].rsplit("/", 1)[0]
+    page = stranger.client.get(again.headers["Location"])
+    assert page.status_code == 200 and "报名已收到" in text(page) and first not in text(page)
+    assert "1月3日（周六）9:00–11:00" in text(page) and "<title>错误：" not in text(page)
     assert signups(db) == 1
 
 
@@ -161,9 +165,9 @@ def test_an_unknown_linked_report_is_stored_and_flagged_not_revealed(forms, smal
     assert db.execute("SELECT linked_ref, linked_ref_unknown FROM signups").fetchone()[:] == (linked, flagged)
 
 
-def test_a_known_linked_report_is_not_flagged(forms, small, db):
+def test_a_known_linked_report_with_the_same_phone_is_not_flagged(forms, small, db):
     report = reference(forms.client.get(forms.report().headers["Location"]))
-    assert forms.signup(small, linked_ref=report).status_code == 303
+    assert forms.signup(small, linked_ref=report, phone="138 1234 5678").status_code == 303
     assert db.execute("SELECT linked_ref, linked_ref_unknown FROM signups").fetchone()[:] == (report, 0)
 
 

@@ -12,7 +12,8 @@ from tests.conftest import add_accounts, checked, sign_in
 NEW = "/forms/steward/reports/new"
 SESSION = "2099-01-03-am"
 INTAKE = {"channel": "电话", "compound": "yanji2", "building": "55号", "room": "601", "category": "garbage",
-          "description": "楼道里的垃圾三天没人清运了。", "contact_name": "王阿姨", "phone": "138 1234 5678"}
+          "description": "楼道里的垃圾三天没人清运了。", "contact_name": "王阿姨", "phone": "138 1234 5678",
+          "abroad_consent": "y"}  # asked only when the stewards' table is Google (abroad); ignored otherwise
 
 
 @pytest.fixture

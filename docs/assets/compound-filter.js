@@ -1,4 +1,6 @@
-/* 小区与大管家: a filter box over the full list. Without JavaScript the list is all there. */
+/* 小区与大管家: a filter box over the full list. Without JavaScript the list is all there.
+   What is typed is folded as forms_app/core/directory.py name_key folds names (the data-key and
+   data-keys attributes): 延吉4村 finds 延吉四村, 延吉新村 finds the compounds with that alias. */
 (function () {
   var holder = document.getElementById("kb-filter");
   if (!holder) return;
@@ -10,14 +12,22 @@
   holder.hidden = false;
   var input = document.getElementById("kb-filter-input");
   var count = document.getElementById("kb-filter-count");
+  var numerals = "〇一二三四五六七八九";
+  function key(text) {
+    var s = text.normalize ? text.normalize("NFKC") : text;
+    s = s.replace(/[\s\-_·・.,，。、()（）]+/g, "").replace(/[0-9]/g, function (d) { return numerals.charAt(+d); });
+    return s.length > 2 ? s.replace(/小区$/, "") : s;
+  }
   input.addEventListener("input", function () {
-    var q = input.value.replace(/\s+/g, "");
+    var q = key(input.value);
     var shown = 0;
     areas.forEach(function (area) {
-      var areaHit = q === "" || (area.getAttribute("data-area") || "").indexOf(q) >= 0;
+      var areaHit = q === "" || (area.getAttribute("data-key") || "").indexOf(q) >= 0;
       var any = false;
       area.querySelectorAll(".kb-compound-list li").forEach(function (li) {
-        var hit = areaHit || li.textContent.replace(/\s+/g, "").indexOf(q) >= 0;
+        var tagged = li.querySelector("[data-keys]");
+        var hit = areaHit || li.textContent.replace(/\s+/g, "").indexOf(q) >= 0 ||
+          (tagged !== null && tagged.getAttribute("data-keys").indexOf(q) >= 0);
         li.hidden = !hit;
         if (hit) { any = true; shown += 1; }
       });

@@ -8,8 +8,9 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 
-from forms_app.core import clock, history
-from forms_app.core import outbox
+from forms_app.core import clock
+from forms_app.core import history, outbox
+from forms_app.residents import reception
 from forms_app.residents.reports import apply_changes
 from forms_app.core.cases import STATUSES, STEWARD_FIELDS
 from forms_app.core.store import transaction
@@ -104,6 +105,22 @@ def contacted(conn: sqlite3.Connection, report_id: int, actor: str = "") -> dict
         return apply_changes(conn, row, {"first_contact_at": clock.now().strftime("%Y-%m-%d %H:%M")}, actor)
 
 
+def verify_phone(conn: sqlite3.Connection, report_id: int, actor: str = "") -> bool | None:
+    """电话已核实: a steward reached the resident on the case's own number. Only then may an urgent case's
+    texts go in quiet hours (delivery/sms.py). The mark holds for that number only: a changed phone is
+    unchecked again. True when newly marked, False when it already was, None when there is no such report
+    or it has no phone."""
+    with transaction(conn):
+        row = conn.execute("SELECT id, phone, phone_verified FROM reports WHERE id = ?", (report_id,)).fetchone()
+        if row is None or not row["phone"]:
+            return None
+        if row["phone_verified"] == row["phone"]:
+            return False
+        conn.execute("UPDATE reports SET phone_verified = ? WHERE id = ?", (row["phone"], report_id))
+        history.record(conn, report_id, actor, "phone_verified", "", "电话已核实")  # never the number itself
+    return True
+
+
 def record_outcome(conn: sqlite3.Connection, signup_id: int, day: dt.date, attended: str, outcome: str,
                    status: str = "", actor: str = "", who: str = "") -> bool:
     """Record attendance and outcome on a sign-up; a new outcome (and a status) goes to its linked report,
@@ -116,8 +133,8 @@ def record_outcome(conn: sqlite3.Connection, signup_id: int, day: dt.date, atten
     _check({"status": status} if status else {})
     with transaction(conn):
         signup = conn.execute("SELECT * FROM signups WHERE id = ?", (signup_id,)).fetchone()
-        report = conn.execute("SELECT * FROM reports WHERE ref = ?", (signup["linked_ref"],)).fetchone() \
-            if signup["linked_ref"] else None
+        # Only a report whose phone is the sign-up's: a typed stranger's number never closes their case.
+        report = reception.linked_report(conn, signup)
         changed = False
         if report is not None:
             changes = {"status": status} if status else {}

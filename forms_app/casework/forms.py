@@ -18,7 +18,7 @@ from forms_app.core.cases import CHANNELS, STEWARD_CHANNELS
 from forms_app.core import references
 from forms_app.core.references import normalise as normalise_ref
 from forms_app.residents.forms import Checkbox, FollowupQuestions, SubmissionId, compound_choices
-from forms_app.residents.photos import PhotoField
+from forms_app.residents.photos import PhotoField, PhotosMixin
 from forms_app.core.cases import STATUSES
 from forms_app.core.validators import Length, Phone, Required, ValidChoice, clean_text
 
@@ -44,6 +44,10 @@ class LoginForm(FlaskForm):
                           validators=[Required("请输入您的账号。"), Length(max=32, label="账号")])
     password = PasswordField("密码", validators=[Required("请输入密码。"), Length(max=200, label="密码")])
     next = HiddenField()
+
+
+class PhoneCheckForm(FlaskForm):
+    """电话已核实: one button, the token only."""
 
 
 class SignOutForm(FlaskForm):
@@ -196,7 +200,7 @@ class OptionalPhone:
             Phone("联系电话不对：请填 11 位手机号或上海座机（8 位，可加 021）；居民不愿留电话就空着。")(form, field)
 
 
-class IntakeForm(FlaskForm):
+class IntakeForm(PhotosMixin, FlaskForm):
     """A case a steward registers (phone call, walk-in, joint reception …). Subclass or add fields freely:
     `fields()` turns what was entered into intake.register's fields, and templates render every field
     through the shared macros, so a new field needs its declaration and one line in the template."""
@@ -221,12 +225,14 @@ class IntakeForm(FlaskForm):
     sms_consent = Checkbox("居民同意收短信通知", default=True)
     contacted = Checkbox("已经和居民当面或电话说过了（记为首次联系）", default=True)
     ticket_no = StringField("12345 工单号（12345 转办的问题填）", validators=[Length(max=30, label="12345 工单号")], filters=TEXT)
+    # Shown only when the stewards' table is Google Sheets (abroad; PIPL §39 separate consent).
+    abroad_consent = Checkbox("居民同意把信息同步到境外的 Google 表格")
+    photos = PhotoField("照片（居民带来或发来的，可不传，最多 3 张）")
 
     def validate_ticket_no(self, field):
         """A 12345转办 case carries the hotline's ticket number."""
         if self.channel.data == "12345转办" and not field.data:
             raise ValidationError("12345 转办的问题，请填写 12345 工单号。")
-    photos = PhotoField("照片（居民带来或发来的，可不传，最多 3 张）")
 
     def __init__(self, *args, directory=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -235,8 +241,8 @@ class IntakeForm(FlaskForm):
         if not self.is_submitted():
             self.submission_id.data = uuid.uuid4().hex  # a second tap on 登记 reuses it: stored once
 
-    def fields(self, taken_by: str) -> dict:
-        """What intake.register needs."""
+    def fields(self, taken_by: str, abroad_asked: bool = False) -> dict:
+        """What intake.register needs (abroad_asked: the table is Google, so the consent was asked)."""
         return {"channel": self.channel.data, "compound_id": self.compound.data, "building": self.building.data,
                 "room": self.room.data, "category_id": self.category.data, "urgent": bool(self.urgent.data),
                 "description": self.description.data, "contact_name": self.contact_name.data,
@@ -244,7 +250,8 @@ class IntakeForm(FlaskForm):
                 "session_id": self.session_id.data or "",
                 "sms_consent": int(bool(self.sms_consent.data and self.phone.phone)),
                 "contacted": bool(self.contacted.data),
-                "ticket_no": self.ticket_no.data if self.channel.data == "12345转办" else ""}
+                "ticket_no": self.ticket_no.data if self.channel.data == "12345转办" else "",
+                "abroad_consent": int(bool(self.abroad_consent.data)) if abroad_asked else -1}
 
 
 # --- 会商 (casework/consultations.py) --------------------------------------------------------------

@@ -99,7 +99,8 @@ class SessionForm(FlaskForm):
 
     def validate_capacity(self, field):
         text = unicodedata.normalize("NFKC", field.data or "").removesuffix("人").strip()
-        if not text.isdigit() or not 0 <= int(text) <= MAX_CAPACITY:
+        # A strict pattern before int(): a 5,000-digit "number" or a digit int() cannot read is a message, not a 500.
+        if not re.fullmatch(r"\d{1,4}", text, re.ASCII) or not 0 <= int(text) <= MAX_CAPACITY:
             raise ValidationError(f"名额请填 0 到 {MAX_CAPACITY} 之间的整数。")
         if int(text) < self.confirmed:
             raise ValidationError(f"已有 {self.confirmed} 位居民报上了名，名额不能少于 {self.confirmed}。"

@@ -13,10 +13,15 @@ A sign-in is a random token in the cookie; the store keeps only its SHA-256 (`st
 signing out or disabling the account ends every copy of the cookie at once, and
 STEWARD_SESSION_HOURS bounds its age. Attempts are counted in the store *before* the password is
 checked, inside the write gate, so a burst of concurrent guesses cannot get past the limit, and the
-count holds across gunicorn's workers.
+count holds across gunicorn's workers. Per address (RATELIMIT_STEWARD_LOGIN) and per account name,
+whatever the address: ACCOUNT_FREE_TRIES failures in an hour, then a pause before each further try
+that doubles from BACKOFF_START to BACKOFF_MAX (about a dozen guesses an hour at most). A name that
+is no account is held back the same way, so the answer never tells whether an account exists. Failed
+sign-ins of an existing account are kept a month (`password_failures`) for its holder's digest.
 """
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import os
@@ -46,6 +51,11 @@ ROLE_NAMES = {"steward": "大管家", "supervisor": "督办（只能查看）"}
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 MIN_PASSWORD = 8
 DEMO_SUPERVISOR = ("duban", "街道督办（示例）")
+ACCOUNT_WINDOW = 3600.0   # seconds: failures of one account counted over the last hour, from any address
+ACCOUNT_FREE_TRIES = 5    # failures before the back-off starts
+BACKOFF_START = 30.0      # seconds to wait after the 5th failure …
+BACKOFF_MAX = 900.0       # … doubling with each further one, up to 15 minutes
+FAILURES_KEPT_DAYS = 31
 _hasher = PasswordHasher()  # argon2id, the library's defaults (RFC 9106 low-memory profile)
 
 
@@ -219,15 +229,49 @@ def count_attempt(conn: sqlite3.Connection, address: str, account_id: str, limit
     now = time.time()
     windows = [(item.amount, item.get_expiry()) for item in parse_many(limit)] if limit else []
     with transaction(conn):
-        longest = max((seconds for _, seconds in windows), default=3600)
-        conn.execute("DELETE FROM login_attempts WHERE at < ?", (now - longest,))
+        longest = max((seconds for _, seconds in windows), default=ACCOUNT_WINDOW)
+        conn.execute("DELETE FROM login_attempts WHERE at < ?", (now - max(longest, ACCOUNT_WINDOW),))
         for amount, seconds in windows:
             used = conn.execute("SELECT count(*) FROM login_attempts WHERE address = ? AND at >= ? AND ok = 0",
                                 (address, now - seconds)).fetchone()[0]
             if used >= amount:
                 return None
+        if limit:  # the same account from any address: attempts still being checked count as failures
+            failed, last = conn.execute("SELECT count(*), max(at) FROM login_attempts WHERE account_id = ? AND at >= ? "
+                                        "AND ok = 0", (account_id, now - ACCOUNT_WINDOW)).fetchone()
+            if failed >= ACCOUNT_FREE_TRIES and now - last < backoff(failed):
+                return None
         return conn.execute("INSERT INTO login_attempts (address, account_id, at) VALUES (?, ?, ?)",
                             (address, account_id, now)).lastrowid
+
+
+def backoff(failures: int) -> float:
+    """Seconds to wait after the last of `failures` failed attempts at one account before the next is checked."""
+    if failures < ACCOUNT_FREE_TRIES:
+        return 0.0
+    return min(BACKOFF_START * 2 ** min(failures - ACCOUNT_FREE_TRIES, 16), BACKOFF_MAX)
+
+
+def exists(conn: sqlite3.Connection, account_id: str) -> bool:
+    """Whether an account of that ID exists (enabled or not)."""
+    return conn.execute("SELECT 1 FROM accounts WHERE id = ?", (account_id,)).fetchone() is not None
+
+
+def attempt_failed(conn: sqlite3.Connection, account_id: str) -> None:
+    """A wrong password, or a try held back: kept for the holder's digest when the account exists."""
+    if not exists(conn, account_id):
+        return
+    now = clock.now()
+    with transaction(conn):
+        conn.execute("DELETE FROM password_failures WHERE at < ?",
+                     (clock.iso(now - dt.timedelta(days=FAILURES_KEPT_DAYS)),))
+        conn.execute("INSERT INTO password_failures (account_id, at) VALUES (?, ?)", (account_id, clock.iso(now)))
+
+
+def failures_between(conn: sqlite3.Connection, start, end) -> dict[str, int]:
+    """Account ID → failed sign-ins after `start` up to `end` (datetimes): the digest's lines."""
+    return dict(conn.execute("SELECT account_id, count(*) FROM password_failures WHERE at > ? AND at <= ? "
+                             "GROUP BY account_id ORDER BY account_id", (clock.iso(start), clock.iso(end))).fetchall())
 
 
 def attempt_succeeded(conn: sqlite3.Connection, attempt_id: int | None) -> None:

@@ -6,22 +6,31 @@ A backup is one folder, backups/yanji-20261201T210000Z/, holding
                   residents submit;
   photos/         the photo folder, when there is one (unchanged files hard-linked to the previous
                   backup's, so an hourly backup costs only what is new);
-  manifest.json   when, the schema version, rows per table, the copy's size and SHA-256.
+  manifest.json   when, the schema version, rows per table, the copy's size and SHA-256, each
+                  photo's size and SHA-256, and an HMAC-SHA256 over all of that made with the
+                  backup key (BACKUP_KEY, kept on the server, never on the NAS).
 It is built under a hidden temporary name (.yanji-….partial), verified (PRAGMA integrity_check,
 row counts, size and checksum), fsynced, and only then renamed into place: a crash mid-backup
 leaves a .partial folder that is never taken for a backup and is removed by the next run. Older
 backups are pruned only after the new one has been verified.
+
+Restoring trusts nothing in the backup (it sits on a NAS others can write to): the manifest's HMAC
+must check out with our key, the copy's schema must be exactly what the migrations make (no
+trigger, view, index or table of anyone else's), and photos/ may hold only regular files with our
+photo names (no symlink is followed).
 """
 from __future__ import annotations
 
 import datetime as dt
 import fcntl
 import hashlib
+import hmac
 import json
 import os
 import re
 import shutil
 import sqlite3
+import stat as stat_mode
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -35,6 +44,10 @@ from forms_app.core.files import fsync
 DB_FILE, MANIFEST, PHOTOS = "yanji.sqlite3", "manifest.json", "photos"
 NAME = re.compile(r"^yanji-(\d{8}T\d{6}Z)(-\d+)?$")
 TABLES_REQUIRED = ("reports", "outbox", "signups", "sessions")
+PHOTO_NAME = re.compile(r"^[A-Za-z0-9_-]{24}\.jpg$")  # residents/photos.py's names (core cannot import it)
+# SQLite's own objects: made by SQLite itself (UNIQUE/PRIMARY KEY indexes, AUTOINCREMENT, ANALYZE), never by SQL in a backup.
+INTERNAL = re.compile(r"^sqlite_(autoindex_.+|sequence|stat[1-4])$")
+KEY_CONTEXT = b"yanji backup manifest v1"
 
 
 class BackupError(Exception):
@@ -51,17 +64,44 @@ def photos_dir(config) -> Path:
     return Path(config.get("PHOTOS_DIR") or Path(config["DATABASE"]).parent / "photos")
 
 
+def signing_key(config) -> bytes:
+    """The key that signs and checks backup manifests.
+
+    BACKUP_KEY when set. Otherwise derived from SECRET_KEY (HMAC with a fixed context, so the
+    secret itself is never used twice for two jobs): SECRET_KEY lives only in the server's .env,
+    which is not in the backup folder nor on the NAS, so whoever can write to the NAS still cannot
+    sign a backup. Set BACKUP_KEY when SECRET_KEY may change (a rotated SECRET_KEY would otherwise
+    make every older backup unrestorable) or when backups are restored on another machine.
+    """
+    explicit = (config.get("BACKUP_KEY") or "").strip()
+    if explicit:
+        return explicit.encode()
+    secret = str(config.get("SECRET_KEY") or "")
+    if not secret:
+        raise BackupError("没有备份密钥：请在 .env 里设置 BACKUP_KEY（或 SECRET_KEY）。")
+    return hmac.new(secret.encode(), KEY_CONTEXT, hashlib.sha256).hexdigest().encode()
+
+
+def _signature(manifest: dict, key: bytes) -> str:
+    """HMAC-SHA256 over the manifest (without its own signature), canonical JSON."""
+    body = {k: v for k, v in manifest.items() if k != "hmac"}
+    return hmac.new(key, json.dumps(body, sort_keys=True, ensure_ascii=False).encode(), hashlib.sha256).hexdigest()
+
+
 # --- taking a backup ----------------------------------------------------------------------
 
 def take(database: str | Path, dest: str | Path, keep: int, photos: str | Path | None = None,
-         now: dt.datetime | None = None) -> Path:
-    """Make, verify and keep one backup in dest; prune to the newest `keep`; return its folder."""
+         now: dt.datetime | None = None, key: bytes | None = None) -> Path:
+    """Make, verify and keep one backup in dest; prune to the newest `keep`; return its folder.
+
+    With `key` (signing_key) the manifest is signed; `flask restore` refuses an unsigned backup."""
     if keep < 1:
         raise BackupError("--keep 至少是 1。")
     database, dest = Path(database), Path(dest)
     if not database.is_file():
         raise BackupError(f"找不到数据库文件：{database}")
-    dest.mkdir(parents=True, exist_ok=True)
+    dest.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(dest, 0o700)  # a folder made before umask 077 was world-readable
     now = now or dt.datetime.now(dt.timezone.utc)
     with _exclusive(dest):
         for partial in dest.glob(".yanji-*.partial"):  # left by a backup that died: never a backup
@@ -72,12 +112,14 @@ def take(database: str | Path, dest: str | Path, keep: int, photos: str | Path |
         try:
             tables = _copy_store(database, tmp / DB_FILE)
             previous = latest(dest)
-            photo_files = _copy_photos(Path(photos), tmp / PHOTOS, previous and previous / PHOTOS) \
-                if photos and Path(photos).is_dir() else None
+            photo_files, photo_sums = _copy_photos(Path(photos), tmp / PHOTOS, previous) \
+                if photos and Path(photos).is_dir() else (None, None)
             manifest = {"created_at": now.isoformat(timespec="seconds"), "tables": tables,
                         "schema_version": _schema_version(tmp / DB_FILE),
                         "size": (tmp / DB_FILE).stat().st_size, "sha256": _sha256(tmp / DB_FILE),
-                        "photos": photo_files}
+                        "photos": photo_files, "photo_sha256": photo_sums}
+            if key is not None:
+                manifest["hmac"] = _signature(manifest, key)
             _write_synced(tmp / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1).encode())
             verify(tmp)
             fsync(tmp)
@@ -143,31 +185,43 @@ def _schema_version(path: Path) -> int:
         conn.close()
 
 
-def _copy_photos(src: Path, dst: Path, previous: Path | None) -> dict[str, int]:
-    """Copy the photo folder; a file unchanged since the previous backup is hard-linked, not copied."""
-    files = {}
-    for path in sorted(p for p in src.rglob("*") if p.is_file()):
-        rel = path.relative_to(src).as_posix()
-        target = dst / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        stat, old = path.stat(), previous / rel if previous else None
-        if old is not None and old.is_file() and old.stat().st_size == stat.st_size \
-                and old.stat().st_mtime_ns == stat.st_mtime_ns:
+def _copy_photos(src: Path, dst: Path, previous: Path | None) -> tuple[dict[str, int], dict[str, str]]:
+    """Copy the photos (regular files with our names only: no temporary file, no symlink); a file
+    unchanged since the previous backup is hard-linked, not copied, and keeps its checksum.
+    Returns (size, SHA-256) per file."""
+    files, sums = {}, {}
+    dst.mkdir(parents=True, exist_ok=True)
+    try:
+        old_sums = json.loads((previous / MANIFEST).read_text(encoding="utf-8")).get("photo_sha256") or {} \
+            if previous else {}
+    except (OSError, ValueError):
+        old_sums = {}
+    for path in sorted(src.iterdir()):
+        info = path.lstat()
+        if not PHOTO_NAME.match(path.name) or not stat_mode.S_ISREG(info.st_mode):
+            continue
+        rel, target = path.name, dst / path.name
+        old = previous / PHOTOS / rel if previous else None
+        if old is not None and rel in old_sums and old.is_file() and not old.is_symlink() \
+                and old.stat().st_size == info.st_size and old.stat().st_mtime_ns == info.st_mtime_ns:
             os.link(old, target)
+            sums[rel] = old_sums[rel]
         else:
-            shutil.copy2(path, target)
+            shutil.copy2(path, target, follow_symlinks=False)
             fsync(target)
-        files[rel] = stat.st_size
-    return files
+            sums[rel] = _sha256(target)
+        files[rel] = info.st_size
+    return files, sums
 
 
 # --- checking one ---------------------------------------------------------------------------
 
-def verify(path: str | Path) -> dict:
+def verify(path: str | Path, key: bytes | None = None) -> dict:
     """Check a backup folder (or a bare .sqlite3 file); return its manifest, raise BackupError if damaged.
 
     Size and SHA-256 against the manifest catch a truncated or altered copy; integrity_check and
-    the row counts catch a file that was damaged before the manifest was written.
+    the row counts catch a file that was damaged before the manifest was written. With `key`, the
+    manifest must carry our HMAC (a bare file, having none, is refused) and every photo its checksum.
     """
     path = Path(path)
     folder = path if path.is_dir() else None
@@ -178,6 +232,14 @@ def verify(path: str | Path) -> dict:
             manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             raise BackupError(f"备份不完整：{folder} 里没有可读的 {MANIFEST}。") from None
+        if not isinstance(manifest, dict):
+            raise BackupError(f"备份不完整：{folder} 里的 {MANIFEST} 看不懂。")
+    if key is not None:
+        if manifest is None or not manifest.get("hmac"):
+            raise BackupError(f"这个备份没有签名，无法确认它没有被改动过，不能恢复：{path}"
+                              "（只能恢复本服务用 BACKUP_KEY 签过名的备份文件夹）")
+        if not hmac.compare_digest(str(manifest["hmac"]), _signature(manifest, key)):
+            raise BackupError(f"备份的签名对不上：它被改动过，或是用别的 BACKUP_KEY 做的，不能恢复：{path}")
     if not db.is_file():
         raise BackupError(f"找不到备份文件：{db}")
     size = db.stat().st_size
@@ -201,11 +263,85 @@ def verify(path: str | Path) -> dict:
     if manifest is not None:
         if counts != manifest["tables"]:
             raise BackupError(f"备份的行数和记录的不一致：{db}")
+        sums = manifest.get("photo_sha256") or {}
+        if key is not None and folder is not None:
+            check_photos(folder, manifest)
         for rel, length in (manifest.get("photos") or {}).items():
             photo = folder / PHOTOS / rel
             if not photo.is_file() or photo.stat().st_size != length:
                 raise BackupError(f"备份里的照片不完整：{rel}")
+            if key is not None and sums.get(rel) != _sha256(photo):
+                raise BackupError(f"备份里的照片被改动过：{rel}")
     return manifest or {"tables": counts, "size": size}
+
+
+def check_photos(folder: Path, manifest: dict) -> None:
+    """photos/ may hold only regular files with our photo names, each one the manifest lists:
+    no symlink (never followed), no folder, no other file. BackupError naming the first that is not."""
+    photos = folder / PHOTOS
+    if not photos.exists() and not photos.is_symlink():
+        return
+    if photos.is_symlink() or not photos.is_dir():
+        raise BackupError(f"备份里的 {PHOTOS} 不是普通文件夹（可能是链接），不能恢复。")
+    listed = manifest.get("photos") or {}
+    with os.scandir(photos) as entries:
+        found = list(entries)
+    for entry in found:
+        if not PHOTO_NAME.match(entry.name) or not entry.is_file(follow_symlinks=False) or entry.name not in listed:
+            kind = "链接" if entry.is_symlink() else "文件夹" if entry.is_dir(follow_symlinks=False) else "文件"
+            raise BackupError(f"备份的照片文件夹里有不该有的{kind}「{entry.name[:40]}」，不能恢复。")
+
+
+def expected_schema(applied: set[str]) -> set[tuple]:
+    """The schema objects (type, name, table, SQL) the migrations named in `applied` make on an empty store."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        conn.execute("CREATE TABLE schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL "
+                     "DEFAULT (datetime('now')))")
+        for name, script in store.MIGRATIONS:
+            if name in applied:
+                for statement in store._statements(script):
+                    conn.execute(statement)
+        return _schema(conn)
+    finally:
+        conn.close()
+
+
+def _schema(conn: sqlite3.Connection) -> set[tuple]:
+    return {(t, n, tbl, " ".join((sql or "").split())) for t, n, tbl, sql in conn.execute(
+        "SELECT type, name, tbl_name, sql FROM sqlite_master") if not INTERNAL.match(n)}
+
+
+def check_schema(db: Path) -> None:
+    """Refuse a copy whose schema is not exactly what our migrations make (an added trigger, view,
+    index or table; a changed one; a migration we do not know)."""
+    conn = _open_readonly(db)
+    try:
+        known = {name for name, _ in store.MIGRATIONS}
+        has_table = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").fetchone()
+        if has_table:
+            applied = {row[0] for row in conn.execute("SELECT name FROM schema_migrations")}
+        else:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            applied = {name for name, _ in store.MIGRATIONS[:version]}
+        unknown = sorted(applied - known)
+        if unknown:
+            raise BackupError(f"备份来自更新的版本或被改动过（不认识的数据库升级：{'、'.join(unknown)[:80]}），不能恢复。")
+        found = _schema(conn)
+    finally:
+        conn.close()
+    expected = expected_schema(applied)
+    if not has_table:
+        expected = {o for o in expected if o[1] != "schema_migrations"}
+    extra = sorted(found - expected)
+    if extra:
+        kinds = {"table": "表", "index": "索引", "trigger": "触发器", "view": "视图"}
+        t, n = extra[0][0], extra[0][1]
+        raise BackupError(f"备份的数据库里有本服务不会建的{kinds.get(t, t)}「{n[:40]}」"
+                          f"（共 {len(extra)} 处与本服务的结构不同），可能被改动过，不能恢复。")
+    missing = sorted(expected - found)
+    if missing:
+        raise BackupError(f"备份的数据库少了「{missing[0][1][:40]}」，和本服务的结构不同，不能恢复。")
 
 
 def _check_header(db: Path, size: int) -> None:
@@ -276,8 +412,11 @@ def restore(config, source: str | Path, force: bool = False, now: dt.datetime | 
     Refused while another process has the store open (a web worker, the sync worker), unless forced.
     """
     source = Path(source)
-    verify(source)
-    folder = source if source.is_dir() else None
+    if source.is_symlink() or not source.is_dir():
+        raise BackupError(f"只能恢复一个备份文件夹（yanji-…Z，带签名的 {MANIFEST}）：{source}")
+    manifest = verify(source, signing_key(config))  # signature, checksums, photos (check_photos)
+    check_schema(source / DB_FILE)
+    folder = source
     db = Path(config["DATABASE"]).resolve()
     stamp = (now or dt.datetime.now(dt.timezone.utc)).strftime("%Y%m%dT%H%M%SZ")
     store.InUse.release(str(db))  # this command's own mark
@@ -290,21 +429,33 @@ def restore(config, source: str | Path, force: bool = False, now: dt.datetime | 
             if not force:
                 raise BackupError("服务正在运行（网页或后台发送还开着数据库），不能恢复。请先停止："
                                   "sudo systemctl stop yanji-web yanji-sync；确有必要时可加 --force。") from None
+        # The copy that goes in place is the one checked: its checksum against the signed manifest and
+        # its schema again (the backup folder could change between the checks and the copy).
+        tmp = db.with_name(f".{db.name}.restoring")
+        shutil.copyfile(folder / DB_FILE, tmp)
+        try:
+            if _sha256(tmp) != manifest["sha256"]:
+                raise BackupError(f"备份文件在恢复时被改动过（校验值对不上），不能恢复：{folder / DB_FILE}")
+            check_schema(tmp)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        fsync(tmp)
         with store.WriteGate.for_path(str(db)):  # forced: at least no transaction is half-way
             aside = db.with_name(f"{db.name}.before-restore-{stamp}") if db.exists() else None
             for suffix in ("", "-wal", "-shm") if aside else ():
                 if Path(f"{db}{suffix}").exists():
                     os.replace(f"{db}{suffix}", f"{aside}{suffix}")
-            tmp = db.with_name(f".{db.name}.restoring")
-            shutil.copyfile(folder / DB_FILE if folder else source, tmp)
-            fsync(tmp)
             os.replace(tmp, db)
             fsync(db.parent)
             if folder is not None and (folder / PHOTOS).is_dir():
                 photos = photos_dir(config)
                 if photos.exists():
                     os.replace(photos, photos.with_name(f"{photos.name}.before-restore-{stamp}"))
-                shutil.copytree(folder / PHOTOS, photos)
+                photos.mkdir(mode=0o700)
+                for rel in manifest.get("photos") or {}:  # checked above: regular files with our names
+                    shutil.copyfile(folder / PHOTOS / rel, photos / rel, follow_symlinks=False)
+                    os.chmod(photos / rel, 0o600)
     finally:
         os.close(fd)  # before connecting: our own shared mark would wait on this exclusive one
     conn = store.connect(str(db))  # migrates a backup from an older version forward
@@ -346,7 +497,7 @@ def backup_command(to: str | None, keep: int | None) -> None:
     config = current_app.config
     try:
         made = take(config["DATABASE"], to or backup_dir(config), keep if keep is not None else config["BACKUP_KEEP"],
-                    photos_dir(config))
+                    photos_dir(config), key=signing_key(config))
     except (BackupError, OSError, sqlite3.Error) as exc:
         raise click.ClickException(f"备份失败：{exc}") from None
     manifest = json.loads((made / MANIFEST).read_text(encoding="utf-8"))
@@ -359,7 +510,7 @@ def backup_command(to: str | None, keep: int | None) -> None:
 @click.option("--force", is_flag=True, help="Restore even though the service seems to be running.")
 @with_appcontext
 def restore_command(file: str, force: bool) -> None:
-    """Replace the store with a backup (folder or .sqlite3 file); the current store is kept aside."""
+    """Replace the store with a signed backup folder; the current store is kept aside."""
     try:
         aside = restore(current_app.config, file, force=force)
     except (BackupError, OSError, sqlite3.Error) as exc:

@@ -19,10 +19,14 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "RATELIMIT_SUBMIT": ("10 per minute;60 per hour", str),
     "RATELIMIT_LOOKUP": ("10 per minute;30 per hour", str),
     "RATELIMIT_STEWARD_LOGIN": ("5 per minute;20 per hour", str),  # failed steward sign-ins per IP
+    "RATELIMIT_TOOLS": ("30 per minute;300 per hour", str),  # lift-vote calculator POSTs per IP
     "RATELIMIT_ENABLED": (True, _BOOL),
     "MAX_CONTENT_LENGTH": (64 * 1024, int),      # bytes; larger bodies get a 413 page
     "PHOTOS_DIR": ("", str),                     # where photos are kept; empty: a folder `photos` next to DATABASE
     "PHOTO_MAX_BYTES": (10 * 1024 * 1024, int),  # per photo; routes taking photos allow 3 of these + the form
+    "PHOTO_DECODE_SLOTS": (2, int),              # photos decoded at once across all web workers; more get a 503 at once
+    "PHOTO_DECODE_MEMORY_MB": (256, int),        # address space a decoding child may add (RLIMIT_AS); over it the photo is refused
+    "PHOTO_DECODE_SECONDS": (10, int),           # CPU seconds a decoding child may use (RLIMIT_CPU)
     "TRUSTED_PROXY_ADDRESSES": ("127.0.0.1,::1", str),  # proxies whose X-Forwarded-For/-Proto are believed (addresses or networks)
     "SESSION_COOKIE_SECURE": (None, _BOOL),      # default: on outside development
     "STEWARD_SESSION_HOURS": (12.0, float),      # a steward stays signed in this long
@@ -70,15 +74,21 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "SMS_TEMPLATE_FOLLOWUP": ("", str),          # 回访 invitation, the morning after 已解决
     "SMS_TEMPLATE_PROMOTED": ("", str),          # 候补转正
     "SMS_TEMPLATE_REMINDER": ("", str),          # 接待提醒, the day before (flask remind)
+    "SMS_TEMPLATE_SIGNUP": ("", str),            # 报名编号: the existing sign-up's number, when the same phone signs up again
     "SMS_ENDPOINT": ("", str),                   # empty: the provider's own host; host:port or http://host:port (relay, emulator)
     "SMS_DAILY_LIMIT": (5, int),                 # texts per phone number per day (Shanghai date)
     "SMS_QUIET_START": ("21:00", str),           # no texts from … (Shanghai time) …
-    "SMS_QUIET_END": ("08:00", str),             # … until (held, not dropped; urgent 受理 excepted)
+    "SMS_QUIET_END": ("08:00", str),             # … until (held, not dropped; only urgent cases with a steward-checked phone excepted)
+    "SMS_DAILY_BUDGET": (300, int),              # texts a day for the whole street; more are skipped with a note (0 = none)
+    "SMS_REPORTS_PER_ADDRESS": (3, int),         # reports a day from one client address that may trigger texts (0 = no cap)
+    "ALERT_URGENT_PER_HOUR": (6, int),           # urgent robot/e-mail alerts an hour; the rest folded into one message (0 = no cap)
+    "RECEPTION_SIGNUPS_PER_ADDRESS": (2, int),   # sign-ups for one session from one client address (0 = no cap)
     "FIGURES_FILE": ("data/figures.json", str),  # `flask figures` writes it, the site build reads it; relative to the project
     "LOG_LEVEL": ("INFO", str),                  # the application's log level (DEBUG, INFO, WARNING, ERROR)
     "LOG_FORMAT": ("%(asctime)s %(levelname)s %(name)s: %(message)s", str),  # logging format string
     "BACKUP_DIR": ("", str),                     # empty: a folder `backups` next to DATABASE
     "BACKUP_KEEP": (48, int),                    # verified backups kept (hourly: two days)
+    "BACKUP_KEY": ("", str),                     # signs backup manifests (HMAC); empty: derived from SECRET_KEY. Never on the NAS
 }
 MIN_SECRET_KEY_BYTES = 32
 # The settings each table backend needs before it can be switched on.

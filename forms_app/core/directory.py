@@ -8,19 +8,52 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from pypinyin import lazy_pinyin, load_phrases_dict
 
 from forms_app.core.deadlines import parse_limits
 from forms_app.core.phones import PhoneError, normalise_phone
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "data" / "directory.yaml"
 
-
+# Chinese numerals in names sort as numbers, one by one: 延吉一村, 延吉二三村, 延吉四村 … (not er, si, yi).
+NUMERALS = {ch: n for n, ch in enumerate("一二三四五六七八九", start=1)}
+# Place names pypinyin reads differently out of context (长 is zhǎng by default; 长白 is Chángbái).
+load_phrases_dict({"长白": [["cháng"], ["bái"]]})
+_CHUNKS = re.compile(r"[\u3400-\u9fff]|[^\u3400-\u9fff]+")
+# How residents write a compound's number: 延吉4村 is 延吉四村 (one digit, one numeral).
 _DIGITS = str.maketrans("0123456789", "〇一二三四五六七八九")
+_NOT_NAME = re.compile(r"[\s\-_·・.,，。、()（）]+")
+
+
+def sort_key(name: str) -> tuple:
+    """Pinyin order (pypinyin), numbers by value: the one order of areas and compounds, on the site and
+    in the forms' lists."""
+    chunks = _CHUNKS.findall(name)
+    syllables = lazy_pinyin(name)
+    if len(syllables) != len(chunks):   # pypinyin grouped differently: plain pinyin order
+        return tuple((1, 0, s) for s in syllables)
+    key = []
+    for chunk, syllable in zip(chunks, syllables):
+        if chunk in NUMERALS:
+            key.append((0, NUMERALS[chunk], ""))
+        elif chunk.isdigit():
+            key.append((0, int(chunk), ""))
+        else:
+            key.append((1, 0, syllable.lower()))
+    return tuple(key)
+
+
+def name_key(text: str) -> str:
+    """A compound name as compared: full-width forms folded, spaces and punctuation gone, Arabic digits
+    as Chinese numerals ('延吉 4 村' -> '延吉四村'), a trailing 小区 dropped."""
+    folded = _NOT_NAME.sub("", unicodedata.normalize("NFKC", text or "")).translate(_DIGITS)
+    return folded[:-2] if folded.endswith("小区") and len(folded) > 2 else folded
 
 
 def _folded(text: str) -> str:
@@ -63,6 +96,12 @@ class Compound:
     steward: Steward
     owners_committee: Contact
     property_company: Contact
+    aliases: tuple[str, ...] = ()    # other spellings residents use (延吉新村四村); data file `aliases:`
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Its name and aliases as name_key() folds them."""
+        return tuple(dict.fromkeys(name_key(n) for n in (self.name, *self.aliases)))
 
 
 @dataclass(frozen=True)
@@ -111,15 +150,33 @@ class Directory:
         hits = [c for c in self.categories.values() if key in (_folded(c.name), *map(_folded, c.aliases))]
         return hits[0] if len(hits) == 1 else None
 
+    def areas_in_order(self) -> list[Area]:
+        """Residential areas in pinyin order (sort_key), as the site and the forms list them."""
+        return sorted(self.areas.values(), key=lambda a: sort_key(a.name))
+
+    def compounds_in_order(self, area_id: str) -> list[Compound]:
+        """Compounds of one residential area in pinyin order (sort_key)."""
+        return sorted(self.compounds_in(area_id), key=lambda c: sort_key(c.name))
+
+    def find_compounds(self, text: str) -> list[Compound]:
+        """Compounds whose name, alias or area contains what was typed ('延吉4村', '延吉新村'), in pinyin
+        order; every compound for an empty text."""
+        q = name_key(text)
+        hits = [c for c in self.compounds.values()
+                if any(q in k for k in (*c.keys, name_key(c.area.name)))]
+        return sorted(hits, key=lambda c: (sort_key(c.area.name), sort_key(c.name)))
+
     def match_compound(self, text: str) -> Compound | None:
-        """The one compound a typed name means (its id, or its name with Arabic digits read as Chinese
-        numerals: '延吉4村' → 延吉四村), or None."""
+        """The one compound a typed name means ('延吉4村', '延吉新村四村', '敦化路', its id), or None when it
+        means none or several."""
         raw = (text or "").strip()
         if raw in self.compounds:
             return self.compounds[raw]
-        key = _folded(raw).translate(_DIGITS)
-        hits = [c for c in self.compounds.values() if _folded(c.name) == key]
-        return hits[0] if len(hits) == 1 else None
+        q = name_key(raw)
+        if not q:
+            return None
+        exact = [c for c in self.compounds.values() if q in c.keys]
+        return exact[0] if len(exact) == 1 else None
 
 
 def _require(entry: dict, key: str, where: str) -> str:
@@ -190,6 +247,24 @@ def _followup_settings(street: dict) -> None:
         raise DirectoryError(f"街道（street）的 followup.call_after 应为 0 到 60 之间的整数（工作日），现为「{after}」。")
 
 
+def _aliases(raw, where: str) -> tuple[str, ...]:
+    """`aliases:` — a list of other spellings of the compound's name (may be absent)."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(a, str) and a.strip() for a in raw):
+        raise DirectoryError(f"{where}的别名（aliases）要写成一串名字，比如 [延吉新村四村]。")
+    return tuple(a.strip() for a in raw)
+
+
+def _no_shared_spelling(compounds: dict) -> None:
+    """Two compounds may not answer to the same name: a typed name must lead to one steward."""
+    owner: dict[str, str] = {}
+    for c in compounds.values():
+        for k in c.keys:
+            if owner.setdefault(k, c.id) != c.id:
+                raise DirectoryError(f"小区 {c.id} 和小区 {owner[k]} 的名字或别名都写作「{k}」，请改掉一个。")
+
+
 def parse(data: dict) -> Directory:
     """Validate raw data (as loaded from YAML) into a Directory."""
     if not isinstance(data, dict):
@@ -217,7 +292,9 @@ def parse(data: dict) -> Directory:
             cid, _require(e, "name", where), areas[area_id], stewards[steward_id],
             _contact(e.get("owners_committee"), f"{where}的业委会"),
             _contact(e.get("property_company"), f"{where}的物业公司"),
+            _aliases(e.get("aliases"), where),
         )
+    _no_shared_spelling(compounds)
     categories = {
         cid: Category(cid, _require(e, "name", f"问题类别 {cid} "), bool(e.get("urgent", False)),
                       _require(e, "guide", f"问题类别 {cid} "), _require(e, "parties", f"问题类别 {cid} "),

@@ -68,9 +68,20 @@ def new_reference(kind: str) -> str:
     return body + damm_digit(body)
 
 
+# Digits as residents say or type them in Chinese: 二九一二 零六五九, 幺 for one, 两 for two.
+CHINESE_DIGITS = str.maketrans({"〇": "0", "零": "0", "一": "1", "幺": "1", "二": "2", "两": "2", "三": "3", "四": "4",
+                                "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"})
+
+
+def fold_digits(raw: str) -> str:
+    """Full-width forms to ASCII and Chinese numerals to digits ('二九一二 ０６５９' -> '2912 0659')."""
+    return unicodedata.normalize("NFKC", raw or "").translate(CHINESE_DIGITS)
+
+
 def _compact(raw: str) -> str:
-    """Full-width to ASCII, upper case, only letters and digits kept ('２６０４－１９３７' -> '26041937')."""
-    text = unicodedata.normalize("NFKC", raw or "").upper()
+    """Full-width to ASCII, Chinese numerals to digits, upper case, only letters and digits kept
+    ('２６０４－１９３７' and '二六零四 一九三七' -> '26041937')."""
+    text = fold_digits(raw).upper()
     return "".join(ch for ch in text if ch.isascii() and ch.isalnum())
 
 

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 
 from flask import abort, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from werkzeug.routing import IntegerConverter
 
 from forms_app.core.proxies import TrustedProxies, parse_networks
 
@@ -22,6 +24,35 @@ _CSP_FORMS = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 
 _CSP_SITE = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
              "img-src 'self' data:; font-src 'self'; connect-src 'self'; frame-ancestors 'none'; "
              "base-uri 'self'; object-src 'none'")
+
+
+MAX_ID = 10**12 - 1       # ids in URLs: at most 12 digits (SQLite takes up to 2**63 - 1; a row id never nears either)
+MAX_PAGE = 100_000        # page numbers in query strings
+_PAGE = re.compile(r"^\d{1,6}$", re.ASCII)
+
+
+class BoundedInt(IntegerConverter):
+    """`<int:…>` in every route: 1–12 ASCII digits, up to MAX_ID; anything longer or larger is a 404.
+
+    Werkzeug's own converter takes any number of digits: 99999999999999999999999 then reached SQLite
+    (OverflowError, a 500), and a 5,000-digit one Python's int() limit. Registered as "int" by init_app
+    before any blueprint, so every route — and every route added later — gets it.
+    """
+
+    regex = r"\d{1,12}"
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 (werkzeug's name)
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def page_number(text: str | None, most: int = MAX_PAGE) -> int:
+    """A page number from a query string: 1–`most`; anything else (absent, negative, 1e5000, 20 digits) reads as 1,
+    and a number past `most` as `most` (the list then shows its last page)."""
+    text = (text or "").strip()
+    if not (text.isascii() and text.isdigit()):
+        return 1
+    return most if not _PAGE.match(text) else min(max(int(text), 1), most)
 
 
 def submit_limit() -> str:
@@ -74,6 +105,7 @@ def init_app(app) -> None:
     if app.config.get("LEGACY_TRUSTED_PROXIES"):
         log.warning("TRUSTED_PROXIES is no longer read: forwarded headers are believed from TRUSTED_PROXY_ADDRESSES "
                     "(now %s); remove TRUSTED_PROXIES from .env", app.config["TRUSTED_PROXY_ADDRESSES"] or "none")
+    app.url_map.converters["int"] = BoundedInt  # before the blueprints: every <int:…> is bounded
     networks = parse_networks(app.config["TRUSTED_PROXY_ADDRESSES"])
     app.wsgi_app = TrustedProxies(app.wsgi_app, networks)  # Host comes from nginx as is, never from a header
     limiter.init_app(app)

@@ -196,10 +196,23 @@ def get_db() -> sqlite3.Connection:
     return conn
 
 
+def owner_only(path: str | Path) -> None:
+    """Take group and other rights off the store and its companion files (a store made before the
+    service set umask 077 was world-readable)."""
+    for suffix in ("", "-wal", "-shm", ".lock", ".inuse"):
+        try:
+            os.chmod(f"{path}{suffix}", 0o600)
+        except FileNotFoundError:
+            pass
+        except PermissionError:  # not ours (a read-only check by another user): leave it
+            pass
+
+
 def init_app(app) -> None:
     """Give the app its per-thread connections; mark the store in use from the start (see InUse)."""
     app.extensions["store"] = threading.local()
     path = app.config["DATABASE"]
     if path != ":memory:":  # a started web worker counts as running before its first request
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         InUse.hold(str(Path(path).resolve()))
+        owner_only(path)

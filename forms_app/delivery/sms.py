@@ -5,16 +5,22 @@ a throttled or unreachable provider never holds back the sheet or the alerts, an
 back the texts. Per item:
 
 - held (not tried, not counted) in quiet hours — SMS_QUIET_START to SMS_QUIET_END, Shanghai time —
-  except the 受理 notice of an urgent case, and until its own time (the 回访 invitation: next morning);
-- skipped when no longer true (the sign-up was cancelled, the follow-up answered) or when the phone
-  already had SMS_DAILY_LIMIT texts today;
+  unless its case's category is urgent AND a steward has checked the resident's own number with
+  them (电话已核实): a stranger naming someone's number in an urgent report cannot wake them at
+  night; and held until its own time (the 回访 invitation: next morning);
+- skipped when no longer true (the sign-up was cancelled, the follow-up answered, the case is no
+  longer in the status the text announces — a reopened case never gets "已解决"), when the phone
+  already had SMS_DAILY_LIMIT texts today, or when the whole street's texts today reached
+  SMS_DAILY_BUDGET;
 - marked `sending` (committed) before the call, so a worker killed mid-call knows the text may
   have gone; on an ambiguous failure (timeout, lost answer, 5xx) or such a leftover it becomes
   `unknown`, and before sending again the worker looks for its tag (the outbox item id, in Aliyun's
   OutId / Tencent's SessionContext) in the provider's send records — neither provider de-duplicates;
 - retried with exponential back-off (2 s doubling to 5 min) on throttling and 5xx; given up with a
   note on the case on a permanent refusal (bad number, template not approved) or MAX_AGE after it
-  was due.
+  was due. A refusal of our account or settings (a wrong key, an unapproved signature or template,
+  no balance: SmsError.account) is told to the office once through the alert channels (again only
+  after a text has gone through since), and makes `flask sync --once` exit non-zero.
 """
 from __future__ import annotations
 
@@ -37,6 +43,7 @@ from forms_app.residents.sms_notices import NOTICES
 log = logging.getLogger(__name__)
 MAX_AGE = dt.timedelta(hours=24)   # a text still not sent after this is given up (it would come too late)
 PER_CYCLE = 20                     # texts tried per worker cycle
+REFUSED_KEY = "sms_refused"        # state: the account refusal the office was last told of
 
 
 def quiet_window(config) -> tuple[dt.time, dt.time]:
@@ -53,10 +60,14 @@ class SmsDelivery:
 
     def __init__(self, conn: sqlite3.Connection, channel, *, daily_limit: int = 5,
                  quiet: tuple[dt.time, dt.time] = (dt.time(21), dt.time(8)), templates: dict[str, str] | None = None,
-                 now=clock.now, backoff_base: float = 2.0, backoff_cap: float = 300.0, rng=random.random):
+                 now=clock.now, backoff_base: float = 2.0, backoff_cap: float = 300.0, rng=random.random,
+                 budget: int = 0, alerts: bool = False):
         self.conn, self.channel, self.daily_limit, self.quiet = conn, channel, daily_limit, quiet
         self.templates = templates or {}
         self.now, self.backoff_base, self.backoff_cap, self.rng = now, backoff_base, backoff_cap, rng
+        self.budget = budget    # texts a day for the whole street (SMS_DAILY_BUDGET); 0 = no budget
+        self.alerts = alerts    # alert channels configured: the office is told of an account refusal
+        self.refused: list[str] = []  # account refusals met by this process (`sync --once` exits non-zero)
         self.recovered = False
 
     @classmethod
@@ -66,7 +77,8 @@ class SmsDelivery:
         if channel is None:
             return None
         return cls(conn, channel, daily_limit=config.get("SMS_DAILY_LIMIT", 5), quiet=quiet_window(config),
-                   templates={kind: config.get(n.setting, "") for kind, n in NOTICES.items()}, **kwargs)
+                   templates={kind: config.get(n.setting, "") for kind, n in NOTICES.items()},
+                   budget=int(config.get("SMS_DAILY_BUDGET") or 0), alerts=bool(config.get("ALERTS_ENABLED")), **kwargs)
 
     # --- when -------------------------------------------------------------------------------
 
@@ -155,6 +167,8 @@ class SmsDelivery:
         """Settle a notice (sent, skipped, failed) and its outbox item."""
         with transaction(self.conn):
             self._update(row, state=state, note=note, **fields)
+            if state == "sent":  # the provider takes our texts again: a new refusal is told anew
+                self.conn.execute("DELETE FROM state WHERE key = ?", (REFUSED_KEY,))
             outbox.mark_delivered(self.conn, [row["item_id"]], note="" if state == "sent" else note[:200])
             if case_note and row["report_id"] is not None:
                 sms_notices.note_on_case(self.conn, row["report_id"], f"短信「{NOTICES[row['kind']].label}」{note}")
@@ -169,6 +183,30 @@ class SmsDelivery:
                          next_try=self._ts() + self.backoff(attempts), note=f"重试中：{error}"[:200])
             outbox.mark_failed(self.conn, [row["item_id"]], error)
 
+    def _refused(self, row, exc: SmsError) -> int:
+        """A refusal of our account or settings: this text fails (noted on its case); the office is told
+        once (until a text goes through again); `sync --once` will exit non-zero."""
+        self.refused.append(exc.code)
+        log.error("sms provider refused our account or settings: %s", exc)  # the code and its meaning only
+        done = self._finish(row, "failed", f"未发出：{exc}（短信设置有问题，已通知事务所，不再自动重发）",
+                            case_note=True, sent_at="")
+        with transaction(self.conn):
+            told = self.conn.execute("SELECT value FROM state WHERE key = ?", (REFUSED_KEY,)).fetchone()
+            if told is not None and told["value"] == exc.code:
+                return done
+            self.conn.execute("INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET "
+                              "value = excluded.value", (REFUSED_KEY, exc.code))
+            if self.alerts:
+                outbox.enqueue(self.conn, "alert", 0, {"type": "sms_refused", "code": exc.code, "reason": str(exc)})
+        return done
+
+    def _night_allowed(self, row) -> bool:
+        """In quiet hours only an urgent case's text to the number a steward checked with the resident."""
+        if not row["urgent"] or row["report_id"] is None:
+            return False
+        report = self.conn.execute("SELECT phone_verified FROM reports WHERE id = ?", (row["report_id"],)).fetchone()
+        return report is not None and bool(report["phone_verified"]) and report["phone_verified"] == row["phone"]
+
     def _text(self, row) -> Text:
         params = tuple((name, value) for name, value in json.loads(row["params"]))
         return Text(row["phone"], self.templates.get(row["kind"], ""), params, str(row["item_id"]))
@@ -177,10 +215,15 @@ class SmsDelivery:
         """Why this notice should no longer go, or ''."""
         if not row["phone"]:
             return "个人信息已按保留期限删除，不再发送"
-        if row["signup_id"] is not None and row["kind"] in ("promoted", "reminder"):
+        if row["signup_id"] is not None and row["kind"] in ("promoted", "reminder", "signup"):
             signup = self.conn.execute("SELECT state FROM signups WHERE id = ?", (row["signup_id"],)).fetchone()
-            if signup is None or signup["state"] != "confirmed":
+            if signup is None or signup["state"] not in (("confirmed", "waiting") if row["kind"] == "signup" else ("confirmed",)):
                 return "报名已取消，不再发送"
+        if row["kind"] == "status" and row["report_id"] is not None:
+            announced = dict(json.loads(row["params"])).get("status", "")
+            report = self.conn.execute("SELECT status FROM reports WHERE id = ?", (row["report_id"],)).fetchone()
+            if report is None or report["status"] != announced:
+                return f"问题现在是“{report['status'] if report else '已删除'}”，不再发“{announced}”"
         if row["kind"] == "followup":
             report = self.conn.execute("SELECT status, followup_due FROM reports WHERE id = ?", (row["report_id"],)).fetchone()
             if report is None or report["status"] != "已解决" or not report["followup_due"]:
@@ -192,7 +235,7 @@ class SmsDelivery:
         if now.timestamp() - max(clock.parse(row["queued_at"]).timestamp(), row["not_before"]) > MAX_AGE.total_seconds():
             return self._finish(row, "failed", f"已放弃：{MAX_AGE.total_seconds() / 3600:g} 小时内没能发出或确认"
                                 f"（{row['last_error'][:80]}）", case_note=True)
-        if self.in_quiet_hours(now) and not row["urgent"]:
+        if self.in_quiet_hours(now) and not self._night_allowed(row):
             with transaction(self.conn):
                 self._update(row, next_try=self.quiet_ends(now).timestamp(), note="夜间不发短信，早上再发")
             return 0
@@ -207,6 +250,8 @@ class SmsDelivery:
                     dt.datetime.fromtimestamp(row["ambiguous_at"], clock.SHANGHAI)
                 found = self.channel.lookup(text, tried - dt.timedelta(minutes=10))
             except SmsError as exc:
+                if exc.account:
+                    return self._refused(row, exc)
                 self._retry(row, f"核实失败：{exc}", ambiguous=True)
                 return 0
             if found:
@@ -221,11 +266,21 @@ class SmsDelivery:
             "AND substr(sent_at, 1, 10) = ?", (row["phone"], row["id"], today)).fetchone()[0]
         if sent_today >= self.daily_limit:
             return self._finish(row, "skipped", f"这个号码今天已发 {sent_today} 条，达到每天上限（SMS_DAILY_LIMIT）", case_note=True)
+        if self.budget:
+            street_today = self.conn.execute(
+                "SELECT count(*) FROM notices WHERE id != ? AND state IN ('sent', 'sending', 'unknown') "
+                "AND sent_at >= ? AND sent_at < ?", (row["id"], today, today + "\uffff")).fetchone()[0]
+            if street_today >= self.budget:
+                log.warning("sms daily budget reached (%d)", street_today)
+                return self._finish(row, "skipped", f"今天全街道已发 {street_today} 条短信，达到每天总量上限"
+                                    "（SMS_DAILY_BUDGET）", case_note=True)
         with transaction(self.conn):
             self._update(row, state="sending", sent_at=clock.iso(now), provider=self.channel.name)
         try:
             serial = self.channel.send(text)
         except SmsError as exc:
+            if exc.account:
+                return self._refused(row, exc)
             if not exc.retryable:
                 return self._finish(row, "failed", f"未发出：{exc}", case_note=True, sent_at="")
             log.warning("sms item %d: %s (%s)", row["item_id"], exc, "may have gone out" if exc.ambiguous else "not sent")

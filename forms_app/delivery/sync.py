@@ -27,12 +27,13 @@ from flask.cli import with_appcontext
 from forms_app.core import clock, history
 from forms_app.core import outbox
 from forms_app.delivery import readback
+from forms_app.delivery import alert_cap
 from forms_app.delivery.adopt import Adopter
 from forms_app.residents import reception
 from forms_app.core.cases import STEWARD_FIELDS
 from forms_app.delivery.columns import REPORTS, SESSIONS, SIGNUPS, TABLES, report_values, session_values, signup_values
 from forms_app.delivery.sheet_layout import parse_session
-from forms_app.notices.messages import alert_for
+from forms_app.notices.messages import alert_for, sms_refused_message
 from forms_app.notices.notify import Notifier, NotifyError
 from forms_app.delivery.tables import BackendUnavailable, TableError, TableService, service_from_config
 from forms_app.delivery.sms import SmsDelivery
@@ -56,11 +57,17 @@ class Worker:
     def __init__(self, conn: sqlite3.Connection, tables: TableService | None, directory, *, notifier=None,
                  sms: SmsDelivery | None = None, batch: int = 2000,
                  interval: float = 5.0, pull_interval: float = 60.0, backoff_cap: float = 60.0,
-                 sleep=None, monotonic=time.monotonic, rng=random.random):
+                 sleep=None, monotonic=time.monotonic, rng=random.random, urgent_per_hour: int = 0,
+                 settle: float = 0.0):
         self.conn, self.tables, self.directory, self.notifier, self.sms = conn, tables, directory, notifier, sms
+        self.cap = alert_cap.UrgentCap(conn, urgent_per_hour)  # ALERT_URGENT_PER_HOUR (delivery/alert_cap.py)
         self.kinds = (outbox.SHEET_KINDS if tables else ()) + (outbox.ALERT_KINDS if notifier else ())
         self.specs = {table.title: table.spec(directory) for table in TABLES}
         self.batch, self.interval, self.pull_interval, self.backoff_cap = batch, interval, pull_interval, backoff_cap
+        # After a write whose outcome is unknown, the checking read waits at least one call timeout
+        # (SHEETS_TIMEOUT): a write the service was still applying when our call gave up has landed
+        # by then, so the read sees it and the record is not sent twice.
+        self.settle = settle
         self.stop = threading.Event()
         self.sleep = sleep or self.stop.wait
         self.monotonic, self.rng = monotonic, rng
@@ -97,7 +104,8 @@ class Worker:
             by_kind[item["kind"]].append(item)
         alert_error, done = None, 0
         try:
-            done = self._alerts(by_kind["alert"]) if by_kind["alert"] else 0
+            # No new alert: still post the folded ones once their hour is over.
+            done = self._alerts(by_kind["alert"]) if by_kind["alert"] or (self.notifier and self.cap.per_hour) else 0
         except NotifyError as exc:
             alert_error = exc
         if by_kind["report"]:
@@ -113,19 +121,34 @@ class Worker:
         return done
 
     def _alerts(self, items) -> int:
-        """Each alert on its own: a channel that took it is not tried again; one failing too long is given up."""
+        """Each alert on its own: a channel that took it is not tried again; one failing too long is given up.
+
+        Urgent alerts beyond ALERT_URGENT_PER_HOUR in the last hour are not posted one by one: they are
+        folded into one message ("另有N条紧急问题，请看工作台"), sent at most once an hour.
+        """
         failed = None
         for item in items:
-            report = self.conn.execute("SELECT * FROM reports WHERE id = ?", (item["row_id"],)).fetchone()
             payload = outbox.payload(item)
-            gone = "问题记录已不存在，未发送" if report is None else self.notifier.stale(item)
+            system = payload.get("type") == "sms_refused"  # about our settings, not a case
+            report = None if system else self.conn.execute("SELECT * FROM reports WHERE id = ?",
+                                                           (item["row_id"],)).fetchone()
+            gone = "问题记录已不存在，未发送" if report is None and not system else self.notifier.stale(item)
             if gone:
                 with transaction(self.conn):
                     outbox.mark_delivered(self.conn, [item["id"]], note=gone)
                 log.warning("alert item %d given up after %d attempts", item["id"], item["attempts"])
                 continue
+            urgent = not system and payload.get("type", "urgent") == "urgent"
+            if urgent and not self.cap.allows():
+                with transaction(self.conn):
+                    outbox.mark_delivered(self.conn, [item["id"]], note=alert_cap.FOLDED)
+                    self.cap.fold()
+                continue
             try:
-                self.notifier.send(alert_for(report, payload, self.directory))
+                if system:
+                    self.notifier.post(sms_refused_message(payload), skip=payload.get("sent", ()))
+                else:
+                    self.notifier.send(alert_for(report, payload, self.directory))
             except NotifyError as exc:
                 failed = exc
                 with transaction(self.conn):
@@ -136,6 +159,12 @@ class Worker:
                 continue
             with transaction(self.conn):
                 outbox.mark_delivered(self.conn, [item["id"]])
+                if urgent:
+                    self.cap.posted()
+        try:
+            self.cap.post_folded(self.notifier)
+        except NotifyError as exc:
+            failed = failed or exc
         if failed is not None:
             raise failed
         return len(items)
@@ -387,6 +416,8 @@ class Worker:
             self.failures += 1
             # Retrying soon will not fix a missing header or a 403: wait the longest, and say so loudly.
             delay = self.backoff() if getattr(exc, "retryable", True) else self.backoff_cap
+            if getattr(exc, "ambiguous", False):
+                delay = max(delay, self.settle)
             log.log(logging.WARNING if getattr(exc, "retryable", True) else logging.ERROR,
                     "delivery failed (%s); retry %d in %.1f s", exc, self.failures, delay)
             self.sleep(delay)
@@ -445,7 +476,9 @@ def sync_command(once: bool) -> None:
     except BackendUnavailable as exc:
         raise click.ClickException(str(exc)) from None
     worker = Worker(get_db(), tables, app.extensions["directory"], notifier=notifier, sms=sms,
-                    interval=app.config["SYNC_INTERVAL"], pull_interval=app.config["SYNC_PULL_INTERVAL"])
+                    interval=app.config["SYNC_INTERVAL"], pull_interval=app.config["SYNC_PULL_INTERVAL"],
+                    urgent_per_hour=app.config.get("ALERT_URGENT_PER_HOUR", 0),
+                    settle=float(app.config.get("SHEETS_TIMEOUT") or 0))
     try:
         drained = worker.run(once=once)
     except KeyboardInterrupt:
@@ -453,6 +486,9 @@ def sync_command(once: bool) -> None:
     finally:
         if tables:
             tables.close()
+    if once and sms is not None and sms.refused:  # a cron job must report it, not wait for it
+        raise click.ClickException(f"短信服务商拒绝了我们的账号或设置（{'、'.join(sorted(set(sms.refused)))}），"
+                                   "这些短信已标为未发出，不再重试；请检查短信设置（见 .env.example）。")
     if once and not drained:
         raise click.ClickException("还有内容没能送出（表格、紧急提醒或短信），稍后会重试。")
 

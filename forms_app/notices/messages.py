@@ -119,6 +119,23 @@ def alert_message(alert: dict) -> Message:
     return Message(title, (("", tuple(lines)),), steward_id=alert["steward_id"], mention=True)
 
 
+def folded_message(count: int) -> Message:
+    """The one message standing for the urgent alerts held back this hour (ALERT_URGENT_PER_HOUR)."""
+    return Message(f"【紧急】另有{count}条紧急问题，请看工作台",
+                   (("", (f"这一小时的紧急提醒已达上限，另外 {count} 条没有一条条发到群里。",
+                          "请打开管家工作台，按“紧急”筛选查看并联系居民。")),))
+
+
+def sms_refused_message(payload: dict) -> Message:
+    """短信服务商拒绝了我们的账号或设置 (a wrong key, an unapproved signature or template, no balance)."""
+    code, reason = payload.get("code", ""), payload.get("reason", "")
+    return Message(f"【短信发不出去】服务商拒绝：{code}",
+                   (("", (f"短信服务商拒绝了发送（{reason}）。这不是某一位居民的问题：在改好之前，所有短信都发不出去。",
+                          "请检查 .env 里的 SMS_ACCESS_KEY_ID、SMS_ACCESS_KEY_SECRET、SMS_SIGN_NAME 和短信模板设置，"
+                          "以及服务商控制台里签名、模板的审核状态和余额。",
+                          "没发出的短信已在各个问题的处理记录里注明，不会再自动重发。")),))
+
+
 # --- rendering --------------------------------------------------------------------------------
 
 def as_text(message: Message) -> str:

@@ -20,7 +20,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from forms_app.core import backup, clock
+from forms_app.core import accounts, backup, clock
 from forms_app.residents import reception, sms_notices
 from forms_app.casework import consultations, supervision, worklist
 from forms_app.casework.worklist import last_working_day
@@ -50,12 +50,13 @@ class StewardDigest:
     due_today: list[str] = field(default_factory=list)   # a clock due today
     supervised: list[str] = field(default_factory=list)  # 督办 waiting for the steward's answer
     followup: list[str] = field(default_factory=list)    # 待回访: call the resident (no text first)
+    password_tries: int = 0  # wrong passwords (or tries held back) at this steward's account since the last digest
 
     @property
     def empty(self) -> bool:
         """Nothing to tell this steward."""
         return not (self.new or self.uncontacted or self.long_open or self.signups or self.sms_failed
-                    or self.due_today or self.supervised or self.followup)
+                    or self.due_today or self.supervised or self.followup or self.password_tries)
 
 
 # --- when -------------------------------------------------------------------------------------
@@ -165,6 +166,9 @@ def build(conn: sqlite3.Connection, directory, moment: dt.datetime, start: dt.da
         steward = steward_for(n, directory)
         (digests[steward.id] if steward else nobody).sms_failed.append(
             f"{n['ref']} {sms_notices.NOTICES[n['kind']].label}：{n['note']}")
+    for account_id, tries in accounts.failures_between(conn, start, moment).items():
+        if account_id in digests:
+            digests[account_id].password_tries = tries
     session = next_session(conn, moment.date())
     if session is not None:
         for row in conn.execute("SELECT * FROM signups WHERE session_id = ? AND state != 'cancelled' "
@@ -209,9 +213,25 @@ def message(digest: StewardDigest, moment: dt.datetime, working_days: int = 1, l
     if digest.sms_failed:
         sections.append(_section(f"八、发给居民的短信没能发出（{len(digest.sms_failed)} 条，请电话告知）",
                                  digest.sms_failed, limit))
+    if digest.password_tries:
+        sections.append(("账号安全", (password_line(digest.password_tries),)))
     if not sections:
         sections.append(("", ("今天没有需要处理的事项。",)))
     return Message(f"【每日汇总】{day} {who}", tuple(sections), steward_id=digest.steward.id if digest.steward else "")
+
+
+def password_line(tries: int) -> str:
+    return f"上次汇总以来，有人试了{tries}次密码，没有登录成功。不是您自己的话，请告诉管理员（可以换一个密码）。"
+
+
+def accounts_message(conn: sqlite3.Connection, directory, moment: dt.datetime, start: dt.datetime) -> Message | None:
+    """Wrong passwords at accounts that are not a directory steward's (a supervisor, a colleague): one message."""
+    others = {a: n for a, n in accounts.failures_between(conn, start, moment).items() if a not in directory.stewards}
+    if not others:
+        return None
+    names = accounts.names(conn)
+    lines = tuple(f"账号 {a}（{names.get(a, '')}）：{password_line(n)}" for a, n in others.items())
+    return Message(f"【账号提醒】{clock.chinese_date(moment.date())}", (("", lines),))
 
 
 def quiet_message(moment: dt.datetime) -> Message:
@@ -261,13 +281,15 @@ def digest_command(print_only: bool, day: dt.datetime | None) -> None:
     moment = as_of(day.date() if day else None)
     working_days = directory.callback_working_days
     try:
-        digests = build(conn, directory, moment, since(conn, moment))
+        start = since(conn, moment)
+        digests = build(conn, directory, moment, start)
     except (OverflowError, NotImplementedError):  # chinese-calendar knows only the years the State Council has announced
         raise click.ClickException(f"无法计算 {moment.date().isoformat()} 的工作日（节假日安排只到已公布的年份）。") from None
     stale_backup = backup_warning(current_app.config)
+    tries = accounts_message(conn, directory, moment, start)
+    extra = [m for m in (tries, stale_backup) if m is not None]
     if print_only:
-        click.echo("\n\n".join([as_text(message(d, moment, working_days)) for d in digests]
-                                + ([as_text(stale_backup)] if stale_backup else [])))
+        click.echo("\n\n".join([as_text(message(d, moment, working_days)) for d in digests] + [as_text(m) for m in extra]))
         return
     if current_app.config["SHEETS_ENABLED"]:
         from forms_app.publishing.supervise import refresh_sheet  # the sheet's 时限 column, once a day
@@ -278,7 +300,7 @@ def digest_command(print_only: bool, day: dt.datetime | None) -> None:
                                    "只想看内容请加 --print。")
     messages = [part for d in digests if not d.empty
                 for part in split(message(d, moment, working_days, SEND_LIMIT), MESSAGE_BYTES)] or [quiet_message(moment)]
-    messages += [stale_backup] if stale_backup else []
+    messages += extra
     failed = 0
     for msg in messages:
         try:

@@ -61,6 +61,7 @@ def run(conn: sqlite3.Connection, days: int, today: dt.date | None = None) -> tu
                 conn.execute("UPDATE consultations SET agreed = ?, public_note = ? WHERE id = ?",  # 会商 text: same rule
                              (scrub(meeting["agreed"], *private), scrub(meeting["public_note"], *private), meeting["id"]))
             conn.execute("UPDATE notices SET phone = '' WHERE report_id = ?", (row["id"],))  # texts sent to them
+            conn.execute("UPDATE reports SET phone_verified = '' WHERE id = ?", (row["id"],))  # 电话已核实
             if photos.delete_for_report(conn, row["id"]):
                 outbox.enqueue(conn, "report_update", row["id"], {"照片": ""})
             # Sent copies of old cells and alerts carried the same text; the sheet gets the scrubbed one.

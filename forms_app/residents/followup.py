@@ -44,6 +44,17 @@ def phone_allowed(report: sqlite3.Row) -> bool:
     return report["status"] == "已解决"
 
 
+def latest(conn: sqlite3.Connection, report_id: int) -> sqlite3.Row | None:
+    """The report's most recent follow-up answer, if any."""
+    return conn.execute("SELECT * FROM followups WHERE report_id = ? ORDER BY id DESC LIMIT 1", (report_id,)).fetchone()
+
+
+def photos_with(conn: sqlite3.Connection, answer: sqlite3.Row) -> int:
+    """How many photos came with that follow-up answer."""
+    return conn.execute("SELECT count(*) FROM photos WHERE report_id = ? AND origin = 'followup' AND created_at >= ?",
+                        (answer["report_id"], answer["created_at"])).fetchone()[0]
+
+
 def satisfaction_text(answers: dict) -> str:
     """回访满意度 as the sheet shows it: '效率满意/态度基本满意/结果不满意·部分解决'."""
     rated = "/".join(f"{label}{answers[key]}" for key, label in ASPECTS.items() if answers.get(key))

@@ -1,16 +1,15 @@
 """The resident-facing forms. Labels, hints and messages in plain Chinese."""
 from __future__ import annotations
 
-import unicodedata
 import uuid
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import StopValidation, ValidationError
 
-from forms_app.core.references import KINDS as REF_KINDS, example as ref_example, kind_of as ref_kind, normalise as normalise_ref, problem as ref_problem
+from forms_app.core.references import KINDS as REF_KINDS, example as ref_example, fold_digits, kind_of as ref_kind, normalise as normalise_ref, problem as ref_problem
 from forms_app.core.validators import Empty, Length, Phone, Required, ValidChoice, clean_text
-from forms_app.residents.photos import PhotoField
+from forms_app.residents.photos import PhotoField, PhotosMixin
 
 # Choices use WTForms' shorthand dicts: {value: label} or {group: {value: label}}.
 BEST_TIMES = {"": "什么时间都可以", "上午": "上午（9:00–12:00）", "下午": "下午（13:00–17:00）",
@@ -63,12 +62,12 @@ class _Base(FlaskForm):
 def compound_choices(directory) -> dict:
     """Compounds grouped by residential area, for an <optgroup> select."""
     groups: dict = {"": "请选择小区"}
-    for area in directory.areas.values():
-        groups[f"{area.name}居民区"] = {c.id: c.name for c in directory.compounds_in(area.id)}
+    for area in directory.areas_in_order():     # pinyin order, as on the site (core.directory.sort_key)
+        groups[f"{area.name}居民区"] = {c.id: c.name for c in directory.compounds_in_order(area.id)}
     return groups
 
 
-class ReportForm(_Base):
+class ReportForm(PhotosMixin, _Base):
     """Report a problem (问题登记)."""
 
     compound = SelectField("您住在哪个小区", validate_choice=False, validators=[Required("请选择您住的小区。"), ValidChoice("请从列表里选择您住的小区。")])
@@ -173,8 +172,8 @@ class LookupForm(FlaskForm):
             raise ValidationError(mistake)
 
     def validate_last4(self, field):
-        """Exactly four digits (full-width digits are fine)."""
-        digits = "".join(ch for ch in unicodedata.normalize("NFKC", clean_text(field.data)) if not ch.isspace())
+        """Exactly four digits (full-width digits and Chinese numerals are fine: 五六七八)."""
+        digits = "".join(ch for ch in fold_digits(clean_text(field.data)) if not ch.isspace())
         if not (len(digits) == 4 and digits.isascii() and digits.isdigit()):
             raise ValidationError("请填写电话号码的最后四位，是 4 个数字。")
         field.data = digits
@@ -223,8 +222,15 @@ class FollowupQuestions(FlaskForm):
                 **{k: self[k].data or "" for k in ASPECTS}}
 
 
-class FollowupForm(FollowupQuestions):
-    """回访 online: the resident, after proving they know the phone's last four digits."""
+class FollowupForm(PhotosMixin, FollowupQuestions):
+    """回访 online: the resident, after proving they know the phone's last four digits.
 
+    After 没有解决 the one thing asked is what is still wrong: the comment, then required; no ratings."""
+
+    UNSOLVED_LABEL = "哪里还没有解决？"
     ref = HiddenField()
     photos = PhotoField()
+
+    def validate_comment(self, field):
+        if self.outcome.data == "没有解决" and not field.data:
+            raise ValidationError("请说说哪里还没有解决，大管家好接着办。")

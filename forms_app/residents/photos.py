@@ -5,10 +5,14 @@ Every upload is decoded and **re-encoded** with Pillow (HEIC through pillow-heif
 to sRGB, and written without EXIF, GPS, XMP, ICC, comments or maker notes: nothing the phone wrote
 survives. Refused, with a Chinese message naming the photo ("第2张照片…"): more than 3 photos, a photo
 over PHOTO_MAX_BYTES, anything that is not a JPEG/PNG/WebP/HEIC image (a PDF or script renamed .jpg,
-an SVG), an image carrying a document, script or archive as well (a polyglot), more than MAX_PIXELS
-pixels (read from the header, before decoding: decompression bombs), and truncated or damaged files.
-JPEGs are decoded in draft mode (the decoder scales by 1/2, 1/4 or 1/8 itself), so a 48-megapixel
-photo never exists at full size in memory; one decode runs at a time per process.
+an SVG), an image carrying a document, script or archive as well (a polyglot), more than its format's
+budget (read from the header, before decoding: decompression bombs; photo_decode.over_budget), and
+truncated or damaged files. JPEGs are decoded in draft mode (the decoder scales by 1/2, 1/4 or 1/8 itself).
+
+Hostile uploads (issue 18): nothing is decoded until the CSRF token and every other field passed
+(``PhotosMixin.validate``; the field checks only number and byte sizes); decoding runs in a child process
+(``photo_decode.py``) with memory and CPU limits, at most PHOTO_DECODE_SLOTS at once across all workers
+(lock files next to the store), and a request finding them all busy gets a 503 at once, never a queue.
 
 Files live in PHOTOS_DIR (default: `photos` next to the DATABASE file; never under site/ or static/)
 under random names (`<24 random URL-safe characters>.jpg`); a file is served only when a row of the
@@ -20,15 +24,16 @@ API — what forms and views call
 ``PhotosMixin``
     Mix into a FlaskForm (``class MyForm(PhotosMixin, FlaskForm)``) to get a ``photos`` field: a
     ``PhotoField`` (WTForms MultipleFileField, up to 3, rendered with ``accept="image/*" multiple``).
-    Validating the form runs ``prepare`` on the files; afterwards ``form.photos.prepared`` holds the
+    A form that declares its own ``PhotoField`` must still mix this in: its ``validate`` decodes the
+    photos once every other field passed (a bare PhotoField only checks number and sizes). Afterwards ``form.photos.prepared`` holds the
     ``Prepared`` photos (empty list when none were chosen) and ``form.photos.chosen`` says whether the
     request carried any (then a re-shown form must say the photos have to be chosen again). The form
     tag needs ``enctype="multipart/form-data"``; ``{% from "_photos_field.html" import photo_field %}``
     ``{{ photo_field(form.photos) }}`` renders label, hint, error and that note.
 ``prepare(files) -> list[Prepared]``
-    Werkzeug FileStorage objects (empty parts are skipped) → re-encoded photos, in order.
-    Raises ``PhotoError`` (``.message`` is the Chinese message naming the photo, ``.index`` 1-based).
-    Needs an app context (reads PHOTO_MAX_BYTES).
+    Werkzeug FileStorage objects (empty parts are skipped) → re-encoded photos, in order (``check_uploads``
+    then ``decode``). Raises ``PhotoError`` (``.message`` is the Chinese message naming the photo,
+    ``.index`` 1-based), or ServiceUnavailable (503) when every decode slot is busy. Needs an app context.
 ``attach(conn, report_id, prepared, origin) -> list[str]``
     Call INSIDE the report's ``store.transaction`` (origin: ``"report"``, ``"intake"`` or
     ``"followup"``): writes each file to a temporary name, fsyncs, renames it into place and inserts
@@ -39,7 +44,7 @@ API — what forms and views call
 ``delete_for_report(conn, report_id) -> int``
     Inside a transaction: removes the rows and the files (retention); returns how many.
 ``accepts_photos``
-    Decorator for a route that takes photos: for a multipart POST, raises that request's body limit
+    Decorator for a route that takes photos: for a multipart POST carrying the session cookie, raises that request's body limit
     to ``route_limit()`` = 3 × PHOTO_MAX_BYTES + MAX_CONTENT_LENGTH + multipart overhead (a typed
     field still stops at Flask's MAX_FORM_MEMORY_SIZE, 500 KB, and at the form's length checks);
     any other request, and every other route, keeps MAX_CONTENT_LENGTH (64 KB).
@@ -48,6 +53,8 @@ API — what forms and views call
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import functools
 import io
 import logging
@@ -55,70 +62,35 @@ import os
 import re
 import secrets
 import sqlite3
-import threading
+import struct
+import subprocess
+import sys
 import time
-import zlib
-from dataclasses import dataclass
 from pathlib import Path
 
-import pillow_heif
 from flask import current_app, request
 from flask_wtf.file import MultipleFileField
-from PIL import Image, ImageCms, ImageFile, ImageOps
+from PIL import Image
+from werkzeug.exceptions import ServiceUnavailable
 from wtforms.validators import ValidationError
 
 from forms_app.core import clock, outbox
 from forms_app.core.files import fsync
-
-pillow_heif.register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
-ImageFile.LOAD_TRUNCATED_IMAGES = False  # a truncated file is refused, never padded with grey
+from forms_app.residents.photo_decode import (  # noqa: F401  (the API other code and the tests use)
+    AGAIN, FORMATS, LONG_SIDE, MAX_PIXELS, NOT_IMAGE, POLYGLOT, QUALITY, TOO_COSTLY, TOO_MANY_PIXELS, TRUNCATED,
+    PhotoError, Prepared, carries_more, over_budget, reencode, structure)
 
 log = logging.getLogger(__name__)
 
 MAX_PHOTOS = 3
-LONG_SIDE = 1600          # px, the long side of a stored photo
 THUMB_SIDE = 320          # px, thumbnails (confirmation page, case page, sign-in sheet)
-QUALITY = 82
-MAX_PIXELS = 64_000_000   # from the header, before decoding: 48/50 MP phone photos pass; below Pillow's 89 MP
-FORMATS = ("JPEG", "PNG", "WEBP", "HEIF")
 ORIGINS = ("report", "intake", "followup")
 ORIGIN_LABELS = {"report": "居民反映时", "intake": "大管家代录时", "followup": "居民回访时"}
 NAME = re.compile(r"^[A-Za-z0-9_-]{24}\.jpg$")
 FORM_OVERHEAD = 16 * 1024  # multipart headers of the parts, on top of MAX_CONTENT_LENGTH for the fields
-# Something that is an image AND a document, page, script or archive (a polyglot). Re-encoding removes any
-# such payload anyway; refusing it tells the sender and keeps it off the disk even as a temporary file.
-# Only the parts that are not compressed pixels are searched (metadata, comments, anything after the image's
-# end): in compressed data such short patterns turn up by chance in about one photo in a few hundred.
-_ACTIVE = re.compile(rb"<(?:script|html|svg|iframe|object|embed|body)[\s/>]|<\?php|<!doctype\s+html|javascript:|%PDF-\d", re.I)
-_ZIP_END = b"PK\x05\x06"
-_DECODE = threading.BoundedSemaphore(1)  # one full decode at a time per process: memory stays bounded
-_SRGB = ImageCms.createProfile("sRGB")
-
-# Refusals. {n}: the photo's number. Each says the photo has to be chosen again (a browser never re-fills a file input).
-AGAIN = "请重新选择照片。"
+# Refusals (the others are in photo_decode). {n}: the photo's number. Each says the photo has to be chosen again.
 TOO_MANY = "最多传 {max} 张照片，您选了 {count} 张。" + AGAIN
 TOO_BIG = "第{n}张照片太大了（超过 {mb} MB）。请换一张照片，重新选择。"
-NOT_IMAGE = "第{n}张照片打不开：只能传照片（JPG、PNG、WebP、HEIC 格式）。" + AGAIN
-TOO_MANY_PIXELS = "第{n}张照片的像素太多（超过 6400 万），无法处理。请换一张照片，重新选择。"
-POLYGLOT = "第{n}张照片里夹带了别的内容（文档、网页或压缩包），不能接收。请换一张照片，重新选择。"
-TRUNCATED = "第{n}张照片不完整，可能没有传完或已经损坏。" + AGAIN
-
-
-class PhotoError(ValueError):
-    """A refused photo: .message is the Chinese message naming it, .index its number (1-based; 0: all)."""
-
-    def __init__(self, message: str, index: int = 0):
-        super().__init__(message)
-        self.message, self.index = message, index
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """One photo ready to store: a clean JPEG and its size."""
-
-    data: bytes
-    width: int
-    height: int
 
 
 # --- checking and re-encoding ---------------------------------------------------------------------
@@ -131,180 +103,96 @@ def _size(upload) -> int:
     return size
 
 
-def prepare(files, max_bytes: int | None = None) -> list[Prepared]:
-    """Check and re-encode uploads (FileStorage; empty parts skipped) → Prepared, in order; PhotoError on refusal."""
+def check_uploads(files, max_bytes: int | None = None) -> list:
+    """The chosen files (FileStorage; empty parts skipped) if their number and byte sizes are allowed; no image work."""
     uploads = [f for f in (files or ()) if f is not None and getattr(f, "filename", None)]
     if len(uploads) > MAX_PHOTOS:
         raise PhotoError(TOO_MANY.format(max=MAX_PHOTOS, count=len(uploads)))
     limit = max_bytes if max_bytes is not None else current_app.config["PHOTO_MAX_BYTES"]
-    out = []
     for n, upload in enumerate(uploads, start=1):
         if _size(upload) > limit:
             raise PhotoError(TOO_BIG.format(n=n, mb=round(limit / 1024 / 1024)), n)
-        out.append(reencode(upload.stream.read(), n))
-    return out
+    return uploads
 
 
-def reencode(data: bytes, n: int = 1) -> Prepared:
-    """One photo's bytes → a clean upright sRGB JPEG of at most LONG_SIDE px; PhotoError(n) when refused."""
-    # Pillow's own check runs here too: over 2 × Image.MAX_IMAGE_PIXELS it raises; between 1 and 2 × it only
-    # warns (not turned into an error here: warning filters are process-wide, not per thread) and our lower
-    # MAX_PIXELS refuses the photo just below.
-    try:
-        image = Image.open(io.BytesIO(data), formats=FORMATS)  # reads the header only
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise PhotoError(TOO_MANY_PIXELS.format(n=n), n) from None
-    except Exception:  # UnidentifiedImageError, or a header the plugin cannot parse
-        raise PhotoError(NOT_IMAGE.format(n=n), n) from None
-    with image:
-        width, height = image.size
-        if width * height > MAX_PIXELS or not width or not height:
-            raise PhotoError(TOO_MANY_PIXELS.format(n=n), n)
-        if carries_more(data, image.format):
-            raise PhotoError(POLYGLOT.format(n=n), n)
-        with _DECODE:
-            try:
-                return _encode(image)
-            except PhotoError:
-                raise
-            except (OSError, SyntaxError, ValueError, EOFError, RuntimeError, zlib.error, IndexError, TypeError):
-                raise PhotoError(TRUNCATED.format(n=n), n) from None
+def prepare(files, max_bytes: int | None = None) -> list[Prepared]:
+    """Check and re-encode uploads (FileStorage; empty parts skipped) → Prepared, in order; PhotoError on
+    refusal, 503 (ServiceUnavailable) when every decode slot is busy. Decodes in a child process."""
+    uploads = check_uploads(files, max_bytes)
+    return decode([upload.stream.read() for upload in uploads]) if uploads else []
 
 
-def carries_more(data: bytes, image_format: str) -> bool:
-    """Whether the metadata, comments or trailing bytes of an image carry a page, script, PDF or ZIP."""
-    meta, trailer = structure(data, image_format)
-    return any(_ACTIVE.search(part) for part in (*meta, trailer)) or _ZIP_END in trailer[-65_557:]
+# --- decoding in a child process, a few at a time --------------------------------------------------
+
+DECODER = str(Path(__file__).with_name("photo_decode.py"))
 
 
-def structure(data: bytes, image_format: str) -> tuple[list[bytes], bytes]:
-    """(the parts that are not compressed pixels, the bytes after the image's end) of a JPEG, PNG, WebP or HEIF."""
-    walk = {"JPEG": _jpeg, "MPO": _jpeg, "PNG": _png, "WEBP": _webp, "HEIF": _bmff}.get(image_format)
-    try:
-        return walk(data) if walk else ([], b"")
-    except (IndexError, ValueError):
-        return [], b""  # malformed structure: the decoder will refuse it
-
-
-def _jpeg(data: bytes) -> tuple[list[bytes], bytes]:
-    """Marker segments up to EOI: APPn/COM payloads are metadata; the entropy-coded scans are skipped."""
-    meta, at, end = [], 2, len(data)
-    while at + 2 <= end:
-        if data[at] != 0xFF:
-            return meta, b""
-        marker = data[at + 1]
-        if marker == 0xFF:  # fill byte
-            at += 1
-            continue
-        if marker == 0xD9:  # EOI
-            return meta, data[at + 2:]
-        if 0xD0 <= marker <= 0xD7 or marker == 0x01:
-            at += 2
-            continue
-        length = int.from_bytes(data[at + 2:at + 4], "big")
-        if 0xE0 <= marker <= 0xEF or marker == 0xFE:
-            meta.append(data[at + 4:at + 2 + length])
-        at += 2 + length
-        if marker == 0xDA:  # a scan: skip to the next marker (0xFF not followed by a stuffed 0x00 or a restart)
-            while True:
-                at = data.find(b"\xff", at)
-                if at < 0 or at + 1 >= end:
-                    return meta, b""
-                following = data[at + 1]
-                if following == 0x00 or 0xD0 <= following <= 0xD7:
-                    at += 2
-                elif following == 0xFF:
-                    at += 1
-                else:
-                    break
-    return meta, b""
-
-
-def _png(data: bytes) -> tuple[list[bytes], bytes]:
-    """Chunks up to IEND: everything but IDAT is searched."""
-    meta, at = [], 8
-    while at + 8 <= len(data):
-        length, kind = int.from_bytes(data[at:at + 4], "big"), data[at + 4:at + 8]
-        if kind not in (b"IDAT", b"fdAT"):
-            meta.append(data[at + 8:at + 8 + length])
-        at += 12 + length
-        if kind == b"IEND":
-            return meta, data[at:]
-    return meta, b""
-
-
-def _webp(data: bytes) -> tuple[list[bytes], bytes]:
-    """RIFF chunks: EXIF, XMP, ICC and unknown ones are searched; the RIFF size says where the file ends."""
-    riff_end, meta, at = 8 + int.from_bytes(data[4:8], "little"), [], 12
-    while at + 8 <= min(riff_end, len(data)):
-        kind, length = data[at:at + 4], int.from_bytes(data[at + 4:at + 8], "little")
-        if kind not in (b"VP8 ", b"VP8L", b"ALPH", b"ANMF"):
-            meta.append(data[at + 8:at + 8 + length])
-        at += 8 + length + (length & 1)
-    return meta, data[riff_end:]
-
-
-def _bmff(data: bytes) -> tuple[list[bytes], bytes]:
-    """HEIF boxes: all but the media data are searched; bytes after the last box are the trailer."""
-    meta, at = [], 0
-    while at + 8 <= len(data):
-        size, kind = int.from_bytes(data[at:at + 4], "big"), data[at + 4:at + 8]
-        header = 8
-        if size == 1:
-            size, header = int.from_bytes(data[at + 8:at + 16], "big"), 16
-        elif size == 0:
-            size = len(data) - at
-        if size < header or at + size > len(data):
-            return meta, data[at:]  # not a box that fits: whatever follows the last one
-        if kind != b"mdat":
-            meta.append(data[at + header:at + size])
-        at += size
-    return meta, data[at:]
-
-
-def _encode(image: Image.Image) -> Prepared:
-    """Decode (JPEG: in draft mode, scaled by the decoder), turn upright, flatten, sRGB, shrink, save clean."""
-    width, height = image.size
-    if image.format in ("JPEG", "MPO"):
-        scale = LONG_SIDE / max(width, height)
-        if scale < 1:  # the decoder picks the smallest 1/2, 1/4, 1/8 that still covers LONG_SIDE
-            image.draft("RGB", (max(1, int(width * scale)), max(1, int(height * scale))))
-    image.load()
-    icc = image.info.get("icc_profile")
-    upright = ImageOps.exif_transpose(image)
-    rgb = _flatten(upright)
-    rgb.thumbnail((LONG_SIDE, LONG_SIDE), Image.Resampling.BICUBIC, reducing_gap=3.0)
-    if icc:  # e.g. an iPhone's Display P3: converted, so colours stay right once the profile is dropped
+@contextlib.contextmanager
+def decode_slot():
+    """One of PHOTO_DECODE_SLOTS decode slots, shared by every worker process (a lock file each, next to
+    the store); ServiceUnavailable (503, "现在人多") at once when all are taken — never a queue."""
+    config = current_app.config
+    base = os.path.abspath(config["DATABASE"]) + ".photo-decode-"
+    for slot in range(max(1, config["PHOTO_DECODE_SLOTS"])):
+        fd = os.open(base + str(slot), os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            rgb = ImageCms.profileToProfile(rgb, ImageCms.ImageCmsProfile(io.BytesIO(icc)), _SRGB, outputMode="RGB")
-        except (ImageCms.PyCMSError, OSError, TypeError, ValueError):
-            pass  # an unusable profile: keep the pixels as they are
-    clean = Image.new("RGB", rgb.size)  # a fresh image: no info, no EXIF, no ICC, nothing carried over
-    clean.paste(rgb)
-    out = io.BytesIO()
-    clean.save(out, "JPEG", quality=QUALITY, optimize=True)
-    return Prepared(out.getvalue(), *clean.size)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        try:
+            yield slot
+        finally:
+            os.close(fd)  # closing releases the lock
+        return
+    log.warning("photo decode slots all busy: 503")
+    raise ServiceUnavailable()
 
 
-def _flatten(image: Image.Image) -> Image.Image:
-    """RGB; anything transparent is laid on white (a PNG screenshot with see-through parts stays readable)."""
-    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info) or image.has_transparency_data:
-        rgba = image.convert("RGBA")
-        white = Image.new("RGB", rgba.size, "white")
-        white.paste(rgba, mask=rgba.getchannel("A"))
-        return white
-    return image if image.mode == "RGB" else image.convert("RGB")
+def decode(photos_data: list[bytes]) -> list[Prepared]:
+    """Re-encode photos in one child process (photo_decode.py) with memory and CPU limits; PhotoError naming the
+    photo when refused or when the child dies (too big, too slow); 503 when every decode slot is busy."""
+    config = current_app.config
+    payload = b"".join(struct.pack(">I", len(data)) + data for data in photos_data)
+    cpu = max(1, int(config["PHOTO_DECODE_SECONDS"]))
+    with decode_slot():
+        try:
+            child = subprocess.run([sys.executable, "-I", DECODER, str(int(config["PHOTO_DECODE_MEMORY_MB"])), str(cpu)],
+                                   input=payload, capture_output=True, timeout=cpu * 2 + 10,
+                                   env={"MALLOC_ARENA_MAX": "2", "LC_ALL": "C.UTF-8"}, cwd="/")
+            output, died = child.stdout, child.returncode != 0
+        except subprocess.TimeoutExpired as exc:
+            output, died = exc.stdout or b"", True
+    done, at = [], 0
+    while at < len(output):
+        kind = output[at:at + 1]
+        if kind == b"O" and at + 13 <= len(output):
+            width, height, size = struct.unpack(">III", output[at + 1:at + 13])
+            if at + 13 + size > len(output):
+                break
+            done.append(Prepared(output[at + 13:at + 13 + size], width, height))
+            at += 13 + size
+        elif kind == b"E" and at + 5 <= len(output):
+            size = struct.unpack(">I", output[at + 1:at + 5])[0]
+            raise PhotoError(output[at + 5:at + 5 + size].decode("utf-8", "replace"), len(done) + 1)
+        else:
+            break
+    if len(done) < len(photos_data):
+        n = len(done) + 1
+        log.warning("photo decoder stopped at photo %d (%s)", n, "killed" if died else "no answer")
+        raise PhotoError(TOO_COSTLY.format(n=n), n)
+    return done
 
 
 # --- the form field -------------------------------------------------------------------------------
 
 class Photos:
-    """WTForms validator: prepare() the chosen files; keep the result on field.prepared."""
+    """WTForms validator: the number and byte sizes only (no image work); the form decodes once it is valid."""
 
     def __call__(self, form, field):
-        field.prepared = []
+        field.prepared, field.uploads = [], []
         try:
-            field.prepared = prepare(field.data or [])
+            field.uploads = check_uploads(field.data or [])
         except PhotoError as exc:
             raise ValidationError(exc.message) from None
 
@@ -326,9 +214,26 @@ class PhotoField(MultipleFileField):
 
 
 class PhotosMixin:
-    """Adds `photos` to a FlaskForm."""
+    """Adds `photos` to a FlaskForm, and decodes them only once the CSRF token and every other field passed.
 
-    photos = PhotoField()
+    A photo costs a child process and up to a second of CPU; a request with no token, no cookie or a wrong
+    phone number must cost nothing of that (issue 18: a photo bomb before the CSRF check)."""
+
+    photos = PhotoField()  # a form may declare its own (label, field order); this validate() is what matters
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        field = self.photos
+        field.prepared = []
+        if not valid or not getattr(field, "uploads", None):
+            return valid
+        try:
+            field.prepared = decode([upload.stream.read() for upload in field.uploads])
+        except PhotoError as exc:
+            field.errors = [*field.errors, exc.message]
+            self._errors = None  # Form.errors is cached: let it see this one
+            return False
+        return True
 
 
 # --- body limit for the routes that take photos -----------------------------------------------------
@@ -343,7 +248,10 @@ def accepts_photos(view):
     """Route decorator: this request may carry photos (every other route keeps MAX_CONTENT_LENGTH)."""
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
-        if request.method == "POST" and request.mimetype == "multipart/form-data":
+        # Only for a browser that opened a form here: without the session cookie no CSRF token can match,
+        # so a photo-sized body from it is refused (413) before anything is parsed.
+        if request.method == "POST" and request.mimetype == "multipart/form-data" \
+                and request.cookies.get(current_app.config["SESSION_COOKIE_NAME"]):
             request.max_content_length = route_limit()  # typed fields: Flask's MAX_FORM_MEMORY_SIZE and the form's limits
         return view(*args, **kwargs)
     return wrapper

@@ -9,7 +9,7 @@ import datetime as dt
 import sqlite3
 from dataclasses import dataclass
 
-from forms_app.core import clock
+from forms_app.core import address_limits, clock
 from forms_app.core import outbox
 from forms_app.core.references import new_reference
 from forms_app.core.store import transaction
@@ -51,19 +51,32 @@ class Session:
         """Free seats; 0 means new sign-ups join the waiting list."""
         return max(self.capacity - self.confirmed, 0)
 
+    FULL = "【已满·可候补】"
+
+    @property
+    def flag(self) -> str:
+        """What a full session's label starts with (shown bold); empty while there are seats."""
+        return "" if self.seats_left else self.FULL
+
+    @property
+    def details(self) -> str:
+        """The label after its flag: when, where, who, seats."""
+        seats = f"还有 {self.seats_left} 个名额" if self.seats_left else f"已有 {self.waiting} 人候补"
+        return f"{self.when}，{self.place}。参加：{'、'.join(self.parties)}。{seats}"
+
     @property
     def label(self) -> str:
-        """What the radio button says."""
-        seats = f"还有 {self.seats_left} 个名额" if self.seats_left else f"已满，可排候补（已有 {self.waiting} 人候补）"
-        return f"{self.when}，{self.place}。参加：{'、'.join(self.parties)}。{seats}"
+        """What the radio button says: a full session says so first."""
+        return self.flag + self.details
 
 
 @dataclass(frozen=True)
 class Outcome:
-    signup: sqlite3.Row
-    status: str          # 'confirmed' | 'waiting' | 'duplicate'
+    signup: sqlite3.Row | None  # None when capped
+    status: str          # 'confirmed' | 'waiting' | 'duplicate' | 'capped'
     position: int = 0    # place on the waiting list (1 = next), when waiting
     resubmitted: bool = False  # duplicate because this very submission was stored before (a double tap)
+    receipt: str = ""    # duplicate of another submission: the receipt number its answer shows (never the sign-up's)
 
 
 _SESSION_SQL = """
@@ -89,6 +102,16 @@ def open_sessions(conn: sqlite3.Connection, today: dt.date | None = None) -> lis
     return [s for s in map(_session, rows) if not s.started(moment)]  # sign-ups close when a session starts
 
 
+def with_seats_first(sessions: list[Session]) -> list[Session]:
+    """Sessions with seats before full ones, each group soonest first (the order residents choose from)."""
+    return sorted(sessions, key=lambda s: s.seats_left == 0)
+
+
+def next_with_seats(conn: sqlite3.Connection, instead_of: str, today: dt.date | None = None) -> Session | None:
+    """The soonest open session, other than instead_of, that still has a seat (offered to someone waiting)."""
+    return next((s for s in open_sessions(conn, today) if s.id != instead_of and s.seats_left), None)
+
+
 def get_session(conn: sqlite3.Connection, session_id: str) -> Session | None:
     """One session with its counts."""
     row = conn.execute(_SESSION_SQL + " WHERE s.id = ?", (session_id,)).fetchone()
@@ -105,28 +128,52 @@ def waiting_position(conn: sqlite3.Connection, signup: sqlite3.Row) -> int:
     return ahead + 1
 
 
-def sign_up(conn: sqlite3.Connection, session_id: str, submission_id: str, data: dict) -> Outcome:
+def _report_for(conn: sqlite3.Connection, ref: str, phone: str) -> sqlite3.Row | None:
+    """The report with this reference whose own phone (or, 代办, the resident's) is this phone; else None."""
+    if not ref or not phone:
+        return None
+    return conn.execute("SELECT * FROM reports WHERE ref = ? AND (phone = ? OR (resident_phone != '' AND resident_phone = ?))",
+                        (ref, phone, phone)).fetchone()
+
+
+def linked_report(conn: sqlite3.Connection, signup: sqlite3.Row) -> sqlite3.Row | None:
+    """The report a sign-up is linked to — only when that report's phone is the sign-up's: a stranger who
+    types someone's report number links nothing (their outcome never reaches that case, nor its texts)."""
+    return _report_for(conn, signup["linked_ref"], signup["phone"])
+
+
+def sign_up(conn: sqlite3.Connection, session_id: str, submission_id: str, data: dict, *,
+            address: str = "", per_address: int = 0) -> Outcome:
     """Take a seat, or a waiting place when full; the same phone twice returns the first sign-up.
 
-    A linked report number is stored as typed; one that matches no report is flagged for the
-    steward (linked_ref_unknown) rather than refused, so the form never tells whether a report number exists.
+    A linked report number is stored as typed; one that matches no report with this phone is flagged
+    for the steward (linked_ref_unknown) rather than refused, so the form never tells whether a report
+    number exists, and it is never followed (linked_report). At most `per_address` sign-up attempts per
+    session from one client address (duplicates count too): one address cannot take every seat nor
+    probe who is signed up. A duplicate of another submission gets a receipt number (`receipt`) to show
+    instead of the sign-up's own, and, when texting is on, the existing sign-up's number goes by text to
+    its phone.
     """
     now = clock.iso(clock.now())
     digest = content_hash({"session_id": session_id, **data})
     for _ in range(8):
         with transaction(conn):
             submission_id = effective_submission_id(conn, "signups", submission_id, digest)
-            prior = conn.execute(
-                "SELECT * FROM signups WHERE submission_id = ? OR (session_id = ? AND phone = ? AND state != 'cancelled') "
-                "ORDER BY submission_id = ? DESC", (submission_id, session_id, data["phone"], submission_id)).fetchone()
-            if prior is not None:
-                return Outcome(prior, "duplicate", waiting_position(conn, prior),
-                               resubmitted=prior["submission_id"] == submission_id)
-            unknown = int(bool(data["linked_ref"]) and conn.execute(
-                "SELECT 1 FROM reports WHERE ref = ?", (data["linked_ref"],)).fetchone() is None)
+            again = conn.execute("SELECT * FROM signups WHERE submission_id = ?", (submission_id,)).fetchone()
+            if again is not None:  # this very submission (a double tap): its own answer
+                return Outcome(again, "duplicate", waiting_position(conn, again), resubmitted=True)
             session = get_session(conn, session_id)
             if session is None or not session.is_open or session.started():
                 raise LookupError(session_id)
+            if address and not address_limits.take(conn, f"signup:{session_id}", address, per_address, day=session.date):
+                return Outcome(None, "capped")
+            prior = conn.execute("SELECT * FROM signups WHERE session_id = ? AND phone = ? AND state != 'cancelled'",
+                                 (session_id, data["phone"])).fetchone()
+            if prior is not None:
+                receipt = _receipt(conn, session_id, now)
+                sms_notices.for_signup_again(conn, prior, session)
+                return Outcome(prior, "duplicate", waiting_position(conn, prior), receipt=receipt)
+            unknown = int(bool(data["linked_ref"]) and _report_for(conn, data["linked_ref"], data["phone"]) is None)
             state = "confirmed" if session.seats_left > 0 else "waiting"
             ref = new_reference("signup")
             if conn.execute("SELECT 1 FROM signups WHERE ref = ?", (ref,)).fetchone():
@@ -142,6 +189,24 @@ def sign_up(conn: sqlite3.Connection, session_id: str, submission_id: str, data:
             row = conn.execute("SELECT * FROM signups WHERE id = ?", (cur.lastrowid,)).fetchone()
             return Outcome(row, state, waiting_position(conn, row))
     raise RuntimeError("could not allocate a unique reference")
+
+
+def _receipt(conn: sqlite3.Connection, session_id: str, now: str) -> str:
+    """A fresh sign-up-like number for the answer to a duplicate (kept a week, for its confirmation page)."""
+    conn.execute("DELETE FROM signup_receipts WHERE created_at < ?",
+                 (clock.iso(clock.now() - dt.timedelta(days=7)),))
+    while True:
+        ref = new_reference("signup")
+        if not conn.execute("SELECT 1 FROM signups WHERE ref = ? UNION SELECT 1 FROM signup_receipts WHERE ref = ?",
+                            (ref, ref)).fetchone():
+            conn.execute("INSERT INTO signup_receipts (ref, session_id, created_at) VALUES (?, ?, ?)", (ref, session_id, now))
+            return ref
+
+
+def receipt_session(conn: sqlite3.Connection, ref: str) -> str | None:
+    """The session a duplicate's receipt number was given for, if it is one."""
+    row = conn.execute("SELECT session_id FROM signup_receipts WHERE ref = ?", (ref,)).fetchone()
+    return row["session_id"] if row else None
 
 
 def by_ref(conn: sqlite3.Connection, ref: str) -> sqlite3.Row | None:

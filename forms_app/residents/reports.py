@@ -48,7 +48,7 @@ def effective_submission_id(conn: sqlite3.Connection, table: str, submission_id:
 
 def create(conn: sqlite3.Connection, submission_id: str, data: dict, alert: bool = False,
            actor: str = history.RESIDENT, directory=None, ref: str = "", photos=(),
-           origin: str = "report") -> tuple[sqlite3.Row, bool]:
+           origin: str = "report", address: str = "") -> tuple[sqlite3.Row, bool]:
     """Store a report and queue it for the sheet (and an urgent alert, and the 受理 text when data["sms_consent"]
     says so — see sms_notices); (row, created). Same submission id: same row.
 
@@ -58,6 +58,7 @@ def create(conn: sqlite3.Connection, submission_id: str, data: dict, alert: bool
     as it comes in.
     `ref`: a reference already given out (a hand-typed sheet row numbered in place); a fresh one if taken.
     `photos`: photos.prepare()'s result, stored in the same transaction (`origin`: 'report' or 'intake').
+    `address`: the client address of an online report: at most SMS_REPORTS_PER_ADDRESS a day trigger a text.
     """
     digest = content_hash({**{f: data[f] for f in FIELDS}, **{f: data.get(f, "") for f in BEHALF_FIELDS}})
     submission_id = effective_submission_id(conn, "reports", submission_id, digest)
@@ -89,7 +90,7 @@ def create(conn: sqlite3.Connection, submission_id: str, data: dict, alert: bool
                 if photos:
                     photo_store.attach(conn, cur.lastrowid, photos, origin)
                 sms_notices.for_new_report(conn, conn.execute("SELECT * FROM reports WHERE id = ?", (cur.lastrowid,)).fetchone(),
-                                           urgent=alert)
+                                           urgent=alert, address=address)
         except sqlite3.IntegrityError as exc:
             if "submission_id" in str(exc):
                 return by_submission(conn, submission_id), False

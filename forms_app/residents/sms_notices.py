@@ -36,6 +36,7 @@ NOTICES = {
     "followup": Notice("回访邀请", "SMS_TEMPLATE_FOLLOWUP", ("ref",)),
     "promoted": Notice("候补转正", "SMS_TEMPLATE_PROMOTED", ("date", "time", "place")),
     "reminder": Notice("接待提醒", "SMS_TEMPLATE_REMINDER", ("date", "time", "place")),
+    "signup": Notice("报名编号", "SMS_TEMPLATE_SIGNUP", ("ref", "date", "time", "place")),
 }
 STATUS_NOTICES = ("已形成方案", "已解决", "不予受理", "已转办")   # the status changes a resident is told about
 VARIABLE_MAX = 20                          # characters per variable (both providers cap variable length) …
@@ -77,8 +78,9 @@ def cut(text: str, limit: int = VARIABLE_MAX) -> str:
 
 def queue(conn: sqlite3.Connection, kind: str, phone: str, params: dict, *, report_id: int | None = None,
           signup_id: int | None = None, consent: bool = True, urgent: bool = False,
-          not_before: dt.datetime | None = None, config=None) -> int | None:
-    """Inside the caller's transaction: record one notice and queue it (or record why it is skipped)."""
+          not_before: dt.datetime | None = None, config=None, held: str = "") -> int | None:
+    """Inside the caller's transaction: record one notice and queue it (or record why it is skipped:
+    `held` is a reason decided by the caller, e.g. a per-address cap)."""
     if not enabled(kind, config) or not phone:  # no phone given (a steward's intake may have none): nothing to say
         return None
     values = [[name, cut(str(params[name]), LIMITS.get(name, VARIABLE_MAX))] for name in NOTICES[kind].variables]
@@ -87,6 +89,8 @@ def queue(conn: sqlite3.Connection, kind: str, phone: str, params: dict, *, repo
         state, note = "skipped", "居民没有选“短信通知我”"
     elif not is_mainland_mobile(phone):
         state, note = "skipped", "留的不是大陆手机号码，短信发不到"
+    elif held:
+        state, note = "skipped", held
     now = clock.iso(clock.now())
     cur = conn.execute(
         "INSERT OR IGNORE INTO notices (kind, report_id, signup_id, phone, params, urgent, state, note, not_before, "
@@ -118,11 +122,27 @@ def _directory():
     return current_app.extensions["directory"] if has_app_context() else None
 
 
-def for_new_report(conn: sqlite3.Connection, row: sqlite3.Row, urgent: bool) -> None:
-    """受理: reference, the steward's name and office phone, the day they will call by (as the confirmation says)."""
+def for_new_report(conn: sqlite3.Connection, row: sqlite3.Row, urgent: bool, address: str = "") -> None:
+    """受理: reference, the steward's name and office phone, the day they will call by (as the confirmation says).
+
+    Marked urgent (may go in quiet hours, once a steward has checked the number) only when the
+    category itself is urgent. An online report from an address that already sent
+    SMS_REPORTS_PER_ADDRESS reports with texts today gets no text (noted on the case): one person
+    cannot make the office text a list of strangers.
+    """
     directory = _directory()
     if directory is None or not enabled("accepted"):
         return
+    category = directory.categories.get(row["category_id"])
+    urgent = bool(urgent and category is not None and category.urgent)
+    held = ""
+    if address and row["phone"] and row["sms_consent"]:
+        from forms_app.core import address_limits
+
+        config = settings()
+        cap = int(config.get("SMS_REPORTS_PER_ADDRESS") or 0) if config.get("RATELIMIT_ENABLED", True) else 0
+        if not address_limits.take(conn, "sms-report", address, cap):
+            held = "同一网络地址今天提交的问题已达短信上限（SMS_REPORTS_PER_ADDRESS），未发"
     compound = directory.compounds.get(row["compound_id"])
     steward = compound.steward if compound else None
     # The first-contact day the confirmation page promised (stored as the case came in; core/deadlines.py).
@@ -130,7 +150,7 @@ def for_new_report(conn: sqlite3.Connection, row: sqlite3.Row, urgent: bool) -> 
     day = dt.date.fromisoformat(due) if due else clock.call_back_by(row["created_at"], directory.callback_working_days)
     queue(conn, "accepted", row["phone"], {"ref": row["ref"], "steward": steward.name if steward else "大管家事务所",
                                            "phone": steward.phone if steward else "", "day": clock.chinese_date(day)},
-          report_id=row["id"], consent=bool(row["sms_consent"]), urgent=urgent)
+          report_id=row["id"], consent=bool(row["sms_consent"]), urgent=urgent, held=held)
 
 
 def for_status(conn: sqlite3.Connection, row: sqlite3.Row, status: str, public_note: str) -> None:
@@ -160,6 +180,13 @@ def for_promotion(conn: sqlite3.Connection, signup: sqlite3.Row, session) -> Non
           consent=bool(signup["sms_consent"]), report_id=_linked_report(conn, signup))
 
 
+def for_signup_again(conn: sqlite3.Connection, signup: sqlite3.Row, session) -> None:
+    """Someone signed this phone up again for the same session: its existing sign-up number goes to that
+    phone (the page shows the number only to the browser that signed up; SMS_DAILY_LIMIT caps repeats)."""
+    queue(conn, "signup", signup["phone"], {"ref": signup["ref"], **_session_params(session)}, signup_id=signup["id"],
+          consent=bool(signup["sms_consent"]), report_id=_linked_report(conn, signup))
+
+
 def queue_reminders(conn: sqlite3.Connection, day: dt.date, config=None) -> int:
     """Inside a transaction: 接待提醒 for everyone confirmed for a session on `day`; how many were queued."""
     from forms_app.residents import reception
@@ -177,10 +204,11 @@ def queue_reminders(conn: sqlite3.Connection, day: dt.date, config=None) -> int:
 
 
 def _linked_report(conn: sqlite3.Connection, signup: sqlite3.Row) -> int | None:
-    """The report a sign-up names, so its notices show on that case page too."""
-    if not signup["linked_ref"]:
-        return None
-    row = conn.execute("SELECT id FROM reports WHERE ref = ?", (signup["linked_ref"],)).fetchone()
+    """The report a sign-up is linked to (its phone matching: reception.linked_report), so its notices show
+    on that case page too."""
+    from forms_app.residents import reception
+
+    row = reception.linked_report(conn, signup)
     return row["id"] if row else None
 
 

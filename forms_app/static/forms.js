@@ -64,7 +64,60 @@
     button.addEventListener("click", function () { window.print(); });
   });
 })();
-// 6. The list's 全选 box: ticks or clears every case of the page shown (the bulk change's rows).
+// 6. The compound list: a box above it finds a compound as residents write it (延吉4村, 延吉新村四村):
+//    options that do not match are hidden, and a single match is chosen. What is typed is folded as
+//    core/directory.py name_key folds the names in data-compound-keys. Without this file: the list alone.
+(function () {
+  "use strict";
+  var numerals = "〇一二三四五六七八九";
+  function key(text) {
+    var s = text.normalize ? text.normalize("NFKC") : text;
+    s = s.replace(/[\s\-_·・.,，。、()（）]+/g, "").replace(/[0-9]/g, function (d) { return numerals.charAt(+d); });
+    return s.length > 2 ? s.replace(/小区$/, "") : s;
+  }
+  Array.prototype.forEach.call(document.querySelectorAll("select[data-compound-keys]"), function (select) {
+    var keys = JSON.parse(select.getAttribute("data-compound-keys") || "{}");
+    var box = document.createElement("div");
+    box.className = "finder";
+    box.innerHTML = '<label class="finder-label" for="' + select.id + '-find">找不到？输入小区名字（可以写数字，如“延吉4村”）</label>' +
+      '<input class="input w-medium" id="' + select.id + '-find" type="search" autocomplete="off" enterkeyhint="search">' +
+      '<p class="hint finder-count" id="' + select.id + '-found" aria-live="polite"></p>';
+    select.parentNode.insertBefore(box, select);
+    var input = box.querySelector("input"), found = box.querySelector(".finder-count");
+    input.addEventListener("input", function () {
+      var q = key(input.value), hits = [];
+      Array.prototype.forEach.call(select.options, function (option) {
+        if (!option.value) return;
+        var hit = q === "" || (keys[option.value] || "").indexOf(q) >= 0 || key(option.text).indexOf(q) >= 0;
+        option.hidden = !hit;
+        option.disabled = !hit && option.value !== select.value;
+        if (hit) hits.push(option);
+      });
+      Array.prototype.forEach.call(select.querySelectorAll("optgroup"), function (group) {
+        group.hidden = !Array.prototype.some.call(group.children, function (o) { return !o.hidden; });
+      });
+      if (q !== "" && hits.length === 1) select.value = hits[0].value;
+      found.textContent = q === "" ? "" : hits.length === 1 ? "已选好：" + hits[0].text :
+        hits.length ? "找到 " + hits.length + " 个小区，请在下面选一个" : "没有找到。换个字试试，或者直接在下面选。";
+    });
+  });
+})();
+// 7. 回访: after 没有解决 only "哪里还没有解决？" is asked; the three ratings are put away.
+(function () {
+  "use strict";
+  var form = document.getElementById("followup-form");
+  if (!form) return;
+  var ratings = document.getElementById("followup-ratings"), label = document.getElementById("comment-label");
+  function update() {
+    var chosen = form.querySelector("input[name='outcome']:checked");
+    var unsolved = !!chosen && chosen.value === "没有解决";
+    if (ratings) ratings.hidden = unsolved;
+    if (label) label.textContent = label.getAttribute(unsolved ? "data-unsolved" : "data-solved");
+  }
+  form.addEventListener("change", function (event) { if (event.target.name === "outcome") update(); });
+  update();
+})();
+// 8. The list's 全选 box: ticks or clears every case of the page shown (the bulk change's rows).
 (function () {
   "use strict";
   Array.prototype.forEach.call(document.querySelectorAll("[data-pick-all]"), function (box) {

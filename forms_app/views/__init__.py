@@ -1,11 +1,14 @@
 """Blueprints, one per concern; each declares its own URL prefix."""
 from __future__ import annotations
 
+import json
 import re
 
-from flask import current_app, request, session
+from flask import current_app, g, redirect, request, session
+from itsdangerous import BadData, URLSafeSerializer
 
 from forms_app.core import references
+from forms_app.core.directory import name_key
 from forms_app.core.phones import PhoneError, normalise_phone
 
 
@@ -14,14 +17,55 @@ def directory():
     return current_app.extensions["directory"]
 
 
+# "这部手机提交过的编号" outlive the browser session (WeChat clears it when closed): a signed cookie that
+# holds the references only — no name, no phone — for a year (docs/privacy says so).
+PHONE_REFS_COOKIE = "yanji_refs"
+PHONE_REFS_DAYS = 365
+
+
+def _phone_refs_signer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt="this-phone-refs")
+
+
+def phone_refs() -> list[str]:
+    """The references this phone sent, oldest first: this session's and the long-lived cookie's."""
+    if "phone_refs" not in g:
+        try:
+            kept = _phone_refs_signer().loads(request.cookies.get(PHONE_REFS_COOKIE, ""))
+        except BadData:   # none, tampered with, or signed with an old key
+            kept = []
+        kept = [r for r in kept if isinstance(r, str) and references.kind_of(r)] if isinstance(kept, list) else []
+        g.phone_refs = [r for r in kept if r not in session.get("refs", [])] + list(session.get("refs", []))
+    return g.phone_refs[-10:]
+
+
 def remember(key: str, ref: str) -> None:
-    """Note in this browser's session that it may see ref again (key: what for); the last ten kept."""
+    """Note in this browser's session that it may see ref again (key: what for); the last ten kept.
+    The references it sent ('refs') also go into the long-lived cookie."""
+    if key == "refs":
+        g.phone_refs = ([r for r in phone_refs() if r != ref] + [ref])[-10:]
+        g.phone_refs_changed = True
     session[key] = ([r for r in session.get(key, []) if r != ref] + [ref])[-10:]
 
 
+def per_address_cap(setting: str) -> int:
+    """A per-address cap from the settings; 0 (none) when per-address limits are off (RATELIMIT_ENABLED=0)."""
+    config = current_app.config
+    return int(config.get(setting) or 0) if config.get("RATELIMIT_ENABLED", True) else 0
+
+
 def remembered(key: str, ref: str) -> bool:
-    """Whether this browser's session noted ref under key."""
-    return ref in session.get(key, [])
+    """Whether this browser noted ref under key (the references it sent: also across sessions)."""
+    return ref in (phone_refs() if key == "refs" else session.get(key, []))
+
+
+def _keep_phone_refs(response):
+    """Write the long-lived cookie when this request added a reference."""
+    if g.get("phone_refs_changed"):
+        response.set_cookie(PHONE_REFS_COOKIE, _phone_refs_signer().dumps(g.phone_refs),
+                            max_age=PHONE_REFS_DAYS * 86400, path="/forms/", httponly=True, samesite="Lax",
+                            secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
 
 
 def aria(field, hint: str = "", attrs: dict | None = None, invalid: bool = True) -> dict:
@@ -40,7 +84,7 @@ def aria(field, hint: str = "", attrs: dict | None = None, invalid: bool = True)
 def call_contact(compound_id: str | None = None) -> dict:
     """Whom a resident can phone from this page: the compound's steward, else the office ({name, phone})."""
     d = directory()
-    compound = d.compounds.get(compound_id or "")
+    compound = d.match_compound(compound_id or "")
     if compound is not None:
         return {"name": f"大管家{compound.steward.name}", "phone": compound.steward.phone}
     office = d.street.get("office") or {}
@@ -70,6 +114,14 @@ def site_address(path: str) -> str:
     return str(directory().street.get("site_url", "")).rstrip("/") + path
 
 
+def compound_keys() -> str:
+    """{compound id: its names as core.directory.name_key folds them, and its area's}, as JSON for the
+    compound list's finder box in forms.js."""
+    d = directory()
+    return json.dumps({c.id: " ".join(dict.fromkeys((*c.keys, name_key(c.area.name)))) for c in d.compounds.values()},
+                      ensure_ascii=False, separators=(",", ":"))
+
+
 def _template_helpers() -> dict:
     return {"call_contact": call_contact, "in_wechat": in_wechat, "site_address": site_address,
             "example_ref": references.example}
@@ -81,9 +133,13 @@ def init_app(app) -> None:
     from . import steward_photos  # noqa: F401  (its route joins the steward blueprint before registration)
 
     app.jinja_env.globals["aria"] = aria
+    app.jinja_env.globals["compound_keys"] = compound_keys   # a global: the _fields.html macros use it
     app.jinja_env.filters["ref"] = references.display
     app.jinja_env.filters["tel"] = tel
     app.context_processor(_template_helpers)
+    app.after_request(_keep_phone_refs)
 
     for module in (report, reception, status, steward, health, tools):
         app.register_blueprint(module.bp)
+    # /forms/ itself is no page: a resident who trims the address lands on the site's home page.
+    app.add_url_rule("/forms/", "forms_home", lambda: redirect("/", code=302), strict_slashes=False)

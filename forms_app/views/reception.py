@@ -6,18 +6,17 @@ import logging
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 
 from forms_app.residents import calendar_file
-from forms_app.residents import reception
+from forms_app.residents import reception, sms_notices
 from forms_app.residents.forms import LookupForm, ReceptionForm
 from forms_app.core.references import normalise
 from forms_app.core.security import limiter, lookup_limit, submit_limit
 from forms_app.core.store import get_db
-from . import directory, remember, remembered, site_address
+from . import directory, per_address_cap, remember, remembered, site_address
 from .report import elsewhere, sent_here
 from .status import find
 
 bp = Blueprint("reception", __name__, url_prefix="/forms/reception")
-ALREADY = ("这个电话已经报名了这一场，不用再报。要查看或取消，请用当时给您的报名编号（8 开头的 8 个数字；"
-           "以前的编号以 J 开头）和电话后四位；找不到编号，请打电话给您的大管家。")
+CAPPED = "同一个网络已经为这一场报了好几个名，不能再报了。还要报名，请打电话给您的大管家。"
 log = logging.getLogger(__name__)
 
 
@@ -26,13 +25,14 @@ log = logging.getLogger(__name__)
 def form():
     """Choose a session and sign up."""
     conn, d = get_db(), directory()
-    sessions = reception.open_sessions(conn)
+    sessions = reception.with_seats_first(reception.open_sessions(conn))
     form = ReceptionForm(directory=d, sessions=sessions)
     if request.method == "GET":
         if request.args.get("session") in {s.id for s in sessions}:
             form.session.data = request.args["session"]
-        if request.args.get("compound") in d.compounds:
-            form.compound.data = request.args["compound"]
+        compound = d.match_compound(request.args.get("compound", ""))
+        if compound is not None:
+            form.compound.data = compound.id
     elif form.validate_on_submit():
         # The linked number is stored as typed; one that matches no report is flagged for the steward,
         # never refused here: the answer would tell a stranger whether that report number exists.
@@ -42,30 +42,46 @@ def form():
                 # PIPL §39: asked only when the stewards' table is abroad (Google); -1 = not asked.
                 "abroad_consent": int(bool(form.abroad_consent.data)) if current_app.config.get("TABLE_BACKEND") == "google" else -1}
         try:
-            outcome = reception.sign_up(conn, form.session.data, form.submission_id.data, data)
+            outcome = reception.sign_up(conn, form.session.data, form.submission_id.data, data,
+                                        address=request.remote_addr or "",
+                                        per_address=per_address_cap("RECEPTION_SIGNUPS_PER_ADDRESS"))
         except LookupError:
             form.session.errors.append("这一场刚刚停止报名了，请选择其他场次。")
         else:
-            log.info("signup %s %s", outcome.signup["ref"], outcome.status)
-            if outcome.status == "duplicate" and not outcome.resubmitted:
-                # Someone else may know this phone number: say it is signed up, never show its reference.
-                return render_template("reception/form.html", form=form, sessions=sessions, notice=ALREADY), 409
-            remember("refs", outcome.signup["ref"])
-            return redirect(url_for("reception.done", ref=outcome.signup["ref"]), code=303)
+            if outcome.status == "capped":
+                log.info("signup refused: per-address cap for session %s", form.session.data)
+                form.session.errors.append(CAPPED)
+                return render_template("reception/form.html", form=form, sessions=sessions), 429
+            # Someone else may know this phone number: a duplicate is answered exactly like a first sign-up
+            # (a 303 to a confirmation page), with a receipt number instead of the sign-up's own; the
+            # existing number goes by text to that phone.
+            ref = outcome.receipt or outcome.signup["ref"]
+            log.info("signup %s %s", ref, "received" if outcome.receipt else outcome.status)
+            remember("refs", ref)
+            return redirect(url_for("reception.done", ref=ref), code=303)
     status = 400 if form.errors else 200
     return render_template("reception/form.html", form=form, sessions=sessions), status
 
 
 @bp.get("/done/<ref>")
 def done(ref: str):
-    """Confirmation: seat or waiting place, the details as plain text, the .ics link."""
+    """Confirmation: seat or waiting place, the details as plain text, the .ics link.
+
+    For the receipt of a sign-up whose phone was already signed up: the same page, saying the
+    number has gone by text (or to use the number given the first time)."""
+    conn = get_db()
+    session_id = reception.receipt_session(conn, ref) if remembered("refs", ref) else None
+    if session_id is not None:
+        return render_template("reception/received.html", ref=ref, session_=reception.get_session(conn, session_id),
+                               texted=sms_notices.enabled("signup"))
     signup = sent_here(ref, reception.by_ref)
     if signup is None:
         return elsewhere(ref)
-    conn = get_db()
+    waiting = signup["state"] == "waiting"
     return render_template("reception/done.html", signup=signup,
                            session_=reception.get_session(conn, signup["session_id"]),
-                           position=reception.waiting_position(conn, signup))
+                           position=reception.waiting_position(conn, signup),
+                           other=reception.next_with_seats(conn, signup["session_id"]) if waiting else None)
 
 
 @bp.get("/<ref>.ics")

@@ -4,11 +4,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, session, url_for
 
 from forms_app.core import clock, deadlines
 from forms_app.residents import photos, reports
 from forms_app.residents.forms import ReportForm
+from forms_app.core.references import normalise
 from forms_app.core.security import limiter, submit_limit
 from forms_app.core.store import get_db
 from forms_app.core.phones import PhoneError, normalise_phone
@@ -38,7 +39,9 @@ def sent_here(ref: str, find):
 def elsewhere(ref: str):
     """Another browser opened a confirmation link: the progress look-up, reference filled in.
 
-    Answered the same way whether or not the reference exists, so it tells a stranger nothing."""
+    Answered the same way whether or not the reference exists, so it tells a stranger nothing. The look-up
+    then says this is a shared link (a mark in this browser's session, not in the address)."""
+    session["shared"] = normalise(ref[:20])
     return redirect(url_for("status.lookup", ref=ref[:20]), code=303)
 
 
@@ -50,8 +53,9 @@ def form():
     d = directory()
     form = ReportForm(directory=d)
     if request.method == "GET":
-        if request.args.get("compound") in d.compounds:
-            form.compound.data = request.args["compound"]
+        compound = d.match_compound(request.args.get("compound", ""))   # an id, or a name as typed (延吉4村)
+        if compound is not None:
+            form.compound.data = compound.id
         if request.args.get("category") in d.categories:
             form.category.data = request.args["category"]
             if d.categories[form.category.data].urgent:  # urgent categories are urgent: say so from the start
@@ -77,7 +81,7 @@ def form():
         }
         urgent = bool(data["urgent"] or d.categories[form.category.data].urgent)
         row, created = reports.create(get_db(), form.submission_id.data, data, alert=urgent, directory=d,
-                                      photos=form.photos.prepared, origin="report")
+                                      photos=form.photos.prepared, origin="report", address=request.remote_addr or "")
         log.info("report %s %s (category=%s, urgent=%s)", row["ref"], "stored" if created else "resubmitted",
                  row["category_id"], row["urgent"])
         remember("refs", row["ref"])

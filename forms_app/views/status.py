@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, render_template, request, session
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 
 from forms_app.core import clock, deadlines, history
 from forms_app.core.cases import STATUS_MEANINGS
@@ -14,7 +14,8 @@ from forms_app.residents.forms import FollowupForm, LookupForm
 from forms_app.core.references import display, kind_of, normalise
 from forms_app.core.security import limiter, lookup_limit
 from forms_app.core.store import get_db
-from . import directory, remember, remembered
+from . import directory, phone_refs, remember, remembered
+from .report import elsewhere
 
 bp = Blueprint("status", __name__, url_prefix="/forms/status")
 
@@ -39,7 +40,7 @@ def lookup():
         conn = get_db()
         kind, row = find(conn, form.ref.data, form.last4.data)
         if row is None:
-            return render_template("status/form.html", form=form, not_found=True, sent=_sent_here()), 404
+            return render_template("status/form.html", form=form, not_found=True, sent=_sent_here(), shared=False), 404
         followup_form = None
         if kind == "signup":
             remember("verified", row["ref"])  # it proved it knows the phone: it may download the .ics
@@ -47,14 +48,18 @@ def lookup():
             remember("verified", row["ref"])  # it proved it knows the phone: it may answer the follow-up
             followup_form = FollowupForm(ref=row["ref"], formdata=None)
         return render_template("status/result.html", **_result(conn, kind, row, followup_form))
-    return render_template("status/form.html", form=form, not_found=False, sent=_sent_here()), 400 if form.errors else 200
+    # A confirmation link opened in another browser (report.elsewhere) says why it shows this form.
+    shared = (request.method == "GET" and "shared" in session
+              and session.pop("shared") == normalise(request.args.get("ref", "")))
+    return (render_template("status/form.html", form=form, not_found=False, sent=_sent_here(), shared=shared),
+            400 if form.errors else 200)
 
 
 def _sent_here() -> list[dict]:
     """The references this browser submitted (newest first), to tap instead of typing."""
     names = {"report": "反映的问题", "signup": "联合接待报名"}
     return [{"ref": ref, "shown": display(ref), "kind": names.get(kind_of(ref) or "", "编号")}
-            for ref in reversed(session.get("refs", []))]
+            for ref in reversed(phone_refs())]
 
 
 def _day(iso: str) -> dt.date | None:
@@ -77,7 +82,11 @@ def progress(conn, row, d, today: dt.date | None = None) -> dict:
     """
     today = today or clock.now().date()
     entries = history.for_report(conn, row["id"])
-    notes = [(e["at"], e["new"]) for e in entries if e["field"] == "public_note" and e["new"]]
+    # The sentence the system writes into 公开进展 when a case is reopened (same moment as the reopening) is
+    # not the steward's: it is shown once, as the system's (reopen_line), never as 大管家的说明 or in the timeline.
+    reopen_moments = {(e["at"], e["actor"]) for e in entries if e["field"] == "reopened_at" and e["new"]}
+    notes = [(e["at"], e["new"]) for e in entries
+             if e["field"] == "public_note" and e["new"] and (e["at"], e["actor"]) not in reopen_moments]
     reopened_at = row["reopened_at"] or ""
     last_note_at = notes[-1][0] if notes and notes[-1][1] == row["public_note"] else ""
     open_ = row["status"] not in deadlines.SETTLED
@@ -95,7 +104,9 @@ def progress(conn, row, d, today: dt.date | None = None) -> dict:
     compound = d.compounds.get(row["compound_id"])
     who = compound.steward.name if compound else "大管家"
     next_call = ""
-    if open_ and rehandle_day:
+    if stale:
+        pass                    # reopen_line already says when the steward calls again
+    elif open_ and rehandle_day:
         next_call = f"{who}{_by(rehandle_day, today)}再联系您。"
     elif first_day:
         next_call = f"{who}{_by(first_day, today)}下班前给您打电话。"
@@ -141,11 +152,29 @@ def answer_followup():
     row = reports.by_ref(conn, ref) if remembered("verified", ref) else None
     if row is None:
         abort(404)
-    if not followup.due(row):
-        return render_template("status/followup_done.html", row=row, reopened=False, already=True)
-    if not form.validate_on_submit():
-        return render_template("status/result.html", **_result(conn, "report", row, form)), 400
-    reopened = followup.record(conn, row["id"], form.answers(), directory(), photos=form.photos.prepared)
-    words = reopen_words(reports.by_ref(conn, ref), directory()) if reopened else ""
-    return render_template("status/followup_done.html", row=row, reopened=bool(reopened), already=reopened is None,
-                           reopen_line=words, photo_count=0 if reopened is None else len(form.photos.prepared))
+    if followup.due(row):
+        if not form.validate_on_submit():
+            return render_template("status/result.html", **_result(conn, "report", row, form)), 400
+        recorded = followup.record(conn, row["id"], form.answers(), directory(), photos=form.photos.prepared)
+    else:
+        recorded = None
+    if recorded is None:
+        session["followup_again"] = row["ref"]   # answered before (another tap, another tab): said on the next page
+    # Redirect after POST: the page after answering can be reloaded and its address shared.
+    return redirect(url_for("status.followup_done", ref=row["ref"]), code=303)
+
+
+@bp.get("/followup/<ref>")
+def followup_done(ref: str):
+    """What became of the follow-up answer: for the browser that gave it; anyone else gets the look-up."""
+    conn = get_db()
+    ref = normalise(ref)
+    row = reports.by_ref(conn, ref) if remembered("verified", ref) else None
+    answer = followup.latest(conn, row["id"]) if row is not None else None
+    if answer is None:
+        return elsewhere(ref)
+    already = "followup_again" in session and session.pop("followup_again") == ref
+    reopened = answer["outcome"] != "已解决"
+    return render_template("status/followup_done.html", row=row, reopened=reopened, already=already,
+                           reopen_line=reopen_words(row, directory()) if reopened else "",
+                           photo_count=followup.photos_with(conn, answer))

@@ -93,9 +93,12 @@ def login():
     wrong = False
     if form.validate_on_submit():
         conn, address, chosen = get_db(), request.remote_addr or "", form.account.data
+        # Named in the log only when it exists: a password typed into 账号 by mistake must not land there.
+        named = chosen if accounts.exists(conn, chosen) else "(no such account)"
         attempt = accounts.count_attempt(conn, address, chosen, login_limit())
         if attempt is None:
-            log.warning("steward sign-in refused: too many attempts from %s (account %s)", address, chosen)
+            accounts.attempt_failed(conn, chosen)
+            log.warning("steward sign-in refused: too many attempts from %s or at account %s", address, named)
             return render_error(429)
         account = accounts.authenticate(conn, chosen, form.password.data, directory())
         if account is not None:
@@ -106,7 +109,8 @@ def login():
             log.info("steward %s signed in from %s", account.id, address)
             return redirect(target, code=303)
         wrong = True
-        log.warning("steward sign-in failed for account %s from %s", chosen, address)
+        accounts.attempt_failed(conn, chosen)
+        log.warning("steward sign-in failed for account %s from %s", named, address)
     status = 400 if form.errors or wrong else 200
     return render_template("steward/login.html", form=form, wrong=wrong,
                            expired=request.args.get("expired") == "1"), status

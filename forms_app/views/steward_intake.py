@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import abort, g, redirect, render_template, request, url_for
+from flask import abort, current_app, g, redirect, render_template, request, url_for
 
 from forms_app.casework import intake
 from forms_app.casework.forms import IntakeForm
@@ -50,7 +50,7 @@ def intake_form():
     if form.session_id.data and session_ is None:
         form.session_id.data = ""  # a session that no longer exists: registered without the link
     if form.validate_on_submit():
-        row, created = intake.register(conn, d, form.submission_id.data, form.fields(g.steward.id), actor=g.steward.id,
+        row, created = intake.register(conn, d, form.submission_id.data, form.fields(g.steward.id, current_app.config.get("TABLE_BACKEND") == "google"), actor=g.steward.id,
                                        photos=form.photos.prepared)
         if (form.signup_id.data or "").isdigit():
             intake.link_signup(conn, int(form.signup_id.data), row["ref"])

@@ -36,9 +36,13 @@ def _people(conn, session_id: str) -> list:
 
 
 def _linked(conn, people) -> dict:
-    """Linked reference → its report (None when the reference matches no report)."""
-    return {p["linked_ref"]: conn.execute("SELECT * FROM reports WHERE ref = ?", (p["linked_ref"],)).fetchone()
-            for p in people if p["linked_ref"]}
+    """Linked reference → its report (None when the reference matches no report with the sign-up's phone:
+    then no status can be set from here, and the sheet says 请核对)."""
+    found = {}
+    for p in people:
+        if p["linked_ref"] and found.get(p["linked_ref"]) is None:
+            found[p["linked_ref"]] = reception.linked_report(conn, p)
+    return found
 
 
 @bp.get("/sessions")

@@ -12,8 +12,9 @@ from forms_app.core import accounts, clock, deadlines, history
 from forms_app.delivery import export
 from forms_app.residents import reports
 from forms_app.casework import worklist
-from forms_app.casework.forms import BulkForm, EditForm, FilterForm
+from forms_app.casework.forms import BulkForm, EditForm, FilterForm, PhoneCheckForm
 from forms_app.core.cases import STEWARD_FIELDS
+from forms_app.core.security import page_number
 from forms_app.core.store import get_db
 from . import directory
 from .steward import bp
@@ -25,7 +26,8 @@ FIELD_NAMES = {**reports.SHEET_HEADERS, "created": "登记", "reopened": "重新
                "first_contact_due": "先行联系期限", "resolve_due": "办结期限", "building": "楼号",
                "compound_id": "小区", "category_id": "问题类别", "urgent": "紧急", "channel": "来源",
                "plan_due": "落实期限", "action_due": "分工期限", "to_verify": "不满意待核实", "consultation": "会商",
-               "status_reason": "原因或去向"}
+               "ticket_no": "12345 工单号", "supervision": "督办", "duplicate_of": "重复件的主件",
+               "phone_verified": "电话核实"}
 
 
 def _filters(args, mine_by_default: bool = True) -> tuple[FilterForm, worklist.Filters]:
@@ -55,10 +57,7 @@ def _query(filters: worklist.Filters, **extra) -> dict:
 
 
 def _page_number() -> int:
-    try:
-        return max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        return 1
+    return page_number(request.args.get("page"))
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -172,7 +171,22 @@ def report(ref: str):
     return render_template("steward/report.html", form=form, row=row, conflict=conflict, saved=request.args.get("saved"),
                            overdue=bool(deadlines.overdue(row, directory())), history=_history(conn, row),
                            followups=conn.execute("SELECT * FROM followups WHERE report_id = ? ORDER BY id", (row["id"],)).fetchall(),
-                           signups=conn.execute("SELECT * FROM signups WHERE linked_ref = ? ORDER BY id", (ref,)).fetchall()), status
+                           signups=conn.execute("SELECT * FROM signups WHERE linked_ref = ? ORDER BY id", (ref,)).fetchall(),
+                           phone_form=PhoneCheckForm()), status
+
+
+@bp.post("/reports/<ref>/phone-verified")
+def phone_verified(ref: str):
+    """电话已核实: the steward reached the resident on this case's number (texts of an urgent case may then
+    go in quiet hours)."""
+    conn = get_db()
+    row = reports.by_ref(conn, ref)
+    if row is None:
+        abort(404)
+    if PhoneCheckForm().validate_on_submit():
+        if casework.verify_phone(conn, row["id"], actor=g.steward.id):
+            log.info("steward %s checked the phone of %s", g.steward.id, ref)
+    return redirect(url_for("steward.report", ref=ref), code=303)
 
 
 def _history(conn, row) -> list[dict]:

@@ -78,6 +78,27 @@ def test_home_first_screen_has_a_call_button_for_the_office(kb_site, wechat_page
     assert button.get_attribute("href") == "tel:+86" + office[1:]
 
 
+def test_home_number_is_on_one_line_inside_the_screen(kb_site, wechat_page):
+    _open(wechat_page, kb_site.base)
+    m = wechat_page.locator("a.kb-call-button strong").evaluate(
+        "e => { const s = getComputedStyle(e), r = e.getBoundingClientRect();"
+        " return {h: r.height, lh: parseFloat(s.lineHeight) || 1.4 * parseFloat(s.fontSize), right: r.right,"
+        " ws: s.whiteSpace, width: document.documentElement.clientWidth}; }")
+    assert m["ws"] == "nowrap", m
+    assert m["h"] < 1.5 * m["lh"], m
+    assert m["right"] <= m["width"], m
+
+
+def test_home_four_main_actions_are_on_the_first_screen(kb_site, wechat_page):
+    _open(wechat_page, kb_site.base)
+    ways = wechat_page.locator("a.kb-way")
+    assert ways.count() == 4
+    for way in ways.all():
+        box = way.bounding_box()
+        assert box["y"] + box["height"] <= HEIGHT, (way.inner_text(), box)
+        assert box["height"] >= 44
+
+
 def test_compound_list_has_area_index_phones_and_a_clear_order(kb_site, wechat_page):
     from hooks.compound_pages import sort_key
 
@@ -107,6 +128,21 @@ def test_filter_box_narrows_the_list(kb_site, wechat_page):
     box.dispatch_event("input")
     assert not any(li.is_visible() for li in wechat_page.locator(".kb-compound-list li").all())
     assert "没有找到" in wechat_page.locator("#kb-filter-count").inner_text()
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("延吉4村", ["延吉四村"]),
+    ("延吉新村", ["延吉一村", "延吉二村", "延吉三村", "延吉四村", "延吉五村", "延吉六村", "延吉七村"]),
+    ("延吉新村5村", ["延吉五村"]),
+    ("控江路645弄", ["控江路645弄小区"]),
+])
+def test_filter_box_finds_the_spellings_residents_use(kb_site, wechat_page, typed, expected):
+    _open(wechat_page, kb_site.base + "compounds/")
+    box = wechat_page.get_by_label("输入小区或居民区的名字，快速查找")
+    box.fill(typed)
+    box.dispatch_event("input")
+    visible = [li.inner_text().split("：")[0] for li in wechat_page.locator(".kb-compound-list li").all() if li.is_visible()]
+    assert visible == expected
 
 
 def test_without_javascript_the_whole_list_is_there_and_no_dead_box(kb_site, wechat_page_no_js):

@@ -31,6 +31,11 @@ QUERIES = [
     ("楼道灯不亮", "guides/shared-facilities/"),
     ("垃圾房", "guides/garbage-room/"),           # 垃圾厢房
     ("邻居吵架", "guides/neighbour-disputes/"),
+    ("楼上太吵", "guides/neighbour-disputes/"),
+    ("我的事办到哪了", "guides/how-a-case-moves/"),   # the page opens with the 查进度 button (its kb-now box)
+    ("办到哪了", "guides/how-a-case-moves/"),
+    ("12345", "guides/other/"),
+    ("打12345", "guides/other/"),
     ("噪音", "guides/neighbour-disputes/"),
     ("物业不作为", "guides/property-service/"),
     ("大管家电话", "compounds/"),
@@ -78,3 +83,21 @@ def test_typing_into_the_search_box_finds_the_page(kb_site, phone_page):
     first = phone_page.locator(".md-search-result__item > a.md-search-result__link").first
     first.wait_for(timeout=10_000)
     assert urlsplit(first.get_attribute("href")).path.endswith("/guides/maintenance-fund/")
+
+
+def test_a_progress_question_leads_straight_to_the_look_up(kb_site, phone_page):
+    """办到哪了 → the page whose first box has the 查进度 button (the look-up itself)."""
+    phone_page.goto(f"{kb_site.base}?q={quote('我的事办到哪了')}")
+    first = phone_page.locator(".md-search-result__item > a.md-search-result__link").first
+    first.wait_for(timeout=10_000)
+    first.click()
+    phone_page.wait_for_load_state()
+    button = phone_page.locator("article .kb-now a[href^='/forms/status']").first
+    assert button.is_visible() and button.bounding_box()["y"] < 844
+
+
+def test_no_struck_through_missing_words_line(kb_site, phone_page):
+    phone_page.goto(f"{kb_site.base}?q={quote('楼上太吵怎么办呀')}")
+    phone_page.locator(".md-search-result__item").first.wait_for(timeout=10_000)
+    terms = phone_page.locator(".md-search-result__terms")
+    assert all(not t.is_visible() for t in terms.all())

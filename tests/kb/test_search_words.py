@@ -15,9 +15,14 @@ def test_keywords_are_words_and_their_han_prefixes():
 
 def test_no_two_pages_share_a_keyword_or_prefix():
     """Material looks a query up by its longest known prefix: a shared one makes pages compete."""
-    pages = {page: set(search.keywords(words).split()) for page, words in search.load_synonyms().items()}
+    pages = {page: set(words.split()) for page, words in search.page_keywords(search.load_synonyms()).items()}
     shared = {f"{a} & {b}": pages[a] & pages[b] for a, b in itertools.combinations(pages, 2) if pages[a] & pages[b]}
     assert shared == {}
+
+
+def test_a_start_two_pages_share_stays_with_the_first_and_the_longer_starts_stay():
+    pages = search.page_keywords({"guides/leak": ["漏水", "楼上漏水"], "guides/neighbour-disputes": ["噪音", "楼上太吵"]})
+    assert pages == {"guides/leak": "漏水 楼上 楼上漏 楼上漏水", "guides/neighbour-disputes": "噪音 楼上太 楼上太吵"}
 
 
 def test_jieba_user_dictionary_has_the_domain_terms():

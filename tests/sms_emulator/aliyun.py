@@ -41,6 +41,17 @@ def business(code: str, message: str) -> tuple[int, dict]:
     return 200, {"RequestId": _request_id(), "Code": code, "Message": message}
 
 
+GATEWAY_STATUS = {"InvalidAccessKeyId.NotFound": 404, "Forbidden.RAM": 403}  # the rest of the gateway's refusals: 400
+
+
+def refusal(code: str) -> tuple[int, dict]:
+    """A refusal with this error code, as the service answers it: business codes (isv./isp.) in an HTTP 200
+    body, gateway codes (keys, signatures, RAM) as an HTTP 4xx error."""
+    if code.startswith(("isv.", "isp.")):
+        return business(code, "emulated refusal")
+    return error(GATEWAY_STATUS.get(code, 400), code, "emulated refusal")
+
+
 THROTTLED = lambda: error(400, "Throttling.User", "Request was denied due to user flow control.")  # noqa: E731
 UNAVAILABLE = lambda status=503: error(status, "ServiceUnavailable",  # noqa: E731
                                        "The request has failed due to a temporary failure of the server.")

@@ -7,6 +7,9 @@ Kinds (what happens to a matching request):
   drop                 close the connection without an answer; nothing sent
   applied_then_drop    send the text, then close the connection: the answer is lost
   applied_then_status  send the text, then answer HTTP `status` instead of the result
+  refuse               the provider's refusal with error `code`, as that provider answers it (Aliyun: isv./isp.
+                       codes as HTTP 200 with Code, gateway codes such as InvalidAccessKeyId.NotFound as HTTP
+                       4xx; Tencent: a number's own codes in SendStatusSet, the rest in Response.Error); nothing sent
 
 `op` is an action (SendSms, QuerySendDetails, PullSmsSendStatusByPhoneNumber) or a group: send,
 query, any. `provider` (aliyun/tencent) narrows it; empty matches both.
@@ -16,7 +19,7 @@ from __future__ import annotations
 import threading
 from dataclasses import asdict, dataclass, field
 
-KINDS = ("throttle", "status", "delay", "drop", "applied_then_drop", "applied_then_status")
+KINDS = ("throttle", "status", "delay", "drop", "applied_then_drop", "applied_then_status", "refuse")
 SEND_OPS = frozenset({"SendSms"})
 QUERY_OPS = frozenset({"QuerySendDetails", "PullSmsSendStatusByPhoneNumber"})
 OP_GROUPS = {"send": SEND_OPS, "query": QUERY_OPS, "any": SEND_OPS | QUERY_OPS}
@@ -34,6 +37,7 @@ class Fault:
     status: int = 503
     seconds: float = 0.0
     apply_first: bool = False
+    code: str = ""
     id: int = 0
     seen: int = field(default=0)
     fired: int = field(default=0)
@@ -57,7 +61,7 @@ class FaultPlan:
         self._next_id = 1
 
     def add(self, kind: str, op: str = "send", *, provider: str = "", times: int | None = 1, after: int = 0,
-            status: int = 503, seconds: float = 0.0, apply_first: bool = False) -> Fault:
+            status: int = 503, seconds: float = 0.0, apply_first: bool = False, code: str = "") -> Fault:
         """Inject a fault on the next `times` matching requests (None: until cleared), after skipping `after`."""
         if kind not in KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; expected one of {KINDS}")
@@ -65,8 +69,10 @@ class FaultPlan:
             raise ValueError(f"unknown operation {op!r}")
         if provider not in ("", "aliyun", "tencent"):
             raise ValueError(f"unknown provider {provider!r}")
+        if kind == "refuse" and not code:
+            raise ValueError("a refuse fault needs the provider's error code")
         with self._lock:
-            fault = Fault(kind, op, provider, times, after, status, seconds, apply_first, id=self._next_id)
+            fault = Fault(kind, op, provider, times, after, status, seconds, apply_first, code, id=self._next_id)
             self._next_id += 1
             self._faults.append(fault)
             return fault

@@ -100,6 +100,7 @@ class SmsEmulator:
             return Answer(*aliyun.error(404, "InvalidAction.NotFound", f"Specified api {action} is not found."))
         return self._run("aliyun", action, lambda: Answer(*aliyun.HANDLERS[action](self.state, params)),
                          throttled=lambda: Answer(*aliyun.THROTTLED()),
+                         refused=lambda code: Answer(*aliyun.refusal(code)),
                          failed=lambda status: Answer(*aliyun.UNAVAILABLE(status)))
 
     def _tencent(self, method, headers, body) -> Answer:
@@ -113,9 +114,10 @@ class SmsEmulator:
             return Answer(*tencent.error("InvalidAction", f"接口不存在。The action `{action}` is not found."), ctype=JSON)
         return self._run("tencent", action, lambda: Answer(*tencent.HANDLERS[action](self.state, params), ctype=JSON),
                          throttled=lambda: Answer(*tencent.THROTTLED(), ctype=JSON),
+                         refused=lambda code: Answer(*tencent.refusal(code, params), ctype=JSON),
                          failed=lambda status: Answer(status, tencent.GATEWAY.replace("502", str(status))))
 
-    def _run(self, provider: str, action: str, apply, throttled, failed) -> Answer:
+    def _run(self, provider: str, action: str, apply, throttled, failed, refused) -> Answer:
         """Apply the action, or the fault that fires for it."""
         self.state.count(provider, action)
         fault = self.faults.take(provider, action)
@@ -123,6 +125,8 @@ class SmsEmulator:
             return apply()
         if fault.kind == "throttle":
             return throttled()
+        if fault.kind == "refuse":
+            return refused(fault.code)
         if fault.kind == "status":
             return failed(fault.status)
         if fault.kind == "drop":

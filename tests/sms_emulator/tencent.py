@@ -29,6 +29,21 @@ def error(code: str, message: str) -> tuple[int, dict]:
     return 200, {"Response": {"Error": {"Code": code, "Message": message}, "RequestId": _request_id()}}
 
 
+PER_NUMBER = ("InvalidParameterValue.IncorrectPhoneNumber", "LimitExceeded.", "FailedOperation.PhoneNumberInBlacklist")
+
+
+def refusal(code: str, params: dict | None = None) -> tuple[int, dict]:
+    """A refusal with this error code, as the service answers it: a number's own result in SendStatusSet
+    (bad number, its limits, blacklist), anything else (keys, signature, template, balance) in Response.Error."""
+    if code.startswith(PER_NUMBER):
+        phones = (params or {}).get("PhoneNumberSet") or [""]
+        return 200, {"Response": {"SendStatusSet": [
+            {"PhoneNumber": p, "SessionContext": (params or {}).get("SessionContext", ""), "IsoCode": "CN",
+             "SerialNo": "", "Fee": 0, "Code": code, "Message": "emulated refusal"} for p in phones],
+            "RequestId": _request_id()}}
+    return error(code, "emulated refusal")
+
+
 THROTTLED = lambda: error("RequestLimitExceeded", "请求的次数超过了频率限制。")  # noqa: E731
 GATEWAY = "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>"
 

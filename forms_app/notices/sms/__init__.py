@@ -2,8 +2,11 @@
 interface (like the alert channels): `name`, `send(text)` and `lookup(text, since)`.
 
 `send` hands one text to the provider and returns its serial number, or raises SmsError saying
-whether trying again can help (`retryable`) and whether the text may have gone out anyway
-(`ambiguous`: a timeout, a dropped connection, a 5xx). Neither provider de-duplicates — both say
+whether trying again can help (`retryable`), whether the text may have gone out anyway
+(`ambiguous`: a timeout, a dropped connection, a 5xx) and whether the refusal is about our account
+or settings rather than this text (`account`: a wrong key, an unapproved signature or template, no
+balance — each adapter lists its provider's codes, checked against the SDK's and provider's
+error-code documentation). Neither provider de-duplicates — both say
 so in their SendSms documentation and advise checking the send record before retrying — so every
 text carries its outbox item's id (Aliyun OutId, Tencent SessionContext), and after an ambiguous
 failure the worker calls `lookup` to find that id in the provider's send records before it sends
@@ -22,9 +25,15 @@ TIMEOUT = 10.0  # seconds per provider call
 class SmsError(Exception):
     """A provider call failed. `code`: the provider's error code (or a network error's kind)."""
 
-    def __init__(self, message: str, *, code: str = "", retryable: bool = True, ambiguous: bool = False):
+    def __init__(self, message: str, *, code: str = "", retryable: bool = True, ambiguous: bool = False,
+                 account: bool = False):
         super().__init__(message)
         self.code, self.retryable, self.ambiguous = code, retryable, ambiguous
+        # A refusal about our account or settings (key, signature, template, balance), not this text:
+        # every text meets it until someone fixes the settings. Never retried; the office is told once.
+        self.account = account
+        if account:
+            self.retryable = False
 
 
 @dataclass(frozen=True)

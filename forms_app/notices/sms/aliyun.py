@@ -23,11 +23,29 @@ from forms_app.notices.sms import SmsError, Text, endpoint
 
 HOST = "dysmsapi.aliyuncs.com"
 # Refusals about this very text: sending it again cannot help (give up, note it on the case).
-PERMANENT = {
-    "isv.MOBILE_NUMBER_ILLEGAL": "号码无效",
+# Refusals about our account or settings (the Dysmsapi error-code list and the OpenAPI gateway's
+# common codes): every text would meet them, so none is retried and the office is told (account=True).
+ACCOUNT = {
     "isv.SMS_TEMPLATE_ILLEGAL": "模板未审核通过或不存在",
     "isv.SMS_SIGNATURE_ILLEGAL": "签名未审核通过或不存在",
     "isv.SMS_SIGN_ILLEGAL": "签名不可用",
+    "isv.SMS_SIGNATURE_SCENE_ILLEGAL": "签名和模板的类型不匹配",
+    "isp.RAM_PERMISSION_DENY": "AccessKey 没有短信权限",
+    "isv.ACCOUNT_NOT_EXISTS": "账号不存在",
+    "isv.ACCOUNT_ABNORMAL": "账号异常",
+    "isv.OUT_OF_SERVICE": "业务停机（余额不足）",
+    "isv.AMOUNT_NOT_ENOUGH": "账户余额不足",
+    "isv.PRODUCT_UN_SUBSCRIPT": "没有开通短信服务",
+    "isv.PRODUCT_UNSUBSCRIBE": "没有开通短信服务",
+    "InvalidAccessKeyId.NotFound": "AccessKey ID 不存在",
+    "InvalidAccessKeyId.Inactive": "AccessKey 已停用",
+    "SignatureDoesNotMatch": "AccessKey Secret 不对",
+    "IncompleteSignature": "请求签名不完整",
+    "Forbidden.RAM": "AccessKey 没有短信权限",
+}
+PERMANENT = {
+    **ACCOUNT,
+    "isv.MOBILE_NUMBER_ILLEGAL": "号码无效",
     "isv.TEMPLATE_MISSING_PARAMETERS": "模板变量缺少",
     "isv.TEMPLATE_PARAMS_ILLEGAL": "模板变量不合规",
     "isv.INVALID_JSON_PARAM": "模板变量格式不对",
@@ -65,6 +83,8 @@ class AliyunSms:
         except AlibabaCloudException as exc:
             status = getattr(exc, "status_code", 0) or 0
             code = getattr(exc, "code", "") or ""
+            if code in ACCOUNT:
+                raise SmsError(f"阿里云拒绝：{ACCOUNT[code]}（{code}）", code=code, account=True) from None
             # 5xx: the service may have taken the text before failing; 4xx (throttling, keys): it did not.
             raise SmsError(f"阿里云 {status} {code}", code=code, retryable=True, ambiguous=status >= 500) from None
         except TeaException as exc:  # network: refused before sending, or timed out / cut after
@@ -80,8 +100,9 @@ class AliyunSms:
         if body.code == "OK":
             return body.biz_id or ""
         if body.code in PERMANENT:
-            raise SmsError(f"阿里云拒绝：{PERMANENT[body.code]}（{body.code}）", code=body.code, retryable=False)
-        # isv.BUSINESS_LIMIT_CONTROL (per-number flow control), isv.DAY_LIMIT_CONTROL, isv.AMOUNT_NOT_ENOUGH…: later
+            raise SmsError(f"阿里云拒绝：{PERMANENT[body.code]}（{body.code}）", code=body.code, retryable=False,
+                           account=body.code in ACCOUNT)
+        # isv.BUSINESS_LIMIT_CONTROL (per-number flow control), isv.DAY_LIMIT_CONTROL…: later
         raise SmsError(f"阿里云暂不发送：{body.code}", code=body.code or "unknown")
 
     def lookup(self, text: Text, since: dt.datetime) -> bool:

@@ -24,18 +24,32 @@ from forms_app.notices.sms import SmsError, Text, endpoint
 
 HOST = "sms.tencentcloudapi.com"
 REGION = "ap-guangzhou"  # mainland SMS is served from Guangzhou
-PERMANENT = {
-    "InvalidParameterValue.IncorrectPhoneNumber": "号码无效",
-    "FailedOperation.PhoneNumberInBlacklist": "号码在黑名单里（用户退订或投诉过）",
+# Refusals about our account or settings (the SDK's sms/v20210111/errorcodes.py and the API's common
+# error codes): every text would meet them, so none is retried and the office is told (account=True).
+ACCOUNT = {
     "FailedOperation.TemplateIncorrectOrUnapproved": "模板未审核通过或内容不匹配",
     "FailedOperation.SignatureIncorrectOrUnapproved": "签名未审核通过",
+    "FailedOperation.InsufficientBalanceInSmsPackage": "套餐包余量不足",
+    "AuthFailure.SecretIdNotFound": "SecretId 不存在或已停用",
+    "AuthFailure.InvalidSecretId": "SecretId 不对",
+    "AuthFailure.SignatureFailure": "SecretKey 不对",
+    "AuthFailure.UnauthorizedOperation": "密钥没有短信权限",
+    "UnauthorizedOperation.SmsSdkAppIdVerifyFail": "SMS_SDK_APP_ID 不对",
+    "UnauthorizedOperation.SdkAppIdIsDisabled": "短信应用已停用",
+    "UnauthorizedOperation.ServiceSuspendDueToArrears": "欠费停止服务",
+    "UnauthorizedOperation.RequestPermissionDeny": "请求没有权限",
+    "UnauthorizedOperation.RequestIpNotInWhitelist": "服务器地址不在短信白名单里",
+}
+PERMANENT = {
+    **ACCOUNT,
+    "InvalidParameterValue.IncorrectPhoneNumber": "号码无效",
+    "FailedOperation.PhoneNumberInBlacklist": "号码在黑名单里（用户退订或投诉过）",
     "FailedOperation.MissingTemplateToModify": "模板不存在",
     "FailedOperation.ContainSensitiveWord": "内容含敏感词",
     "InvalidParameterValue.TemplateParameterFormatError": "模板变量格式不对",
     "InvalidParameterValue.TemplateParameterLengthLimit": "变量超过长度限制",
     "InvalidParameterValue.ProhibitedUseUrlInTemplateParameter": "变量里不能有网址",
     "LimitExceeded.PhoneNumberDailyLimit": "这个号码今天收到的短信已达腾讯云的上限",
-    "UnauthorizedOperation.SmsSdkAppIdVerifyFail": "SMS_SDK_APP_ID 不对",
 }
 
 
@@ -58,7 +72,8 @@ class TencentSms:
         except TencentCloudSDKException as exc:
             code, message = exc.get_code() or "", str(exc.get_message() or "")
             if code in PERMANENT:
-                raise SmsError(f"腾讯云拒绝：{PERMANENT[code]}（{code}）", code=code, retryable=False) from None
+                raise SmsError(f"腾讯云拒绝：{PERMANENT[code]}（{code}）", code=code, retryable=False,
+                               account=code in ACCOUNT) from None
             if code == "ClientNetworkError":
                 refused = "refused" in message.lower() or "NewConnectionError" in message
                 raise SmsError(f"腾讯云连接失败：{'连不上' if refused else '超时或断开'}", code="network",
@@ -80,7 +95,8 @@ class TencentSms:
         if status.Code == "Ok":
             return status.SerialNo or ""
         if status.Code in PERMANENT:
-            raise SmsError(f"腾讯云拒绝：{PERMANENT[status.Code]}（{status.Code}）", code=status.Code, retryable=False)
+            raise SmsError(f"腾讯云拒绝：{PERMANENT[status.Code]}（{status.Code}）", code=status.Code, retryable=False,
+                           account=status.Code in ACCOUNT)
         # LimitExceeded.PhoneNumberThirtySecondLimit / OneHourLimit, InsufficientBalance…: later
         raise SmsError(f"腾讯云暂不发送：{status.Code}", code=status.Code or "unknown")
 
