@@ -124,7 +124,9 @@ def reopen_words(row, d, today: dt.date | None = None) -> str:
     who = compound.steward.name if compound else "大管家"
     said = clock.parse(row["reopened_at"]).date()
     due = _day(row["rehandle_due"]) if not row["rehandled_at"] else None
-    return (f"您{'今天' if said == today else f'{said.month}月{said.day}日'}说还没解决，"
+    # 已解决 ticked but 结果不满意 (residents/followup.py): say what the resident said.
+    words = "对结果不满意" if (row["satisfaction"] or "").endswith("·已解决") else "还没解决"
+    return (f"您{'今天' if said == today else f'{said.month}月{said.day}日'}说{words}，"
             + (f"{who}{_by(due, today)}再联系您。" if due else f"{who}会再联系您。"))
 
 
