@@ -9,7 +9,7 @@ import time
 import pytest
 
 from forms_app.core import directory as directory_module
-from forms_app.core import history, outbox
+from forms_app.core import deadlines, history, outbox
 from forms_app.core.store import connect
 from forms_app.delivery import adopt
 from forms_app.delivery.sheet_layout import REPORTS
@@ -111,12 +111,13 @@ def test_a_typed_phone_call_becomes_one_case_the_resident_can_look_up(sheet_app,
     assert 'id="status"' in body and "已受理" in body
 
 
-def test_only_the_two_id_cells_are_written(worker, sheets, emu):
+def test_the_id_cells_and_the_service_columns_are_written(worker, sheets, emu):
     type_row(sheets, **CALL)
     before = rows(emu)[0]
     worker.pull(), worker.pull()
     after = rows(emu)[0]
-    assert {k for k in after if after[k] != before[k]} == {"编号", "提交编号"}
+    assert {k for k in after if after[k] != before[k]} == {"编号", "提交编号", "提交时间", "负责大管家", "是否紧急"}
+    assert (after["负责大管家"], after["是否紧急"]) == ("周芳（示例）", "紧急")   # 漏水: an urgent category
 
 
 def test_a_row_that_moved_is_numbered_where_it_is_now(worker, sheets, emu, conn):
@@ -197,11 +198,11 @@ def test_read_back_writes_history_for_what_it_changes(worker, sheets, emu, conn)
     worker.pull()
     case = reports.by_submission(conn, "a" * 32)
     changes = [(h["actor"], h["field"], h["old"], h["new"]) for h in history.for_report(conn, case["id"])[1:]]
-    assert sorted(changes) == [(history.SHEET, "public_note", "", "已修好"), (history.SHEET, "status", "已受理", "已解决"),
-                               (history.SHEET, "steward_name", "", "周芳（示例）")]   # the sheet pre-fills the steward
+    # The pre-filled 负责大管家 is no change (issue 20, item 6): only what the steward typed.
+    assert sorted(changes) == [(history.SHEET, "public_note", "", "已修好"), (history.SHEET, "status", "已受理", "已解决")]
     assert case["followup_due"] == 1
     worker.pull()
-    assert len(history.for_report(conn, case["id"])) == 4                  # nothing changed: nothing recorded
+    assert len(history.for_report(conn, case["id"])) == 3                  # nothing changed: nothing recorded
 
 
 # --- the real worker process, SIGKILLed between the write-back and the import ------------------
@@ -293,3 +294,84 @@ def test_rows_adopted_exactly_once_with_the_worker_killed_between_write_back_and
         case = reports.by_submission(conn, r["提交编号"])
         assert case["ref"] == r["编号"] and case["description"] == r["问题描述"]
     assert conn.execute("SELECT count(DISTINCT description) FROM reports").fetchone()[0] == typed
+
+
+# --- Reading the Sheet back honestly (issue 20, items 6 and 7) ---------------------------------------
+
+def web_case(sheet_app, conn, worker):
+    """A case from the web form, delivered to the sheet (its row pre-filled with the compound's steward)."""
+    row, _ = reports.create(conn, "b" * 32, {**adopt.case_data(CALL, DIRECTORY)[0], "channel": "网页"},
+                            directory=sheet_app.extensions["directory"])
+    worker.deliver()
+    return reports.by_submission(conn, "b" * 32)
+
+
+def test_an_unchanged_read_back_is_no_change_and_no_409(sheet_app, worker, sheets, conn, emu):
+    case = web_case(sheet_app, conn, worker)
+    assert case["steward_name"] == "周芳（示例）"          # stored at creation, as the row shows it
+    for _ in range(2):
+        worker.pull()
+    after = reports.by_submission(conn, "b" * 32)
+    assert after["version"] == case["version"] and len(history.for_report(conn, case["id"])) == 1
+
+
+def test_an_old_case_without_a_stored_steward_is_not_changed_by_the_prefilled_name(sheet_app, worker, sheets, conn, emu):
+    case = web_case(sheet_app, conn, worker)
+    conn.execute("UPDATE reports SET steward_name = '' WHERE id = ?", (case["id"],))
+    worker.pull()
+    assert reports.by_submission(conn, "b" * 32)["steward_name"] == "" and len(history.for_report(conn, case["id"])) == 1
+
+
+@pytest.mark.parametrize("typed, stored, cell", [
+    ("12/7 16:30", "{year}-12-07 16:30", "{year}-12-07 16:30"),
+    ("12月7日 16:30", "{year}-12-07 16:30", "{year}-12-07 16:30"),
+    ("2026/12/7", "2026-12-07", "2026-12-07"),
+    ("已联系", "", ""),
+    ("2099-01-01 10:00", "", ""),            # later than today: refused
+])
+def test_a_typed_first_contact_is_read_or_refused_with_a_note(sheet_app, worker, sheets, conn, emu, typed, stored, cell):
+    from forms_app.core import clock
+    year = clock.now().year if (clock.now().month, clock.now().day) >= (12, 7) else clock.now().year - 1
+    stored, cell = stored.format(year=year), cell.format(year=year)
+    case = web_case(sheet_app, conn, worker)
+    sheets.update_cells(REPORTS, [(f"{REPORTS.letter('首次联系时间')}2", typed)])
+    worker.pull()
+    after = reports.by_submission(conn, "b" * 32)
+    assert after["first_contact_at"] == stored
+    worker.deliver()
+    [row] = rows(emu)
+    assert row["首次联系时间"] == cell
+    refused = not stored
+    assert ("【系统】首次联系时间「" in row["处理记录"]) is refused and ("【系统】" in after["notes"]) is refused
+    worker.pull()  # the note is written once
+    assert reports.by_submission(conn, "b" * 32)["notes"].count("【系统】") == int(refused)
+
+
+def test_a_status_outside_the_list_gets_a_note_back(sheet_app, worker, sheets, conn, emu):
+    case = web_case(sheet_app, conn, worker)
+    sheets.update_cells(REPORTS, [(f"{REPORTS.letter('状态')}2", "办完了")])
+    worker.pull()
+    worker.deliver()
+    [row] = rows(emu)
+    assert row["状态"] == "已受理" and "【系统】状态「办完了」不在列表里" in row["处理记录"]
+    assert reports.by_submission(conn, "b" * 32)["status"] == "已受理"
+
+
+def test_category_words_and_compound_spellings_are_read_through_the_directory(worker, sheets, conn, emu):
+    type_row(sheets, **{**CALL, "小区": "延吉4村", "问题类别": "漏水", "联系电话": "居民不愿留电话"})
+    worker.pull(), worker.pull()
+    [row] = rows(emu)
+    case = reports.by_submission(conn, row["提交编号"])
+    assert (case["compound_id"], case["category_id"], case["phone"]) == ("yanji4", "leak", "")
+    assert deadlines.is_urgent(case, DIRECTORY) and outbox.backlog(conn, ("alert",)) == 1  # the urgency that follows
+    assert (row["小区"], row["问题类别"], row["是否紧急"], row["负责大管家"]) == ("延吉四村", "漏水/渗水", "紧急", "陈静（示例）")
+    assert row["提交时间"] and "【系统】" not in case["notes"]   # 居民不愿留电话 is accepted, no flag
+
+
+def test_typed_rows_are_adopted_by_two_runs_of_sync_once(sheet_app, sheets, conn, emu):
+    type_row(sheets, **CALL)
+    for _ in range(2):  # two cron runs: two processes, one memory (the store)
+        first = Worker(conn, sheets, sheet_app.extensions["directory"])
+        first.sleep = lambda s: None
+        first.pull()
+    assert count(conn) == 1 and rows(emu)[0]["提交编号"]

@@ -65,11 +65,24 @@ def test_met_late_is_remembered_and_closed_cases_are_never_overdue():
     assert deadlines.summary(closed, DIRECTORY, D(2026, 12, 1)) == ""
 
 
-def test_a_plan_stops_the_resolution_clock():
+def test_a_plan_is_not_the_end_the_resolution_clock_runs_on():
     plan = row(created="2026-01-05T10:00:00+08:00", status="已形成方案", first_contact_at="2026-01-05",
                updated_at="2026-01-20T10:00:00+08:00")
     resolve = deadlines.clocks(plan, DIRECTORY, D(2026, 12, 1))[1]
-    assert resolve.met_on == D(2026, 1, 20) and not resolve.overdue
+    assert resolve.kind == "resolve" and resolve.met_on is None and resolve.overdue
+
+
+def test_a_plan_with_dated_actions_has_a_falshi_clock_until_resolved_and_an_action_clock():
+    plan = {**row(created="2026-11-02T10:00:00+08:00", status="已形成方案", first_contact_at="2026-11-02"),
+            "plan_due": "2027-03-31", "action_due": "2026-12-04"}
+    clocks = deadlines.clocks(plan, DIRECTORY, D(2026, 12, 8))
+    assert [c.kind for c in clocks] == ["first_contact", "implement", "action"]
+    assert clocks[1].label == "落实" and not clocks[1].overdue and clocks[1].due == D(2027, 3, 31)
+    assert clocks[2].reason == "分工超时 2 个工作日"
+    assert deadlines.summary(plan, DIRECTORY, D(2026, 12, 8)) == "分工超时 2 个工作日"
+    resolved = {**plan, "status": "已解决", "resolved_at": "2027-04-02"}
+    assert [c.kind for c in deadlines.clocks(resolved, DIRECTORY, D(2027, 4, 8))] == ["first_contact", "implement"]
+    assert deadlines.clocks(resolved, DIRECTORY, D(2027, 4, 8))[1].late_days == 2  # resolved two days after the plan's date
 
 
 def test_reopened_case_gets_the_three_day_rehandling_clock():

@@ -64,7 +64,7 @@ _count = iter(range(10_000))
 
 def add(db, created: str, **changes) -> dict:
     """A report created at `created` (ISO), with steward columns changed; returns its row."""
-    steward = {k: changes.pop(k) for k in ("status", "first_contact_at", "steward_name") if k in changes}
+    steward = {k: changes.pop(k) for k in ("status", "first_contact_at", "steward_name", "plan_due") if k in changes}
     row, _ = reports.create(db, f"{next(_count):032x}", {**DATA, **changes})
     with transaction(db):
         db.execute("UPDATE reports SET created_at = ? WHERE id = ?", (created, row["id"]))
@@ -81,7 +81,7 @@ def printed(app, day: str) -> str:
 
 
 def section(output: str, steward: str, number: str) -> str:
-    """One numbered section (一 … 四) of one steward's part of the printed digest ('' when absent)."""
+    """One numbered section (一 … 八) of one steward's part of the printed digest ('' when absent)."""
     part = output.split("【每日汇总】")[1:]
     [mine] = [p for p in part if p.split("\n")[0].endswith(steward)]
     blocks = mine.split("\n\n")
@@ -110,8 +110,8 @@ def test_call_back_day_follows_the_official_calendar(created, call_by):
 def test_not_contacted_after_one_working_day(app, db, created, on_time, overdue):
     row = add(db, at(created), category_id="garbage")  # not urgent: one working day (urgent: the same day)
     for day in on_time:
-        assert row["ref"] not in section(printed(app, day), "周芳（示例）", "二")
-    listed = section(printed(app, overdue), "周芳（示例）", "二")
+        assert row["ref"] not in section(printed(app, day), "周芳（示例）", "一")
+    listed = section(printed(app, overdue), "周芳（示例）", "一")
     assert row["ref"] in listed and "先行联系超时，还没联系居民（1 条）" in listed
     assert "先行联系超时 1 个工作日" in listed
 
@@ -121,7 +121,7 @@ def test_contacted_or_closed_reports_are_not_overdue(app, db):
     closed = add(db, at("2026-11-02"), status="已解决")
     forwarded = add(db, at("2026-11-02"), status="已转办")
     waiting = add(db, at("2026-11-02"), status="处理中")
-    listed = section(printed(app, "2026-11-05"), "周芳（示例）", "二")
+    listed = section(printed(app, "2026-11-05"), "周芳（示例）", "一")
     assert waiting["ref"] in listed
     assert not any(r["ref"] in listed for r in (contacted, closed, forwarded))
 
@@ -132,14 +132,16 @@ def test_resolution_overdue_with_the_reason(app, db):
     # Received 10-01 (National Day): 15 working days end 10-27 (the 调休 Saturday 10-10 counts).
     old = add(db, at("2026-10-01"), status="处理中", first_contact_at="2026-10-08")
     received = add(db, at("2026-10-01"), status="已受理", first_contact_at="2026-10-08")
-    planned = add(db, at("2026-10-01"), status="已形成方案", first_contact_at="2026-10-08")
+    planned = add(db, at("2026-10-01"), status="已形成方案", first_contact_at="2026-10-08")  # a plan is not the end
+    dated = add(db, at("2026-10-01"), status="已形成方案", first_contact_at="2026-10-08", plan_due="2026-12-31")
     young = add(db, at("2026-10-20"), status="处理中", first_contact_at="2026-10-20")
     uncontacted = add(db, at("2026-10-01"), status="处理中")
     output = printed(app, "2026-11-03")
-    listed = section(output, "周芳（示例）", "三")
+    listed = section(output, "周芳（示例）", "二")
     assert old["ref"] in listed and received["ref"] in listed and "处理中，办结超时 5 个工作日" in listed
-    assert planned["ref"] not in listed and young["ref"] not in listed
-    assert uncontacted["ref"] in listed and uncontacted["ref"] in section(output, "周芳（示例）", "二")
+    assert planned["ref"] in listed and "已形成方案，办结超时 5 个工作日" in listed
+    assert dated["ref"] not in listed and young["ref"] not in listed  # a plan's 落实 clock runs to its last 分工
+    assert uncontacted["ref"] in listed and uncontacted["ref"] in section(output, "周芳（示例）", "一")
 
 
 def test_reopened_case_not_handled_again_is_listed(app, db):
@@ -147,8 +149,8 @@ def test_reopened_case_not_handled_again_is_listed(app, db):
     with transaction(db):
         db.execute("UPDATE reports SET reopened_at = ?, rehandle_due = '2026-11-06' WHERE id = ?",
                    (at("2026-11-03"), row["id"]))
-    assert row["ref"] not in section(printed(app, "2026-11-06"), "周芳（示例）", "三")
-    listed = section(printed(app, "2026-11-09"), "周芳（示例）", "三")
+    assert row["ref"] not in section(printed(app, "2026-11-06"), "周芳（示例）", "二")
+    listed = section(printed(app, "2026-11-09"), "周芳（示例）", "二")
     assert row["ref"] in listed and "重新处理超时 1 个工作日" in listed
 
 
@@ -158,7 +160,7 @@ def test_new_since_the_last_digest(sending, db, robot):
     assert runner.invoke(args=["digest", "--date", "2026-11-02"]).exit_code == 0
     assert digest.last_sent(db) == dt.datetime(2026, 11, 2, 23, 59, 59, tzinfo=SHANGHAI)
     second = add(db, at("2026-11-03", "08:30"))
-    listed = section(printed(sending, "2026-11-03"), "周芳（示例）", "一")
+    listed = section(printed(sending, "2026-11-03"), "周芳（示例）", "六")
     assert second["ref"] in listed and first["ref"] not in listed and "（1 条）" in listed
     assert "2026年11月3日 08:30，已受理" in listed
     assert digest.last_sent(db).date() == dt.date(2026, 11, 2)  # --print records nothing
@@ -167,17 +169,17 @@ def test_new_since_the_last_digest(sending, db, robot):
 def test_without_a_previous_digest_new_means_the_last_day(app, db):
     yesterday = add(db, at("2026-11-02", "09:00"))
     older = add(db, at("2026-11-01", "09:00"))
-    listed = section(printed(app, "2026-11-03"), "周芳（示例）", "一")  # as of 11-03 23:59:59
+    listed = section(printed(app, "2026-11-03"), "周芳（示例）", "六")  # as of 11-03 23:59:59
     assert yesterday["ref"] not in listed and older["ref"] not in listed
-    listed = section(printed(app, "2026-11-02"), "周芳（示例）", "一")
+    listed = section(printed(app, "2026-11-02"), "周芳（示例）", "六")
     assert yesterday["ref"] in listed and older["ref"] not in listed
 
 
 def test_reports_follow_a_reassignment(app, db):
     moved = add(db, at("2026-11-02"), steward_name="王海")
     output = printed(app, "2026-11-02")
-    assert moved["ref"] in section(output, "王海（示例）", "一")
-    assert moved["ref"] not in section(output, "周芳（示例）", "一")
+    assert moved["ref"] in section(output, "王海（示例）", "六")
+    assert moved["ref"] not in section(output, "周芳（示例）", "六")
 
 
 def add_session(db, ident: str, day: str, capacity: int = 2):
@@ -192,7 +194,9 @@ def sign(db, session: str, n: int, compound: str, topic: str = "想问问加装�
     return reception.sign_up(db, session, f"s{n:031x}", data).signup
 
 
-def test_sign_ups_for_the_next_joint_reception(app, db):
+def test_sign_ups_for_the_next_joint_reception(app, db, monkeypatch):
+    # Signed up before any of these sessions began (sign-ups close when a session starts).
+    monkeypatch.setattr(clock, "now", lambda: dt.datetime(2026, 10, 30, 9, 0, tzinfo=SHANGHAI))
     add_session(db, "past", "2026-10-31")
     add_session(db, "next", "2026-11-07", capacity=2)
     add_session(db, "later", "2026-11-14")
@@ -202,12 +206,13 @@ def test_sign_ups_for_the_next_joint_reception(app, db):
     other = sign(db, "next", 5, "kongjiangdong3")
     sign(db, "later", 6, "yanji2")
     reception.cancel(db, mine[1]["ref"])  # cancelled: gone; the waiting one moves up
+    monkeypatch.undo()
     output = printed(app, "2026-11-05")
-    listed = section(output, "周芳（示例）", "四")
-    assert listed.startswith("四、下次联合接待 11月7日（周六）9:00–11:00 街道社区服务中心二楼会议室：本人负责小区的报名（2 人）")
+    listed = section(output, "周芳（示例）", "七")
+    assert listed.startswith("七、下次联合接待 11月7日（周六）9:00–11:00 街道社区服务中心二楼会议室：本人负责小区的报名（2 人）")
     assert mine[0]["ref"] in listed and "（关联 W7K3-M9PX）" in listed and waiting["ref"] in listed
     assert mine[1]["ref"] not in listed and other["ref"] not in listed
-    assert other["ref"] in section(output, "赵磊（示例）", "四") and "候补" in section(output, "赵磊（示例）", "四")
+    assert other["ref"] in section(output, "赵磊（示例）", "七") and "候补" in section(output, "赵磊（示例）", "七")
     for secret in ("居民", "13900", "0004"):
         assert secret not in listed.replace(mine[0]["ref"], "").replace(waiting["ref"], "")
 
@@ -252,7 +257,7 @@ def test_a_long_list_is_cut_in_the_message_but_not_in_print(sending, db, robot):
     for _ in range(20):
         add(db, at("2026-11-02"))
     assert sending.test_cli_runner().invoke(args=["digest", "--date", "2026-11-02"]).exit_code == 0
-    assert "……另有 5 条，请看表格" in robot.messages[0]["markdown"]["content"]
+    assert "……另有 5 条，请看表格" in "\n".join(m["markdown"]["content"] for m in robot.messages)
     assert "另有" not in printed(sending, "2026-11-02")
 
 
@@ -316,3 +321,53 @@ def test_the_team_is_told_when_the_last_backup_is_over_two_days_old(sending, rob
     assert sending.test_cli_runner().invoke(args=["digest", "--date", "2026-11-02"]).exit_code == 0
     reminders = [m["markdown"]["content"] for m in robot.messages if "【备份提醒】" in m["markdown"]["content"]]
     assert (reminders and warned in reminders[0]) if warned else reminders == []
+
+
+# --- today's work first; split, never cut (issue 20, items 4 and 5) -----------------------------------
+
+def test_overdue_comes_before_new_and_due_today_has_its_own_section(app, db):
+    late = add(db, at("2026-10-01"), category_id="garbage")
+    today = add(db, at("2026-11-03", "08:00"))               # 漏水: urgent, first contact due the same day
+    contacted = add(db, at("2026-11-03", "08:30"), first_contact_at="2026-11-03 08:40")
+    output = printed(app, "2026-11-03")
+    mine = output.split("周芳（示例）", 1)[1]
+    assert mine.index("一、先行联系超时") < mine.index("三、今天到期") < mine.index("六、上次汇总以来的新问题")
+    due = section(output, "周芳（示例）", "三")
+    assert today["ref"] in due and "先行联系今天到期" in due
+    assert late["ref"] not in due and contacted["ref"] not in due and late["ref"] in section(output, "周芳（示例）", "一")
+
+
+def resolved(db, row, day: str, phone: str | None = None, consent: int = 1):
+    with transaction(db):
+        db.execute("UPDATE reports SET status = '已解决', resolved_at = ?, followup_due = 1, sms_consent = ?, phone = ? "
+                   "WHERE id = ?", (day, consent, row["phone"] if phone is None else phone, row["id"]))
+
+
+def test_the_followup_queue_lists_residents_without_texts_at_once_and_others_after_n_working_days(app, db):
+    texted_long_ago, texted_lately, no_phone, landline, refused = (add(db, at("2026-10-20")) for _ in range(5))
+    resolved(db, texted_long_ago, "2026-11-02")   # Mon; three working days later: Thu 11-05
+    resolved(db, texted_lately, "2026-11-06")
+    resolved(db, no_phone, "2026-11-06", phone="")
+    resolved(db, landline, "2026-11-06", phone="+862155550100")
+    resolved(db, refused, "2026-11-06", consent=0)
+    queue = section(printed(app, "2026-11-09"), "周芳（示例）", "五")
+    assert queue.startswith("五、待回访（4 条，收不到短信的在前）")
+    shown = [r["ref"] for r in (no_phone, landline, refused, texted_long_ago) if r["ref"] in queue]
+    assert len(shown) == 4 and texted_lately["ref"] not in queue
+    assert queue.index(texted_long_ago["ref"]) > max(queue.index(r["ref"]) for r in (no_phone, landline, refused))
+    assert "居民收不到短信，请打电话回访" in queue and "居民还没回答，请打电话回访" in queue
+    with transaction(db):
+        db.execute("UPDATE reports SET followup_due = 0 WHERE id = ?", (no_phone["id"],))  # answered by phone
+    assert no_phone["ref"] not in section(printed(app, "2026-11-09"), "周芳（示例）", "五")
+
+
+def test_a_digest_too_long_for_one_robot_message_is_split_never_cut(sending, db, robot):
+    refs = [add(db, at("2026-10-01"), description="卫生间天花板一直滴水，楼上装修以后就这样，物业来看过两次没有修好" * 2)["ref"]
+            for _ in range(12)]
+    assert sending.test_cli_runner().invoke(args=["digest", "--date", "2026-11-02"]).exit_code == 0
+    contents = [m["markdown"]["content"] for m in robot.messages]
+    assert len(contents) >= 2 and all(len(c.encode("utf-8")) <= 2048 for c in contents)
+    assert "截断" not in "".join(contents)
+    assert contents[0].split("\n")[0].endswith(f"（1/{len(contents)}）**")
+    assert all(ref in "".join(contents) for ref in refs)
+    assert any("（续）" in c for c in contents[1:])

@@ -37,7 +37,7 @@ def test_healthz_has_no_personal_data(forms, client):
     forms.report()
     health = client.get("/healthz").get_json()
     assert health["status"] == "ok" and health["sheets"] == "off" and health["outbox_backlog"] == 0
-    assert health["alerts_backlog"] == 1  # a leak is urgent: its alert waits for the worker
+    assert health["alerts"] == "off" and health["alerts_backlog"] == 0  # no channel: nothing piles up
     assert "138" not in client.get("/healthz").get_data(as_text=True)
 
 
@@ -58,3 +58,23 @@ def test_an_unexpected_error_is_logged_by_type_and_place_without_its_message(app
         logging.getLogger("forms_app").propagate = True  # as the other tests expect
     assert "ERROR forms_app.core.errors: unhandled error: ValueError at test_errors.py:" in err
     assert "王阿姨" not in err and "13812345678" not in err and "601室" not in err and "Traceback" not in err
+
+
+def test_healthz_counts_waiting_alerts_only_when_a_channel_is_configured(app_config):
+    from forms_app import create_app
+    from tests.conftest import Forms
+
+    app = create_app({**app_config, "ALERT_WEBHOOK_URL": "http://127.0.0.1:9/cgi-bin/webhook/send?key=x"})
+    Forms(app.test_client()).report()
+    health = app.test_client().get("/healthz").get_json()
+    assert health["alerts"] == "on" and health["alerts_backlog"] == 1  # a leak is urgent: its alert waits for the worker
+
+
+def test_without_a_channel_the_worker_drops_urgent_alerts_with_a_note(forms, app, db):
+    from forms_app.core import outbox
+    from forms_app.delivery.sync import NO_CHANNEL, Worker
+
+    forms.report()
+    Worker(db, None, app.extensions["directory"]).deliver()
+    assert outbox.backlog(db, outbox.ALERT_KINDS) == 0
+    assert db.execute("SELECT last_error FROM outbox WHERE kind = 'alert'").fetchone()[0] == NO_CHANNEL

@@ -314,7 +314,7 @@ TIMED = [
     ("2026-11-02", "2026-11-03", "2026-11-03 10:00", "2026-11-23", "已解决", "2026-11-20", "2026-11-20"),  # both on time
     ("2026-11-02", "2026-11-03", "2026-11-05", "2026-11-23", "处理中", "", "2026-11-05"),     # contact late; overdue
     ("2026-11-27", "2026-11-30", "", "2026-12-18", "已受理", "", "2026-11-27"),               # nothing due yet
-    ("2026-11-02", "2026-11-03", "", "2026-11-23", "已形成方案", "", "2026-11-10"),           # never contacted; plan on time
+    ("2026-11-02", "2026-11-03", "", "2026-11-23", "已形成方案", "", "2026-11-10"),           # never contacted; a plan is not resolution: late
     ("2026-11-02", "2026-11-03", "2026-11-03", "2026-11-23", "已解决", "2026-11-04", "2026-11-04"),
 ]
 
@@ -342,7 +342,15 @@ def test_on_time_rates_follow_the_deadline_rule(conn):
     seed_timed(conn)
     found = rates(conn)
     assert (found["先行联系按时率"]["met"], found["先行联系按时率"]["of"], found["先行联系按时率"]["value"]) == (2, 4, 50.0)
-    assert (found["按时办结率"]["met"], found["按时办结率"]["of"], found["按时办结率"]["value"]) == (3, 4, 75.0)
+    assert (found["按时办结率"]["met"], found["按时办结率"]["of"], found["按时办结率"]["value"]) == (2, 4, 50.0)
+
+
+def test_on_time_resolution_of_a_plan_counts_by_its_last_action_date(conn):
+    ids = seed_timed(conn)
+    conn.execute("UPDATE reports SET status = '已解决', resolved_at = '2026-12-02', plan_due = '2026-12-04' WHERE id = ?",
+                 (ids[3],))  # the plan's last 分工 was due 12-04: resolved on 12-02 is on time
+    found = rates(conn)
+    assert (found["按时办结率"]["met"], found["按时办结率"]["of"]) == (3, 4)
 
 
 def test_follow_up_and_satisfaction_rates(conn):

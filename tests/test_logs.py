@@ -76,3 +76,23 @@ def test_our_reference_numbers_stay_readable(production_like, capsys):
     logging.getLogger("forms_app.x").warning("report %s, signup %s, phone 13812345678", *refs)
     err = capsys.readouterr().err
     assert all(r in err for r in refs) and "13812345678" not in err
+
+
+def test_log_times_are_shanghai_time_like_the_pages(app_config, capsys, monkeypatch):
+    import logging
+    import time as time_module
+
+    from forms_app import create_app
+
+    monkeypatch.setenv("TZ", "UTC")
+    time_module.tzset()
+    try:
+        create_app(app_config)
+        record = logging.LogRecord("forms_app.x", logging.INFO, __file__, 1, "hello", None, None)
+        record.created = 1_796_601_600.0   # 2026-12-07 00:00:00 UTC = 08:00 in Shanghai
+        record.msecs = 0
+        handler = next(h for h in logging.getLogger("forms_app").handlers if h.formatter is not None)
+        assert handler.format(record).startswith("2026-12-07 08:00:00,000 +0800 INFO")
+    finally:
+        monkeypatch.delenv("TZ")
+        time_module.tzset()

@@ -14,6 +14,7 @@ from forms_app.core import clock, outbox
 from forms_app.delivery.sms import SmsDelivery
 from forms_app.publishing import digest
 from forms_app.residents import promises, reception, reports
+from forms_app.residents import sms_notices
 from forms_app.residents.sms_notices import NOTICES
 from tests.conftest import reference, text
 from tests.sms_emulator.fixtures import TEMPLATES, sms_emu, sms_emulator, sms_settings  # noqa: F401
@@ -142,7 +143,7 @@ def test_each_notice_is_sent_once_with_its_template_and_variables(app, db, forms
                                  dt.date.fromisoformat(report["first_contact_due"]))
     assert accepted["day"] == clock.chinese_date(promised)
     assert [(s["status"], s["note"]) for s in by_kind["status"]] == [
-        ("已形成方案", "物业周三上门查漏点，请在家等候，谢谢配…"), ("已解决", "楼上水管已换")]
+        ("已形成方案", "物业周三上门查漏点，请在家等候。"), ("已解决", "楼上水管已换")]
     assert by_kind["followup"] == [{"ref": ref}]
     where = {"date": clock.chinese_date(session.date), "time": f"{session.start_time}-{session.end_time}",
              "place": session.place}
@@ -210,7 +211,7 @@ def test_a_permanent_refusal_is_given_up_with_a_note_on_the_case_and_counted_in_
                          clock.now() - dt.timedelta(days=1))
     failed = [line for d in built for line in d.sms_failed]
     assert len(failed) == 1 and report["ref"] in failed[0]
-    assert "五、发给居民的短信没能发出（1 条" in digest.as_text(digest.message(
+    assert "八、发给居民的短信没能发出（1 条" in digest.as_text(digest.message(
         next(d for d in built if d.sms_failed), clock.now()))
 
 
@@ -420,3 +421,13 @@ def test_more_seats_in_the_sessions_editor_text_those_moved_up(app, db, forms, s
     promoted = [m for m in texts(sms_emu) if kind_of(m, provider) == "promoted"]
     assert [m["phone"] for m in promoted] == ["+8613900000003"]  # the fifth said no to texts
     assert [n["state"] for n in notices(db, kind="promoted")] == ["sent", "skipped"]
+
+
+@pytest.mark.parametrize("note, sent", [
+    ("楼上水管已换", "楼上水管已换"),
+    ("物业已修好。如果还漏，请再打大管家的电话告诉我们。", "物业已修好。"),
+    ("物业周三上门查漏点，请在家等候，谢谢配合。", "物业周三上门查漏点，请在家等候。"),
+    ("这件事需要等业主大会表决通过以后才能动工维修", "详情请查进度"),
+])
+def test_a_text_never_cuts_a_note_mid_sentence(note, sent):
+    assert sms_notices.whole_sentences(note) == sent and len(sent) <= sms_notices.VARIABLE_MAX

@@ -214,3 +214,8 @@ def test_a_lost_answer_to_the_append_does_not_double_the_row(sheet_app, emu):
     finally:
         sheets.close()
         conn.close()
+
+
+def test_a_new_session_is_open_for_sign_ups_by_default(steward):
+    from tests.conftest import checked
+    assert checked(text(steward.client.get("/forms/steward/sessions/new")), "is_open") == ["yes"]

@@ -14,7 +14,8 @@ from forms_app.residents import reception
 from forms_app.residents import reports
 from forms_app.delivery.sheet_layout import REPORTS, SIGNUPS, report_row
 from tests.conftest import (SHEET_KEY, STEWARD_PASSWORD, SUPERVISOR, Forms, hidden_fields, reference,
-                            sheet_values, sign_in, text)
+                            checked, selected, sheet_values, sign_in, text)
+from forms_app.core.store import transaction
 
 PASSWORD = STEWARD_PASSWORD
 SESSION = "2099-01-03-am"
@@ -344,7 +345,7 @@ def test_overdue_rows_are_marked_with_the_reason_in_words(steward, varied):
 def test_pages_of_fifty(steward, db):
     new_report(steward)
     row = db.execute("SELECT * FROM reports").fetchone()
-    columns = [k for k in row.keys() if k not in ("id", "ref", "submission_id")]
+    columns = [k for k in row.keys() if k not in ("id", "ref", "submission_id", "next_due")]  # next_due: computed
     for n in range(120):
         db.execute(f"INSERT INTO reports (ref, submission_id, {', '.join(columns)}) "
                    f"SELECT 'W{n:03d}-XYZ', 'sub{n}', {', '.join(columns)} FROM reports WHERE id = ?", (row["id"],))
@@ -697,10 +698,12 @@ def test_outcomes_reach_the_sheet(sheet_app, sheet_steward, emu, session_id):
 # --- The supervisor: reads everything, changes nothing ---------------------------------------
 
 def steward_post_routes(app) -> list[str]:
-    """Every URL rule of the steward blueprint that takes a POST (sign-in and sign-out aside)."""
+    """Every URL rule of the steward blueprint that takes a POST (sign-in, sign-out and the supervisor's own
+    督办 and 核实 aside)."""
+    from forms_app.views.steward import SUPERVISOR_POSTS
     return sorted({r.rule for r in app.url_map.iter_rules()
                    if r.endpoint.startswith("steward.") and "POST" in r.methods
-                   and r.endpoint not in ("steward.login", "steward.logout")})
+                   and r.endpoint not in ("steward.login", *SUPERVISOR_POSTS)})
 
 
 @pytest.fixture
@@ -716,7 +719,7 @@ def test_a_supervisor_cannot_change_anything(app, supervisor, ref, session_id, d
     before = [db.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in ("reports", "signups", "outbox", "case_history")]
     rules = steward_post_routes(app)
     assert "/forms/steward" in rules and "/forms/steward/reports/<ref>" in rules and len(rules) >= 3
-    values = {"ref": ref, "session_id": session_id}
+    values = {"ref": ref, "session_id": session_id, "item_id": "1", "supervision_id": "1"}
     for rule in rules:
         url = re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: str(values.get(m.group(1), "x")), rule)
         page = text(supervisor.client.get(url))
@@ -792,3 +795,99 @@ def test_the_xlsx_follows_the_current_filters_and_has_an_autofilter(steward, var
 def test_steward_pages_link_the_lift_vote_calculator(forms, steward):
     body = forms.client.get("/forms/steward").get_data(as_text=True)
     assert 'href="/forms/tools/lift-vote"' in body and "加装电梯表决计算器" in body
+
+
+def test_came_on_the_outcomes_page_is_the_first_contact_of_the_linked_case(steward, session_id, crowd, db):
+    db.execute("UPDATE reports SET first_contact_at = ''")
+    data = outcome_fields(steward, session_id, {0: {"attended": "是"}, 1: {"attended": "否"}})
+    steward.submit(f"/forms/steward/sessions/{session_id}/outcomes", data)
+    report = reports.by_ref(db, crowd["report"])
+    assert report["first_contact_at"][:10] == clock.now().strftime("%Y-%m-%d")
+    page = text(steward.client.get(f"/forms/steward/reports/{crowd['report']}"))
+    assert "先行联系按时" in page
+
+
+# --- Closing a case honestly (issue 20, item 8) ---------------------------------------------------------
+
+@pytest.mark.parametrize("status, message", [("不予受理", "请在“公开进展”里写明原因"), ("已转办", "请在“公开进展”里写明转给了哪里")])
+def test_refusing_or_passing_on_a_case_needs_the_reason_or_destination(steward, db, app, status, message):
+    ref = new_report(steward)
+    response = edit(steward, ref, status=status, public_note="")
+    assert response.status_code == 400 and message in text(response)
+    assert reports.by_ref(db, ref)["status"] == "已受理"
+    said = "不属于物业维修范围，请联系房管办：021-5555 0000。" if status == "不予受理" else "已转给区房管局。"
+    assert edit(steward, ref, status=status, public_note=said).status_code == 303
+    resident = text(Forms(app.test_client()).submit("/forms/status", {"ref": ref, "last4": "5678"}))
+    assert status in resident and said.split("：")[0] in resident
+
+
+def test_a_12345_case_carries_its_ticket_number(steward, db):
+    from tests.test_views_steward_intake import register
+    response = register(steward, channel="12345转办", ticket_no="")
+    assert response.status_code == 400 and "请填写 12345 工单号" in text(response)
+    response = register(steward, channel="12345转办", ticket_no="2026120700123")
+    ref = reference(steward.client.get(response.headers["Location"]))
+    assert reports.by_ref(db, ref)["ticket_no"] == "2026120700123"
+    assert "2026120700123" in text(steward.client.get(f"/forms/steward/reports/{ref}"))
+
+
+def test_bulk_closing_asks_the_public_note_once_for_all(steward, varied, db):
+    chosen = [varied["leak_new"], varied["old_uncalled"]]
+    response = bulk_post(steward, "f=1", {"refs": chosen, "bulk_status": "已解决"})
+    assert response.status_code == 400 and "请在“公开进展”里写一句办得怎么样" in text(response)
+    assert all(reports.by_ref(db, r)["status"] != "已解决" for r in chosen)
+    response = bulk_post(steward, "f=1", {"refs": chosen, "bulk_status": "已解决", "bulk_note": "物业已统一维修。"})
+    assert response.status_code == 303
+    assert all((reports.by_ref(db, r)["status"], reports.by_ref(db, r)["public_note"]) == ("已解决", "物业已统一维修。")
+               for r in chosen)
+
+
+# --- Joint receptions (issue 20, item 10) ---------------------------------------------------------------
+
+def test_register_as_a_case_from_a_sign_up_prefills_and_links(steward, session_id, crowd, db):
+    zhang = reception.by_ref(db, crowd["张阿姨"])
+    outcomes_page = text(steward.client.get(f"/forms/steward/sessions/{session_id}/outcomes"))
+    assert f'id="register-{zhang["id"]}"' in outcomes_page
+    assert f'id="register-{reception.by_ref(db, crowd["李先生"])["id"]}"' not in outcomes_page  # already linked
+    form = text(steward.client.get(f"/forms/steward/reports/new?signup={zhang['id']}"))
+    assert "张阿姨" in form and "139 0000 0002" in form and zhang["topic"] in form
+    assert checked(form, "channel") == ["联合接待"] and selected(form, "compound") == [zhang["compound_id"]]
+    fields = {"channel": "联合接待", "compound": zhang["compound_id"], "building": "12号", "category": "lift-retrofit",
+              "description": zhang["topic"], "contact_name": "张阿姨", "phone": "139 0000 0002",
+              "signup_id": str(zhang["id"]), "session_id": session_id, "contacted": "y"}
+    response = steward.submit(f"/forms/steward/reports/new?signup={zhang['id']}", fields)
+    ref = reference(steward.client.get(response.headers["Location"]))
+    assert reception.by_ref(db, crowd["张阿姨"])["linked_ref"] == ref
+    assert reports.by_ref(db, ref)["session_id"] == session_id and reports.by_ref(db, ref)["first_contact_at"]
+
+
+def test_the_printed_sheet_has_blank_rows_for_people_who_come_without_signing_up(steward, session_id, crowd):
+    body = text(steward.client.get(f"/forms/steward/sessions/{session_id}"))
+    walk_ins = body.split('id="walk-ins"')[1].split("</table>")[0]
+    assert "没有报名、当场来的居民" in walk_ins and walk_ins.count("<tr>") == 1 + 6
+
+
+def test_sign_ups_close_when_the_session_starts(steward, db):
+    now = clock.now()
+    started = (now - dt.timedelta(minutes=5)).strftime("%H:%M")
+    db.execute("INSERT INTO sessions (id, date, start_time, end_time, place, parties, capacity) "
+               f"VALUES ('now', '{now.date().isoformat()}', '{started}', '23:59', '社区服务中心', '居委会', 1)")
+    assert "now" not in [s.id for s in reception.open_sessions(db)]
+    with pytest.raises(LookupError):
+        reception.sign_up(db, "now", "f" * 32, {"name": "李先生", "phone": "+8613900000009", "compound_id": "yanji2",
+                                                "topic": "想问加装电梯", "linked_ref": ""})
+    with transaction(db):
+        for n, state in ((1, "confirmed"), (2, "waiting")):
+            db.execute("INSERT INTO signups (ref, submission_id, session_id, created_at, updated_at, name, phone, compound_id, "
+                       f"topic, state, queued_at) VALUES ('8000000{n}', 's{n}', 'now', ?, ?, '居民', '+861390000000{n}', "
+                       f"'yanji2', '想问', '{state}', ?)", (clock.iso(now),) * 3)
+    assert reception.cancel(db, "80000001") is None  # no 候补转正 once the session has begun
+    assert db.execute("SELECT state FROM signups WHERE ref = '80000002'").fetchone()[0] == "waiting"
+    assert db.execute("SELECT count(*) FROM notices WHERE kind = 'promoted'").fetchone()[0] == 0
+
+
+def test_the_xlsx_sign_up_sheet_follows_the_compound_filter(steward, session_id, crowd):
+    book = openpyxl.load_workbook(io.BytesIO(steward.client.get("/forms/steward/export.xlsx?f=1&compound=yanji2").data))
+    assert book["接待报名"].max_row == 1   # the sign-ups are all of 控江东三村
+    everyone = openpyxl.load_workbook(io.BytesIO(steward.client.get("/forms/steward/export.xlsx?f=1").data))
+    assert everyone["接待报名"].max_row == 1 + 3

@@ -327,3 +327,226 @@ def test_the_daily_runs_refresh_the_sheet_even_without_an_alert_channel(sheet_co
     cells = [outbox.payload(i) for i in outbox.pending(db, 10, ("report_update",))]
     assert [c["时限"] for c in cells] == [deadlines.summary(db.execute("SELECT * FROM reports").fetchone(),
                                                            app.extensions["directory"])]  # … but the sheet is refreshed
+
+
+# --- 不满意 reopens; 效率/态度 不满意 wait for the supervisor (issue 20, item 2) -------------------------
+
+def supervisor_client(steward):
+    """The supervisor 'duban' in another browser (accounts already added by sign_in_steward)."""
+    from tests.conftest import sign_in
+    other = Forms(steward.client.application.test_client())
+    assert sign_in(other.client, "duban").status_code == 303
+    return other
+
+
+def test_result_unsatisfied_reopens_even_when_the_resident_says_solved(steward, db, app):
+    ref = new_case(steward)
+    resolve(db, ref)
+    call(steward, ref, outcome="已解决", efficiency="满意", attitude="满意", result="不满意", comment="墙还是湿的")
+    row = row_of(db, ref)
+    assert (row["status"], row["reopened"], row["resolved_at"]) == ("处理中", 1, "")
+    due = deadlines.day_of(row["rehandle_due"])
+    assert deadlines.working_days_between(deadlines.day_of(row["reopened_at"]), due) == 3
+    assert "对结果不满意" in row["public_note"] and row["to_verify"] == ""
+    alert = json.loads(db.execute("SELECT payload FROM outbox WHERE kind = 'alert'").fetchone()[0])
+    assert alert["outcome"] == "已解决，但对结果不满意"
+    page = text(steward.client.get(f"/forms/steward/reports/{ref}"))
+    assert "重新处理" in page and 'id="followup-phone"' not in page  # no 回访 until it is 已解决 again
+    resident = text(Forms(app.test_client()).submit("/forms/status", {"ref": ref, "last4": "5678"}))
+    assert "处理中" in resident and "对结果不满意" in resident and "已修好" not in resident
+
+
+@pytest.mark.parametrize("aspect, label", [("efficiency", "效率"), ("attitude", "态度")])
+def test_efficiency_or_attitude_unsatisfied_goes_on_the_supervisors_list(steward, db, aspect, label):
+    ref = new_case(steward)
+    resolve(db, ref)
+    call(steward, ref, **{"outcome": "已解决", "efficiency": "满意", "attitude": "满意", "result": "满意", aspect: "不满意"})
+    row = row_of(db, ref)
+    assert row["status"] == "已解决" and row["to_verify"].endswith(f"电话回访：{label}不满意")
+    duban = supervisor_client(steward)
+    listing = text(duban.client.get("/forms/steward/supervise"))
+    assert ref in listing.split('id="unsatisfied"')[1] and f"{label}不满意" in listing
+    token = hidden_fields(listing)["csrf_token"]
+    response = duban.client.post(f"/forms/steward/reports/{ref}/verified", data={"csrf_token": token, "note": "已向居民道歉"})
+    assert response.status_code == 303
+    row = row_of(db, ref)
+    assert row["to_verify"] == "" and f"已核实（" in row["notes"] and "已向居民道歉" in row["notes"]
+    assert ref not in text(duban.client.get("/forms/steward/supervise")).split('id="unsatisfied"')[1]
+
+
+def test_which_aspects_reopen_is_a_directory_setting(tmp_path, app_config):
+    import yaml
+    from forms_app import create_app
+    from forms_app.core.directory import DEFAULT_PATH
+    from forms_app.core.store import connect
+    from forms_app.residents import followup
+
+    data = yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))
+    data["street"]["followup"] = {"reopen_unsatisfied": ["结果", "态度"], "call_after": 3}
+    path = tmp_path / "directory.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    app = create_app({**app_config, "DIRECTORY_FILE": str(path)})
+    steward = sign_in_steward(Forms(app.test_client()))
+    conn = connect(app.config["DATABASE"])
+    ref = new_case(steward)
+    resolve(conn, ref)
+    assert set(followup.reopen_aspects(app.extensions["directory"])) == {"attitude", "result"}
+    call(steward, ref, outcome="已解决", efficiency="满意", attitude="不满意", result="满意")
+    assert row_of(conn, ref)["status"] == "处理中"
+    conn.close()
+
+
+@pytest.mark.parametrize("setting, message", [
+    ({"reopen_unsatisfied": ["服务"]}, "只能列 效率、态度、结果"),
+    ({"call_after": -1}, "followup.call_after 应为 0 到 60"),
+    ({"remind": 1}, "followup 只能写"),
+])
+def test_bad_followup_settings_name_the_entry(setting, message):
+    from forms_app.core.directory import DEFAULT_PATH, DirectoryError, parse
+    import yaml
+
+    data = yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))
+    data["street"]["followup"] = setting
+    with pytest.raises(DirectoryError, match=message):
+        parse(data)
+
+
+# --- A plan is not the end: 分工 as action items (issue 20, item 3) ---------------------------------
+
+def test_two_action_lines_become_items_with_clocks_and_one_made_late_shows_everywhere(steward, db, app):
+    ref = new_case(steward, contacted="y")
+    hold(steward, ref, **{"actions-0-by": "2099-01-20", "actions-1-by": "2099-01-10", "actions-1-what": "公示维修资金使用"})
+    row = row_of(db, ref)
+    assert (row["status"], row["plan_due"], row["action_due"]) == ("已形成方案", "2099-01-20", "2099-01-10")
+    items = db.execute("SELECT who, what, due, done_at FROM action_items ORDER BY position").fetchall()
+    assert [tuple(i) for i in items] == [("物业", "更换防水层", "2099-01-20", ""), ("业委会", "公示维修资金使用", "2099-01-10", "")]
+    page = text(steward.client.get(f"/forms/steward/reports/{ref}"))
+    assert "落实：2099-01-20 前" in page and "分工：2099-01-10 前" in page and "业委会：公示维修资金使用（1月10日前）" in page
+    assert 'id="followup-phone"' not in page  # the phone 回访 only once 已解决
+    # One 分工 made late: its date moved into the past.
+    with transaction(db):
+        db.execute("UPDATE action_items SET due = '2026-11-02' WHERE position = 1")
+        db.execute("UPDATE reports SET action_due = '2026-11-02' WHERE ref = ?", (ref,))
+    late = text(steward.client.get("/forms/steward?f=1&overdue=y"))
+    assert ref in late and "分工超时" in late
+    page = text(steward.client.get(f"/forms/steward/reports/{ref}"))
+    assert re.search(r'class="clock-overdue"[^>]*>业委会：公示维修资金使用', page)
+    directory_ = app.extensions["directory"]
+    from forms_app.publishing import digest
+    moment = clock.now()
+    lines = "\n".join(line for d in digest.build(db, directory_, moment, moment) for line in d.long_open)
+    assert ref in lines and "分工超时" in lines and "业委会：公示维修资金使用" in lines
+    assert ref in " ".join(i.ref for i in supervise.items(db, directory_, 3))
+    # Marked done: the 分工 clock moves to the next item; the 落实 clock runs until 已解决.
+    [late_item] = db.execute("SELECT id FROM action_items WHERE position = 1").fetchall()
+    token = hidden_fields(page)["csrf_token"]
+    response = steward.client.post(f"/forms/steward/reports/{ref}/actions/{late_item['id']}/done", data={"csrf_token": token})
+    assert response.status_code == 303
+    row = row_of(db, ref)
+    assert row["action_due"] == "2099-01-20" and "分工完成 业委会：公示维修资金使用" in row["notes"]
+    assert ref not in text(steward.client.get("/forms/steward?f=1&overdue=y")).split('id="worklist"')[-1]
+    assert [d.kind for d in deadlines.clocks(row, directory_)] == ["first_contact", "implement", "action"]
+
+
+@pytest.mark.parametrize("typed, stored", [("12月9日", None), ("1/5", None), ("2099年1月20日", "2099-01-20")])
+def test_an_action_date_without_a_year_means_the_coming_one(steward, db, typed, stored):
+    ref = new_case(steward)
+    hold(steward, ref, **{"actions-0-by": typed})
+    due = db.execute("SELECT due FROM action_items WHERE position = 0").fetchone()[0]
+    today = clock.now().date()
+    assert due >= today.isoformat() and (stored is None or due == stored)
+
+
+def test_consultation_errors_name_the_right_action_row(steward, db):
+    ref = new_case(steward)
+    response = hold(steward, ref, **{"actions-2-who": "城管中队", "actions-2-by": "下周"})
+    body = text(response)
+    assert response.status_code == 400 and "分工第 3 行" in body and "分工第 1 行" not in body
+
+
+# --- 督办 on a case (issue 20, Smaller) -------------------------------------------------------------
+
+def test_the_supervisor_issues_a_supervision_the_steward_sees_and_answers(steward, db, app):
+    ref = new_case(steward)
+    duban = supervisor_client(steward)
+    page = text(duban.client.get(f"/forms/steward/reports/{ref}"))
+    assert 'id="supervise-form"' in page
+    response = duban.client.post(f"/forms/steward/reports/{ref}/supervise",
+                                 data={"csrf_token": hidden_fields(page)["csrf_token"], "note": "请本周内回复居民",
+                                       "answer_by": "2099-01-09"})
+    assert response.status_code == 303
+    case = text(steward.client.get(f"/forms/steward/reports/{ref}"))
+    assert "督办：请本周内回复居民" in case and "2099-01-09 前答复" in case
+    from forms_app.publishing import digest
+    moment = clock.now()
+    built = digest.build(db, app.extensions["directory"], moment, moment)
+    assert any(ref in line and "请本周内回复居民" in line for d in built for line in d.supervised)
+    [sid] = db.execute("SELECT id FROM supervisions").fetchone()
+    steward.client.post(f"/forms/steward/reports/{ref}/supervisions/{sid}/answer",
+                        data={"csrf_token": hidden_fields(case)["csrf_token"], "answer": "已约居民周三见面"})
+    assert db.execute("SELECT answer FROM supervisions").fetchone()[0] == "已约居民周三见面"
+    assert "答复督办：已约居民周三见面" in row_of(db, ref)["notes"]
+    assert "已约居民周三见面" in text(duban.client.get(f"/forms/steward/reports/{ref}"))
+
+
+@pytest.mark.parametrize("fields, message", [({"note": "", "answer_by": "12月30日"}, "请写督办意见。"),
+                                             ({"note": "快办", "answer_by": "下周"}, "答复日期的格式不对"),
+                                             ({"note": "快办", "answer_by": "2020-01-01"}, "答复日期不能早于今天")])
+def test_bad_supervision_stores_nothing(steward, db, fields, message):
+    ref = new_case(steward)
+    duban = supervisor_client(steward)
+    page = text(duban.client.get(f"/forms/steward/reports/{ref}"))
+    response = duban.client.post(f"/forms/steward/reports/{ref}/supervise", data={"csrf_token": hidden_fields(page)["csrf_token"], **fields})
+    assert response.status_code == 400 and message in text(response)
+    assert db.execute("SELECT count(*) FROM supervisions").fetchone()[0] == 0
+
+
+def test_a_steward_cannot_issue_a_supervision(steward, db):
+    ref = new_case(steward)
+    page = text(steward.client.get(f"/forms/steward/reports/{ref}"))
+    response = steward.client.post(f"/forms/steward/reports/{ref}/supervise",
+                                   data={"csrf_token": hidden_fields(page)["csrf_token"], "note": "x", "answer_by": "2099-01-09"})
+    assert response.status_code == 403 and db.execute("SELECT count(*) FROM supervisions").fetchone()[0] == 0
+
+
+def test_the_minutes_show_the_stewards_name_and_the_full_date(steward, db):
+    ref = new_case(steward)
+    minutes = text(steward.client.get(hold(steward, ref).headers["Location"]))
+    assert f"{TODAY.year}年{clock.chinese_date(TODAY)}" in minutes
+    assert re.search(r'id="recorded">记录：s1 陈静（示例）', minutes)
+
+
+def test_history_shows_chinese_field_names_for_the_new_columns(steward, db):
+    ref = new_case(steward, contacted="y")
+    hold(steward, ref)
+    page = text(steward.client.get(f"/forms/steward/reports/{ref}"))
+    table = page.split('id="history"')[1].split("</table>")[0]
+    assert "落实期限" in table and "plan_due" not in table and "consultation" not in table
+
+
+# --- 重复件 (issue 20, item 8) ----------------------------------------------------------------------
+
+def test_a_duplicate_follows_the_main_case_and_counts_once(steward, db, app):
+    from forms_app.casework import edits
+
+    main, dup = new_case(steward), new_case(steward, building="57号")
+    page = text(steward.client.get(f"/forms/steward/reports/{dup}"))
+    response = steward.client.post(f"/forms/steward/reports/{dup}/duplicate",
+                                   data={"csrf_token": hidden_fields(page)["csrf_token"], "main_ref": references.display(main)})
+    assert response.status_code == 303
+    assert row_of(db, dup)["duplicate_of"] == main and "随主件" in text(steward.client.get(f"/forms/steward/reports/{dup}"))
+    edits.edit(db, row_of(db, main)["id"], {"status": "已解决", "public_note": "物业已修好。"}, actor="s1")
+    follower = row_of(db, dup)
+    assert (follower["status"], follower["public_note"]) == ("已解决", "物业已修好。") and f"随主件 {main}" in follower["notes"]
+    found = figures.compute(db, app.extensions["directory"], TODAY)
+    assert found["figures"]["收到的问题"] == 1
+
+
+@pytest.mark.parametrize("typed, message", [("8604 1937", "主件编号「8604 1937」不对"), (None, "主件不能是这个问题本身"),
+                                            ("2604 1938", "不对")])
+def test_a_wrong_main_case_is_refused(steward, db, typed, message):
+    ref = new_case(steward)
+    page = text(steward.client.get(f"/forms/steward/reports/{ref}"))
+    response = steward.client.post(f"/forms/steward/reports/{ref}/duplicate",
+                                   data={"csrf_token": hidden_fields(page)["csrf_token"], "main_ref": typed or ref})
+    assert response.status_code == 400 and message in text(response) and row_of(db, ref)["duplicate_of"] == ""

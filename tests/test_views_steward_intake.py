@@ -4,10 +4,10 @@ import re
 import pytest
 
 from forms_app.casework import intake
-from forms_app.core import history, outbox
+from forms_app.core import clock, history, outbox
 from forms_app.residents import reports
 from tests.conftest import Forms, hidden_fields, reference, text, without_refs
-from tests.conftest import add_accounts, sign_in
+from tests.conftest import add_accounts, checked, sign_in
 
 NEW = "/forms/steward/reports/new"
 SESSION = "2099-01-03-am"
@@ -38,6 +38,8 @@ def steward(forms):
 def register(forms, **changes):
     """Submit the intake form; the response."""
     data = {k: v for k, v in {**INTAKE, **changes}.items() if v is not None}
+    if data.get("channel") == "12345转办":
+        data.setdefault("ticket_no", "2026120700001")  # a 12345 case carries the hotline's ticket number
     return forms.submit(NEW, data)
 
 
@@ -218,3 +220,50 @@ def test_the_intake_offers_the_stewards_doors_only(steward, db):
     response = register(steward, channel="网页")  # the online form's own door: not a steward's
     assert response.status_code == 400 and "请从列表里选择来源" in text(response)
     assert db.execute("SELECT count(*) FROM reports").fetchone()[0] == 0
+
+
+# --- The steward's own contact is the first contact (issue 20, item 1) -------------------------------
+
+def slip(steward, response) -> str:
+    page = text(steward.client.get(response.headers["Location"]))
+    return re.search(r'id="slip".*?</section>', page, re.S).group(0)
+
+
+@pytest.mark.parametrize("channel", intake.IN_PERSON)
+def test_a_steward_who_spoke_to_the_resident_records_the_first_contact_at_once(steward, db, channel):
+    response = register(steward, channel=channel, contacted="y")
+    row = db.execute("SELECT * FROM reports").fetchone()
+    assert row["first_contact_at"][:10] == clock.now().strftime("%Y-%m-%d")
+    page = text(steward.client.get(f"/forms/steward/reports/{row['ref']}"))
+    assert "先行联系按时" in page and "先行联系今天到期" not in page and "先行联系还有" not in page
+    listing = text(steward.client.get("/forms/steward?f=1"))
+    assert "未联系" not in listing and "先行联系" not in listing.split('id="worklist"')[1]
+    words = slip(steward, response)
+    assert "今天已经听您说过了" in words and "之前" not in words and "打电话。" not in words
+
+
+@pytest.mark.parametrize("channel", ["居委会转来", "12345转办"])
+def test_a_referral_still_owes_the_first_call(steward, db, channel):
+    register(steward, channel=channel, contacted="y")
+    assert db.execute("SELECT first_contact_at FROM reports").fetchone()[0] == ""
+
+
+def test_the_box_is_on_by_default_and_unticked_means_not_yet_contacted(steward, db):
+    form = text(steward.client.get(NEW))
+    assert checked(form, "contacted")
+    response = register(steward)  # the box unticked: a browser sends nothing
+    assert db.execute("SELECT first_contact_at FROM reports").fetchone()[0] == ""
+    words = slip(steward, response)
+    assert "之前" not in words and ("今天会给您打电话" in words or "最晚" in words)
+
+
+def test_an_urgent_case_not_yet_contacted_promises_a_call_today_never_before_today(steward, db):
+    words = slip(steward, register(steward, urgent="y"))
+    assert "大管家今天会给您打电话。" in words and "之前" not in words
+
+
+def test_a_walk_in_without_a_phone_gets_a_slip_that_promises_no_call(steward, db, app):
+    office = app.extensions["directory"].street["office"]
+    words = slip(steward, register(steward, channel="来访", phone="", contact_name="", contacted="y"))
+    assert "打电话" not in words.replace("打上面大管家的电话", "")
+    assert f"到{office['name']}来问" in words and office["hours"] in words and "请留意" in words

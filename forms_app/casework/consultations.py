@@ -4,6 +4,11 @@ Saving one is a single transaction: the record, its links to each case, and on e
 the status 已形成方案 (a plan agreed), the 公开进展 line the resident sees, a dated 处理记录 line and a
 history row — all through reports.apply_changes, so the sheet gets the cells through the outbox.
 A case already closed (已解决, 不予受理, 已转办) keeps its status; it still gets the record and note.
+
+A plan is not the end: the 分工 lines are stored as action items (who, what, by when), and each
+linked case gets its 落实 clock (plan_due: the latest 分工 date) and its 分工 clock (action_due: the
+earliest 分工 still open) — core/deadlines.py turns them into words, the list's 超时 filter, the
+digest and the 督办 list into work. A steward marks each item done on the case page.
 """
 from __future__ import annotations
 
@@ -38,6 +43,7 @@ def record(conn: sqlite3.Connection, report_ids: list[int], held_on: str, place:
             (held_on, place, "、".join(parties), agreed, json.dumps(actions, ensure_ascii=False), public_note,
              clock.iso(clock.now()), actor))
         consultation_id = cur.lastrowid
+        _store_items(conn, consultation_id, actions)
         for report_id in dict.fromkeys(report_ids):
             conn.execute("INSERT INTO consultation_cases (consultation_id, report_id) VALUES (?, ?)",
                          (consultation_id, report_id))
@@ -48,8 +54,59 @@ def record(conn: sqlite3.Connection, report_ids: list[int], held_on: str, place:
             if row["status"] not in deadlines.CLOSED:
                 changes["status"] = PLANNED
             history.record(conn, report_id, actor, "consultation", "", str(consultation_id))
-            apply_changes(conn, row, changes, actor)
+            apply_changes(conn, row, {**changes, **plan_dates(conn, report_id)}, actor)
     return consultation_id
+
+
+def _store_items(conn: sqlite3.Connection, consultation_id: int, actions: list[dict]) -> None:
+    for position, action in enumerate(actions):
+        conn.execute("INSERT INTO action_items (consultation_id, position, who, what, due) VALUES (?, ?, ?, ?, ?)",
+                     (consultation_id, position, action["who"], action["what"], action.get("by", "")))
+
+
+def plan_dates(conn: sqlite3.Connection, report_id: int) -> dict[str, str]:
+    """The case's 落实 and 分工 due dates from its action items: {'plan_due': latest dated item (''),
+    'action_due': earliest dated item still open ('')}."""
+    rows = conn.execute("SELECT a.due, a.done_at FROM action_items a JOIN consultation_cases c "
+                        "ON c.consultation_id = a.consultation_id WHERE c.report_id = ? AND a.due != ''",
+                        (report_id,)).fetchall()
+    return {"plan_due": max((r["due"] for r in rows), default=""),
+            "action_due": min((r["due"] for r in rows if not r["done_at"]), default="")}
+
+
+def items_for_report(conn: sqlite3.Connection, report_id: int) -> list[sqlite3.Row]:
+    """The action items of every 会商 on a case, by due date (undated last)."""
+    return conn.execute("SELECT a.*, s.held_on FROM action_items a JOIN consultation_cases c "
+                        "ON c.consultation_id = a.consultation_id JOIN consultations s ON s.id = a.consultation_id "
+                        "WHERE c.report_id = ? ORDER BY a.due = '', a.due, a.id", (report_id,)).fetchall()
+
+
+def late_items(conn: sqlite3.Connection, report_id: int, cutoff: dt.date) -> list[sqlite3.Row]:
+    """The open action items of a case due before `cutoff` (the last working day up to today)."""
+    return [i for i in items_for_report(conn, report_id) if not i["done_at"] and i["due"] and i["due"] < cutoff.isoformat()]
+
+
+def item_line(item) -> str:
+    """'物业：更换防水层（12月9日前）' — how the digest and the case page name one 分工."""
+    due = dt.date.fromisoformat(item["due"]) if item["due"] else None
+    return f"{item['who']}：{item['what']}" + (f"（{due.month}月{due.day}日前）" if due else "")
+
+
+def complete(conn: sqlite3.Connection, item_id: int, actor: str, who: str = "") -> bool:
+    """Mark one action item done; each linked case gets a 处理记录 line and its 分工 clock moved on.
+    False when there is no such item or it was already done."""
+    moment = clock.now()
+    with transaction(conn):
+        item = conn.execute("SELECT * FROM action_items WHERE id = ?", (item_id,)).fetchone()
+        if item is None or item["done_at"]:
+            return False
+        conn.execute("UPDATE action_items SET done_at = ?, done_by = ? WHERE id = ?", (clock.iso(moment), actor, item_id))
+        for link in conn.execute("SELECT report_id FROM consultation_cases WHERE consultation_id = ?",
+                                 (item["consultation_id"],)).fetchall():
+            row = conn.execute("SELECT * FROM reports WHERE id = ?", (link["report_id"],)).fetchone()
+            line = f"{moment:%Y-%m-%d} {who or actor}：分工完成 {item_line(item)}"
+            apply_changes(conn, row, {"notes": with_line(row["notes"], line), **plan_dates(conn, row["id"])}, actor)
+    return True
 
 
 def get(conn: sqlite3.Connection, consultation_id: int) -> sqlite3.Row | None:

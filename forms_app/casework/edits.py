@@ -55,7 +55,40 @@ def edit(conn: sqlite3.Connection, report_id: int, changes: dict, note: str = ""
             lines.append(note)
         if lines:
             changes = {**changes, "notes": with_line(row["notes"], "\n".join(lines))}
-        return apply_changes(conn, row, changes, actor)
+        changed = apply_changes(conn, row, changes, actor)
+        if "status" in changed:
+            _follow(conn, row["ref"], changed["status"], changes.get("public_note", row["public_note"]), actor, who)
+        return changed
+
+
+def _follow(conn: sqlite3.Connection, main_ref: str, status: str, public_note: str, actor: str, who: str) -> None:
+    """Inside the main case's transaction: its 重复件 take its status (and public note), each with its line."""
+    for dup in conn.execute("SELECT * FROM reports WHERE duplicate_of = ? AND status != ?", (main_ref, status)).fetchall():
+        line = status_line(clock.now().date(), who or actor or "系统", dup["status"], status) + f"（随主件 {main_ref}）"
+        apply_changes(conn, dup, {"status": status, "public_note": public_note, "notes": with_line(dup["notes"], line)}, actor)
+
+
+def mark_duplicate(conn: sqlite3.Connection, report_id: int, main_ref: str, actor: str = "", who: str = "") -> str:
+    """Mark a case a 重复件 of `main_ref` ('' to undo): it takes the main case's status now and follows it.
+    Returns '' when done, else why not (Chinese, for the steward)."""
+    with transaction(conn):
+        row = conn.execute("SELECT * FROM reports WHERE id = ?", (report_id,)).fetchone()
+        if not main_ref:
+            if row["duplicate_of"]:
+                conn.execute("UPDATE reports SET duplicate_of = '' WHERE id = ?", (report_id,))
+                history.record(conn, report_id, actor, "duplicate_of", row["duplicate_of"], "")
+            return ""
+        main = conn.execute("SELECT * FROM reports WHERE ref = ?", (main_ref,)).fetchone()
+        if main is None:
+            return f"没有找到编号为 {main_ref} 的问题，请核对。"
+        if main["id"] == report_id or main["duplicate_of"]:
+            return "主件不能是这个问题本身，也不能是另一个重复件，请填最早登记的那个问题的编号。"
+        conn.execute("UPDATE reports SET duplicate_of = ? WHERE id = ?", (main_ref, report_id))
+        history.record(conn, report_id, actor, "duplicate_of", row["duplicate_of"], main_ref)
+        line = f"{clock.now():%Y-%m-%d} {who or actor}：与 {main_ref} 是同一件事（重复件），随主件办理"
+        changes = {"notes": with_line(row["notes"], line), "status": main["status"], "public_note": main["public_note"]}
+        apply_changes(conn, conn.execute("SELECT * FROM reports WHERE id = ?", (report_id,)).fetchone(), changes, actor)
+    return ""
 
 
 def contacted(conn: sqlite3.Connection, report_id: int, actor: str = "") -> dict | None:
@@ -90,7 +123,8 @@ def verify_phone(conn: sqlite3.Connection, report_id: int, actor: str = "") -> b
 
 def record_outcome(conn: sqlite3.Connection, signup_id: int, day: dt.date, attended: str, outcome: str,
                    status: str = "", actor: str = "", who: str = "") -> bool:
-    """Record attendance and outcome on a sign-up; a new outcome (and a status) goes to its linked report.
+    """Record attendance and outcome on a sign-up; a new outcome (and a status) goes to its linked report,
+    and 来了 stamps that report's 首次联系时间 when none is recorded.
 
     Returns whether anything changed. Saving the same outcome again adds no second line.
     """
@@ -104,6 +138,9 @@ def record_outcome(conn: sqlite3.Connection, signup_id: int, day: dt.date, atten
         changed = False
         if report is not None:
             changes = {"status": status} if status else {}
+            if attended == ATTENDED[0] and not report["first_contact_at"].strip():
+                # 来了: the resident spoke to the steward at the reception — that is the first contact.
+                changes["first_contact_at"] = clock.now().strftime("%Y-%m-%d %H:%M")
             lines = []
             if status and status != report["status"]:
                 lines.append(status_line(clock.now().date(), who or actor or "系统", report["status"], status))

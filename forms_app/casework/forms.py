@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 import uuid
 
@@ -26,6 +27,10 @@ TEXT = [clean_text]
 # 协调单位 offered besides the directory's parties (the architecture's list).
 COORDINATING = ("居委会", "业委会", "物业", "城管中队", "法治专员", "街道科室")
 STATUS_CHOICES = {s: s for s in STATUSES}
+# Closing a case honestly: what the resident must be told (in 公开进展) with these statuses.
+NEEDS_NOTE = {"已解决": "改成“已解决”，请在“公开进展”里写一句办得怎么样（居民会看到）。",
+              "不予受理": "改成“不予受理”，请在“公开进展”里写明原因，以及该找谁（居民会看到）。",
+              "已转办": "改成“已转办”，请在“公开进展”里写明转给了哪里（居民会看到）。"}
 
 
 class _Meta:
@@ -66,6 +71,10 @@ class FilterForm(Form):
     urgent = Checkbox("紧急")
     reopened = Checkbox("重新打开")
     overdue = Checkbox("超时")
+    today = Checkbox("今天到期")
+    soon = Checkbox("即将到期")
+    followup = Checkbox("待回访")
+    sort = SelectField("排序", choices={"due": "先办快到期的", "new": "最新登记的在前"}, default="due", validate_choice=False)
     f = HiddenField(default="1")   # the form was sent: an unticked 我负责的 means off
 
     def __init__(self, *args, directory=None, **kwargs):
@@ -90,7 +99,14 @@ class BulkForm(FlaskForm):
     refs = SelectMultipleField("选中的问题", validate_choice=False)
     bulk_status = SelectField("把选中的问题改为", choices={"": "请选择", **STATUS_CHOICES}, default="", validate_choice=False,
                               validators=[ValidChoice("请从列表里选择状态。")])
+    bulk_note = TextAreaField("公开进展（改成已解决、不予受理、已转办时必填，每个问题都写这一句）",
+                              validators=[Length(max=300, label="公开进展")], filters=TEXT)
     contacted = HiddenField()
+
+    def validate_bulk_note(self, field):
+        """Closing several cases at once: the one line each resident reads, asked once for all."""
+        if self.bulk_status.data in NEEDS_NOTE and not field.data:
+            raise ValidationError(NEEDS_NOTE[self.bulk_status.data])
 
     def validate_refs(self, field):
         """At most one page of cases at a time, each a reference."""
@@ -131,6 +147,13 @@ class EditForm(FlaskForm):
         stored = [p for p in report["coordinating"].split("、") if p]
         self.coordinating.choices = {p: p for p in dict.fromkeys([*COORDINATING, *directory.parties, *stored])}
         self.stored_contact = report["first_contact_at"]
+        self.stored_status = report["status"]
+
+    def validate_public_note(self, field):
+        """不予受理 needs a reason, 已转办 a destination — said in the public note, which the resident reads."""
+        status = self.status.data
+        if status in ("不予受理", "已转办") and status != self.stored_status and not field.data:
+            raise ValidationError(NEEDS_NOTE[status])
 
     def validate_coordinating(self, field):
         """Only the parties offered."""
@@ -186,6 +209,7 @@ class IntakeForm(PhotosMixin, FlaskForm):
     Meta = _Meta
     submission_id = HiddenField(validators=[SubmissionId()])
     session_id = HiddenField()
+    signup_id = HiddenField()  # 登记为问题 from a sign-up: the new case is linked to it
     channel = RadioField("问题是从哪里来的", choices={c: c for c in STEWARD_CHANNELS}, validate_choice=False,
                          validators=[Required("请选择来源（电话、来访……）。"), ValidChoice("请从列表里选择来源。")])
     compound = SelectField("小区", validate_choice=False,
@@ -200,9 +224,16 @@ class IntakeForm(PhotosMixin, FlaskForm):
     contact_name = StringField("怎么称呼居民（可不填）", validators=[Length(max=20, label="称呼")], filters=TEXT)
     phone = StringField("居民的电话（可不填）", validators=[OptionalPhone()], filters=TEXT)
     sms_consent = Checkbox("居民同意收短信通知", default=True)
+    contacted = Checkbox("已经和居民当面或电话说过了（记为首次联系）", default=True)
+    ticket_no = StringField("12345 工单号（12345 转办的问题填）", validators=[Length(max=30, label="12345 工单号")], filters=TEXT)
     # Shown only when the stewards' table is Google Sheets (abroad; PIPL §39 separate consent).
     abroad_consent = Checkbox("居民同意把信息同步到境外的 Google 表格")
     photos = PhotoField("照片（居民带来或发来的，可不传，最多 3 张）")
+
+    def validate_ticket_no(self, field):
+        """A 12345转办 case carries the hotline's ticket number."""
+        if self.channel.data == "12345转办" and not field.data:
+            raise ValidationError("12345 转办的问题，请填写 12345 工单号。")
 
     def __init__(self, *args, directory=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -219,6 +250,8 @@ class IntakeForm(PhotosMixin, FlaskForm):
                 "phone": self.phone.phone.e164 if self.phone.phone else "", "taken_by": taken_by,
                 "session_id": self.session_id.data or "",
                 "sms_consent": int(bool(self.sms_consent.data and self.phone.phone and current_app.config["SMS_ENABLED"])),
+                "contacted": bool(self.contacted.data),
+                "ticket_no": self.ticket_no.data if self.channel.data == "12345转办" else "",
                 "abroad_consent": int(bool(self.abroad_consent.data)) if abroad_asked else -1}
 
 
@@ -232,6 +265,31 @@ def meeting_day(text: str) -> dt.date:
             return dt.datetime.strptime(text, pattern).date()
         except ValueError:
             continue
+    raise ValueError(text)
+
+
+_MONTH_DAY = re.compile(r"^(\d{1,2})\s*[月/.\-]\s*(\d{1,2})\s*[日号]?$")
+
+
+def due_day(text: str, today: dt.date) -> dt.date:
+    """A 分工 date: as meeting_day, or '12月9日' / '12/9' without a year — the coming one (today or later)."""
+    try:
+        return meeting_day(text)
+    except ValueError:
+        pass
+    match = _MONTH_DAY.match(unicodedata.normalize("NFKC", text or "").strip())
+    if not match:
+        raise ValueError(text)
+    month, day = map(int, match.groups())
+    for year in range(today.year, today.year + 5):  # 2月29日: the next leap year
+        try:
+            found = dt.date(year, month, day)
+        except ValueError:
+            if not 1 <= month <= 12 or not 1 <= day <= 31 or (month, day) != (2, 29):
+                raise
+            continue
+        if found >= today:
+            return found
     raise ValueError(text)
 
 
@@ -254,9 +312,9 @@ class ActionEntry(Form):
     def validate_by(self, field):
         if field.data:
             try:
-                field.data = meeting_day(field.data).isoformat()
+                field.data = due_day(field.data, clock.now().date()).isoformat()
             except ValueError:
-                raise ValidationError("“什么时候前”的日期格式不对，请写成 2026-12-20。") from None
+                raise ValidationError("“什么时候前”的日期格式不对，请写成 12月20日 或 2026-12-20。") from None
 
 
 class ConsultationForm(FlaskForm):
@@ -315,3 +373,53 @@ class PhoneFollowupForm(FollowupQuestions):
 
     class Meta:
         locales = ("zh",)
+
+
+# --- 督办 and 不满意待核实 (casework/supervision.py) ----------------------------------------------
+
+class SupervisionForm(FlaskForm):
+    """The supervisor's 督办 on one case."""
+
+    Meta = _Meta
+    note = TextAreaField("督办意见", validators=[Required("请写督办意见。"), Length(max=300, label="督办意见")], filters=TEXT)
+    answer_by = StringField("请大管家在哪天前答复", validators=[Required("请填写答复日期，比如 12月10日。")], filters=TEXT)
+
+    def validate_answer_by(self, field):
+        """A readable date, today or later ('12月10日' means the coming one)."""
+        try:
+            day = due_day(field.data, clock.now().date())
+        except ValueError:
+            raise ValidationError("答复日期的格式不对，请写成 12月10日 或 2026-12-10。") from None
+        if day < clock.now().date():
+            raise ValidationError("答复日期不能早于今天。")
+        field.data = day.isoformat()
+
+
+class AnswerForm(FlaskForm):
+    """The steward's answer to a 督办."""
+
+    Meta = _Meta
+    answer = TextAreaField("答复督办", validators=[Required("请写一下答复。"), Length(max=500, label="答复")], filters=TEXT)
+
+
+class VerifiedForm(FlaskForm):
+    """The supervisor checked a 不满意 回访."""
+
+    Meta = _Meta
+    note = TextAreaField("核实情况（可不填）", validators=[Length(max=300, label="核实情况")], filters=TEXT)
+
+
+class DuplicateForm(FlaskForm):
+    """Mark a case a 重复件 of another (the main case's reference), or undo it (empty)."""
+
+    Meta = _Meta
+    main_ref = StringField("主件编号（同一件事最早登记的那个问题；空着 = 不是重复件）",
+                           validators=[Length(max=20, label="主件编号")], filters=TEXT)
+
+    def validate_main_ref(self, field):
+        """Empty, or a report reference in any spelling ('2604 1937')."""
+        if field.data:
+            ref = normalise_ref(field.data)
+            if references.kind_of(ref) != "report":
+                raise ValidationError(f"主件编号「{field.data}」不对：8 个数字、2 开头，比如 {references.example('report')}。")
+            field.data = ref

@@ -47,7 +47,7 @@ class SessionForm(FlaskForm):
     place_other = StringField("其他地点", filters=TEXT, validators=[Length(max=100, label="其他地点")])
     parties = SelectMultipleField("参加单位", validate_choice=False)
     capacity = StringField("名额", filters=TEXT, validators=[Required("请填写名额，0 到 500 之间的整数。")])
-    is_open = RadioField("开放报名", choices={"yes": "是，居民可以报名", "no": "否，停止报名"}, validate_choice=False,
+    is_open = RadioField("开放报名", choices={"yes": "是，居民可以报名", "no": "否，停止报名"}, default="yes", validate_choice=False,
                          validators=[Required("请选择是否开放报名。")])
     note = TextAreaField("说明", filters=TEXT, validators=[Length(max=200, label="说明")])
 

@@ -7,8 +7,11 @@ by a category's own `deadlines`):
 
 - 先行联系 (first contact): `first_contact` working days after receipt (default 1); an urgent case
   (the resident ticked it, or its category is urgent) the same day it came in;
-- 办结 (resolution): `resolve` working days after receipt (default 15); met by 已形成方案 (a plan
-  agreed: a lift retrofit rightly takes months), 已解决, 不予受理 or 已转办;
+- 办结 (resolution): `resolve` working days after receipt (default 15); met by 已解决, 不予受理 or
+  已转办 — a plan (已形成方案) is not the end;
+- 落实 (carrying out a plan): once a 会商 agreed a plan, it replaces 办结, due on the latest 分工
+  date (`plan_due`; a lift retrofit rightly takes months), met only by resolution;
+- 分工 (an action item of a 会商): due on the earliest 分工 date still open (`action_due`);
 - 重新处理 (re-handling): `rehandle` working days after an unsatisfied follow-up reopened the case
   (default 3; an urgent case keeps the urgent clock: the same day); met when the steward handles it
   again (`rehandled_at`).
@@ -27,10 +30,10 @@ from forms_app.core import clock, workdays
 
 DEFAULTS = {"first_contact": 1, "resolve": 15, "rehandle": 3}
 KEYS = tuple(DEFAULTS)
-LABELS = {"first_contact": "先行联系", "resolve": "办结", "rehandle": "重新处理"}
-# Statuses that meet the resolution target (the case no longer waits on the steward to settle it).
-SETTLED = ("已形成方案", "已解决", "不予受理", "已转办")
+LABELS = {"first_contact": "先行联系", "resolve": "办结", "rehandle": "重新处理", "implement": "落实", "action": "分工"}
 CLOSED = ("已解决", "不予受理", "已转办")
+# Statuses that meet the resolution (and 落实) target: resolution only — 已形成方案 is not the end.
+SETTLED = CLOSED
 _DAY = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 
 
@@ -47,7 +50,7 @@ class Limits:
 class Deadline:
     """One clock of one case: which, when due, whether met, and how it stands today."""
 
-    kind: str                  # first_contact | resolve | rehandle
+    kind: str                  # first_contact | resolve (or implement, once a plan is agreed) | rehandle | action
     due: dt.date
     met_on: dt.date | None     # when it was met (None: not yet)
     late_days: int             # working days past due (met late, or still open and late); 0 if on time
@@ -215,7 +218,7 @@ def _stored(row, column: str) -> dt.date | None:
 
 
 def clocks(row, directory, today: dt.date | None = None) -> list[Deadline]:
-    """Every clock of a case that applies now, in order: first contact, resolution, re-handling."""
+    """Every clock of a case that applies now, in order: first contact, resolution (or 落实), re-handling, 分工."""
     today = today or clock.now().date()
     limits = limits_for(directory, row["category_id"])
     created = row["created_at"]
@@ -228,12 +231,19 @@ def clocks(row, directory, today: dt.date | None = None) -> list[Deadline]:
     if contacted is None and row["status"] in CLOSED:  # closed without a stamp: not a first contact still owed
         contacted = settled
     out.append(_clock("first_contact", first_due, contacted, today))
-    out.append(_clock("resolve", _stored(row, "resolve_due") or resolve_due(created, limits), settled, today))
+    plan = _stored(row, "plan_due")
+    if plan is not None:  # a plan agreed at a 会商: carried out by its latest 分工 date, met by resolution
+        out.append(_clock("implement", plan, settled, today))
+    else:
+        out.append(_clock("resolve", _stored(row, "resolve_due") or resolve_due(created, limits), settled, today))
     if row["reopened_at"]:
         rehandled = _met(row["rehandled_at"], today)
         due = _stored(row, "rehandle_due") or (_moment(row["reopened_at"]).date() if is_urgent(row, directory)
                                                else rehandle_due(row["reopened_at"], limits))
         out.append(_clock("rehandle", due, rehandled, today))
+    action = _stored(row, "action_due")
+    if action is not None and row["status"] not in CLOSED:  # the earliest 分工 still open
+        out.append(_clock("action", action, None, today))
     return out
 
 
@@ -249,6 +259,8 @@ def late_days(row, directory, today: dt.date | None = None) -> int:
 
 def summary(row, directory, today: dt.date | None = None) -> str:
     """One line for the list, the digest and the sheet: what is overdue, else the next open clock."""
+    if row["status"] in CLOSED and not (row["reopened_at"] and not row["rehandled_at"]):
+        return ""  # every clock met (a closed case is never overdue): no need to count days (the .xlsx of 50,000)
     all_clocks = clocks(row, directory, today)
     late = [d.reason for d in all_clocks if d.overdue]
     if late:

@@ -57,6 +57,11 @@ def name_key(text: str) -> str:
     return folded[:-2] if folded.endswith("小区") and len(folded) > 2 else folded
 
 
+def _folded(text: str) -> str:
+    """A typed name as compared: full-width forms folded, spaces gone."""
+    return "".join(unicodedata.normalize("NFKC", str(text or "")).split())
+
+
 class DirectoryError(ValueError):
     """The data file is wrong; the message (Chinese) names the entry to fix."""
 
@@ -109,6 +114,7 @@ class Category:
     parties: str
     deadlines: dict = field(default_factory=dict)   # working days, overriding street.deadlines (deadlines.py)
     first_steps: tuple[str, ...] = ()               # urgent: what to do right now, from its guide (promises.py)
+    aliases: tuple[str, ...] = ()                   # words stewards type for it (漏水 → 漏水/渗水); data file `aliases:`
 
 
 @dataclass(frozen=True)
@@ -134,6 +140,17 @@ class Directory:
     def compounds_in(self, area_id: str) -> list[Compound]:
         """Compounds of one residential area, in data-file order."""
         return [c for c in self.compounds.values() if c.area.id == area_id]
+
+    def match_category(self, text: str) -> Category | None:
+        """The one category a typed word means: its id, its name, or one of its `aliases` ('漏水' → 漏水/渗水),
+        spaces and full-width forms ignored; None when it means none or several."""
+        key = _folded(text)
+        if not key:
+            return None
+        if key in self.categories:
+            return self.categories[key]
+        hits = [c for c in self.categories.values() if key in (_folded(c.name), *map(_folded, c.aliases))]
+        return hits[0] if len(hits) == 1 else None
 
     def areas_in_order(self) -> list[Area]:
         """Residential areas in pinyin order (sort_key), as the site and the forms list them."""
@@ -226,6 +243,30 @@ def _limits(raw, where: str) -> dict:
         raise DirectoryError(str(exc)) from None
 
 
+def _words(raw, where: str) -> tuple[str, ...]:
+    """`aliases:` — a list of other words for the entry (may be absent)."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(a, str) and a.strip() for a in raw):
+        raise DirectoryError(f"{where}的别名（aliases）要写成一串词，比如 [漏水, 渗水]。")
+    return tuple(a.strip() for a in raw)
+
+
+def _followup_settings(street: dict) -> None:
+    """street.followup (回访: which 不满意 reopens, when to call), checked."""
+    raw = street.get("followup")
+    if raw is None:
+        return
+    if not isinstance(raw, dict) or set(raw) - {"reopen_unsatisfied", "call_after"}:
+        raise DirectoryError("街道（street）的 followup 只能写 reopen_unsatisfied（效率、态度、结果）和 call_after（工作日）。")
+    names = raw.get("reopen_unsatisfied", [])
+    if not isinstance(names, list) or not set(names) <= {"效率", "态度", "结果"}:
+        raise DirectoryError(f"街道（street）的 followup.reopen_unsatisfied 只能列 效率、态度、结果，现为「{names}」。")
+    after = raw.get("call_after", 3)
+    if isinstance(after, bool) or not isinstance(after, int) or not 0 <= after <= 60:
+        raise DirectoryError(f"街道（street）的 followup.call_after 应为 0 到 60 之间的整数（工作日），现为「{after}」。")
+
+
 def _aliases(raw, where: str) -> tuple[str, ...]:
     """`aliases:` — a list of other spellings of the compound's name (may be absent)."""
     if raw is None:
@@ -277,7 +318,8 @@ def parse(data: dict) -> Directory:
     categories = {
         cid: Category(cid, _require(e, "name", f"问题类别 {cid} "), bool(e.get("urgent", False)),
                       _require(e, "guide", f"问题类别 {cid} "), _require(e, "parties", f"问题类别 {cid} "),
-                      _limits(e.get("deadlines"), f"问题类别 {cid} "), _steps(e.get("first_steps"), f"问题类别 {cid} "))
+                      _limits(e.get("deadlines"), f"问题类别 {cid} "), aliases=_words(e.get("aliases"), f"问题类别 {cid} "),
+                      first_steps=_steps(e.get("first_steps"), f"问题类别 {cid} "))
         for cid, e in _unique(data.get("categories"), "问题类别").items()
     }
     if not compounds or not categories or not stewards:
@@ -290,6 +332,7 @@ def parse(data: dict) -> Directory:
         _hours(office, "事务所（street.office）")
         if office.get("after_hours") is not None:
             _contact(office["after_hours"], "事务所的下班后电话（street.office.after_hours）")
+    _followup_settings(street)
     return Directory(street, stewards, areas, compounds, categories,
                      tuple(data.get("parties") or ()), places)
 

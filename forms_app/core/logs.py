@@ -8,10 +8,12 @@ the filter below is a second guard that hides anything phone-like that slipped i
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 import sys
 
+from forms_app.core.clock import SHANGHAI
 from forms_app.core.redact import PHONE_LIKE
 from forms_app.core.references import KINDS, LENGTH, damm_valid
 
@@ -51,6 +53,16 @@ class HidePhones(logging.Filter):
         return True
 
 
+class ShanghaiFormatter(logging.Formatter):
+    """Log times in Shanghai time, like the pages ('2026-12-07 17:05:03,120 +0800'), whatever the server's zone."""
+
+    def formatTime(self, record, datefmt=None):  # noqa: N802 - logging's name
+        moment = dt.datetime.fromtimestamp(record.created, SHANGHAI)
+        if datefmt:
+            return moment.strftime(datefmt)
+        return f"{moment:%Y-%m-%d %H:%M:%S},{int(record.msecs):03d} +0800"
+
+
 def configure(config) -> None:
     """Set the forms_app logger's level and its one stderr handler (again on every create_app)."""
     level = str(config.get("LOG_LEVEL") or "INFO").upper()
@@ -63,7 +75,7 @@ def configure(config) -> None:
     for handler in [h for h in logger.handlers if isinstance(h, _Stderr)]:
         logger.removeHandler(handler)
     handler = _Stderr()
-    handler.setFormatter(logging.Formatter(config.get("LOG_FORMAT") or "%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(ShanghaiFormatter(config.get("LOG_FORMAT") or "%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(HidePhones())
     logger.addHandler(handler)
     # Our handler prints the line; passing it on as well would print it twice where the root logs too.

@@ -1,12 +1,15 @@
 """Rows the stewards type by hand into 问题登记 (their habit for phone calls) become cases.
 
 A row with no 提交编号 but a 小区 or a 问题描述 is a candidate. Once it has stayed the same between
-two reads of the sheet (so a row still being typed is left alone), the worker:
+two reads of the sheet (so a row still being typed is left alone — the last read is kept in the store,
+so two runs of `flask sync --once` from cron agree too), the worker:
 
-1. gives it a reference and a submission id, and writes exactly those two fields into THAT record —
-   found again by its content in a fresh read right before the write (stewards sort, insert and
-   delete rows), through the table service's update() by record id, as plain text;
-2. imports it into the store through reports.create (actor 表格, due dates from the directory).
+1. gives it a reference and a submission id, and writes those two fields (and the service columns,
+   below) into THAT record — found again by its content in a fresh read right before the write
+   (stewards sort, insert and delete rows), through the table service's update() by record id, as plain text;
+2. imports it into the store through reports.create (actor 表格, due dates from the directory), reading
+   compounds and categories as stewards write them (延吉4村, 漏水: the directory's aliases), and fills
+   the row's service columns (提交时间, 负责大管家, 是否紧急) as the web form's rows have them.
 
 Exactly once: a row whose 提交编号 the store does not know is imported with the reference in its
 编号 cell, never renumbered. A worker killed between 1 and 2 imports it at its next read; the
@@ -15,6 +18,7 @@ store's UNIQUE submission id makes a second import a no-op. A candidate too thin
 """
 from __future__ import annotations
 
+import json
 import logging
 import re
 import sqlite3
@@ -44,6 +48,8 @@ NOTE_MARK = "【系统】"
 ASK_START = NOTE_MARK + "这一行还不能登记为问题"
 ASK = ASK_START + "，请补上：{missing}。补好后会自动编号。"
 YES = ("紧急", "是", "急", "yes", "y", "1", "√", "✓")
+NO_PHONE = ("不愿留", "不留电话", "没有电话", "无电话")  # "居民不愿留电话", as the README says: accepted, no phone
+SEEN_KEY = "adopt.seen"  # the candidate rows of the last read (state table): `flask sync --once` from cron adopts too
 TEXT_LIMITS = {"building": 50, "room": 50, "contact_name": 50, "best_time": 100, "description": 2000}
 
 
@@ -90,17 +96,17 @@ def fingerprint(rec: dict) -> tuple:
 def case_data(rec: dict, directory) -> tuple[dict, list[str]]:
     """A hand-typed row as report fields, and the notes for what could not be read as typed."""
     flags = []
-    compound = _by_name_or_id(rec.get("小区", ""), directory.compounds)
+    compound = _by_name_or_id(rec.get("小区", ""), directory.compounds) or directory.match_compound(tidy(rec.get("小区")))
     area = compound.area if compound else _by_name_or_id(rec.get("居民区", ""), directory.areas)
     compound_text = tidy(rec.get("小区"))[:50]
     if compound is None:
         flags.append(f"小区「{compound_text}」不在名录里，先按原样记下，请改成名录里的小区名")
-    category = _by_name_or_id(rec.get("问题类别", ""), directory.categories)
+    category = _by_name_or_id(rec.get("问题类别", ""), directory.categories) or directory.match_category(rec.get("问题类别", ""))
     category_text = tidy(rec.get("问题类别"))[:50]
     if category is None and category_text:
         flags.append(f"问题类别「{category_text}」不在名录里，先按原样记下")
     phone = ""
-    if tidy(rec.get("联系电话")):
+    if tidy(rec.get("联系电话")) and not any(w in tidy(rec.get("联系电话")) for w in NO_PHONE):
         try:
             phone = normalise_phone(rec["联系电话"]).e164
         except PhoneError:
@@ -122,6 +128,20 @@ def case_data(rec: dict, directory) -> tuple[dict, list[str]]:
     for key, limit in TEXT_LIMITS.items():
         data[key] = data[key][:limit]
     return data, flags
+
+
+def service_cells(rec: dict, directory) -> dict[str, str]:
+    """The service columns a web form's row has, for a hand-typed row about to be numbered: 提交时间,
+    负责大管家, 是否紧急, and 小区 / 问题类别 as the directory names them (延吉4村 → 延吉四村, 漏水 → 漏水/渗水)."""
+    data, _ = case_data(rec, directory)
+    compound = directory.compounds.get(data["compound_id"])
+    category = directory.categories.get(data["category_id"])
+    wanted = {"提交时间": clock.now().strftime("%Y-%m-%d %H:%M"),
+              "负责大管家": tidy(rec.get("负责大管家")) or (compound.steward.name if compound else ""),
+              "是否紧急": "紧急" if deadlines.is_urgent(data, directory) else "",
+              "小区": compound.name if compound else tidy(rec.get("小区")),
+              "问题类别": category.name if category else tidy(rec.get("问题类别"))}
+    return {k: v for k, v in wanted.items() if v and tidy(rec.get(k)) != v}
 
 
 def import_row(conn: sqlite3.Connection, rec: dict, directory) -> tuple[sqlite3.Row, bool]:
@@ -164,7 +184,18 @@ class Adopter:
 
     def __init__(self, conn: sqlite3.Connection, tables, directory):
         self.conn, self.tables, self.directory = conn, tables, directory
-        self.seen: set[tuple] = set()
+
+    @property
+    def seen(self) -> set[tuple]:
+        """The candidate rows of the last read, kept in the store (a cron `sync --once` is a new process)."""
+        row = self.conn.execute("SELECT value FROM state WHERE key = ?", (SEEN_KEY,)).fetchone()
+        return {tuple(f) for f in json.loads(row[0])} if row else set()
+
+    @seen.setter
+    def seen(self, fingerprints: set[tuple]) -> None:
+        with transaction(self.conn):
+            self.conn.execute("INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                              (SEEN_KEY, json.dumps(sorted(fingerprints), ensure_ascii=False)))
 
     def known(self, ids: list[str]) -> set[str]:
         """Which of these submission ids the store has."""
@@ -185,13 +216,15 @@ class Adopter:
                 import_row(self.conn, rec, self.directory)
                 known.add(sid)
         candidates = [r for r in records if is_candidate(r)]
-        still = [r for r in candidates if fingerprint(r) in self.seen]
+        seen = self.seen
+        still = [r for r in candidates if fingerprint(r) in seen]
         self.seen = {fingerprint(r) for r in candidates}
         plans = []
         for rec in still:
             lack = missing(rec)
             if not lack:
-                plans.append((rec, {"编号": new_reference("report"), "提交编号": uuid.uuid4().hex}))
+                plans.append((rec, {"编号": new_reference("report"), "提交编号": uuid.uuid4().hex,
+                                    **service_cells(rec, self.directory)}))
             elif NOTE_MARK not in str(rec.get("处理记录", "")):
                 ask = ASK.format(missing="、".join(lack))
                 plans.append((rec, {"处理记录": "\n".join(filter(None, [str(rec.get("处理记录", "")).strip(), ask]))}))

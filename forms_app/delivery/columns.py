@@ -142,6 +142,8 @@ def sheet_time(iso: str) -> str:
 
 def display_phone(e164: str) -> str:
     """+8613812345678 -> 138 1234 5678; +862165430001 -> 021 6543 0001."""
+    if len(e164) == 14 and e164.startswith("+861") and e164[1:].isdigit():  # a mobile: no parsing (50,000 rows)
+        return f"{e164[3:6]} {e164[6:10]} {e164[10:]}"
     try:
         return normalise_phone(e164).display
     except PhoneError:

@@ -26,10 +26,11 @@ from flask.cli import with_appcontext
 
 from forms_app.core import clock, history
 from forms_app.core import outbox
+from forms_app.delivery import readback
 from forms_app.delivery import alert_cap
 from forms_app.delivery.adopt import Adopter
 from forms_app.residents import reception
-from forms_app.core.cases import STATUSES, STEWARD_FIELDS
+from forms_app.core.cases import STEWARD_FIELDS
 from forms_app.delivery.columns import REPORTS, SESSIONS, SIGNUPS, TABLES, report_values, session_values, signup_values
 from forms_app.delivery.sheet_layout import parse_session
 from forms_app.notices.messages import alert_for, sms_refused_message
@@ -40,6 +41,7 @@ from forms_app.residents import sms_notices
 from forms_app.core.store import get_db, transaction
 
 log = logging.getLogger(__name__)
+NO_CHANNEL = "没有配置提醒渠道，未发送（每日汇总仍会列出这个问题）"
 CHUNK = 500  # records per add(): WeCom and Feishu take at most 500 per call; Google takes this many easily
 
 
@@ -55,12 +57,17 @@ class Worker:
     def __init__(self, conn: sqlite3.Connection, tables: TableService | None, directory, *, notifier=None,
                  sms: SmsDelivery | None = None, batch: int = 2000,
                  interval: float = 5.0, pull_interval: float = 60.0, backoff_cap: float = 60.0,
-                 sleep=None, monotonic=time.monotonic, rng=random.random, urgent_per_hour: int = 0):
+                 sleep=None, monotonic=time.monotonic, rng=random.random, urgent_per_hour: int = 0,
+                 settle: float = 0.0):
         self.conn, self.tables, self.directory, self.notifier, self.sms = conn, tables, directory, notifier, sms
         self.cap = alert_cap.UrgentCap(conn, urgent_per_hour)  # ALERT_URGENT_PER_HOUR (delivery/alert_cap.py)
         self.kinds = (outbox.SHEET_KINDS if tables else ()) + (outbox.ALERT_KINDS if notifier else ())
         self.specs = {table.title: table.spec(directory) for table in TABLES}
         self.batch, self.interval, self.pull_interval, self.backoff_cap = batch, interval, pull_interval, backoff_cap
+        # After a write whose outcome is unknown, the checking read waits at least one call timeout
+        # (SHEETS_TIMEOUT): a write the service was still applying when our call gave up has landed
+        # by then, so the read sees it and the record is not sent twice.
+        self.settle = settle
         self.stop = threading.Event()
         self.sleep = sleep or self.stop.wait
         self.monotonic, self.rng = monotonic, rng
@@ -85,6 +92,12 @@ class Worker:
 
         A failing alert channel does not hold back the sheet: its error is raised after the sheet's turn.
         """
+        if self.notifier is None:  # no alert channel: urgent alerts do not pile up (/healthz: alerts off)
+            with transaction(self.conn):
+                dropped = [r[0] for r in self.conn.execute(
+                    "SELECT id FROM outbox WHERE kind IN ({}) AND delivered_at IS NULL".format(
+                        ",".join("?" * len(outbox.ALERT_KINDS))), outbox.ALERT_KINDS)]
+                outbox.mark_delivered(self.conn, dropped, note=NO_CHANNEL)
         items = outbox.pending(self.conn, self.batch, self.kinds)
         by_kind: dict[str, list] = {kind: [] for kind in outbox.KINDS}
         for item in items:
@@ -310,9 +323,9 @@ class Worker:
             waiting = {r[0] for r in self.conn.execute(
                 "SELECT r.submission_id FROM outbox o JOIN reports r ON r.id = o.row_id "
                 "WHERE o.kind = 'report_update' AND o.delivered_at IS NULL")}
-            # An empty 状态 (a hand-typed row) keeps the case's status; one the service cannot read skips the row.
-            self._read_back([rec for rec in records if (rec.get("状态") in STATUSES or not rec.get("状态"))
-                             and rec.get("提交编号") and rec["提交编号"] not in waiting], now)
+            # What a steward typed is checked as the web form checks it (readback.py): a 状态 or 首次联系时间
+            # the service cannot read goes back, with a 【系统】 line in 处理记录.
+            self._read_back([rec for rec in records if rec.get("提交编号") and rec["提交编号"] not in waiting], now)
             # Likewise a session edited on the stewards' pages whose row is still on its way.
             editing = {outbox.payload(r).get("id") for r in self.conn.execute(
                 "SELECT payload FROM outbox WHERE kind = 'session' AND delivered_at IS NULL")}
@@ -347,13 +360,17 @@ class Worker:
         ids, changed = list(by_id), 0
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
-            rows = self.conn.execute(f"SELECT id, submission_id, followup_due, reopened_at, rehandled_at, {', '.join(fields)} FROM reports "
+            rows = self.conn.execute(f"SELECT id, submission_id, compound_id, followup_due, reopened_at, rehandled_at, "
+                                     f"{', '.join(fields)} FROM reports "
                                      f"WHERE submission_id IN ({','.join('?' * len(chunk))})", chunk).fetchall()
+            today = clock.now().date()
             for row in rows:
                 rec = by_id[row["submission_id"]]
-                changes = {f: rec.get(STEWARD_FIELDS[f], "") for f in fields if row[f] != rec.get(STEWARD_FIELDS[f], "")}
-                if not rec.get("状态"):
-                    changes.pop("status", None)
+                compound = self.directory.compounds.get(row["compound_id"])
+                checked = readback.check(row, rec, compound.steward.name if compound else "", today, today.isoformat())
+                if checked.cells:
+                    outbox.enqueue(self.conn, "report_update", row["id"], checked.cells)
+                changes = checked.changes
                 if not changes:
                     continue
                 status = changes.get("status", row["status"])
@@ -399,6 +416,8 @@ class Worker:
             self.failures += 1
             # Retrying soon will not fix a missing header or a 403: wait the longest, and say so loudly.
             delay = self.backoff() if getattr(exc, "retryable", True) else self.backoff_cap
+            if getattr(exc, "ambiguous", False):
+                delay = max(delay, self.settle)
             log.log(logging.WARNING if getattr(exc, "retryable", True) else logging.ERROR,
                     "delivery failed (%s); retry %d in %.1f s", exc, self.failures, delay)
             self.sleep(delay)
@@ -458,7 +477,8 @@ def sync_command(once: bool) -> None:
         raise click.ClickException(str(exc)) from None
     worker = Worker(get_db(), tables, app.extensions["directory"], notifier=notifier, sms=sms,
                     interval=app.config["SYNC_INTERVAL"], pull_interval=app.config["SYNC_PULL_INTERVAL"],
-                    urgent_per_hour=app.config.get("ALERT_URGENT_PER_HOUR", 0))
+                    urgent_per_hour=app.config.get("ALERT_URGENT_PER_HOUR", 0),
+                    settle=float(app.config.get("SHEETS_TIMEOUT") or 0))
     try:
         drained = worker.run(once=once)
     except KeyboardInterrupt:

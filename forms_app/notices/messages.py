@@ -103,7 +103,8 @@ def alert_message(alert: dict) -> Message:
     where = " ".join(filter(None, [alert["compound"], alert["building"]]))
     owner = f"负责：{alert['steward_name']}。" if alert["steward_name"] else "负责：未找到对应的大管家，请事务所安排。"
     if alert["type"] == "reopened":
-        title = f"【回访未解决】{alert['ref']} {where} {alert['category']}"
+        unsatisfied = str(alert.get("outcome") or "").startswith("已解决")  # 已解决 ticked, but 结果不满意
+        title = f"【回访{'不满意' if unsatisfied else '未解决'}】{alert['ref']} {where} {alert['category']}"
         how = "电话回访时" if alert.get("via") == "phone" else "网上回访时"
         lines = [f"原问题：{alert['excerpt']}",
                  f"居民{how}说“{alert.get('outcome') or '没有解决'}”，问题已重新打开，状态改回处理中。"]
@@ -160,3 +161,46 @@ def fit(text: str, limit: int) -> str:
     budget = limit - len(tail.encode("utf-8"))
     cut = text.encode("utf-8")[:budget].decode("utf-8", errors="ignore")
     return cut + tail
+
+
+def size(message: Message) -> int:
+    """UTF-8 bytes of the larger of its renderings (plain text, robot markdown with its escapes)."""
+    plain = as_text(message)
+    marked = [f"**{markdown_safe(message.title)}**"]
+    for heading, lines in message.sections:
+        if heading:
+            marked.append(f"**{markdown_safe(heading)}**")
+        marked += [f"> {markdown_safe(line)}" for line in lines]
+    return max(len(plain.encode("utf-8")), len("\n".join(marked).encode("utf-8")))
+
+
+def split(message: Message, limit: int) -> list[Message]:
+    """The message as several, each within `limit` bytes (see size), whole lines only — never cut.
+
+    Titles get '（1/3）'; a section that goes on in the next message repeats its heading with '（续）'.
+    A single line longer than the limit is the one thing that may still be cut (by the channel's fit).
+    """
+    if size(message) <= limit:
+        return [message]
+    room = limit - len(" （99/99）".encode("utf-8"))
+    parts: list[list[tuple[str, list[str]]]] = [[]]
+
+    def fits(sections) -> bool:
+        return size(Message(message.title, tuple((h, tuple(ls)) for h, ls in sections))) <= room
+
+    for heading, lines in message.sections:
+        parts[-1].append((heading, []))
+        for line in lines:
+            parts[-1][-1][1].append(line)
+            if fits(parts[-1]) or (len(parts[-1]) == 1 and len(parts[-1][0][1]) == 1):
+                continue
+            parts[-1][-1][1].pop()
+            begun = bool(parts[-1][-1][1])  # this section already has lines in the message before
+            if not begun:
+                parts[-1].pop()
+            parts.append([(f"{heading}（续）" if heading and begun else heading, [line])])
+    out = []
+    for number, sections in enumerate(parts, start=1):
+        out.append(Message(f"{message.title}（{number}/{len(parts)}）", tuple((h, tuple(ls)) for h, ls in sections),
+                           steward_id=message.steward_id, mention=message.mention))
+    return out

@@ -1,5 +1,8 @@
-"""`flask digest`: each steward's daily list — new reports, first contacts overdue, other deadlines
-overdue (resolution, re-handling: core/deadlines.py, reasons in words), reception sign-ups.
+"""`flask digest`: each steward's daily list as today's work — first contacts overdue, other deadlines
+overdue (resolution or 落实, re-handling, a 会商's 分工: core/deadlines.py, reasons in words), what is
+due today, the supervisor's 督办 waiting for an answer, the 回访 to make by phone, then new reports,
+reception sign-ups and texts that failed. A message too long for a robot (WeCom: 4,096 bytes of
+markdown, 2,048 of text) is split into several (messages.split), never cut.
 
 Meant for cron on working-day mornings. One message per steward goes through the alert channels
 (the team robot; e-mail to the team plus that steward); `--print` only prints. Like an alert it
@@ -19,7 +22,9 @@ from flask.cli import with_appcontext
 
 from forms_app.core import accounts, backup, clock, workdays
 from forms_app.residents import reception, sms_notices
-from forms_app.notices.messages import Message, as_text, excerpt, redact, steward_for
+from forms_app.casework import consultations, supervision, worklist
+from forms_app.casework.worklist import last_working_day
+from forms_app.notices.messages import Message, as_text, excerpt, redact, split, steward_for
 from forms_app.notices.notify import Notifier, NotifyError
 from forms_app.core import deadlines
 from forms_app.core.store import get_db, transaction
@@ -27,6 +32,7 @@ from forms_app.core.store import get_db, transaction
 STATE_KEY = "digest.last_sent"
 DIGEST_EXCERPT = 30
 SEND_LIMIT = 15                               # lines per section in a sent message; --print lists everything
+MESSAGE_BYTES = 2000                          # one robot message at most (under WeCom's 2,048-byte text limit)
 RETRY_DELAYS = (5.0, 30.0)                    # pauses before the second and third try of one message
 
 
@@ -41,13 +47,16 @@ class StewardDigest:
     signups: list[str] = field(default_factory=list)
     session: reception.Session | None = None
     sms_failed: list[str] = field(default_factory=list)  # texts to residents that failed since the last digest
+    due_today: list[str] = field(default_factory=list)   # a clock due today
+    supervised: list[str] = field(default_factory=list)  # 督办 waiting for the steward's answer
+    followup: list[str] = field(default_factory=list)    # 待回访: call the resident (no text first)
     password_tries: int = 0  # wrong passwords (or tries held back) at this steward's account since the last digest
 
     @property
     def empty(self) -> bool:
         """Nothing to tell this steward."""
         return not (self.new or self.uncontacted or self.long_open or self.signups or self.sms_failed
-                    or self.password_tries)
+                    or self.due_today or self.supervised or self.followup or self.password_tries)
 
 
 # --- when -------------------------------------------------------------------------------------
@@ -132,7 +141,25 @@ def build(conn: sqlite3.Connection, directory, moment: dt.datetime, start: dt.da
                 row, directory, f"{first[0].reason}，应在{clock.chinese_date(first[0].due)}前联系"))
         others = [d for d in late if d.kind != "first_contact"]
         if others:
-            digest.long_open.append(report_line(row, directory, f"{row['status']}，" + "；".join(d.reason for d in others)))
+            reasons = [d.reason for d in others]
+            if any(d.kind == "action" for d in others):  # name the 分工 that are late
+                cutoff = last_working_day(moment.date())
+                reasons.append("、".join(consultations.item_line(i) for i in consultations.late_items(conn, row["id"], cutoff)))
+            digest.long_open.append(report_line(row, directory, f"{row['status']}，" + "；".join(filter(None, reasons))))
+        today = [d for d in deadlines.clocks(row, directory, moment.date())
+                 if d.met_on is None and not d.overdue and d.left_days == 0]
+        if today and not late:
+            digest.due_today.append(report_line(row, directory, "；".join(d.reason for d in today)))
+    for row in supervision.open_items(conn):
+        steward = steward_for(row, directory)
+        (digests[steward.id] if steward else nobody).supervised.append(
+            f"{row['ref']}：{row['note']}（请在{clock.chinese_date(deadlines.day_of(row['answer_by']))}前在问题页面答复）")
+    sql, params = worklist.where(worklist.Filters(followup=True), directory, moment.date())
+    for row in conn.execute(f"SELECT * FROM reports{sql} ORDER BY {worklist.NO_TEXT} DESC, resolved_at, id", params):
+        steward = steward_for(row, directory)
+        no_text = not row["phone"].startswith("+861") or not row["sms_consent"]
+        (digests[steward.id] if steward else nobody).followup.append(report_line(
+            row, directory, f"{row['resolved_at'][:10]} 已解决，" + ("居民收不到短信，请打电话回访" if no_text else "居民还没回答，请打电话回访")))
     for n in conn.execute("SELECT n.kind, n.note, r.* FROM notices n JOIN reports r ON r.id = n.report_id "
                           "WHERE n.state = 'failed' AND n.updated_at > ? AND n.updated_at <= ? ORDER BY n.id",
                           (clock.iso(start), clock.iso(moment))).fetchall():
@@ -165,20 +192,26 @@ def message(digest: StewardDigest, moment: dt.datetime, working_days: int = 1, l
     day = clock.chinese_date(moment.date())
     who = digest.steward.name if digest.steward else "未对应到大管家的问题（请事务所安排）"
     sections = []
-    if digest.new:
-        sections.append(_section(f"一、上次汇总以来的新问题（{len(digest.new)} 条）", digest.new, limit))
     if digest.uncontacted:
-        sections.append(_section(f"二、先行联系超时，还没联系居民（{len(digest.uncontacted)} 条）",
+        sections.append(_section(f"一、先行联系超时，还没联系居民（{len(digest.uncontacted)} 条）",
                                  digest.uncontacted, limit))
     if digest.long_open:
-        sections.append(_section(f"三、办结或重新处理超时（{len(digest.long_open)} 条）",
+        sections.append(_section(f"二、办结、落实、分工或重新处理超时（{len(digest.long_open)} 条）",
                                  digest.long_open, limit))
+    if digest.due_today:
+        sections.append(_section(f"三、今天到期（{len(digest.due_today)} 条）", digest.due_today, limit))
+    if digest.supervised:
+        sections.append(_section(f"四、督办，请答复（{len(digest.supervised)} 条）", digest.supervised, limit))
+    if digest.followup:
+        sections.append(_section(f"五、待回访（{len(digest.followup)} 条，收不到短信的在前）", digest.followup, limit))
+    if digest.new:
+        sections.append(_section(f"六、上次汇总以来的新问题（{len(digest.new)} 条）", digest.new, limit))
     if digest.signups and digest.session:
         s = digest.session
-        sections.append(_section(f"四、下次联合接待 {s.when} {s.place}：本人负责小区的报名（{len(digest.signups)} 人）",
+        sections.append(_section(f"七、下次联合接待 {s.when} {s.place}：本人负责小区的报名（{len(digest.signups)} 人）",
                                  digest.signups, limit))
     if digest.sms_failed:
-        sections.append(_section(f"五、发给居民的短信没能发出（{len(digest.sms_failed)} 条，请电话告知）",
+        sections.append(_section(f"八、发给居民的短信没能发出（{len(digest.sms_failed)} 条，请电话告知）",
                                  digest.sms_failed, limit))
     if digest.password_tries:
         sections.append(("账号安全", (password_line(digest.password_tries),)))
@@ -271,7 +304,8 @@ def digest_command(print_only: bool, day: dt.datetime | None) -> None:
     if notifier is None:
         raise click.ClickException("没有配置提醒渠道（ALERT_WEBHOOK_URL 或 ALERT_SMTP_HOST，见 .env.example）；"
                                    "只想看内容请加 --print。")
-    messages = [message(d, moment, working_days, SEND_LIMIT) for d in digests if not d.empty] or [quiet_message(moment)]
+    messages = [part for d in digests if not d.empty
+                for part in split(message(d, moment, working_days, SEND_LIMIT), MESSAGE_BYTES)] or [quiet_message(moment)]
     messages += extra
     failed = 0
     for msg in messages:

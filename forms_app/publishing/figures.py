@@ -40,7 +40,7 @@ SMALL, SMALL_BELOW = "少于3", 3
 # What the four rates are, for whoever reads figures.json; the page says the same in plain words.
 RATES = {
     "先行联系按时率": "先行联系的期限已到（或已联系）的问题中，在期限内第一次联系上居民的比例",
-    "按时办结率": "办结期限已到（或已形成方案、已办结）的问题中，在期限内形成方案或办结的比例",
+    "按时办结率": "办结期限（会商定了分工的，按最后一项分工的日期）已到或已办结的问题中，在期限内办结的比例；形成方案不算办结",
     "回访率": "已解决的问题中，居民答过回访（网上或电话）的比例",
     "满意率": "三方面都答了的回访中，效率、态度、结果三项都是“满意”或“基本满意”的比例",
 }
@@ -51,7 +51,8 @@ def compute(conn: sqlite3.Connection, directory, today: dt.date) -> dict:
     """The public figures as of `today`: counts, directory labels and months, nothing else."""
     rows = [dict(r) for r in conn.execute(
         "SELECT id, status, category_id, area_id, channel, urgent, created_at, updated_at, resolved_at, reopened, "
-        "first_contact_at, first_contact_due, resolve_due, reopened_at, rehandled_at, rehandle_due FROM reports")]
+        "first_contact_at, first_contact_due, resolve_due, reopened_at, rehandled_at, rehandle_due, plan_due FROM reports "
+        "WHERE duplicate_of = ''")]  # a 重复件 counts once: as its main case
     for row in rows:
         row["bucket"] = BUCKETS.get(row["status"], "正在推进")
         row["created"] = clock.parse(row["created_at"]).date()
@@ -126,8 +127,9 @@ def rates(conn: sqlite3.Connection, rows: list[dict], directory, today: dt.date)
     for row in rows:
         for item in deadlines.clocks(row, directory, today)[:2]:
             if item.met_on is not None or item.overdue:
-                tallies[item.kind][1] += 1
-                tallies[item.kind][0] += item.met_on is not None and not item.late_days
+                kind = "resolve" if item.kind == "implement" else item.kind  # 落实 is the resolution of a plan
+                tallies[kind][1] += 1
+                tallies[kind][0] += item.met_on is not None and not item.late_days
     answered = {r[0] for r in conn.execute("SELECT DISTINCT report_id FROM followups")}
     asked = [r for r in rows if r["bucket"] == "已解决" or r["id"] in answered]
     good = "','".join(GOOD)

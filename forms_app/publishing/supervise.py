@@ -1,7 +1,8 @@
 """`flask supervise`: the weekly 督办 list for the street office's supervisor, and the sheet's 时限 column.
 
-A case goes on the list when one of its clocks (core/deadlines.py: 先行联系, 办结, 重新处理) is
-overdue by more than SUPERVISE_AFTER_DAYS working days. The list names the reference, compound,
+A case goes on the list when one of its clocks (core/deadlines.py: 先行联系, 办结 or 落实, 重新处理,
+分工) is overdue by more than SUPERVISE_AFTER_DAYS working days — chosen in SQL (casework/worklist's
+NEXT_DUE), so the page shows one page of 50,000 cases without reading them all. The list names the reference, compound,
 category, steward and the reason in words — never a resident's name, phone, room or building.
 It goes through the digest's channels (notices/notify.Notifier); `--print` only prints. The
 supervisor's read-only page (/forms/steward/supervise) shows the same list.
@@ -40,28 +41,42 @@ class Item:
         return f"{self.ref} {self.compound} {self.category} 负责：{self.steward}（{self.reason}）"
 
 
-def _open_rows(conn: sqlite3.Connection) -> list[sqlite3.Row]:
-    marks = ",".join("?" * len(deadlines.CLOSED))
-    return conn.execute(f"SELECT * FROM reports WHERE status NOT IN ({marks}) ORDER BY created_at, id",
-                        deadlines.CLOSED).fetchall()
+def overdue_before(today: dt.date, after_days: int) -> dt.date:
+    """A clock due before this day is late by more than `after_days` working days today."""
+    from forms_app.casework.worklist import _working_days_back, last_working_day
+    return _working_days_back(last_working_day(today), after_days)
 
 
-def items(conn: sqlite3.Connection, directory, after_days: int, today: dt.date | None = None) -> list[Item]:
-    """Cases with a clock overdue by more than `after_days` working days, the latest first."""
+def _where(after_days: int, today: dt.date) -> tuple[str, list]:
+    return " WHERE next_due < ?", [overdue_before(today, after_days).isoformat()]
+
+
+def count(conn: sqlite3.Connection, after_days: int, today: dt.date | None = None) -> int:
+    """How many cases are on the 督办 list."""
+    sql, params = _where(after_days, today or clock.now().date())
+    return conn.execute(f"SELECT count(*) FROM reports{sql}", params).fetchone()[0]
+
+
+def items(conn: sqlite3.Connection, directory, after_days: int, today: dt.date | None = None,
+          limit: int | None = None, offset: int = 0) -> list[Item]:
+    """Cases with a clock overdue by more than `after_days` working days, the latest first (in SQL: one
+    page of `limit` rows from `offset`, or all)."""
     today = today or clock.now().date()
+    sql, params = _where(after_days, today)
+    rows = conn.execute(f"SELECT * FROM reports{sql} ORDER BY next_due, created_at, id"
+                        + (" LIMIT ? OFFSET ?" if limit is not None else ""),
+                        [*params, *((limit, offset) if limit is not None else ())]).fetchall()
     out = []
-    for row in _open_rows(conn):
+    for row in rows:
         late = deadlines.overdue(row, directory, today)
         worst = max((d.late_days for d in late), default=0)
-        if worst <= after_days:
-            continue
         compound = directory.compounds.get(row["compound_id"])
         category = directory.categories.get(row["category_id"])
         steward = steward_for(row, directory)
         out.append(Item(row["ref"], compound.name if compound else row["compound_id"],
                         category.name if category else row["category_id"],
                         steward.name if steward else "未对应到大管家", "；".join(d.reason for d in late), worst))
-    return sorted(out, key=lambda i: -i.late_days)
+    return out
 
 
 def message(found: list[Item], after_days: int, today: dt.date) -> Message:

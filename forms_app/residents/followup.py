@@ -4,6 +4,10 @@ The same questions both ways: the outcome (已解决 / 部分解决 / 没有解�
 结果, each 满意 / 基本满意 / 不满意 (none required after 没有解决). 部分解决 or 没有解决 reopens the case
 (处理中, 办结时间 cleared) with the re-handling clock (core/deadlines.py), replaces the public note
 with one that tells the resident when they will hear again, and alerts the steward — one transaction.
+
+不满意 reopens too, as in 12345 practice: an aspect the directory names (street.followup.reopen_unsatisfied,
+default 结果) rated 不满意 reopens the case even when the resident ticks 已解决; the other aspects
+(效率, 态度) rated 不满意 put the case on the supervisor's 不满意待核实 list (reports.to_verify).
 """
 from __future__ import annotations
 
@@ -18,6 +22,16 @@ OUTCOMES = ("已解决", "部分解决", "没有解决")
 RATINGS = ("满意", "基本满意", "不满意")
 ASPECTS = {"efficiency": "效率", "attitude": "态度", "result": "结果"}
 VIA = {"online": "网上", "phone": "电话"}
+DEFAULT_REOPEN = ("result",)
+
+
+def reopen_aspects(directory) -> tuple[str, ...]:
+    """The aspects whose 不满意 reopens a case (street.followup.reopen_unsatisfied: 效率/态度/结果; default 结果)."""
+    names = (directory.street.get("followup") or {}).get("reopen_unsatisfied") if directory is not None else None
+    if names is None:
+        return DEFAULT_REOPEN
+    by_label = {label: key for key, label in ASPECTS.items()}
+    return tuple(by_label[n] for n in names)
 
 
 def due(report: sqlite3.Row) -> bool:
@@ -47,9 +61,9 @@ def satisfaction_text(answers: dict) -> str:
     return "·".join(filter(None, [rated, answers["outcome"]]))
 
 
-def public_note(moment, rehandle_due, steward: str = "大管家") -> str:
+def public_note(moment, rehandle_due, steward: str = "大管家", said: str = "还没解决") -> str:
     """The line the resident sees after saying it is not (fully) solved (the words of views/status.reopen_words)."""
-    return f"您{moment.month}月{moment.day}日说还没解决，{steward}最晚{clock.chinese_date(rehandle_due)}再联系您。"
+    return f"您{moment.month}月{moment.day}日说{said}，{steward}最晚{clock.chinese_date(rehandle_due)}再联系您。"
 
 
 def record(conn: sqlite3.Connection, report_id: int, answers: dict, directory, via: str = "online",
@@ -82,7 +96,13 @@ def record(conn: sqlite3.Connection, report_id: int, answers: dict, directory, v
         line = f"{moment:%Y-%m-%d} {by}：{outcome}" + (f"；{rated}" if rated else "") + (f"。意见：{comment}" if comment else "")
         changes = {"satisfaction": satisfaction_text(answers), "notes": "\n".join(filter(None, [report["notes"], line])),
                    "followup_due": 0}
-        reopen = outcome != "已解决"
+        unsatisfied = [k for k in ASPECTS if answers.get(k) == "不满意"]
+        reopening = reopen_aspects(directory)
+        reopen = outcome != "已解决" or any(k in reopening for k in unsatisfied)
+        verify = [ASPECTS[k] for k in unsatisfied if k not in reopening]
+        if verify:  # 效率/态度 不满意: the supervisor checks what happened
+            changes["to_verify"] = f"{moment:%Y-%m-%d} {VIA[via]}回访：{'、'.join(verify)}不满意"
+        said = "还没解决" if outcome != "已解决" else "对结果不满意"
         if reopen:
             # Reopened honestly: back to 处理中, 办结时间 cleared, the re-handling clock started, and the
             # stale public note replaced by when the resident will hear again.
@@ -90,8 +110,9 @@ def record(conn: sqlite3.Connection, report_id: int, answers: dict, directory, v
             compound = directory.compounds.get(report["compound_id"])
             due_day = promises.call_day(directory, compound, moment, deadlines.day_of(clocks["rehandle_due"]))
             changes.update(status="处理中", resolved_at="", reopened=report["reopened"] + 1, **clocks,
-                           public_note=public_note(moment, due_day, compound.steward.name if compound else "大管家"))
-            outbox.enqueue(conn, "alert", report_id, {"type": "reopened", "note": comment[:50], "outcome": outcome,
+                           public_note=public_note(moment, due_day, compound.steward.name if compound else "大管家", said))
+            told = outcome if outcome != "已解决" else "已解决，但对结果不满意"
+            outbox.enqueue(conn, "alert", report_id, {"type": "reopened", "note": comment[:50], "outcome": told,
                                                       "via": via, "rehandle_due": clocks["rehandle_due"]})
         apply_changes(conn, report, changes, actor)
         if photos:

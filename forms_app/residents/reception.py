@@ -36,6 +36,16 @@ class Session:
         """'12月5日（周六）9:00–11:00'."""
         return f"{clock.chinese_date(self.date)}{self.start_time}–{self.end_time}"
 
+    def started(self, moment: dt.datetime | None = None) -> bool:
+        """Whether the session has begun (sign-ups close then: no new seats, no 候补转正)."""
+        moment = moment or clock.now()
+        try:
+            hour, minute = (int(x) for x in self.start_time.replace("：", ":").split(":")[:2])
+            begins = dt.datetime.combine(self.date, dt.time(hour, minute), tzinfo=clock.SHANGHAI)
+        except ValueError:
+            begins = dt.datetime.combine(self.date, dt.time(0), tzinfo=clock.SHANGHAI)
+        return moment >= begins
+
     @property
     def seats_left(self) -> int:
         """Free seats; 0 means new sign-ups join the waiting list."""
@@ -86,10 +96,10 @@ def _session(row: sqlite3.Row) -> Session:
 
 def open_sessions(conn: sqlite3.Connection, today: dt.date | None = None) -> list[Session]:
     """Sessions residents can still sign up for, soonest first."""
-    today = today or clock.now().date()
+    moment = clock.now() if today is None else dt.datetime.combine(today, dt.time(0), tzinfo=clock.SHANGHAI)
     rows = conn.execute(_SESSION_SQL + " WHERE s.is_open = 1 AND s.date >= ? ORDER BY s.date, s.start_time",
-                        (today.isoformat(),)).fetchall()
-    return [_session(r) for r in rows]
+                        (moment.date().isoformat(),)).fetchall()
+    return [s for s in map(_session, rows) if not s.started(moment)]  # sign-ups close when a session starts
 
 
 def with_seats_first(sessions: list[Session]) -> list[Session]:
@@ -153,7 +163,7 @@ def sign_up(conn: sqlite3.Connection, session_id: str, submission_id: str, data:
             if again is not None:  # this very submission (a double tap): its own answer
                 return Outcome(again, "duplicate", waiting_position(conn, again), resubmitted=True)
             session = get_session(conn, session_id)
-            if session is None or not session.is_open:
+            if session is None or not session.is_open or session.started():
                 raise LookupError(session_id)
             if address and not address_limits.take(conn, f"signup:{session_id}", address, per_address, day=session.date):
                 return Outcome(None, "capped")
@@ -213,8 +223,8 @@ def cancel(conn: sqlite3.Connection, ref: str) -> sqlite3.Row | None:
             return None
         conn.execute("UPDATE signups SET state = 'cancelled', updated_at = ? WHERE id = ?", (now, row["id"]))
         outbox.enqueue(conn, "signup", row["id"])
-        if row["state"] != "confirmed":
-            return None
+        if row["state"] != "confirmed" or get_session(conn, row["session_id"]).started():
+            return None  # no 候补转正 once the session has begun
         first = conn.execute(
             "SELECT * FROM signups WHERE session_id = ? AND state = 'waiting' ORDER BY queued_at, id LIMIT 1",
             (row["session_id"],)).fetchone()

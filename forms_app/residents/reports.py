@@ -18,7 +18,9 @@ log = logging.getLogger(__name__)
 FIELDS = ("channel", "area_id", "compound_id", "building", "room", "category_id", "urgent",
           "description", "contact_name", "phone", "best_time", "join_reception",
           "on_behalf", "behalf_relation", "behalf_consent")
-INTAKE_FIELDS = ("taken_by", "session_id")  # optional: set when a steward registers a case (casework/intake.py)
+# Optional: set when a steward registers a case (casework/intake.py); first_contact_at when the resident
+# spoke to the steward as it was registered.
+INTAKE_FIELDS = ("taken_by", "session_id", "first_contact_at", "ticket_no")
 # 代办 details (migration 0070): optional, so callers that register other ways need not pass them.
 BEHALF_FIELDS = ("resident_name", "resident_phone", "call_first")
 
@@ -52,7 +54,8 @@ def create(conn: sqlite3.Connection, submission_id: str, data: dict, alert: bool
 
     Same submission id and same content: the same row. Same id, other content: a new report.
     `actor`: who registered it (the resident online, or a steward's account id for an intake).
-    `directory`: fixes the case's due dates (core/deadlines.py) as it comes in.
+    `directory`: fixes the case's due dates (core/deadlines.py) and its steward (负责大管家: the compound's)
+    as it comes in.
     `ref`: a reference already given out (a hand-typed sheet row numbered in place); a fresh one if taken.
     `photos`: photos.prepare()'s result, stored in the same transaction (`origin`: 'report' or 'intake').
     `address`: the client address of an online report: at most SMS_REPORTS_PER_ADDRESS a day trigger a text.
@@ -65,6 +68,9 @@ def create(conn: sqlite3.Connection, submission_id: str, data: dict, alert: bool
     moment = clock.now()
     now = clock.iso(moment)
     due = deadlines.due_dates(data, directory, moment) if directory is not None else {"first_contact_due": "", "resolve_due": ""}
+    compound = directory.compounds.get(data["compound_id"]) if directory is not None else None
+    if compound is not None and not data.get("steward_name"):  # the steward in charge, as the sheet row starts out
+        due = {**due, "steward_name": compound.steward.name}
     intake_fields = tuple(f for f in INTAKE_FIELDS if data.get(f))
     columns = ("ref", "submission_id", "content_hash", "created_at", "updated_at", *FIELDS, *BEHALF_FIELDS,
                *intake_fields, *due, "sms_consent", "abroad_consent")

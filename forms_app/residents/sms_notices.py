@@ -39,7 +39,7 @@ NOTICES = {
     "reminder": Notice("接待提醒", "SMS_TEMPLATE_REMINDER", ("date", "time", "place")),
     "signup": Notice("报名编号", "SMS_TEMPLATE_SIGNUP", ("ref", "date", "time", "place")),
 }
-STATUS_NOTICES = ("已形成方案", "已解决")   # the status changes a resident is told about
+STATUS_NOTICES = ("已形成方案", "已解决", "不予受理", "已转办")   # the status changes a resident is told about
 VARIABLE_MAX = 20                          # characters per variable (both providers cap variable length) …
 LIMITS = {"place": 35}                     # … a place name may be longer (Aliyun's cap for such a variable)
 FOLLOWUP_AT = dt.time(10, 0)               # the 回访 invitation goes the morning after 已解决
@@ -64,6 +64,19 @@ def will_text(row, kind: str | None = None, config=None) -> bool:
     config = config if config is not None else settings()
     on = bool(config and config.get("SMS_ENABLED")) and bool(row["sms_consent"]) and is_mainland_mobile(row["phone"] or "")
     return on and (kind is None or enabled(kind, config))
+
+
+def whole_sentences(text: str, limit: int = VARIABLE_MAX) -> str:
+    """The note as a text carries it: whole sentences within `limit` characters (else whole clauses, the last
+    one ended with 。), never cut mid-sentence; when even the first clause is longer, '详情请查进度'."""
+    text = " ".join((text or "").split())
+    if len(text) <= limit:
+        return text
+    ends = [i + 1 for i, ch in enumerate(text[:limit]) if ch in "。！？；!?;"]
+    if ends:
+        return text[:ends[-1]]
+    clauses = [i for i, ch in enumerate(text[:limit]) if ch in "，,"]  # a whole clause, ended as a sentence
+    return text[:clauses[-1]] + "。" if clauses else "详情请查进度"
 
 
 def cut(text: str, limit: int = VARIABLE_MAX) -> str:
@@ -157,7 +170,7 @@ def for_status(conn: sqlite3.Connection, row: sqlite3.Row, status: str, public_n
         return
     consent = bool(row["sms_consent"])
     # The public note is the stewards' one line for the resident; still, no phone number or name goes in a text.
-    note = hide(public_note, row["contact_name"], row["room"]) if public_note else "详情请查进度"
+    note = whole_sentences(hide(public_note, row["contact_name"], row["room"])) if public_note else "详情请查进度"
     queue(conn, "status", row["phone"], {"ref": row["ref"], "status": status, "note": note},
           report_id=row["id"], consent=consent)
     if status == "已解决":

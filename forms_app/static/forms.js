@@ -117,3 +117,13 @@
   form.addEventListener("change", function (event) { if (event.target.name === "outcome") update(); });
   update();
 })();
+// 8. The list's 全选 box: ticks or clears every case of the page shown (the bulk change's rows).
+(function () {
+  "use strict";
+  Array.prototype.forEach.call(document.querySelectorAll("[data-pick-all]"), function (box) {
+    box.addEventListener("change", function () {
+      var form = box.closest("form");
+      Array.prototype.forEach.call(form.querySelectorAll('input[name="refs"]'), function (pick) { pick.checked = box.checked; });
+    });
+  });
+})();

@@ -91,8 +91,7 @@ def progress(conn, row, d, today: dt.date | None = None) -> dict:
     timeline.sort(key=lambda item: item[0])
     promise = promises.for_case(row, d)
     return {"note": "" if stale else row["public_note"],
-            "reopen_line": promises.text(promise.reopen_line()) if stale and promise and promise.kind == "rehandle"
-            else reopen_words(row, d) if stale else "",
+            "reopen_line": reopen_words(row, d) if stale else "",
             "next_call": promise.progress() if promise and not (stale and promise.kind == "rehandle") else (),
             "promise": promise, "overdue": bool(promise and promise.missed),
             "timeline": [(f"{m.month}月{m.day}日", text) for m, text in timeline]}
@@ -104,12 +103,14 @@ def reopen_words(row, d, today: dt.date | None = None) -> str:
         return ""
     promise = promises.for_case(row, d)
     if promise is not None and promise.kind == "rehandle":
-        return promises.text(promise.reopen_line())
+        words = "对结果不满意" if (row["satisfaction"] or "").endswith("·已解决") else "还没解决"  # residents/followup.py
+        return promises.text(promise.reopen_line()).replace("说还没解决", f"说{words}", 1)
     said = clock.parse(row["reopened_at"]).date()
     today = today or clock.now().date()
     compound = d.compounds.get(row["compound_id"])
     who = compound.steward.name if compound else "大管家"
-    return f"您{'今天' if said == today else f'{said.month}月{said.day}日'}说还没解决，{who}会再联系您。"
+    words = "对结果不满意" if (row["satisfaction"] or "").endswith("·已解决") else "还没解决"
+    return f"您{'今天' if said == today else f'{said.month}月{said.day}日'}说{words}，{who}会再联系您。"
 
 
 def _result(conn, kind: str, row, followup_form=None) -> dict:

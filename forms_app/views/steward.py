@@ -38,6 +38,10 @@ def login_limit() -> str | None:
     return current_app.config["RATELIMIT_STEWARD_LOGIN"] if current_app.config["RATELIMIT_ENABLED"] else None
 
 
+# What a supervisor may send besides signing out: a 督办, and checking a 不满意 回访.
+SUPERVISOR_POSTS = ("steward.logout", "steward.supervision_issue", "steward.verified")
+
+
 def _safe_next(target: str) -> str:
     """Only a path inside the steward pages; anything else goes to the list."""
     parts = urlsplit(target or "")
@@ -57,7 +61,7 @@ def guard():
         target = request.full_path.rstrip("?") if request.method == "GET" else request.path
         return redirect(url_for("steward.login", next=target, expired=1 if expired else None))
     if g.steward is not None and not g.steward.can_edit and request.method not in READ_ONLY \
-            and request.endpoint != "steward.logout":
+            and request.endpoint not in SUPERVISOR_POSTS:
         log.warning("supervisor %s refused: %s %s", g.steward.id, request.method, request.endpoint)
         return render_template("steward/read_only.html"), 403
     return None

@@ -18,6 +18,7 @@ from .steward import bp
 
 log = logging.getLogger(__name__)
 PAST_SHOWN = 20
+WALK_IN_ROWS = 6  # blank lines on the printed sign-in sheet for people who come without signing up
 
 
 def _session_or_404(conn, session_id: str):
@@ -61,7 +62,8 @@ def sheet(session_id: str):
     people = _people(conn, session_id)
     return render_template("steward/sheet.html", session_=session_, linked=_linked(conn, people),
                            confirmed=[p for p in people if p["state"] == "confirmed"],
-                           waiting=[p for p in people if p["state"] == "waiting"], saved=request.args.get("saved"))
+                           waiting=[p for p in people if p["state"] == "waiting"], saved=request.args.get("saved"),
+                           walk_in_rows=WALK_IN_ROWS)
 
 
 @bp.route("/sessions/<session_id>/outcomes", methods=["GET", "POST"])

@@ -25,6 +25,8 @@ FIELD_NAMES = {**reports.SHEET_HEADERS, "created": "登记", "reopened": "重新
                "rehandled_at": "重新处理时间", "rehandle_due": "重新处理期限", "anonymised_at": "删除个人信息",
                "first_contact_due": "先行联系期限", "resolve_due": "办结期限", "building": "楼号",
                "compound_id": "小区", "category_id": "问题类别", "urgent": "紧急", "channel": "来源",
+               "plan_due": "落实期限", "action_due": "分工期限", "to_verify": "不满意待核实", "consultation": "会商",
+               "ticket_no": "12345 工单号", "supervision": "督办", "duplicate_of": "重复件的主件",
                "phone_verified": "电话核实"}
 
 
@@ -35,7 +37,8 @@ def _filters(args, mine_by_default: bool = True) -> tuple[FilterForm, worklist.F
         form.mine.data = bool(g.steward.steward_id)
     filters = worklist.Filters(form.q.data or "", form.value("status"), form.value("compound"), form.value("category"),
                                form.value("channel"), form.mine.data, form.urgent.data, form.reopened.data,
-                               form.overdue.data)
+                               form.overdue.data, form.today.data, form.soon.data, form.followup.data,
+                               form.value("sort") or "due")
     return form, filters
 
 
@@ -45,9 +48,11 @@ def _query(filters: worklist.Filters, **extra) -> dict:
     for name in ("q", "status", "compound", "category", "channel"):
         if getattr(filters, name):
             out[name] = getattr(filters, name)
-    for name in ("mine", "urgent", "reopened", "overdue"):
+    for name in ("mine", "urgent", "reopened", "overdue", "today", "soon", "followup"):
         if getattr(filters, name):
             out[name] = "y"
+    if filters.sort != "due":
+        out["sort"] = filters.sort
     return {**out, **extra}
 
 
@@ -78,8 +83,9 @@ def index():
             done = 0
             for ref in bulk.refs.data:
                 row = reports.by_ref(conn, ref)
-                if row is not None and casework.edit(conn, row["id"], {"status": bulk.bulk_status.data},
-                                                     actor=g.steward.id, who=g.steward.label):
+                changes = {"status": bulk.bulk_status.data,
+                           **({"public_note": bulk.bulk_note.data} if bulk.bulk_note.data else {})}
+                if row is not None and casework.edit(conn, row["id"], changes, actor=g.steward.id, who=g.steward.label):
                     done += 1
             log.info("steward %s changed %d cases to one status in bulk", g.steward.id, done)
             return redirect(f"{here}&done={done}", code=303)
@@ -87,9 +93,9 @@ def index():
     result = worklist.page(conn, filters, d, today, me, _page_number())
     status = 400 if request.method == "POST" else 200
     return render_template("steward/index.html", form=form, filters=filters, page=result, bulk=bulk,
-                           problems=problems, counts=worklist.counts(conn), query=_query(filters), here=here,
+                           problems=problems, counts=worklist.counts(conn, filters, d, today, me), query=_query(filters), here=here,
                            me=me, done=request.args.get("done"),
-                           only_status=filters.status if filters == worklist.Filters(status=filters.status) else None, contacted=request.args.get("contacted")), status
+                           only_status=filters.status, contacted=request.args.get("contacted")), status
 
 
 def _contacted(conn, ref: str, here: str):
@@ -107,11 +113,15 @@ def export_xlsx():
     """The cases of the current filters (and every sign-up) as one workbook; the log says who, never what."""
     conn, d = get_db(), directory()
     _, filters = _filters(request.args, mine_by_default=False)
-    rows = worklist.matching(conn, filters, d, clock.now().date(), worklist.me_for(g.steward, d))
-    body, n_reports, n_signups = export.workbook(conn, d, rows)
+    me = worklist.me_for(g.steward, d)
+    rows = worklist.matching(conn, filters, d, clock.now().date(), me)
+    # The sign-ups follow the filters where they can: one compound, or the compounds of 我负责的.
+    compounds = (filters.compound,) if filters.compound else me.compounds if filters.mine else None
+    body, size, n_reports, n_signups = export.spooled(conn, d, rows, compounds)  # written row by row, streamed from disk
     log.info("steward %s downloaded the workbook (%d reports, %d sign-ups)", g.steward.id, n_reports, n_signups)
     name = f"dagj-{clock.now():%Y%m%d-%H%M}.xlsx"
-    return Response(body, mimetype=export.XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(body, mimetype=export.XLSX, direct_passthrough=True,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"', "Content-Length": str(size)})
 
 
 def _default_steward(row) -> str:

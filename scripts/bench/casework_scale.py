@@ -1,4 +1,5 @@
-"""Benchmark: the stewards' workplace at 50,000 cases — the filtered list, `flask figures`, `flask digest --print`.
+"""Benchmark: the stewards' workplace at 50,000 cases — the filtered list (sorted by what is due), the 督办
+page, the .xlsx of every case, `flask figures`, `flask digest --print` (with its 今天到期, 督办 and 待回访 sections).
 
 Generates a realistic store (two years of cases: statuses by age, every category, compound and
 channel, due dates by the deadline rule, first contacts, resolutions, reopened cases, three-aspect
@@ -6,7 +7,9 @@ and old 1–5 follow-ups), then measures through the public entry points only �
 real app (Flask's test client, a signed-in steward) and the real CLI commands in their own
 processes — so it keeps working while the list and the digest are rewritten behind them.
 
-Targets: the filtered list < 200 ms; `flask figures` < 5 s; `flask digest --print` < 5 s.
+Targets: the filtered list < 200 ms (also sorted by what is due with 今天到期); the 督办 page, paged like the
+list, < 200 ms; the .xlsx of all cases < 5 s, streamed, its writer's memory not growing with the row count
+(peak RSS of a process writing it, 1,000 vs 50,000 cases); `flask figures` < 5 s; `flask digest --print` < 5 s.
 Baselines measured in the same run: GET /healthz, and the same requests and commands on 1,000 cases.
 
 Run: .venv/bin/python scripts/bench/casework_scale.py [--cases 50000] [--baseline-cases 1000] [--repeat 5]
@@ -42,11 +45,31 @@ LIST_QUERIES = {
     "我负责的 + 超时": "/forms/steward?f=1&mine=y&overdue=y",
     "电话号码后四位": "/forms/steward?f=1&q=5678",
     "状态 + 小区": "/forms/steward?f=1&status=处理中&compound=yanji2",
+    "按到期排序 + 今天到期": "/forms/steward?f=1&today=y",
+    "按到期排序（全部）": "/forms/steward?f=1",
+    "待回访": "/forms/steward?f=1&followup=y",
+    "督办页（分页）": "/forms/steward/supervise",
 }
+EXPORT_URL = "/forms/steward/export.xlsx?f=1"
+# A process that only writes the workbook of every case: its peak memory (ru_maxrss, KB) before and after.
+EXPORT_MEMORY = """
+import resource, sys, tempfile
+from forms_app import create_app
+from forms_app.core.store import get_db
+from forms_app.delivery import export
+app = create_app({"SECRET_KEY": "bench-" + "b" * 32, "DATABASE": sys.argv[1], "SEED_SAMPLE_SESSIONS": False})
+with app.app_context():
+    conn = get_db()
+    conn.execute("SELECT count(*) FROM reports").fetchone()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with tempfile.TemporaryFile() as out:
+        export.write(conn, app.extensions["directory"], out)
+    print(before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
 CHANNELS = (("网页", 40), ("二维码", 15), ("代办", 5), ("电话", 25), ("来访", 6), ("联合接待", 4), ("会商", 1),
             ("居委会转来", 2), ("12345转办", 2))
 ASPECTS = (("满意", 70), ("基本满意", 22), ("不满意", 8))
-TARGETS = {"list": 0.200, "figures": 5.0, "digest": 5.0}
+TARGETS = {"list": 0.200, "figures": 5.0, "digest": 5.0, "xlsx": 5.0}
 CPU: dict[str, float] = {}
 
 
@@ -147,6 +170,22 @@ def timed_get(client, url: str, repeat: int) -> tuple[float, float, int]:
     return statistics.median(times), max(times), len(first.data)
 
 
+def timed_export(client, repeat: int) -> tuple[float, int]:
+    """(median seconds to the last byte, size) of GET EXPORT_URL, the streamed body read to its end."""
+    times, cpu, size = [], [], 0
+    for _ in range(repeat):
+        start, used = time.perf_counter(), time.process_time()
+        response = client.get(EXPORT_URL, buffered=False)
+        size = sum(len(chunk) for chunk in response.response)
+        response.close()
+        times.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - used)
+        if response.status_code != 200 or not size:
+            raise SystemExit(f"{EXPORT_URL}: HTTP {response.status_code}")
+    CPU["xlsx"] = statistics.median(cpu)
+    return statistics.median(times), size
+
+
 def cli(config: dict, *args: str) -> tuple[float, str]:
     """Run `flask --app forms_app ARGS` as its own process; (wall seconds, output). CPU seconds go to CPU[args[0]]."""
     env = {**os.environ, **{k: str(v) for k, v in config.items() if k in ("SECRET_KEY", "DATABASE", "FIGURES_FILE")},
@@ -171,6 +210,13 @@ def measure(tmp: str, name: str, cases: int, repeat: int, d) -> dict:
     sign_in(client, app)
     made["healthz"] = timed_get(client, "/healthz", repeat)
     made["list"] = {label: timed_get(client, url, repeat) for label, url in LIST_QUERIES.items()}
+    made["xlsx"] = timed_export(client, max(1, repeat // 2))
+    made["xlsx_cpu"] = CPU["xlsx"]
+    done = subprocess.run([sys.executable, "-c", EXPORT_MEMORY, config["DATABASE"]], cwd=ROOT, capture_output=True,
+                          text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    if done.returncode:
+        raise SystemExit(f"export memory run failed:\n{done.stderr}")
+    made["xlsx_rss"] = tuple(int(v) for v in done.stdout.split())
     made["figures"], _ = cli(config, "figures")
     made["figures_json"] = json.loads(Path(config["FIGURES_FILE"]).read_text(encoding="utf-8"))
     made["figures_cpu"] = CPU["figures"]
@@ -204,6 +250,13 @@ def main() -> None:
         verdict = "ok" if median < TARGETS["list"] else "OVER"
         print(f"{label:<20} {big['cases']:>8,} {ms(median):>9} {ms(worst):>9} {size / 1024:>7.0f}KB   "
               f"{median / small:>7.1f}x {median / big['healthz'][0]:>9.0f}x  <200 ms {verdict}")
+    (x_big, x_size), (x_base, _) = big["xlsx"], base["xlsx"]
+    print(f".xlsx of every case   {x_big:.2f} s (CPU {big['xlsx_cpu']:.2f} s, {x_size / 1024 / 1024:.1f} MB) on {big['cases']:,} vs {x_base:.2f} s on "
+          f"{base['cases']:,}: ratio {x_big / x_base:.1f}  <{TARGETS['xlsx']:.0f} s {'ok' if x_big < TARGETS['xlsx'] else 'OVER'}")
+    grow = lambda m: (m["xlsx_rss"][1] - m["xlsx_rss"][0]) / 1024  # noqa: E731
+    print(f".xlsx writer memory   peak RSS grew {grow(big):.1f} MB while writing {big['cases']:,} cases vs "
+          f"{grow(base):.1f} MB for {base['cases']:,} (process peak {big['xlsx_rss'][1] / 1024:.0f} MB vs "
+          f"{base['xlsx_rss'][1] / 1024:.0f} MB)")
     for key, label in (("figures", "flask figures"), ("digest", "flask digest --print")):
         verdict = "ok" if big[key] < TARGETS[key] else "OVER"
         print(f"{label:<22} {big[key]:.2f} s (CPU {big[key + '_cpu']:.2f} s) on {big['cases']:,} vs {base[key]:.2f} s "
