@@ -257,9 +257,15 @@ def test_the_box_is_on_by_default_and_unticked_means_not_yet_contacted(steward, 
     assert "之前" not in words and ("今天会给您打电话" in words or "最晚" in words)
 
 
-def test_an_urgent_case_not_yet_contacted_promises_a_call_today_never_before_today(steward, db):
+def test_an_urgent_case_not_yet_contacted_promises_a_call_today_never_before_today(office_hours_now, steward, db):
     words = slip(steward, register(steward, urgent="y"))
-    assert "大管家今天会给您打电话。" in words and "之前" not in words
+    assert "周芳（示例）今天下班前给您打电话。" in words and "之前" not in words
+
+
+def test_an_urgent_case_registered_after_hours_promises_the_next_opening(clock_at, steward, db):
+    clock_at("2026-12-08T19:00:00+08:00")  # Tuesday evening (words: residents/promises.py)
+    words = slip(steward, register(steward, urgent="y"))
+    assert "现在是下班时间，周芳（示例）最晚12月9日（周三）上午联系您。" in words and "之前" not in words
 
 
 def test_a_walk_in_without_a_phone_gets_a_slip_that_promises_no_call(steward, db, app):
