@@ -21,13 +21,16 @@ if _ROOT not in sys.path:
 from mkdocs.exceptions import PluginError  # noqa: E402
 
 from forms_app.core.cases import STATUS_MEANINGS  # noqa: E402
+from forms_app.core.facts import FACTS, fact  # noqa: E402
 from forms_app.core.directory import Contact, Directory  # noqa: E402
 from forms_app.core.phones import PhoneError, normalise_phone  # noqa: E402
 from hooks import charts  # noqa: E402
 from hooks.build import ROOT, current_directory, link  # noqa: E402
-from hooks.compound_pages import contact_card  # noqa: E402
+from hooks.compound_pages import contact_card, sample_notice  # noqa: E402
 
 MARKER = re.compile(r"^[ \t]*\[\[([^\]:]*)(?::([^\]]*))?\]\][ \t]*$", re.MULTILINE)
+# An inline fact inside a sentence: `目标是[[fact:resolve-days]]个工作日内办结`.
+FACT = re.compile(r"\[\[fact:([^\]]*)\]\]")
 
 
 def _button(label: str, href: str) -> str:
@@ -121,11 +124,29 @@ def render_call_button(directory: Directory) -> str:
             f'不想填表？打电话：<strong>{escape(phone.display)}</strong></a>')
 
 
+def render_urgent_categories(directory: Directory, src_uri: str) -> str:
+    """The urgent categories as a list, each linking to its guide."""
+    urgent = [c for c in directory.categories.values() if c.urgent]
+    if not urgent:
+        return "（目前没有整类都算紧急的问题，以您勾选的为准。）"
+    return "\n".join(f"- {escape(c.name)}（见[{escape(c.name)}]({link(src_uri, c.guide + '.md')})）" for c in urgent)
+
+
 def render_statuses() -> str:
     """The six statuses and what they mean: the same words as the forms' status page."""
     rows = ["| 状态 | 意思 |", "| --- | --- |"]
     rows += [f"| **{escape(name)}** | {escape(meaning)} |" for name, meaning in STATUS_MEANINGS.items()]
     return "\n".join(rows)
+
+
+def render_facts(markdown: str, src_uri: str, directory: Directory) -> str:
+    """Replace every inline [[fact:name]] with its value; an unknown fact fails the build."""
+    def replace(match: re.Match) -> str:
+        name = match.group(1).strip()
+        if name not in FACTS:
+            raise PluginError(f"docs/{src_uri} 里的 {match.group(0)}：不认识这个事实。可用的：{'、'.join(FACTS)}。")
+        return escape(fact(name, directory))
+    return FACT.sub(replace, markdown)
 
 
 # marker name → (needs an argument?, render(directory, src_uri, argument))
@@ -139,6 +160,8 @@ RENDERERS = {
     "call-office": (False, lambda d, uri, arg: render_call_office(d, uri)),
     "call-button": (False, lambda d, uri, arg: render_call_button(d)),
     "statuses": (False, lambda d, uri, arg: render_statuses()),
+    "urgent-categories": (False, lambda d, uri, arg: render_urgent_categories(d, uri)),
+    "sample-notice": (False, lambda d, uri, arg: sample_notice(d)),
 }
 
 
@@ -161,4 +184,5 @@ def render_markers(markdown: str, src_uri: str, directory: Directory) -> str:
 
 def on_page_markdown(markdown, page, config, files):
     """Dispatch the page's markers to their render functions."""
-    return render_markers(markdown, page.file.src_uri, current_directory())
+    directory = current_directory()
+    return render_facts(render_markers(markdown, page.file.src_uri, directory), page.file.src_uri, directory)

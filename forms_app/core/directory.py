@@ -44,6 +44,7 @@ class Area:
     id: str
     name: str
     committee: Contact
+    covered: bool = True        # has a community steward (the seed: the system reached four communities)
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,14 @@ def _limits(raw, where: str) -> dict:
         raise DirectoryError(str(exc)) from None
 
 
+def _covered(entry: dict, where: str) -> bool:
+    """An area's `covered:` (true/false; absent means covered)."""
+    value = entry.get("covered", True)
+    if not isinstance(value, bool):
+        raise DirectoryError(f"{where}的 covered 只能写 true（有社区大管家）或 false（还没有）。")
+    return value
+
+
 def parse(data: dict) -> Directory:
     """Validate raw data (as loaded from YAML) into a Directory."""
     if not isinstance(data, dict):
@@ -145,7 +154,8 @@ def parse(data: dict) -> Directory:
         for sid, e in _unique(data.get("stewards"), "大管家").items()
     }
     areas = {
-        aid: Area(aid, _require(e, "name", f"居民区 {aid} "), _contact(e.get("committee"), f"居民区 {aid} 的居委会"))
+        aid: Area(aid, _require(e, "name", f"居民区 {aid} "), _contact(e.get("committee"), f"居民区 {aid} 的居委会"),
+                  _covered(e, f"居民区 {aid} "))
         for aid, e in _unique(data.get("areas"), "居民区").items()
     }
     compounds = {}

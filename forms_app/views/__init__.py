@@ -5,7 +5,7 @@ import re
 
 from flask import current_app, request, session
 
-from forms_app.core import references
+from forms_app.core import facts, references
 from forms_app.core.phones import PhoneError, normalise_phone
 
 
@@ -70,9 +70,14 @@ def site_address(path: str) -> str:
     return str(directory().street.get("site_url", "")).rstrip("/") + path
 
 
+def page_fact(name: str) -> str:
+    """A fact from the data for a template (core/facts.py): the same words the knowledge base renders."""
+    return facts.fact(name, directory(), current_app.config)
+
+
 def _template_helpers() -> dict:
     return {"call_contact": call_contact, "in_wechat": in_wechat, "site_address": site_address,
-            "example_ref": references.example}
+            "example_ref": references.example, "fact": page_fact}
 
 
 def init_app(app) -> None:
