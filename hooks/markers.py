@@ -132,6 +132,13 @@ def render_urgent_categories(directory: Directory, src_uri: str) -> str:
     return "\n".join(f"- {escape(c.name)}（见[{escape(c.name)}]({link(src_uri, c.guide + '.md')})）" for c in urgent)
 
 
+def render_guides_table(directory: Directory, src_uri: str) -> str:
+    """The guides index: how residents put each problem → its guide, in the nav's order."""
+    rows = ["| 问题 | 指南 |", "|---|---|"]
+    rows += [f"| {escape(g.asks)} | [{escape(g.title)}]({link(src_uri, g.page + '.md')}) |" for g in directory.guides()]
+    return "\n".join(rows)
+
+
 def render_statuses() -> str:
     """The six statuses and what they mean: the same words as the forms' status page."""
     rows = ["| 状态 | 意思 |", "| --- | --- |"]
@@ -160,6 +167,7 @@ RENDERERS = {
     "call-office": (False, lambda d, uri, arg: render_call_office(d, uri)),
     "call-button": (False, lambda d, uri, arg: render_call_button(d)),
     "statuses": (False, lambda d, uri, arg: render_statuses()),
+    "guides-table": (False, lambda d, uri, arg: render_guides_table(d, uri)),
     "urgent-categories": (False, lambda d, uri, arg: render_urgent_categories(d, uri)),
     "sample-notice": (False, lambda d, uri, arg: sample_notice(d)),
 }

@@ -65,6 +65,15 @@ class Category:
     guide: str
     parties: str
     deadlines: dict = field(default_factory=dict)   # working days, overriding street.deadlines (deadlines.py)
+    asks: str = ""          # how residents put it (the guides index's 问题 column); empty: the name
+
+
+@dataclass(frozen=True)
+class Guide:
+    """A knowledge-base guide in the nav and the guides index: a category's, or one of `guides:`."""
+    page: str               # path under docs/ without .md
+    title: str
+    asks: str
 
 
 @dataclass(frozen=True)
@@ -76,6 +85,18 @@ class Directory:
     categories: dict[str, Category]
     parties: tuple[str, ...]
     reception_places: dict[str, str]
+    more_guides: tuple[dict, ...] = ()   # `guides:` — guides that are no category's own (see guides())
+
+    def guides(self) -> list[Guide]:
+        """Every guide in nav order: `guides:` entries marked first, then each category's guide with
+        the entries placed `after:` it, then the rest."""
+        extra = [(g, Guide(g["page"], g["title"], g.get("asks") or g["title"])) for g in self.more_guides]
+        out = [guide for g, guide in extra if g.get("position") == "first"]
+        for category in self.categories.values():
+            out.append(Guide(category.guide, category.name, category.asks or category.name))
+            out += [guide for g, guide in extra if g.get("after") == category.id]
+        placed = {guide.page for guide in out}
+        return out + [guide for g, guide in extra if guide.page not in placed]
 
     @property
     def deadlines(self) -> dict:
@@ -144,6 +165,21 @@ def _covered(entry: dict, where: str) -> bool:
     return value
 
 
+def _more_guides(raw, categories: dict) -> tuple[dict, ...]:
+    """`guides:` entries: page and title required; `after:` a known category, or `position: first`."""
+    out = []
+    for i, entry in enumerate(raw or [], 1):
+        where = f"guides 第{i}项"
+        if not isinstance(entry, dict):
+            raise DirectoryError(f"{where}要写 page 和 title。")
+        _require(entry, "page", where + " ")
+        _require(entry, "title", where + " ")
+        if entry.get("after") and entry["after"] not in categories:
+            raise DirectoryError(f"{where}的 after「{entry['after']}」不是问题类别的 id。")
+        out.append(dict(entry))
+    return tuple(out)
+
+
 def parse(data: dict) -> Directory:
     """Validate raw data (as loaded from YAML) into a Directory."""
     if not isinstance(data, dict):
@@ -176,7 +212,7 @@ def parse(data: dict) -> Directory:
     categories = {
         cid: Category(cid, _require(e, "name", f"问题类别 {cid} "), bool(e.get("urgent", False)),
                       _require(e, "guide", f"问题类别 {cid} "), _require(e, "parties", f"问题类别 {cid} "),
-                      _limits(e.get("deadlines"), f"问题类别 {cid} "))
+                      _limits(e.get("deadlines"), f"问题类别 {cid} "), str(e.get("asks") or "").strip())
         for cid, e in _unique(data.get("categories"), "问题类别").items()
     }
     if not compounds or not categories or not stewards:
@@ -185,7 +221,7 @@ def parse(data: dict) -> Directory:
     street = dict(data.get("street") or {})
     street["deadlines"] = _limits(street.get("deadlines"), "街道（street）")
     return Directory(street, stewards, areas, compounds, categories,
-                     tuple(data.get("parties") or ()), places)
+                     tuple(data.get("parties") or ()), places, _more_guides(data.get("guides"), categories))
 
 
 def load(path: str | os.PathLike | None = None) -> Directory:

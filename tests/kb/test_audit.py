@@ -106,3 +106,31 @@ def test_contacts_are_marked_as_samples_where_they_show(kb_site):
     assert DIRECTORY.street.get("sample")
     for rel in ("index.html", "compounds/index.html", f"compounds/{next(iter(DIRECTORY.compounds))}/index.html"):
         assert "示例信息" in kb_site.read(rel), rel
+
+
+def test_a_new_category_reaches_the_nav_the_guides_index_and_search_with_no_other_edit(tmp_path):
+    """Turn the maintenance-fund guide into a category of its own in the data file only."""
+    import json
+    data = yaml.safe_load((ROOT / "data" / "directory.yaml").read_text(encoding="utf-8"))
+    data["guides"] = [g for g in data["guides"] if g["page"] != "guides/maintenance-fund"]
+    data["categories"].insert(3, {"id": "fund", "name": "维修资金测试类", "urgent": False, "asks": "想用维修资金修东西",
+                                  "guide": "guides/maintenance-fund", "parties": "业委会审核；物业组织维修"})
+    (tmp_path / "dir.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    result = mkdocs_build(tmp_path / "site", DIRECTORY_FILE=str(tmp_path / "dir.yaml"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    index = (tmp_path / "site" / "guides" / "index.html").read_text(encoding="utf-8")
+    assert "想用维修资金修东西" in index and "维修资金测试类" in index
+    nav_titles = re.findall(r'class="md-nav__link">\s*<span class="md-ellipsis">\s*([^<\s]+)', index)
+    assert "维修资金测试类" in nav_titles
+    search = json.loads((tmp_path / "site" / "search" / "search_index.json").read_text(encoding="utf-8"))
+    entry = next(d for d in search["docs"] if d["location"] == "guides/maintenance-fund/")
+    assert "维修资金测试类" in entry["keywords"]
+
+
+def test_a_guide_page_nobody_names_fails_the_build(tmp_path):
+    data = yaml.safe_load((ROOT / "data" / "directory.yaml").read_text(encoding="utf-8"))
+    data["guides"] = [g for g in data["guides"] if g["page"] != "guides/maintenance-fund"]
+    (tmp_path / "dir.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    result = mkdocs_build(tmp_path / "site", DIRECTORY_FILE=str(tmp_path / "dir.yaml"))
+    assert result.returncode != 0
+    assert "docs/guides/maintenance-fund.md 没有对应的问题类别" in result.stdout + result.stderr
