@@ -161,3 +161,45 @@ def test_unknown_mode_is_refused_in_chinese(client):
     response = post(client, "101 50 同意", mode="nope")
     assert response.status_code == 400
     assert "请选择表决的是什么事" in response.get_data(as_text=True)
+
+
+# --- hostile numbers (issue 18, finding 1) -------------------------------------------------
+
+HOSTILE_AREAS = ["1e999999999", "1e5000", "9" * 5000, "1E5", "0x10", "56.30000", "123456", "1_000", "５６.３", "56.3.1",
+                 ".5", "5.", "+5", "inf", "Infinity", "-0", "1e-5"]
+
+
+@pytest.mark.parametrize("area", HOSTILE_AREAS, ids=[a[:20] for a in HOSTILE_AREAS])
+def test_only_plain_decimal_areas_are_read(area):
+    """An area is at most 5 digits and 4 decimals, nothing else: never an exponent for Fraction to expand."""
+    with pytest.raises(lv.InputErrors) as caught:
+        lv.parse(f"101 {area} 同意")
+    assert caught.value.messages[0].startswith("第1行：面积")
+
+
+@pytest.mark.parametrize("area, value", [("56.3", Fraction(563, 10)), ("99999.9999", Fraction(999999999, 10000)),
+                                         ("0.0001", Fraction(1, 10000)), ("48㎡", Fraction(48)), ("007", Fraction(7))])
+def test_plain_areas_still_read_exactly(area, value):
+    assert lv.parse(f"101 {area} 同意")[0].area == value
+
+
+def test_a_room_name_is_bounded():
+    with pytest.raises(lv.InputErrors, match="第1行：室号太长"):
+        lv.parse("1" * 41 + " 50 同意")
+
+
+@pytest.mark.parametrize("households", ["101 1e999999999 同意", "101 1e5000 反对", "101 " + "9" * 4000 + " 同意"])
+def test_hostile_numbers_get_a_clear_answer_quickly(client, households):
+    import time
+    start = time.perf_counter()
+    response = post(client, households)
+    assert time.perf_counter() - start < 2
+    assert response.status_code == 400
+    assert "第1行：面积" in response.get_data(as_text=True)
+
+
+def test_the_calculator_has_a_rate_limit(app_config):
+    from forms_app import create_app
+    app = create_app({**app_config, "RATELIMIT_ENABLED": True, "RATELIMIT_TOOLS": "2 per minute"})
+    client = app.test_client()
+    assert [post(client, "101 50 同意").status_code for _ in range(3)] == [200, 200, 429]

@@ -19,10 +19,13 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 MAX_LINES = 500
+MAX_ROOM = 40             # characters of a room name (室号)
+# An area as people write it: up to 5 digits, optionally up to 4 decimals. Nothing else is read —
+# no exponent (Fraction('1e999999999') would hold the interpreter), no sign, no full-width digits.
+AREA_NUMBER = re.compile(r"^(\d{1,5})(?:\.(\d{1,4}))?$", re.ASCII)
 
 AGREE, AGAINST, ABSTAIN, ABSENT = "同意", "反对", "弃权", "未参与"
 # What people type in a spreadsheet → the four answers.
@@ -87,14 +90,14 @@ class InputErrors(ValueError):
 
 def parse_area(text: str) -> Fraction:
     """'56.3', '56.3㎡', '56.30平方米' → Fraction(563, 10); raises ValueError when not a positive number."""
-    cleaned = AREA_SUFFIX.sub("", text.strip())
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValueError("not a number") from None
-    if not value.is_finite() or value <= 0:
+    found = AREA_NUMBER.match(AREA_SUFFIX.sub("", text.strip()))
+    if not found:
+        raise ValueError("not a plain decimal number")
+    whole, decimals = found.group(1), found.group(2) or ""
+    value = Fraction(int(whole + decimals), 10 ** len(decimals))
+    if value <= 0:
         raise ValueError("not positive")
-    return Fraction(value)
+    return value
 
 
 def parse(text: str) -> list[Household]:
@@ -121,20 +124,23 @@ def parse(text: str) -> list[Household]:
             errors.append(f"{where}：内容太多了。每行只写：室号、面积、意见，公房再加“公房”。")
             continue
         room, area_text, opinion_text = fields[:3]
+        if len(room) > MAX_ROOM:
+            errors.append(f"{where}：室号太长了（最多 {MAX_ROOM} 个字）。")
+            continue
         public = False
         if len(fields) == 4:
             if fields[3] not in PUBLIC_MARKS:
-                errors.append(f"{where}：第四项只能写“公房”，现在是“{fields[3]}”。")
+                errors.append(f"{where}：第四项只能写“公房”，现在是“{_shown(fields[3])}”。")
                 continue
             public = True
         try:
             area = parse_area(area_text)
         except ValueError:
-            errors.append(f"{where}：面积“{area_text}”不对，要写大于 0 的数字，比如 56.3。")
+            errors.append(f"{where}：面积“{_shown(area_text)}”不对，要写大于 0 的数字，比如 56.3。")
             continue
         opinion = OPINIONS.get(opinion_text)
         if opinion is None:
-            errors.append(f"{where}：意见“{opinion_text}”看不懂，只能写 同意、反对、弃权 或 未参与。")
+            errors.append(f"{where}：意见“{_shown(opinion_text)}”看不懂，只能写 同意、反对、弃权 或 未参与。")
             continue
         if room in seen:
             errors.append(f"{where}：室号 {room} 和第{seen[room]}行重复了，一户只能算一次。")
@@ -146,6 +152,11 @@ def parse(text: str) -> list[Household]:
     if not households:
         raise InputErrors(["还没有填任何一户。每行写一户：室号、面积、意见。"])
     return households
+
+
+def _shown(text: str, most: int = 20) -> str:
+    """What was typed, cut short for a message (a 5,000-digit "area" is not echoed back whole)."""
+    return text if len(text) <= most else text[:most] + "…"
 
 
 def parse_ok(text: str) -> bool:

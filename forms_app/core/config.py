@@ -19,6 +19,7 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "RATELIMIT_SUBMIT": ("10 per minute;60 per hour", str),
     "RATELIMIT_LOOKUP": ("10 per minute;30 per hour", str),
     "RATELIMIT_STEWARD_LOGIN": ("5 per minute;20 per hour", str),  # failed steward sign-ins per IP
+    "RATELIMIT_TOOLS": ("30 per minute;300 per hour", str),  # lift-vote calculator POSTs per IP
     "RATELIMIT_ENABLED": (True, _BOOL),
     "MAX_CONTENT_LENGTH": (64 * 1024, int),      # bytes; larger bodies get a 413 page
     "PHOTOS_DIR": ("", str),                     # where photos are kept; empty: a folder `photos` next to DATABASE

@@ -6,11 +6,12 @@ and the response is marked not to be cached. POST, so the lines never land in a 
 """
 from __future__ import annotations
 
-from flask import Blueprint, make_response, render_template
+from flask import Blueprint, current_app, make_response, render_template
 from flask_wtf import FlaskForm
 from wtforms import RadioField, TextAreaField
 
 from forms_app.casework import lift_vote
+from forms_app.core.security import limiter
 from forms_app.core.validators import ValidChoice
 
 bp = Blueprint("tools", __name__, url_prefix="/forms/tools")
@@ -30,7 +31,13 @@ class LiftVoteForm(FlaskForm):
     households = TextAreaField("每户一行：室号、面积、意见")
 
 
+def tools_limit() -> str:
+    """Per-address limit on the calculator's POSTs (configurable)."""
+    return current_app.config["RATELIMIT_TOOLS"]
+
+
 @bp.route("/lift-vote", methods=["GET", "POST"])
+@limiter.limit(tools_limit, methods=["POST"])
 def lift_vote_page():
     """The form; after a POST, the tally and the verdict on the same page."""
     form = LiftVoteForm()
