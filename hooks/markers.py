@@ -21,16 +21,17 @@ if _ROOT not in sys.path:
 from mkdocs.exceptions import PluginError  # noqa: E402
 
 from forms_app.core.cases import STATUS_MEANINGS  # noqa: E402
-from forms_app.core.facts import FACTS, fact  # noqa: E402
+from forms_app.core.facts import FACTS, account, fact  # noqa: E402
 from forms_app.core.directory import Contact, Directory  # noqa: E402
 from forms_app.core.phones import PhoneError, normalise_phone  # noqa: E402
 from hooks import charts  # noqa: E402
 from hooks.build import ROOT, current_directory, link  # noqa: E402
 from hooks.compound_pages import contact_card, sample_notice  # noqa: E402
 
-MARKER = re.compile(r"^[ \t]*\[\[([^\]:]*)(?::([^\]]*))?\]\][ \t]*$", re.MULTILINE)
+# Inline facts ([[fact:…]], [[account:…]]) may stand alone on a line too: they are not block markers.
+MARKER = re.compile(r"^[ \t]*\[\[(?!fact:|account:)([^\]:]*)(?::([^\]]*))?\]\][ \t]*$", re.MULTILINE)
 # An inline fact inside a sentence: `目标是[[fact:resolve-days]]个工作日内办结`.
-FACT = re.compile(r"\[\[fact:([^\]]*)\]\]")
+FACT = re.compile(r"\[\[(fact|account):([^\]]*)\]\]")
 
 
 def _button(label: str, href: str) -> str:
@@ -146,10 +147,38 @@ def render_statuses() -> str:
     return "\n".join(rows)
 
 
+def account_text(directory: Directory, key: str, where: str) -> str:
+    """One line of the street's own account (street.account.KEY in the data file: Markdown allowed)."""
+    value = account(directory).get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise PluginError(f"{where}：目录数据的 street.account 里没有「{key}」（要写一句话）。")
+    return " ".join(value.split())
+
+
+def render_account_list(directory: Directory, key: str) -> str:
+    """A list from the street's own account (street.account.KEY: a list of lines)."""
+    value = account(directory).get(key)
+    if not isinstance(value, list) or not value:
+        raise PluginError(f"目录数据的 street.account 里没有「{key}」（要写成一个列表）。")
+    return "\n".join(f"- {escape(str(item))}" for item in value)
+
+
+def render_reported_figures(directory: Directory) -> str:
+    """The figures the street published (street.account.reported: [label, number, unit] rows) as a table."""
+    rows = account(directory).get("reported")
+    if not isinstance(rows, list) or not rows or not all(isinstance(r, list) and len(r) == 3 for r in rows):
+        raise PluginError("目录数据的 street.account.reported 要写成 [项目, 数字, 单位] 的列表。")
+    table = ["| 项目 | 数量 |", "|---|---|"] + [f"| {escape(str(a))} | **{escape(str(b))}** {escape(str(c))} |" for a, b, c in rows]
+    note = account(directory).get("reported_note")
+    return "\n".join(table) + (f"\n\n{escape(str(note))}" if note else "")
+
+
 def render_facts(markdown: str, src_uri: str, directory: Directory) -> str:
     """Replace every inline [[fact:name]] with its value; an unknown fact fails the build."""
     def replace(match: re.Match) -> str:
-        name = match.group(1).strip()
+        kind, name = match.group(1), match.group(2).strip()
+        if kind == "account":
+            return account_text(directory, name, f"docs/{src_uri} 里的 {match.group(0)}")
         if name not in FACTS:
             raise PluginError(f"docs/{src_uri} 里的 {match.group(0)}：不认识这个事实。可用的：{'、'.join(FACTS)}。")
         return escape(fact(name, directory))
@@ -167,6 +196,8 @@ RENDERERS = {
     "call-office": (False, lambda d, uri, arg: render_call_office(d, uri)),
     "call-button": (False, lambda d, uri, arg: render_call_button(d)),
     "statuses": (False, lambda d, uri, arg: render_statuses()),
+    "account-list": (True, lambda d, uri, arg: render_account_list(d, arg)),
+    "reported-figures": (False, lambda d, uri, arg: render_reported_figures(d)),
     "guides-table": (False, lambda d, uri, arg: render_guides_table(d, uri)),
     "urgent-categories": (False, lambda d, uri, arg: render_urgent_categories(d, uri)),
     "sample-notice": (False, lambda d, uri, arg: sample_notice(d)),

@@ -40,6 +40,16 @@ def setting(name: str, config=None):
     return parse(raw) if raw else default
 
 
+def brand(directory) -> str:
+    """The service's name (street.brand), else the street's name + 社区大管家."""
+    return str(directory.street.get("brand") or f"{directory.street.get('name', '')}社区大管家")
+
+
+def account(directory) -> dict:
+    """street.account: the street's own account of its steward system (about and progress pages)."""
+    return directory.street.get("account") or {}
+
+
 def _office(directory) -> dict:
     """street.office of the directory (name, phone, address, hours)."""
     return directory.street.get("office") or {}
@@ -53,6 +63,9 @@ FACTS = {
     "rehandle-days": lambda d, c: str(d.deadlines.get("rehandle", 3)),
     "steward-count": lambda d, c: chinese_count(len(d.stewards)),
     "office-name": lambda d, c: str(_office(d).get("name", "")),
+    "street-name": lambda d, c: str(d.street.get("name", "")),
+    "brand": lambda d, c: brand(d),
+    "operator": lambda d, c: str(account(d).get("operator") or _office(d).get("name", "")),
     "office-hours": lambda d, c: str(_office(d).get("hours", "")),
     "urgent-categories": lambda d, c: "、".join(x.name for x in d.categories.values() if x.urgent),
     "channels": lambda d, c: "、".join(CHANNELS),

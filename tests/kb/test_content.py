@@ -37,7 +37,7 @@ CORRECTIONS = [
     ("index.md", "帮您找到该管的人、盯着办", "帮您把事情办好"),
     ("about/index.md", "帮您找到该管的人、盯着办", "处理问题快"),
     ("about/index.md", "商量谁做什么、大概什么时候，然后盯着办", "定好谁做什么、什么时候做完"),
-    ("about/index.md", "设施设备陈旧、功能配套不全", "没有电梯，停车很挤"),
+    ("../data/directory.yaml", "设施设备陈旧、功能配套不全", "没有电梯，停车很挤"),   # the about page renders the account
     ("rules/consultation.md", "大管家不能命令物业公司，但会按记录盯着办", "各方签字确认"),
     ("rules/joint-reception.md", "帮您找到该管的人、盯着办", "每件事有人负责、有下一步、有大概时间"),
     ("rules/steward-duties.md", "**目前那里的名字和电话还是示例**", "电话和值班时间都公开在"),
