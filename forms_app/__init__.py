@@ -10,7 +10,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     """Application factory: config from the environment, then test config; wire the parts."""
     app = Flask(__name__, instance_relative_config=True, static_url_path="/forms/static")
     from forms_app import cli, views
-    from forms_app.core import accounts, backup, config, directory, errors, logs, security, store
+    from forms_app.core import accounts, backup, config, directory, errors, facts, logs, security, store
     from forms_app.delivery import sheet_setup, sms, sync
     from forms_app.notices import notify
     from forms_app.publishing import digest, figures, retention, site, supervise
@@ -22,6 +22,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     config.finalise(app.config, debug=app.debug)
     logs.configure(app.config)
     app.extensions["directory"] = directory.load(app.config["DIRECTORY_FILE"] or None)
+    # The street's name for what leaves the machine (e-mail sender name): from the data, never typed.
+    app.config["BRAND"] = facts.brand(app.extensions["directory"])
 
     store.init_app(app)
     notify.init_app(app)
