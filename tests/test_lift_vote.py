@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import pytest
 
-from forms_app.casework import lift_vote as lv
+from forms_app.tools import lift_vote as lv
 from tests.conftest import hidden_fields
 
 

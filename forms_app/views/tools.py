@@ -13,7 +13,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
-from forms_app.casework import lift_vote
+from forms_app.tools import lift_vote
 from forms_app.core.security import limiter
 from forms_app.core.validators import Required, ValidChoice
 
