@@ -34,6 +34,20 @@ def init_db_command() -> None:
     click.echo(f"数据库已就绪：{current_app.config['DATABASE']}")
 
 
+@click.command("check-directory")
+@click.argument("file", required=False)
+@with_appcontext
+def check_directory_command(file: str | None) -> None:
+    """Check the directory data file (default: the configured one) and say what is wrong in Chinese."""
+    from forms_app.core.directory import DirectoryError
+    from forms_app.core.directory_check import check
+    try:
+        click.echo(check(file or current_app.config.get("DIRECTORY_FILE") or None))
+    except DirectoryError as exc:
+        raise click.ClickException(f"目录数据有误：{exc}") from None
+
+
 def init_app(app) -> None:
     app.cli.add_command(init_db_command)
+    app.cli.add_command(check_directory_command)
     seed_if_configured(app)

@@ -12,7 +12,7 @@ from html import escape
 import segno
 from mkdocs.exceptions import PluginError
 
-from forms_app.core.directory import Compound, Contact, Directory, name_key, sort_key  # noqa: F401 (sort_key: tests)
+from forms_app.core.directory import Compound, Contact, Directory, Steward, name_key, sort_key  # noqa: F401 (sort_key: tests)
 from forms_app.core.phones import normalise_phone
 
 SECTION = "compounds"
@@ -88,6 +88,15 @@ def _facts(pairs: list[tuple[str, str]]) -> str:
     return f'<dl class="kb-facts">{rows}</dl>'
 
 
+def sample_notice(directory: Directory) -> str:
+    """While the directory is sample data, say so where contacts show; nothing once the office has confirmed it."""
+    if not directory.street.get("sample"):
+        return ""
+    return ('!!! warning "示例信息"\n'
+            "    本站上大管家、居委会、业委会和物业的**名字、电话和接待时间现在都是示例**，"
+            "街道确认以后才会换成真的。现在请以街道公布的为准。")
+
+
 def contact_card(contact: Contact, where: str) -> str:
     """An HTML card with a contact's name, phone and public extra fields."""
     unknown = sorted(set(contact.extra) - set(CONTACT_FIELDS))
@@ -104,8 +113,9 @@ def index_markdown(directory: Directory) -> str:
     areas = directory.areas_in_order()
     links = " · ".join(f"[{escape(a.name)}](#{a.id})" for a in areas)
     lines = ["# 小区与大管家", "",
-             "每个小区都有一位社区大管家。找到您住的小区，就能看到大管家的电话；点进去还有接待时间和地点，"
-             "以及居委会、业委会和物业公司的电话。居民区和小区按拼音排序。", "",
+             "找到您住的小区，就能看到它的社区大管家和电话；点进去还有接待时间和地点，"
+             "以及居委会、业委会和物业公司的电话。还没有大管家的居民区，写着先找哪个居委会。居民区和小区按拼音排序。", "",
+             sample_notice(directory), "",
              '<nav class="kb-area-index" aria-label="按居民区找" markdown>', "",
              f"**按居民区找：** {links}", "", "</nav>", "",
              '<div id="kb-filter" class="kb-filter" hidden></div>', "",
@@ -120,10 +130,14 @@ def index_markdown(directory: Directory) -> str:
             lines += ["本居民区的小区信息正在整理，请先打居委会的电话。", "", "</div>", ""]
             continue
         lines += ['<div class="kb-compound-list" markdown>', ""]
-        # data-keys: the name and its aliases as core.directory.name_key folds them (the filter compares those).
-        lines += [f'- <span class="kb-compound" data-keys="{escape(" ".join(c.keys))}">[{escape(c.name)}]({c.id}.md)：'
-                  f"大管家 {escape(c.steward.name)}，{_tel(c.steward.phone)}</span>"
-                  for c in compounds]
+        if area.covered:
+            # data-keys: the name and its aliases as core.directory.name_key folds them (the filter compares those).
+            lines += [f'- <span class="kb-compound" data-keys="{escape(" ".join(c.keys))}">[{escape(c.name)}]({c.id}.md)：'
+                      f"大管家 {escape(c.steward.name)}，{_tel(c.steward.phone)}</span>"
+                      for c in compounds]
+        else:
+            lines += [f'- <span class="kb-compound" data-keys="{escape(" ".join(c.keys))}">[{escape(c.name)}]({c.id}.md)：'
+                      "还没有社区大管家，有事先找居委会</span>" for c in compounds]
         lines += ["", "</div>", "", "</div>", ""]
     return "\n".join(lines)
 
@@ -131,14 +145,22 @@ def index_markdown(directory: Directory) -> str:
 def compound_markdown(directory: Directory, compound: Compound) -> str:
     """compounds/<id>.md: the steward first, then the QR code, then the other parties."""
     s, name = compound.steward, escape(compound.name)
-    steward = (f'<div class="kb-card kb-card--steward"><p class="kb-card__name">{escape(s.name)}</p>'
-               f'<p class="kb-card__phone">电话：{_tel(s.phone)}</p>'
-               f'{_facts([("接待时间", s.hours), ("接待地点", s.place)])}</div>')
+    if compound.area.covered:
+        heading = "## 您的大管家 { #steward }"
+        steward = (f'<div class="kb-card kb-card--steward"><p class="kb-card__name">{escape(s.name)}</p>'
+                   f'<p class="kb-card__phone">电话：{_tel(s.phone)}</p>'
+                   f'{_facts([("接待时间", s.hours), ("接待地点", s.place)])}</div>')
+    else:
+        heading = "## 先找谁 { #steward }"
+        steward = (f"{escape(compound.area.name)}居民区**还没有社区大管家**。有事请先找居委会，"
+                   "居委会会帮您找物业、业委会；也可以在网上登记，街道的大管家事务所收到后转给居委会。\n\n"
+                   + contact_card(compound.area.committee, f"居民区 {compound.area.id} 的居委会"))
     return "\n".join([
         "---", f"title: {_yaml(compound.name)}", "---", "",
         f"# {name}", "",
         f"{escape(compound.area.name)}居民区 · [看全部小区](index.md#{compound.area.id})", "",
-        "## 您的大管家 { #steward }", "", steward, "",
+        sample_notice(directory), "",
+        heading, "", steward, "",
         f'<a class="md-button md-button--primary kb-button" href="/forms/report?compound={escape(compound.id)}">'
         f"在线反映{name}的问题</a>", "",
         "## 扫码反映问题 { #qr data-search-exclude }", "",  # the same words on every compound page
@@ -154,6 +176,10 @@ def compound_markdown(directory: Directory, compound: Compound) -> str:
 def poster_markdown(directory: Directory, compound: Compound) -> str:
     """compounds/<id>-poster.md: one A4 page for the stairwell (see the print stylesheet)."""
     s, name = compound.steward, escape(compound.name)
+    if not compound.area.covered:  # no steward there: the poster names the residents' committee
+        committee = compound.area.committee
+        s = Steward(s.id, committee.name, committee.phone, committee.extra.get("hours", "工作时间"),
+                    committee.extra.get("address", committee.name))
     phone = escape(s.phone)
     return "\n".join([
         "---", f"title: {_yaml(compound.name + '楼道海报')}", "search:", "  exclude: true",
@@ -163,7 +189,7 @@ def poster_markdown(directory: Directory, compound: Compound) -> str:
         '<div class="kb-poster" markdown>', "",
         f'# {name}：有事找大管家 {{ .kb-poster__title }}', "",
         '<p class="kb-poster__promise">只跑一站路 · 只进一扇门 · 只找一个人</p>', "",
-        f'<div class="kb-poster__steward"><p class="kb-poster__label">您的社区大管家</p>'
+        f'<div class="kb-poster__steward"><p class="kb-poster__label">{"您的社区大管家" if compound.area.covered else "有事先找"}</p>'
         f'<p class="kb-poster__name">{escape(s.name)}</p>'
         f'<p class="kb-poster__phone">{phone}</p></div>', "",
         '<div class="kb-poster__ways" markdown>', "",
@@ -171,7 +197,7 @@ def poster_markdown(directory: Directory, compound: Compound) -> str:
         f"![{name}的二维码：扫码反映问题](qr/{compound.id}.svg){{ .kb-poster__qr }}", "",
         f'<p class="kb-poster__how"><strong>① 扫码</strong>{SCAN_HOW}，在手机上反映问题，小区已经选好。</p>', "",
         "</div>", "",
-        f'<p class="kb-poster__how"><strong>② 打电话</strong>给大管家：{phone}</p>', "",
+        f'<p class="kb-poster__how"><strong>② 打电话</strong>给{"大管家" if compound.area.covered else "居委会"}：{phone}</p>', "",
         f'<p class="kb-poster__how"><strong>③ 当面找</strong>{escape(s.place)}，{escape(s.hours)}</p>', "",
         "</div>", "",
         f'<p class="kb-poster__footer">{escape(directory.street.get("name", ""))}社区大管家 · '

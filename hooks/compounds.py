@@ -20,6 +20,7 @@ from mkdocs.exceptions import PluginError  # noqa: E402
 from mkdocs.plugins import event_priority  # noqa: E402
 from mkdocs.structure.files import File, InclusionLevel  # noqa: E402
 
+from forms_app.core import facts  # noqa: E402
 from hooks import compound_pages as pages  # noqa: E402
 from hooks.build import current_directory, load_directory  # noqa: E402
 
@@ -40,6 +41,10 @@ def on_config(config):
                           "二维码和海报会打不开。请改成网站的正式地址。")
     if not config.site_url:
         config.site_url = site_url.rstrip("/") + "/"
+    # Another street runs the same site from its own directory file: its name everywhere.
+    config.site_name = facts.brand(directory)
+    config.site_description = f"{directory.street.get('name', '')}社区大管家：只跑一站路，只进一扇门，只找一个人。"
+    config.copyright = facts.fact("operator", directory)
     return config
 
 

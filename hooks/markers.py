@@ -21,13 +21,17 @@ if _ROOT not in sys.path:
 from mkdocs.exceptions import PluginError  # noqa: E402
 
 from forms_app.core.cases import STATUS_MEANINGS  # noqa: E402
+from forms_app.core.facts import FACTS, account, fact  # noqa: E402
 from forms_app.core.directory import Contact, Directory  # noqa: E402
 from forms_app.core.phones import PhoneError, normalise_phone  # noqa: E402
 from hooks import charts  # noqa: E402
 from hooks.build import ROOT, current_directory, link  # noqa: E402
-from hooks.compound_pages import contact_card  # noqa: E402
+from hooks.compound_pages import contact_card, sample_notice  # noqa: E402
 
-MARKER = re.compile(r"^[ \t]*\[\[([^\]:]*)(?::([^\]]*))?\]\][ \t]*$", re.MULTILINE)
+# Inline facts ([[fact:…]], [[account:…]]) may stand alone on a line too: they are not block markers.
+MARKER = re.compile(r"^[ \t]*\[\[(?!fact:|account:)([^\]:]*)(?::([^\]]*))?\]\][ \t]*$", re.MULTILINE)
+# An inline fact inside a sentence: `目标是[[fact:resolve-days]]个工作日内办结`.
+FACT = re.compile(r"\[\[(fact|account):([^\]]*)\]\]")
 
 
 def _button(label: str, href: str) -> str:
@@ -121,6 +125,21 @@ def render_call_button(directory: Directory) -> str:
             f'<span>不想填表？打电话：</span><strong>{escape(phone.display)}</strong></a>')
 
 
+def render_urgent_categories(directory: Directory, src_uri: str) -> str:
+    """The urgent categories as a list, each linking to its guide."""
+    urgent = [c for c in directory.categories.values() if c.urgent]
+    if not urgent:
+        return "（目前没有整类都算紧急的问题，以您勾选的为准。）"
+    return "\n".join(f"- {escape(c.name)}（见[{escape(c.name)}]({link(src_uri, c.guide + '.md')})）" for c in urgent)
+
+
+def render_guides_table(directory: Directory, src_uri: str) -> str:
+    """The guides index: how residents put each problem → its guide, in the nav's order."""
+    rows = ["| 问题 | 指南 |", "|---|---|"]
+    rows += [f"| {escape(g.asks)} | [{escape(g.title)}]({link(src_uri, g.page + '.md')}) |" for g in directory.guides()]
+    return "\n".join(rows)
+
+
 def render_statuses() -> str:
     """The six statuses and what they mean: the same words as the forms' status page."""
     rows = ["| 状态 | 意思 |", "| --- | --- |"]
@@ -158,6 +177,44 @@ def render_shared_table() -> str:
     return SHARED_TABLE_TEXT[backend]
 
 
+def account_text(directory: Directory, key: str, where: str) -> str:
+    """One line of the street's own account (street.account.KEY in the data file: Markdown allowed)."""
+    value = account(directory).get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise PluginError(f"{where}：目录数据的 street.account 里没有「{key}」（要写一句话）。")
+    return " ".join(value.split())
+
+
+def render_account_list(directory: Directory, key: str) -> str:
+    """A list from the street's own account (street.account.KEY: a list of lines)."""
+    value = account(directory).get(key)
+    if not isinstance(value, list) or not value:
+        raise PluginError(f"目录数据的 street.account 里没有「{key}」（要写成一个列表）。")
+    return "\n".join(f"- {escape(str(item))}" for item in value)
+
+
+def render_reported_figures(directory: Directory) -> str:
+    """The figures the street published (street.account.reported: [label, number, unit] rows) as a table."""
+    rows = account(directory).get("reported")
+    if not isinstance(rows, list) or not rows or not all(isinstance(r, list) and len(r) == 3 for r in rows):
+        raise PluginError("目录数据的 street.account.reported 要写成 [项目, 数字, 单位] 的列表。")
+    table = ["| 项目 | 数量 |", "|---|---|"] + [f"| {escape(str(a))} | **{escape(str(b))}** {escape(str(c))} |" for a, b, c in rows]
+    note = account(directory).get("reported_note")
+    return "\n".join(table) + (f"\n\n{escape(str(note))}" if note else "")
+
+
+def render_facts(markdown: str, src_uri: str, directory: Directory) -> str:
+    """Replace every inline [[fact:name]] with its value; an unknown fact fails the build."""
+    def replace(match: re.Match) -> str:
+        kind, name = match.group(1), match.group(2).strip()
+        if kind == "account":
+            return account_text(directory, name, f"docs/{src_uri} 里的 {match.group(0)}")
+        if name not in FACTS:
+            raise PluginError(f"docs/{src_uri} 里的 {match.group(0)}：不认识这个事实。可用的：{'、'.join(FACTS)}。")
+        return escape(fact(name, directory))
+    return FACT.sub(replace, markdown)
+
+
 # marker name → (needs an argument?, render(directory, src_uri, argument))
 RENDERERS = {
     "who-does-what": (False, lambda d, uri, arg: render_who_does_what(d, uri)),
@@ -170,6 +227,11 @@ RENDERERS = {
     "call-button": (False, lambda d, uri, arg: render_call_button(d)),
     "statuses": (False, lambda d, uri, arg: render_statuses()),
     "shared-table": (False, lambda d, uri, arg: render_shared_table()),
+    "account-list": (True, lambda d, uri, arg: render_account_list(d, arg)),
+    "reported-figures": (False, lambda d, uri, arg: render_reported_figures(d)),
+    "guides-table": (False, lambda d, uri, arg: render_guides_table(d, uri)),
+    "urgent-categories": (False, lambda d, uri, arg: render_urgent_categories(d, uri)),
+    "sample-notice": (False, lambda d, uri, arg: sample_notice(d)),
 }
 
 
@@ -192,4 +254,5 @@ def render_markers(markdown: str, src_uri: str, directory: Directory) -> str:
 
 def on_page_markdown(markdown, page, config, files):
     """Dispatch the page's markers to their render functions."""
-    return render_markers(markdown, page.file.src_uri, current_directory())
+    directory = current_directory()
+    return render_facts(render_markers(markdown, page.file.src_uri, directory), page.file.src_uri, directory)

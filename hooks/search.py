@@ -26,7 +26,7 @@ import yaml  # noqa: E402
 from mkdocs.exceptions import PluginError  # noqa: E402
 from mkdocs.plugins import event_priority  # noqa: E402
 
-from hooks.build import ROOT  # noqa: E402
+from hooks.build import ROOT, current_directory  # noqa: E402
 
 SYNONYMS_PATH = ROOT / "data" / "search-synonyms.yaml"
 
@@ -86,6 +86,10 @@ def on_config(config):
     if search.get("jieba_dict_user") and not Path(search["jieba_dict_user"]).is_absolute():
         search["jieba_dict_user"] = str(Path(config.config_file_path).parent / search["jieba_dict_user"])
     _page_words = load_synonyms()
+    for guide in current_directory().guides():  # a guide is found by its own title with no synonyms entry
+        words = _page_words.setdefault(guide.page, [])
+        if guide.title not in words:
+            words.append(guide.title)
     return config
 
 

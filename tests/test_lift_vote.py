@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import pytest
 
-from forms_app.casework import lift_vote as lv
+from forms_app.tools import lift_vote as lv
 from tests.conftest import hidden_fields
 
 
@@ -31,7 +31,9 @@ CASES = [
     ("exactly half is not a majority", twelve(4, 4), "civil-general", "未通过", ["还差 1 户、超过 0 m² 同意"]),
     ("one over half is a majority", twelve(5, 3), "civil-general", "通过", []),
     ("majority is not enough for special items", twelve(5, 3), "civil-special", "未通过", ["还差 1 户、50 m² 同意"]),
-    ("estate-wide land: majority of participants", twelve(5, 3), "lift-estate", "通过", []),
+    ("estate-wide land: 126号 passes, §278(八) does not", twelve(5, 3), "lift-estate", "两种算法结果不一样",
+     ["按民法典第二百七十八条第（八）项（四分之三以上）：还差 1 户、50 m² 同意"]),
+    ("estate-wide land: both pass", twelve(8), "lift-estate", "通过", []),
     ("partial common parts, special", twelve(6, 2), "partial-special", "通过", []),
     ("partial common parts, general: exactly half fails", twelve(4, 4), "partial-general", "未通过", ["还差 1 户、超过 0 m² 同意"]),
     # headcount passes, area does not: the big flats said no
@@ -115,9 +117,18 @@ def test_too_many_lines_are_refused():
 URL = "/forms/tools/lift-vote"
 
 
-def post(client, households: str, mode: str = "lift"):
+def post(client, households: str, mode: str = "lift", total_households: str | None = None, total_area: str | None = None):
+    """Post the lines; the totals default to the lines' own (when they parse)."""
     token = hidden_fields(client.get(URL).get_data(as_text=True))["csrf_token"]
-    return client.post(URL, data={"csrf_token": token, "mode": mode, "households": households})
+    if total_households is None or total_area is None:
+        try:
+            lines = lv.parse(households)
+            total_households = total_households if total_households is not None else str(len(lines))
+            total_area = total_area if total_area is not None else lv.format_area(sum(h.area for h in lines))
+        except lv.InputErrors:
+            total_households, total_area = total_households or "10", total_area or "500"
+    return client.post(URL, data={"csrf_token": token, "mode": mode, "households": households,
+                                  "total_households": total_households, "total_area": total_area})
 
 
 def test_page_says_nothing_is_kept_and_works_without_javascript(client):
@@ -203,3 +214,101 @@ def test_the_calculator_has_a_rate_limit(app_config):
     app = create_app({**app_config, "RATELIMIT_ENABLED": True, "RATELIMIT_TOOLS": "2 per minute"})
     client = app.test_client()
     assert [post(client, "101 50 同意").status_code for _ in range(3)] == [200, 200, 429]
+
+
+# --- issue 19: the review's five tallies, totals, two verdicts, exact words ----------------------
+
+def test_exact_two_thirds_is_said_as_a_fraction_not_a_rounded_percentage():
+    result = lv.evaluate(lv.parse(twelve(6, 2)), "lift", 12, Fraction(600))
+    words = [c.words for c in result.participation]
+    assert words == ["400/600 m²，正好三分之二", "8/12 户，正好三分之二"]
+    assert result.verdict == "通过"
+
+
+def test_just_under_three_quarters_by_area_fails_exactly():
+    text = rows("101 100 同意", "102 100 同意", "103 99.9 同意", "104 100 反对")
+    result = lv.evaluate(lv.parse(text), "lift", 4, Fraction("399.9"))
+    agreement_area = result.agreement[0]
+    assert agreement_area.needed_share * agreement_area.of - agreement_area.have == Fraction("0.025")
+    assert result.verdict == "未通过"
+    assert result.failures() == ["还差 0.03 m² 同意"]
+    assert agreement_area.words == "299.9/399.9 m²，不到四分之三（约 74.9%）"
+
+
+def test_section_69_half_and_half_is_not_a_majority():
+    result = lv.evaluate(lv.parse(twelve(6, 6)), "partial-general", 12, Fraction(600))
+    assert result.verdict == "未通过"
+    assert result.agreement[1].words == "6/12 户，正好一半"
+    assert "第六十九条" in " ".join(result.basis)
+
+
+def test_estate_land_vote_at_57_percent_shows_both_verdicts_and_the_advice():
+    opinions = ["同意"] * 137 + ["反对"] * 103 + ["未参与"] * 60
+    text = "\n".join(f"{i} 60 {o}" for i, o in enumerate(opinions, start=1))
+    result = lv.evaluate(lv.parse(text), "lift-estate", 300, Fraction(18000))
+    assert [(v.rule.name, v.word) for v in result.verdicts] == [
+        ("按沪房更新〔2024〕126号（过半数）", "通过"), ("按民法典第二百七十八条第（八）项（四分之三以上）", "未通过")]
+    assert result.split and result.verdict == "两种算法结果不一样"
+    assert "先问街道房管办" in result.mode.advice
+    assert any("第二百七十八条第一款第（八）项" in b for b in result.basis)
+
+
+def test_missing_lines_count_as_not_taking_part_and_are_named():
+    text = "\n".join(f"{i} 50 {'同意' if i <= 6 else '反对'}" for i in range(1, 8))   # 7 of 12 households pasted
+    inflated = lv.evaluate(lv.parse(text), "lift")
+    assert inflated.verdict == "通过"   # measured against the pasted lines only: the old mistake
+    result = lv.evaluate(lv.parse(text), "lift", 12, Fraction(600))
+    assert result.verdict == "未通过"
+    assert result.failures()[0] == "参加表决的还差 1 户、50 m²"
+    assert result.gaps() == "贴进来 7 户、350 m²，全部是 12 户、600 m²：还有 5 户、250 m² 没贴进来，都算作没有参加表决。"
+
+
+@pytest.mark.parametrize("count, area, message", [
+    (3, Fraction(600), "总户数写的是 3 户"),
+    (12, Fraction(100), "总面积写的是 100 m²"),
+])
+def test_totals_smaller_than_the_lines_are_refused(count, area, message):
+    with pytest.raises(lv.InputErrors, match=message):
+        lv.evaluate(lv.parse(twelve(6, 2)), "lift", count, area)
+
+
+def test_public_housing_headcount_rule_is_stated_with_its_sources_and_flagged():
+    assert "第二部分第（一）项" in lv.PUBLIC_HEADCOUNT and "第九条" in lv.PUBLIC_HEADCOUNT
+    assert "请向房管办确认" in lv.PUBLIC_HEADCOUNT
+
+
+@pytest.mark.parametrize("field, total_households, total_area, message", [
+    ("total_households", "", "600", "请填全部户数"),
+    ("total_area", "12", "", "请填全部面积"),
+    ("total_households", "1e5000", "600", "全部户数要写 1 到 20000 之间的整数"),
+    ("total_households", "0", "600", "全部户数要写 1 到 20000 之间的整数"),
+    ("total_area", "12", "1e999999999", "全部面积要写大于 0 的数字"),
+    ("total_area", "12", "-5", "全部面积要写大于 0 的数字"),
+    ("total_households", "3", "600", "全部户数写的是 3 户，可是贴进来了 12 户"),
+    ("total_area", "12", "100", "全部面积写的是 100 平方米"),
+])
+def test_bad_totals_name_their_field_and_keep_what_was_typed(client, field, total_households, total_area, message):
+    response = post(client, twelve(6, 2), total_households=total_households, total_area=total_area)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert message in html
+    assert f'href="#{field}"' in html
+    assert "101\t50\t同意" in html or "101	50	同意" in html
+
+
+def test_the_page_shows_both_verdicts_side_by_side_and_no_lone_pass(client):
+    opinions = ["同意"] * 137 + ["反对"] * 103 + ["未参与"] * 60
+    text = "\n".join(f"{i} 60 {o}" for i, o in enumerate(opinions, start=1))
+    html = post(client, text, mode="lift-estate", total_households="300", total_area="18000").get_data(as_text=True)
+    assert 'id="verdict">两种算法结果不一样<' in html
+    assert 'id="verdicts"' in html and "<strong>通过</strong>" in html and "<strong>未通过</strong>" in html
+    assert 'id="advice"' in html
+    assert 'id="verdict">通过<' not in html
+
+
+def test_the_page_says_exact_fractions_and_the_gap(client):
+    text = "\n".join(f"{i} 50 {'同意' if i <= 6 else '反对'}" for i in range(1, 8))
+    html = post(client, text, total_households="12", total_area="600").get_data(as_text=True)
+    assert "7/12 户，不到三分之二" in html
+    assert 'id="gaps"' in html and "还有 5 户、250 m² 没贴进来" in html
+    assert "66.6%" not in post(client, twelve(6, 2), total_households="12", total_area="600").get_data(as_text=True)

@@ -7,7 +7,9 @@ from forms_app.core import outbox
 from forms_app.residents import reports
 from forms_app.core.directory import load
 from forms_app.notices.messages import Message, alert_for, alert_message, redact
-from forms_app.notices.notify import Email, FeishuRobot, Notifier, NotifyError, WeComRobot
+from forms_app.notices.channels.feishu import FeishuRobot
+from forms_app.notices.channels.wecom import WeComRobot
+from forms_app.notices.notify import Email, Notifier, NotifyError
 from forms_app.core.store import connect, transaction
 from forms_app.delivery.sync import Worker
 from tests.conftest import reference, without_refs
@@ -242,7 +244,8 @@ def test_email_reaches_the_team_and_the_steward_with_a_chinese_subject(smtp, sto
     row = make_report(store, **PRIVATE)
     alert = alert_for(row, {"type": "urgent"}, DIRECTORY)
     notifier(ALERT_SMTP_HOST="127.0.0.1", ALERT_SMTP_PORT=smtp.port, ALERT_EMAIL_FROM="yanji-bot@example.com",
-             ALERT_EMAIL_TO="team@example.com", ALERT_STEWARD_EMAILS="s5:zhou@example.com").send(alert)
+             ALERT_EMAIL_TO="team@example.com", ALERT_STEWARD_EMAILS="s5:zhou@example.com",
+             BRAND="延吉社区大管家").send(alert)
     [mail] = smtp.mails
     assert mail.rcpt_tos == ["team@example.com", "zhou@example.com"] and mail.mail_from == "yanji-bot@example.com"
     assert mail.subject == f"【紧急】{row['ref']} 延吉二村 55号 漏水/渗水"
@@ -456,3 +459,67 @@ def test_a_failing_robot_does_not_hold_back_the_sheet(sheet_app, sheet_worker, r
     assert sheet_worker.cycle() is False  # the alert failed and is retried with back-off…
     assert [r[0] for r in sheet_values(emu, REPORTS.title)[1:]] == [row["ref"]]  # …but the row reached the sheet
     assert outbox.backlog(sheet_worker.conn, outbox.SHEET_KINDS) == 0
+
+
+# --- channels that register themselves (issue 21) ---------------------------------------------
+
+def test_every_channel_file_registers_its_kind_with_hosts_and_label():
+    from forms_app.notices.channels import discover
+    robots = discover()
+    assert {"wecom", "dingtalk", "feishu", "json"} <= set(robots)
+    for kind, cls in robots.items():
+        assert cls.kind == kind and cls.label, kind
+
+
+def test_a_new_channel_file_is_found_with_no_other_edit(tmp_path, monkeypatch):
+    """A file dropped beside the channels (here: a folder added to the package's path) is built by kind."""
+    import sys
+    from forms_app.notices import channels
+    (tmp_path / "pigeon.py").write_text(
+        "from forms_app.notices.channels import register\n"
+        "from forms_app.notices.channels.webhook import Webhook\n\n\n"
+        "@register\nclass Pigeon(Webhook):\n"
+        "    kind, label, paths, msgtypes = 'pigeon', '信鸽', ('/pigeon/',), ('',)\n\n"
+        "    def body(self, message):\n        return {'say': message.title}\n\n"
+        "    def read(self, answer):\n        pass\n", encoding="utf-8")
+    monkeypatch.setattr(channels, "__path__", [*channels.__path__, str(tmp_path)])
+    try:
+        assert "pigeon" in channels.discover()
+        [robot] = Notifier.from_config({"ALERT_WEBHOOK_URL": "http://127.0.0.1:9/pigeon/hook"}).channels
+        assert robot.kind == "pigeon" and robot.name == "webhook"
+    finally:
+        channels.REGISTRY.pop("pigeon", None)
+        sys.modules.pop("forms_app.notices.channels.pigeon", None)
+
+
+def test_two_robots_deliver_side_by_side_each_under_its_own_name(sinks):
+    wecom, feishu = sinks("wecom"), sinks("feishu")
+    n = notifier(ALERT_WEBHOOK_URL=wecom.url(), ALERT_WEBHOOK_2_URL=feishu.url())
+    assert [c.name for c in n.channels] == ["webhook", "webhook-2"]
+    assert n.post(Message("【紧急】测试", (("", ("一行",)),))) == ["webhook", "webhook-2"]
+    assert len(wecom.messages) == 1 and len(feishu.messages) == 1
+    feishu.fail()
+    with pytest.raises(NotifyError) as failed:
+        n.post(Message("【紧急】再测", (("", ("两行",)),)))
+    assert failed.value.sent == ["webhook"]
+    # the retry goes only through the robot that failed
+    assert n.post(Message("【紧急】再测", (("", ("两行",)),)), skip=failed.value.sent) == ["webhook", "webhook-2"]
+    assert len(wecom.messages) == 2 and len(feishu.messages) == 2
+
+
+def test_a_json_webhook_takes_any_2xx_without_reading_the_body(sinks):
+    sink = sinks("wecom")
+    [robot] = notifier(ALERT_WEBHOOK_URL=sink.base + "/relay", ALERT_WEBHOOK_KIND="json").channels
+    robot.deliver(Message("【紧急】测试", (("", ("一行",)),)))
+    assert sink.received[-1].body["title"] == "【紧急】测试"
+
+
+@pytest.mark.parametrize("settings, message", [
+    ({"ALERT_WEBHOOK_URL": "https://example.com/x"}, "ALERT_WEBHOOK_KIND 应为"),
+    ({"ALERT_WEBHOOK_2_URL": "https://example.com/x"}, "ALERT_WEBHOOK_2_KIND 应为"),
+    ({"ALERT_WEBHOOK_URL": "https://open.feishu.cn/open-apis/bot/v2/hook/t", "ALERT_WEBHOOK_MSGTYPE": "markdown"},
+     "飞书自定义机器人的消息类型"),
+])
+def test_a_robot_setting_that_cannot_work_stops_the_start_in_chinese(settings, message):
+    with pytest.raises(ValueError, match=message):
+        Notifier.from_config(settings)

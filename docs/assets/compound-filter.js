@@ -1,6 +1,6 @@
 /* 小区与大管家: a filter box over the full list. Without JavaScript the list is all there.
    What is typed is folded as forms_app/core/directory.py name_key folds names (the data-key and
-   data-keys attributes): 延吉4村 finds 延吉四村, 延吉新村 finds the compounds with that alias. */
+   data-keys attributes): "4村" finds "四村", and an alias finds its compound. */
 (function () {
   var holder = document.getElementById("kb-filter");
   if (!holder) return;

@@ -50,9 +50,13 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "SYNC_PULL_INTERVAL": (60.0, float),         # seconds between reads of the stewards' edits
     # Urgent alerts and the daily digest (optional; nothing set = no alerts). Secrets: .env only, never the directory.
     "ALERT_WEBHOOK_URL": ("", str),              # team robot webhook: WeCom 群机器人 / DingTalk / Feishu 自定义机器人
-    "ALERT_WEBHOOK_KIND": ("", str),             # wecom | dingtalk | feishu; empty: from the URL (host or path)
+    "ALERT_WEBHOOK_KIND": ("", str),             # wecom | dingtalk | feishu | json (a file in notices/channels/); empty: from the URL
     "ALERT_WEBHOOK_SECRET": ("", str),           # DingTalk 加签 / Feishu 签名校验 secret, when the robot has one
     "ALERT_WEBHOOK_MSGTYPE": ("", str),          # empty: markdown (Feishu: post); text: plain text
+    "ALERT_WEBHOOK_2_URL": ("", str),            # a second robot beside the first (e.g. WeCom and Feishu together)
+    "ALERT_WEBHOOK_2_KIND": ("", str),           # as ALERT_WEBHOOK_KIND, for the second robot
+    "ALERT_WEBHOOK_2_SECRET": ("", str),         # as ALERT_WEBHOOK_SECRET, for the second robot
+    "ALERT_WEBHOOK_2_MSGTYPE": ("", str),        # as ALERT_WEBHOOK_MSGTYPE, for the second robot
     "ALERT_STEWARD_MOBILES": ("", str),          # "s1:139…,s2:…": @ the steward in WeCom/DingTalk alerts (optional)
     "ALERT_SMTP_HOST": ("", str),                # e-mail: SMTP server; e-mail is on when this and a recipient are set
     "ALERT_SMTP_PORT": (0, int),                 # 0: 465 for ssl, 587 for starttls, 25 for none

@@ -87,6 +87,7 @@ class Area:
     id: str
     name: str
     committee: Contact
+    covered: bool = True        # has a community steward (the seed: the system reached four communities)
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,15 @@ class Category:
     deadlines: dict = field(default_factory=dict)   # working days, overriding street.deadlines (deadlines.py)
     first_steps: tuple[str, ...] = ()               # urgent: what to do right now, from its guide (promises.py)
     aliases: tuple[str, ...] = ()                   # words stewards type for it (漏水 → 漏水/渗水); data file `aliases:`
+    asks: str = ""          # how residents put it (the guides index's 问题 column); empty: the name
+
+
+@dataclass(frozen=True)
+class Guide:
+    """A knowledge-base guide in the nav and the guides index: a category's, or one of `guides:`."""
+    page: str               # path under docs/ without .md
+    title: str
+    asks: str
 
 
 @dataclass(frozen=True)
@@ -126,6 +136,18 @@ class Directory:
     categories: dict[str, Category]
     parties: tuple[str, ...]
     reception_places: dict[str, str]
+    more_guides: tuple[dict, ...] = ()   # `guides:` — guides that are no category's own (see guides())
+
+    def guides(self) -> list[Guide]:
+        """Every guide in nav order: `guides:` entries marked first, then each category's guide with
+        the entries placed `after:` it, then the rest."""
+        extra = [(g, Guide(g["page"], g["title"], g.get("asks") or g["title"])) for g in self.more_guides]
+        out = [guide for g, guide in extra if g.get("position") == "first"]
+        for category in self.categories.values():
+            out.append(Guide(category.guide, category.name, category.asks or category.name))
+            out += [guide for g, guide in extra if g.get("after") == category.id]
+        placed = {guide.page for guide in out}
+        return out + [guide for g, guide in extra if guide.page not in placed]
 
     @property
     def deadlines(self) -> dict:
@@ -285,6 +307,29 @@ def _no_shared_spelling(compounds: dict) -> None:
                 raise DirectoryError(f"小区 {c.id} 和小区 {owner[k]} 的名字或别名都写作「{k}」，请改掉一个。")
 
 
+def _covered(entry: dict, where: str) -> bool:
+    """An area's `covered:` (true/false; absent means covered)."""
+    value = entry.get("covered", True)
+    if not isinstance(value, bool):
+        raise DirectoryError(f"{where}的 covered 只能写 true（有社区大管家）或 false（还没有）。")
+    return value
+
+
+def _more_guides(raw, categories: dict) -> tuple[dict, ...]:
+    """`guides:` entries: page and title required; `after:` a known category, or `position: first`."""
+    out = []
+    for i, entry in enumerate(raw or [], 1):
+        where = f"guides 第{i}项"
+        if not isinstance(entry, dict):
+            raise DirectoryError(f"{where}要写 page 和 title。")
+        _require(entry, "page", where + " ")
+        _require(entry, "title", where + " ")
+        if entry.get("after") and entry["after"] not in categories:
+            raise DirectoryError(f"{where}的 after「{entry['after']}」不是问题类别的 id。")
+        out.append(dict(entry))
+    return tuple(out)
+
+
 def parse(data: dict) -> Directory:
     """Validate raw data (as loaded from YAML) into a Directory."""
     if not isinstance(data, dict):
@@ -295,7 +340,8 @@ def parse(data: dict) -> Directory:
         for sid, e in _unique(data.get("stewards"), "大管家").items()
     }
     areas = {
-        aid: Area(aid, _require(e, "name", f"居民区 {aid} "), _contact(e.get("committee"), f"居民区 {aid} 的居委会"))
+        aid: Area(aid, _require(e, "name", f"居民区 {aid} "), _contact(e.get("committee"), f"居民区 {aid} 的居委会"),
+                  _covered(e, f"居民区 {aid} "))
         for aid, e in _unique(data.get("areas"), "居民区").items()
     }
     compounds = {}
@@ -319,7 +365,8 @@ def parse(data: dict) -> Directory:
         cid: Category(cid, _require(e, "name", f"问题类别 {cid} "), bool(e.get("urgent", False)),
                       _require(e, "guide", f"问题类别 {cid} "), _require(e, "parties", f"问题类别 {cid} "),
                       _limits(e.get("deadlines"), f"问题类别 {cid} "), aliases=_words(e.get("aliases"), f"问题类别 {cid} "),
-                      first_steps=_steps(e.get("first_steps"), f"问题类别 {cid} "))
+                      first_steps=_steps(e.get("first_steps"), f"问题类别 {cid} "),
+                      asks=str(e.get("asks") or "").strip())
         for cid, e in _unique(data.get("categories"), "问题类别").items()
     }
     if not compounds or not categories or not stewards:
@@ -334,7 +381,7 @@ def parse(data: dict) -> Directory:
             _contact(office["after_hours"], "事务所的下班后电话（street.office.after_hours）")
     _followup_settings(street)
     return Directory(street, stewards, areas, compounds, categories,
-                     tuple(data.get("parties") or ()), places)
+                     tuple(data.get("parties") or ()), places, _more_guides(data.get("guides"), categories))
 
 
 def load(path: str | os.PathLike | None = None) -> Directory:

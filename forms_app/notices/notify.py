@@ -17,20 +17,17 @@ from dataclasses import replace
 from urllib.parse import urlsplit
 
 from forms_app.core import clock
-from forms_app.notices.channels import NotifyError
-from forms_app.notices.channels.dingtalk import DingTalkRobot, dingtalk_sign  # noqa: F401  (re-exported)
-from forms_app.notices.channels.email import Email
-from forms_app.notices.channels.feishu import FeishuRobot, feishu_sign  # noqa: F401  (re-exported)
-from forms_app.notices.channels.wecom import WeComRobot
+from forms_app.notices.channels import NotifyError, discover
+from forms_app.notices.channels.dingtalk import dingtalk_sign  # noqa: F401  (re-exported)
+from forms_app.notices.channels.email import SENDER_NAME, Email
+from forms_app.notices.channels.feishu import feishu_sign  # noqa: F401  (re-exported)
 from forms_app.notices.messages import Message, alert_message
 
 log = logging.getLogger(__name__)
 
-ROBOTS = {"wecom": WeComRobot, "dingtalk": DingTalkRobot, "feishu": FeishuRobot}
-ROBOT_HOSTS = {"qyapi.weixin.qq.com": "wecom", "oapi.dingtalk.com": "dingtalk", "open.feishu.cn": "feishu",
-               "open.larksuite.com": "feishu"}
-ROBOT_PATHS = {"/cgi-bin/webhook/send": "wecom", "/robot/send": "dingtalk", "/open-apis/bot/v2/hook/": "feishu"}
-
+# Robot slots: (outbox name, settings prefix). The first keeps the name "webhook" that items
+# queued before a second robot existed already carry; each robot has its own, so both run together.
+ROBOT_SLOTS = (("webhook", "ALERT_WEBHOOK_"), ("webhook-2", "ALERT_WEBHOOK_2_"))
 
 
 
@@ -49,15 +46,30 @@ def addresses(text: str) -> tuple[str, ...]:
     return tuple(a for a in re.split(r"[,;，；\s]+", text or "") if a)
 
 
-def robot_kind(url: str, kind: str) -> str:
+def robot_kind(url: str, kind: str, setting: str = "ALERT_WEBHOOK_KIND") -> str:
     """The robot's platform: as configured, else from the URL's host or path (a relay keeps the path)."""
+    robots = discover()
     parts = urlsplit(url)
-    by_path = [k for path, k in ROBOT_PATHS.items() if parts.path.startswith(path)]
-    kind = (kind or "").strip().lower() or ROBOT_HOSTS.get(parts.hostname or "", "") or (by_path or [""])[0]
-    if kind not in ROBOTS:
-        raise ValueError("ALERT_WEBHOOK_KIND 应为 wecom（企业微信）、dingtalk（钉钉）或 feishu（飞书）"
-                         f"（现为「{kind}」，也无法从网址判断）。")
+    by_host = [k for k, cls in robots.items() if (parts.hostname or "") in cls.hosts]
+    by_path = [k for k, cls in robots.items() if any(parts.path.startswith(p) for p in cls.paths)]
+    kind = (kind or "").strip().lower() or (by_host or by_path or [""])[0]
+    if kind not in robots:
+        known = "、".join(f"{k}（{cls.label}）" for k, cls in robots.items())
+        raise ValueError(f"{setting} 应为 {known}（现为「{kind}」，也无法从网址判断）。")
     return kind
+
+
+def robots_from_config(config) -> list:
+    """Every configured robot, each with its own outbox name."""
+    out = []
+    for name, prefix in ROBOT_SLOTS:
+        url = config.get(prefix + "URL")
+        if not url:
+            continue
+        robot = discover()[robot_kind(url, config.get(prefix + "KIND", ""), prefix + "KIND")]
+        out.append(robot(url, secret=config.get(prefix + "SECRET", ""),
+                         msgtype=(config.get(prefix + "MSGTYPE") or "").strip().lower(), name=name))
+    return out
 
 
 class Notifier:
@@ -71,18 +83,14 @@ class Notifier:
     @classmethod
     def from_config(cls, config) -> "Notifier | None":
         """The channels configured in the environment, or None when there are none."""
-        channels: list = []
-        if config.get("ALERT_WEBHOOK_URL"):
-            url = config["ALERT_WEBHOOK_URL"]
-            robot = ROBOTS[robot_kind(url, config.get("ALERT_WEBHOOK_KIND", ""))]
-            channels.append(robot(url, secret=config.get("ALERT_WEBHOOK_SECRET", ""),
-                                  msgtype=(config.get("ALERT_WEBHOOK_MSGTYPE") or "").strip().lower()))
+        channels: list = robots_from_config(config)
         team, stewards = addresses(config.get("ALERT_EMAIL_TO", "")), pairs(config.get("ALERT_STEWARD_EMAILS", ""))
         if config.get("ALERT_SMTP_HOST") and (team or stewards):
             channels.append(Email(config["ALERT_SMTP_HOST"], int(config.get("ALERT_SMTP_PORT") or 0),
                                   (config.get("ALERT_SMTP_SECURITY") or "ssl").strip().lower(),
                                   config.get("ALERT_SMTP_USER", ""), config.get("ALERT_SMTP_PASSWORD", ""),
-                                  config.get("ALERT_EMAIL_FROM", ""), team, stewards))
+                                  config.get("ALERT_EMAIL_FROM", ""), team, stewards,
+                                  sender_name=config.get("BRAND") or SENDER_NAME))
         if not channels:
             return None
         return cls(channels, pairs(config.get("ALERT_STEWARD_MOBILES", "")),

@@ -15,13 +15,13 @@ def _at(day: dt.date, hhmm: str) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=clock.SHANGHAI)
 
 
-def for_signup(signup, session, site_url: str, position: int | None = None) -> bytes:
+def for_signup(signup, session, site_url: str, position: int | None = None, brand: str = "社区大管家") -> bytes:
     """The calendar entry: when, where, who attends, the reference; a reminder the day before.
 
     site_url: the configured site address (street.site_url + '/'), never the request's Host header.
     A waiting-list place is not a seat: the title says so (the form serves no file until confirmed)."""
     cal = Calendar()
-    cal.add("prodid", "-//延吉社区大管家//联合接待//ZH")
+    cal.add("prodid", f"-//{brand}//联合接待//ZH")
     cal.add("version", "2.0")
     event = Event()
     event.add("uid", f"{signup['ref']}@yanji-steward")
@@ -30,7 +30,7 @@ def for_signup(signup, session, site_url: str, position: int | None = None) -> b
     event.add("dtend", _at(session.date, session.end_time))
     waiting = signup["state"] == "waiting"
     title = f"候补第{position or ''}位，还没有座位：联合接待" if waiting else "联合接待"
-    event.add("summary", f"{title}（延吉社区大管家）")
+    event.add("summary", f"{title}（{brand}）")
     event.add("location", session.place)
     event.add("description", f"报名编号：{display(signup['ref'])}\n参加：{'、'.join(session.parties)}\n"
                              f"查询或取消：{site_url}forms/status?ref={signup['ref']}")

@@ -240,7 +240,7 @@ def seed_sample_sessions(conn: sqlite3.Connection, directory, today: dt.date | N
     """Create three sample Saturday sessions when the store has none; return how many."""
     today = today or clock.now().date()
     saturday = today + dt.timedelta(days=(5 - today.weekday()) % 7 or 7)
-    places = list(directory.reception_places.values()) or ["延吉新村街道社区服务中心（示例）"]
+    places = list(directory.reception_places.values()) or [f"{directory.street.get('name', '')}社区服务中心（示例）"]
     parties = "、".join(directory.parties)
     with transaction(conn):  # the check inside the transaction: two workers may start together
         if conn.execute("SELECT count(*) FROM sessions").fetchone()[0]:

@@ -64,7 +64,7 @@
     button.addEventListener("click", function () { window.print(); });
   });
 })();
-// 6. The compound list: a box above it finds a compound as residents write it (延吉4村, 延吉新村四村):
+// 6. The compound list: a box above it finds a compound as residents write it (Arabic digits for Chinese ones, or an alias):
 //    options that do not match are hidden, and a single match is chosen. What is typed is folded as
 //    core/directory.py name_key folds the names in data-compound-keys. Without this file: the list alone.
 (function () {
@@ -79,7 +79,7 @@
     var keys = JSON.parse(select.getAttribute("data-compound-keys") || "{}");
     var box = document.createElement("div");
     box.className = "finder";
-    box.innerHTML = '<label class="finder-label" for="' + select.id + '-find">找不到？输入小区名字（可以写数字，如“延吉4村”）</label>' +
+    box.innerHTML = '<label class="finder-label" for="' + select.id + '-find">找不到？输入小区名字（可以写数字，比如“4村”）</label>' +
       '<input class="input w-medium" id="' + select.id + '-find" type="search" autocomplete="off" enterkeyhint="search">' +
       '<p class="hint finder-count" id="' + select.id + '-found" aria-live="polite"></p>';
     select.parentNode.insertBefore(box, select);

@@ -7,7 +7,7 @@ import re
 from flask import current_app, g, redirect, request, session
 from itsdangerous import BadData, URLSafeSerializer
 
-from forms_app.core import references
+from forms_app.core import facts, references
 from forms_app.core.directory import name_key
 from forms_app.core.phones import PhoneError, normalise_phone
 
@@ -122,9 +122,14 @@ def compound_keys() -> str:
                       ensure_ascii=False, separators=(",", ":"))
 
 
+def page_fact(name: str) -> str:
+    """A fact from the data for a template (core/facts.py): the same words the knowledge base renders."""
+    return facts.fact(name, directory(), current_app.config)
+
+
 def _template_helpers() -> dict:
     return {"call_contact": call_contact, "in_wechat": in_wechat, "site_address": site_address,
-            "example_ref": references.example}
+            "example_ref": references.example, "fact": page_fact}
 
 
 def init_app(app) -> None:

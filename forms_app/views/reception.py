@@ -5,6 +5,7 @@ import logging
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 
+from forms_app.core import facts
 from forms_app.residents import calendar_file
 from forms_app.residents import reception, sms_notices
 from forms_app.residents.forms import LookupForm, ReceptionForm
@@ -98,7 +99,7 @@ def ics(ref: str):
     if signup is None or signup["state"] != "confirmed":
         abort(404)
     body = calendar_file.for_signup(signup, reception.get_session(conn, signup["session_id"]),
-                                    site_address("/"))
+                                    site_address("/"), brand=facts.brand(directory()))
     return Response(body, mimetype="text/calendar",
                     headers={"Content-Disposition": f'attachment; filename="lianhejiedai-{signup["ref"]}.ics"'})
 

@@ -37,7 +37,7 @@ CORRECTIONS = [
     ("index.md", "帮您找到该管的人、盯着办", "帮您把事情办好"),
     ("about/index.md", "帮您找到该管的人、盯着办", "处理问题快"),
     ("about/index.md", "商量谁做什么、大概什么时候，然后盯着办", "定好谁做什么、什么时候做完"),
-    ("about/index.md", "设施设备陈旧、功能配套不全", "没有电梯，停车很挤"),
+    ("../data/directory.yaml", "设施设备陈旧、功能配套不全", "没有电梯，停车很挤"),   # the about page renders the account
     ("rules/consultation.md", "大管家不能命令物业公司，但会按记录盯着办", "各方签字确认"),
     ("rules/joint-reception.md", "帮您找到该管的人、盯着办", "每件事有人负责、有下一步、有大概时间"),
     ("rules/steward-duties.md", "**目前那里的名字和电话还是示例**", "电话和值班时间都公开在"),
@@ -59,12 +59,14 @@ def pages_citing_2021_opinions() -> list[str]:
     return sorted(str(p.relative_to(DOCS)) for p in DOCS.rglob("*.md") if CITES_2021.search(p.read_text(encoding="utf-8")))
 
 
-def test_pages_citing_the_2021_opinions_flag_their_expiry_and_the_readme_lists_them():
+def test_pages_citing_the_2021_opinions_say_they_expired_and_the_readme_lists_them():
     pages = pages_citing_2021_opinions()
     assert "guides/parking.md" in pages and "guides/leak.md" in pages
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for rel in pages:
-        assert "有效期至2026年6月30日" in page(rel), rel
+        text = page(rel)
+        assert "2026年6月30日" in text and "到期" in text, rel
+        assert "现行效力待" not in text and "是否继续有效" not in text, rel
         assert f"docs/{rel}" in readme, rel
 
 
@@ -87,7 +89,8 @@ def test_lift_guide_publishes_no_emergency_number_it_cannot_source():
 
 def test_how_a_case_moves_states_the_deadline_rule():
     text = page("guides/how-a-case-moves.md")
-    for words in ("**最晚下一个工作日**先联系您", "**紧急的当天联系**", "**15个工作日内办结**", "**3个工作日内**重新处理",
+    for words in ("**最晚[[fact:first-contact-when]]**先联系您", "**紧急的当天联系**", "**[[fact:resolve-days]]个工作日内办结**",
+                  "**[[fact:rehandle-days]]个工作日内**重新处理", "不是法律规定的期限",
                   "**督办清单**", "调休上班的周六、周日也算工作日", "部分解决", "**效率**、**态度**、**结果**",
                   "**满意**、**基本满意**还是**不满意**", "**居委会、业委会、物业**"):
         assert words in text, words
@@ -107,7 +110,7 @@ def test_status_words_are_the_status_pages_words(kb_site, rel):
 
 def test_figures_page_labels_both_periods(kb_site):
     html = kb_site.read("progress/index.html")
-    assert "统计时段：从2018年开始试点起" in html
+    assert "介绍没有写明统计到哪一天" in html and "从2018年开始试点起" not in html
     assert "本网站自己的统计（统计时段：从本网站开始登记问题起" in html
 
 

@@ -7,14 +7,18 @@ import hmac
 import time
 from urllib.parse import urlencode
 
+from forms_app.notices.channels import register
 from forms_app.notices.channels.webhook import Webhook
 from forms_app.notices.messages import Message, as_text, fit, markdown_safe
 
 
+@register
 class DingTalkRobot(Webhook):
     """钉钉自定义机器人: markdown (default) or text; 加签 adds timestamp and sign to the URL."""
 
-    kind = "dingtalk"
+    kind, label = "dingtalk", "钉钉自定义机器人"
+    hosts, paths = ("oapi.dingtalk.com",), ("/robot/send",)
+    msgtypes = ("", "markdown", "text")
     LIMIT = 18000  # bytes of text, under DingTalk's 20,000-byte body limit
 
     def target(self) -> str:

@@ -13,7 +13,7 @@ from forms_app.notices.channels import TIMEOUT, NotifyError
 from forms_app.notices.messages import Message, as_text
 
 log = logging.getLogger(__name__)
-SENDER_NAME = "延吉社区大管家"
+SENDER_NAME = "社区大管家"
 
 
 class Email:
@@ -24,7 +24,7 @@ class Email:
 
     def __init__(self, host: str, port: int = 0, security: str = "ssl", user: str = "", password: str = "",
                  sender: str = "", team: tuple[str, ...] = (), stewards: dict | None = None,
-                 timeout: float = TIMEOUT, context: ssl.SSLContext | None = None):
+                 timeout: float = TIMEOUT, context: ssl.SSLContext | None = None, sender_name: str = SENDER_NAME):
         if security not in self.PORTS:
             raise ValueError(f"ALERT_SMTP_SECURITY 应为 ssl、starttls 或 none（现为「{security}」）。")
         self.host, self.port, self.security = host, port or self.PORTS[security], security
@@ -32,7 +32,7 @@ class Email:
         name, addr = parseaddr(sender or user)
         if "@" not in addr:
             raise ValueError("发邮件需要设置 ALERT_EMAIL_FROM（或用邮箱地址作 ALERT_SMTP_USER）。")
-        self.sender = Address(name or SENDER_NAME, addr_spec=addr)  # a bad address stops the start, not a send
+        self.sender = Address(name or sender_name, addr_spec=addr)  # a bad address stops the start, not a send
         self.team, self.stewards = tuple(team), dict(stewards or {})
         self.context = context
 

@@ -7,15 +7,18 @@ import hmac
 import time
 from dataclasses import replace
 
-from forms_app.notices.channels import NotifyError
+from forms_app.notices.channels import NotifyError, register
 from forms_app.notices.channels.webhook import Webhook
 from forms_app.notices.messages import Message, as_text, fit
 
 
+@register
 class FeishuRobot(Webhook):
     """飞书自定义机器人: post (rich text, default) or text; 签名校验 adds timestamp and sign to the body."""
 
-    kind = "feishu"
+    kind, label = "feishu", "飞书自定义机器人"
+    hosts, paths = ("open.feishu.cn", "open.larksuite.com"), ("/open-apis/bot/v2/hook/",)
+    msgtypes = ("", "post", "text")
     LIMIT = 18000  # bytes of text, under Feishu's 20 KB body limit
 
     def body(self, message: Message) -> dict:

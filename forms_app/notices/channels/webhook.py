@@ -1,4 +1,4 @@
-"""What the team robots (WeCom, DingTalk, Feishu) share: POST JSON, check status and error code."""
+"""What the team robots share: POST JSON to the robot's URL, then read its answer."""
 from __future__ import annotations
 
 import requests
@@ -8,13 +8,26 @@ from forms_app.notices.messages import Message
 
 
 class Webhook:
-    """A team robot webhook: POST JSON, check the HTTP status and the platform's own error code."""
+    """A team robot webhook. A platform's file declares, as class attributes:
 
-    name = "webhook"
+    kind     the value of ALERT_WEBHOOK_KIND that chooses it (also its outbox name when alone)
+    label    its Chinese name, for messages to the office
+    hosts    URL hosts that mean this platform; paths: URL path prefixes (a relay keeps the path)
+    msgtypes the ALERT_WEBHOOK_MSGTYPE values it takes ("" = its default)
+    and implements body(message), and check(data) or read(answer) for its answer.
+    """
+
     kind = ""
+    label = ""
+    hosts: tuple[str, ...] = ()
+    paths: tuple[str, ...] = ()
+    msgtypes: tuple[str, ...] = ("", "text")
 
-    def __init__(self, url: str, secret: str = "", msgtype: str = "", timeout: float = TIMEOUT):
-        self.url, self.secret, self.msgtype, self.timeout = url, secret, msgtype, timeout
+    def __init__(self, url: str, secret: str = "", msgtype: str = "", timeout: float = TIMEOUT, name: str = "webhook"):
+        if msgtype not in self.msgtypes:
+            shown = "、".join(m for m in self.msgtypes if m) or "（不用设置）"
+            raise ValueError(f"{self.label or self.kind}的消息类型（ALERT_WEBHOOK_MSGTYPE）只能是 {shown}，现为「{msgtype}」。")
+        self.url, self.secret, self.msgtype, self.timeout, self.name = url, secret, msgtype, timeout, name
 
     def deliver(self, message: Message) -> None:
         """Send one message; NotifyError on any failure (never with the URL: it holds the robot's key)."""
@@ -24,6 +37,10 @@ class Webhook:
             raise NotifyError(f"{self.kind}: {type(exc).__name__}") from None
         if not 200 <= answer.status_code < 300:
             raise NotifyError(f"{self.kind}: HTTP {answer.status_code}")
+        self.read(answer)
+
+    def read(self, answer: requests.Response) -> None:
+        """A 2xx answer: by default JSON whose error code check() reads."""
         try:
             data = answer.json()
         except ValueError:

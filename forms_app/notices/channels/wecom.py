@@ -1,14 +1,18 @@
 """企业微信群机器人."""
 from __future__ import annotations
 
+from forms_app.notices.channels import register
 from forms_app.notices.channels.webhook import Webhook
 from forms_app.notices.messages import Message, as_text, fit, markdown_safe
 
 
+@register
 class WeComRobot(Webhook):
     """企业微信群机器人: markdown (default) or text; @ by mobile needs text, so a mention switches to text."""
 
-    kind = "wecom"
+    kind, label = "wecom", "企业微信群机器人"
+    hosts, paths = ("qyapi.weixin.qq.com",), ("/cgi-bin/webhook/send",)
+    msgtypes = ("", "markdown", "text")
     MARKDOWN_LIMIT, TEXT_LIMIT = 4096, 2048  # bytes, as WeCom documents
 
     def body(self, message: Message) -> dict:

@@ -1,0 +1,1 @@
+"""Public tools: calculators anyone may use, storing nothing (the lift-vote count)."""
