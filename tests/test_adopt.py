@@ -249,7 +249,7 @@ def gone(pid: int) -> bool:
 @pytest.mark.slow
 def test_rows_adopted_exactly_once_with_the_worker_killed_between_write_back_and_import(
         sheet_app, sheet_config, emu, sheets, conn):
-    env = {**os.environ, "SECRET_KEY": "t" * 32, "SYNC_INTERVAL": "0.02", "SYNC_PULL_INTERVAL": "0.02",
+    env = {**os.environ, "SECRET_KEY": "t" * 32, "SYNC_INTERVAL": "0.02", "SYNC_PULL_INTERVAL": "0.02", "SHEETS_TIMEOUT": "2",
            **{k: str(v) for k, v in sheet_config.items() if k in (
                "DATABASE", "GOOGLE_SERVICE_ACCOUNT_FILE", "SHEETS_SPREADSHEET_KEY", "SHEETS_API_BASE_URL")}}
     # The write-back lands at once but its answer takes 0.3 s: a kill in that window leaves numbered

@@ -76,3 +76,15 @@ def test_static_files_served_to_residents_never_name_the_original_street():
              and ORIGINAL in p.read_text(encoding="utf-8", errors="replace")]
     assert named == []
     assert not re.search(ORIGINAL, (static / "413.html").read_text(encoding="utf-8"))
+
+
+def test_a_report_from_an_area_with_no_steward_names_the_committee_never_a_steward(street_client):
+    """桥西路 has no community steward (covered: false): the confirmation names its 居委会, and the
+    promise is the office's, not the steward's who handles its reports inside the office."""
+    posted = Forms(street_client).report(compound="qiaoxi", building="1号", room="101", category="other")
+    assert posted.status_code == 303
+    html = street_client.get(posted.headers["Location"]).get_data(as_text=True)
+    assert 'id="uncovered"' in html and "桥西路居民区居委会（示例）" in html
+    assert "刘洋" not in html
+    form = street_client.get("/forms/report?compound=qiaoxi").get_data(as_text=True)
+    assert "刘洋" not in form and "桥西路居民区居委会（示例）" in form

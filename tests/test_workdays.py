@@ -54,7 +54,7 @@ def with_file(tmp_path):
 def test_the_shipped_file_has_no_year_typed_from_memory():
     data = yaml.safe_load(REAL.read_text(encoding="utf-8"))
     assert data["years"] == {}          # only a published notice goes in; none for 2027 is known
-    assert data["statutory"]["confirmed"] is False   # the office confirms the list (manual/to-confirm.md)
+    assert data["statutory"]["confirmed"] is False   # the office confirms the list (docs/site/to-confirm.md)
 
 
 @pytest.mark.parametrize("day, working", [

@@ -72,6 +72,7 @@ FACTS = {
     "steward-channels": lambda d, c: "、".join(STEWARD_CHANNELS),
     "parties": lambda d, c: "、".join(d.parties),
     "supervise-after-days": lambda d, c: str(setting("SUPERVISE_AFTER_DAYS", c)),
+    "followup-call-after": lambda d, c: str((d.street.get("followup") or {}).get("call_after", 3)),
     "area-count": lambda d, c: chinese_count(len(d.areas)),
     "covered-area-count": lambda d, c: chinese_count(sum(1 for a in d.areas.values() if a.covered)),
 }

@@ -2,7 +2,7 @@
 
 A weekday's hours apply on an official working day; a Saturday's or Sunday's own hours apply on
 that day unless it is a public holiday. On a public holiday nothing is open. (On a 调休 working
-Saturday only Saturday hours count: the office confirms that rule, manual/to-confirm.md.)
+Saturday only Saturday hours count: the office confirms that rule, docs/site/to-confirm.md.)
 """
 from __future__ import annotations
 

@@ -12,6 +12,7 @@ marks each chunk delivered as soon as it is in: a burst of 1,000 reports is two 
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import random
@@ -43,6 +44,9 @@ from forms_app.core.store import get_db, transaction
 log = logging.getLogger(__name__)
 NO_CHANNEL = "没有配置提醒渠道，未发送（每日汇总仍会列出这个问题）"
 CHUNK = 500  # records per add(): WeCom and Feishu take at most 500 per call; Google takes this many easily
+
+
+WRITING_KEY = "table_write_started"   # state: when the write now out began (left behind by a killed worker)
 
 
 class Worker:
@@ -176,7 +180,12 @@ class Worker:
         return self.conn.execute(f"SELECT * FROM {table} WHERE id IN ({marks}) ORDER BY id", ids).fetchall()
 
     def _write(self, items, call) -> None:
-        """Run one write; on failure count the attempt (and remember to verify if it may have landed)."""
+        """Run one write; on failure count the attempt (and remember to verify if it may have landed).
+
+        While the call is out, a mark in the store says so: a worker killed mid-call leaves it, and the
+        next worker waits until that write can no longer land before it reads the table to check."""
+        with transaction(self.conn):
+            self.conn.execute("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)", (WRITING_KEY, clock.now().isoformat()))
         try:
             call()
         except TableError as exc:
@@ -184,6 +193,24 @@ class Worker:
             with transaction(self.conn):
                 outbox.mark_failed(self.conn, [i["id"] for i in items], str(exc))
             raise
+        finally:
+            with transaction(self.conn):
+                self.conn.execute("DELETE FROM state WHERE key = ?", (WRITING_KEY,))
+
+    def _settle_killed_write(self) -> None:
+        """A write a killed worker left out (its mark is still there) may still land: the adapter's add()
+        makes up to three calls in turn (token, structure, the add itself), each bounded by the call
+        timeout (`settle`), and the service may take one more to apply it. Wait that out before the
+        checking read, then forget the mark."""
+        row = self.conn.execute("SELECT value FROM state WHERE key = ?", (WRITING_KEY,)).fetchone()
+        if row is None:
+            return
+        left = (clock.parse(row[0]) + dt.timedelta(seconds=4 * self.settle) - clock.now()).total_seconds()
+        if left > 0:
+            log.info("a write of a stopped worker may still land: waiting %.1f s before checking the table", left)
+            self.sleep(left)
+        with transaction(self.conn):
+            self.conn.execute("DELETE FROM state WHERE key = ?", (WRITING_KEY,))
 
     def _kept_home(self, items, rows) -> set[int]:
         """Rows whose resident declined the transfer abroad (PIPL §39) while the table is Google Sheets:
@@ -219,6 +246,7 @@ class Worker:
         rows = [r for r in rows if r["id"] not in kept]
         items = [i for i in items if i["row_id"] not in kept]
         if self.verify:
+            self._settle_killed_write()
             present = self._keys(spec)
             rows = [r for r in rows if r["submission_id"] not in present]
         by_row: dict[int, list] = {}

@@ -97,7 +97,10 @@ def _lines(d, compound) -> tuple[Line | None, Line]:
     office = d.street.get("office") or {}
     office_line = Line(str(office.get("name") or "大管家事务所"), _shown(str(office.get("phone") or "")),
                        str(office.get("hours") or ""))
-    steward = Line(compound.steward.name, compound.steward.phone, compound.steward.hours) if compound else None
+    # An area with no community steward (covered: false): the office itself calls, never a steward
+    # the resident has not got.
+    covered = compound is not None and compound.area.covered
+    steward = Line(compound.steward.name, compound.steward.phone, compound.steward.hours) if covered else None
     return steward, office_line
 
 
@@ -148,7 +151,7 @@ def for_case(row, d, now: dt.datetime | None = None) -> Promise | None:
     after = bool(hours) and not office_hours.is_open(hours, now)
     opening_now = office_hours.next_open(hours, now) if hours else now
     missed = opening_now is None or opening_now.date() > day
-    who = compound.steward.name if compound else "大管家"
+    who = steward.name if steward else ("大管家" if compound is None else office.name)
     caller = steward or office
     reopen_on = since.date() if kind == "rehandle" else None
     return Promise(kind, who, caller, day, _part(day, first_opening, since, urgent), after, missed, urgent, reopen_on,

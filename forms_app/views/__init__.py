@@ -85,8 +85,11 @@ def call_contact(compound_id: str | None = None) -> dict:
     """Whom a resident can phone from this page: the compound's steward, else the office ({name, phone})."""
     d = directory()
     compound = d.match_compound(compound_id or "")
-    if compound is not None:
+    if compound is not None and compound.area.covered:
         return {"name": f"大管家{compound.steward.name}", "phone": compound.steward.phone}
+    if compound is not None:  # no community steward there yet: the residents' committee
+        committee = compound.area.committee
+        return {"name": committee.name, "phone": committee.phone}
     office = d.street.get("office") or {}
     return {"name": office.get("name", "大管家事务所"), "phone": shown_phone(str(office.get("phone", "")))}
 
