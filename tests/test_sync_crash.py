@@ -28,7 +28,7 @@ def delivered(conn) -> int:
 def test_worker_killed_at_random_moments_loses_and_doubles_nothing(sheet_app, sheet_config, emu):
     conn = connect(sheet_app.config["DATABASE"])
     env = {**os.environ, "SECRET_KEY": "t" * 32, "SYNC_INTERVAL": "0.05", "SYNC_PULL_INTERVAL": "3600",
-           "SHEETS_TIMEOUT": "2",  # a killed worker's write is waited out for 4 call timeouts before the check
+           "SHEETS_TIMEOUT": "0.5",  # a killed worker's write is waited out for 4 call timeouts before the check
            **{k: str(v) for k, v in sheet_config.items() if k in (
                "DATABASE", "GOOGLE_SERVICE_ACCOUNT_FILE", "SHEETS_SPREADSHEET_KEY", "SHEETS_API_BASE_URL")}}
     # Every append lands at once but its answer takes 0.3 s: a kill in that window leaves the
