@@ -115,11 +115,11 @@ def index_markdown(directory: Directory) -> str:
     lines = ["# 小区与大管家", "",
              "找到您住的小区，就能看到它的社区大管家和电话；点进去还有接待时间和地点，"
              "以及居委会、业委会和物业公司的电话。还没有大管家的居民区，写着先找哪个居委会。居民区和小区按拼音排序。", "",
-             sample_notice(directory), "",
              '<nav class="kb-area-index" aria-label="按居民区找" markdown>', "",
              f"**按居民区找：** {links}", "", "</nav>", "",
              '<div id="kb-filter" class="kb-filter" hidden></div>', "",
-             '<script src="../assets/compound-filter.js" defer></script>', ""]
+             '<script src="../assets/compound-filter.js" defer></script>', "",
+             sample_notice(directory), ""]   # after the area index: the index stays on the first screen
     for area in areas:
         committee = area.committee
         lines += [f'<div class="kb-area" data-area="{escape(area.name)}" data-key="{escape(name_key(area.name))}" markdown>', "",
