@@ -2,21 +2,13 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 import yaml
 
 from forms_app.core import directory
 from tests.kb.conftest import mkdocs_build
-
-ROOT = Path(__file__).resolve().parents[2]
-DOCS = ROOT / "docs"
-DIRECTORY = directory.load()
-
-
-def page(rel: str) -> str:
-    return (DOCS / rel).read_text(encoding="utf-8")
+from tests.kb.test_content import DIRECTORY, DOCS, ROOT, page
 
 
 # (page, new wording, old wording)
