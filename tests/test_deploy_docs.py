@@ -1,13 +1,13 @@
-"""The deploy template in README and .env.example says what the hardening needs."""
+"""The deploy template in manual/deploy.md and .env.example says what the hardening needs."""
 import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+DEPLOY = (ROOT / "manual" / "deploy.md").read_text(encoding="utf-8")
 
 
 def nginx() -> str:
-    assert "deploy/nginx.conf" in README
+    assert "deploy/nginx.conf" in DEPLOY
     return (ROOT / "deploy/nginx.conf").read_text(encoding="utf-8")
 
 
@@ -29,21 +29,21 @@ def test_env_example_keeps_proxy_trust_to_the_local_nginx_and_drops_the_hop_coun
 
 
 def test_backups_run_hourly_and_are_copied_off_the_machine():
-    cron = re.search(r"```cron\n(.*?)```", README, re.S).group(1)
+    cron = re.search(r"```cron\n(.*?)```", DEPLOY, re.S).group(1)
     assert re.search(r"^\d+ \* \* \* \* .*flask --app forms_app backup$", cron, re.M)
-    assert "rsync" in cron and "restic" in README and "### The restore drill" in README
+    assert "rsync" in cron and "restic" in DEPLOY and "### The restore drill" in DEPLOY
 
 
 def test_gunicorn_access_log_leaves_the_query_string_out():
     run = (ROOT / "scripts/run").read_text(encoding="utf-8")
     assert "%(U)s" in run and "%(r)s" not in run
-    assert "%%(U)s" in README and "%%(r)s" not in README
+    assert "%%(U)s" in DEPLOY and "%%(r)s" not in DEPLOY
 
 
 def test_gunicorn_workers_are_recycled_and_malloc_arenas_bounded():
     """Memory a worker took for a request goes back (issue 18.2): recycled with jitter, two malloc arenas."""
     run = (ROOT / "scripts/run").read_text(encoding="utf-8")
-    unit = re.search(r"# /etc/systemd/system/yanji-web.service\n(.*?)\n\n", README, re.S).group(1)
+    unit = re.search(r"# /etc/systemd/system/yanji-web.service\n(.*?)\n\n", DEPLOY, re.S).group(1)
     for text in (run, unit):
         assert re.search(r"--max-requests \S+", text) and re.search(r"--max-requests-jitter \S+", text)
         assert "MALLOC_ARENA_MAX=2" in text

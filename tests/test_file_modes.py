@@ -58,7 +58,7 @@ def test_a_store_made_world_readable_earlier_is_tightened_at_start(loose_umask, 
 def test_scripts_run_and_the_systemd_units_set_umask_077_and_the_install_makes_the_data_folder_0700():
     run = (ROOT / "scripts/run").read_text(encoding="utf-8")
     assert "umask 077" in run
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    units = readme.split("systemd units", 1)[1].split("```", 2)[1]
+    deploy = (ROOT / "manual" / "deploy.md").read_text(encoding="utf-8")
+    units = deploy.split("systemd units", 1)[1].split("```", 2)[1]
     assert units.count("UMask=0077") == units.count("[Service]") == 2
-    assert "install -d -m 0700 -o yanji" in readme and "/var/lib/yanji" in readme
+    assert "install -d -m 0700 -o yanji" in deploy and "/var/lib/yanji" in deploy

@@ -1,6 +1,6 @@
 """Every setting, its environment variable and its default — the one place to look.
 
-README's configuration table and .env.example list the same names.
+manual/settings.md and .env.example list the same names with the same defaults (a test checks).
 """
 from __future__ import annotations
 

@@ -48,7 +48,7 @@ NOTE_MARK = "【系统】"
 ASK_START = NOTE_MARK + "这一行还不能登记为问题"
 ASK = ASK_START + "，请补上：{missing}。补好后会自动编号。"
 YES = ("紧急", "是", "急", "yes", "y", "1", "√", "✓")
-NO_PHONE = ("不愿留", "不留电话", "没有电话", "无电话")  # "居民不愿留电话", as the README says: accepted, no phone
+NO_PHONE = ("不愿留", "不留电话", "没有电话", "无电话")  # "居民不愿留电话", as manual/stewards-setup.md says: accepted, no phone
 SEEN_KEY = "adopt.seen"  # the candidate rows of the last read (state table): `flask sync --once` from cron adopts too
 TEXT_LIMITS = {"building": 50, "room": 50, "contact_name": 50, "best_time": 100, "description": 2000}
 

@@ -265,7 +265,7 @@ def backup_warning(config, now: dt.datetime | None = None) -> Message | None:
     if age is not None and age <= BACKUP_STALE_HOURS:
         return None
     said = "还没有任何备份" if age is None else f"最近一次备份是 {age / 24:.1f} 天前"
-    return Message("【备份提醒】", (("", (f"{said}，超过两天了。请管理员检查每小时的备份任务（flask backup，见 README“备份与恢复”）。",)),))
+    return Message("【备份提醒】", (("", (f"{said}，超过两天了。请管理员检查每小时的备份任务（flask backup，见 manual/deploy.md 的备份一节）。",)),))
 
 
 def workdays_warning(day: dt.date) -> Message | None:

@@ -59,10 +59,10 @@ def pages_citing_2021_opinions() -> list[str]:
     return sorted(str(p.relative_to(DOCS)) for p in DOCS.rglob("*.md") if CITES_2021.search(p.read_text(encoding="utf-8")))
 
 
-def test_pages_citing_the_2021_opinions_say_they_expired_and_the_readme_lists_them():
+def test_pages_citing_the_2021_opinions_say_they_expired_and_the_content_manual_lists_them():
     pages = pages_citing_2021_opinions()
     assert "guides/parking.md" in pages and "guides/leak.md" in pages
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "manual" / "content.md").read_text(encoding="utf-8")
     for rel in pages:
         text = page(rel)
         assert "2026年6月30日" in text and "到期" in text, rel
