@@ -1,4 +1,5 @@
-"""Every path a document names exists: README, the manual, .env.example, deploy/, the emulators' READMEs.
+"""Every path a document names exists: README, the manual, .env.example, deploy/, the emulators' READMEs
+and the knowledge-base pages.
 
 A path is a repository-relative name in backticks (`forms_app/core/config.py`, `scripts/run`) or a
 Markdown link target ([…](manual/deploy.md), relative to the document). Names inside the form
@@ -36,6 +37,7 @@ def documents() -> list[Path]:
     found = [ROOT / "README.md", ROOT / ".env.example", *sorted((ROOT / "manual").glob("*.md"))]
     found += sorted(p for p in (ROOT / "deploy").rglob("*") if p.is_file())
     found += sorted(ROOT.glob("tests/*_emulator/README.md"))
+    found += sorted((ROOT / "docs").rglob("*.md"))   # the knowledge base names a few files (data, manual)
     return found
 
 
@@ -64,9 +66,10 @@ def named_paths(document: Path) -> set[tuple[str, Path]]:
     for token in CODE.findall(text):
         for rel in candidates(token):
             out.add((token, ROOT / rel))
-    if document.suffix == ".md":
+    # Links between knowledge-base pages are the strict MkDocs build's to check (some pages are generated).
+    if document.suffix == ".md" and ROOT / "docs" not in document.parents:
         for target in LINK.findall(text):
-            if "://" in target or target.startswith(("#", "mailto:", "tel:")) or PLACEHOLDER.search(target):
+            if "://" in target or target.startswith(("#", "/", "mailto:", "tel:")) or PLACEHOLDER.search(target):
                 continue
             out.add((target, (document.parent / target.split("#")[0]).resolve()))
     return out
