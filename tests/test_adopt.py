@@ -38,7 +38,7 @@ def test_source_as_typed_maps_to_a_channel(typed, channel):
     ({"小区": "yanji2", "问题类别": "leak"}, "yanji2", "yanji23", "leak", 0),  # by id
     ({"小区": " 延吉 二村 ", "问题类别": "停车"}, "yanji2", "yanji23", "parking", 0),
     ({"小区": "幸福小区", "居民区": "延吉二三村"}, "幸福小区", "yanji23", "other", 1),  # unknown: kept, flagged
-    ({"小区": "延吉二村", "问题类别": "噪音扰民"}, "yanji2", "yanji23", "噪音扰民", 1),
+    ({"小区": "延吉二村", "问题类别": "没有这种类别"}, "yanji2", "yanji23", "没有这种类别", 1),  # clearly no category
     ({"小区": "延吉二村", "联系电话": "12"}, "yanji2", "yanji23", "other", 1),  # unreadable phone: flagged, not kept
 ])
 def test_cells_as_typed_become_case_fields(cells, compound, area, category, flags):

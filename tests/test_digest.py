@@ -8,12 +8,14 @@ from forms_app.publishing import digest
 from forms_app.residents import reception
 from forms_app.residents import reports
 from forms_app.core.clock import SHANGHAI, iso
+from forms_app.core.directory import load as load_directory
 from forms_app.core.store import transaction
 from tests.conftest import without_refs
 from tests.sinks import WebhookSink, smtp  # noqa: F401 - smtp is a fixture
 from tests.test_reports import DATA
 
-STEWARDS = ["陈静（示例）", "王海（示例）", "李敏（示例）", "赵磊（示例）", "周芳（示例）"]
+# Every steward of the directory, in its order (a steward added to the data is expected here too).
+STEWARDS = [s.name for s in load_directory().stewards.values()]
 PRIVATE = {"contact_name": "王阿姨", "room": "601", "phone": "+8613812345678",
            "description": "卫生间天花板一直滴水，王阿姨 601 室，电话 138 1234 5678"}
 

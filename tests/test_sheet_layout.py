@@ -44,8 +44,11 @@ def test_column_letter(number, letters):
 
 
 def test_layout_lookups():
-    assert sl.REPORTS.col("编号") == 1 and sl.REPORTS.letter("状态") == "S"
-    assert sl.SIGNUPS.letter("报名状态") == "L"
+    # Positions follow the specification's order (a column added there moves the later ones).
+    assert sl.REPORTS.col("编号") == 1 and sl.REPORTS.col("提交编号") == 2
+    for table in (sl.REPORTS, sl.SIGNUPS):
+        for n, header in enumerate(table.headers, 1):
+            assert table.col(header) == n and table.letter(header) == sl.column_letter(n)
 
 
 @pytest.mark.parametrize("record, expected", [
