@@ -113,3 +113,34 @@ def test_the_readme_is_short_keeps_the_two_commands_and_links_every_manual_page(
     linked = set(LINK.findall(readme))
     unlinked = [p.name for p in sorted((ROOT / "manual").glob("*.md")) if f"manual/{p.name}" not in linked]
     assert unlinked == []
+
+
+def package_rows(readme: str) -> dict[str, list[str]]:
+    """The README's table of forms_app's packages: package -> the names its modules cell gives."""
+    rows = {}
+    for line in readme.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split(" | ")]
+        found = re.fullmatch(r"`(\w+)/`", cells[0]) if len(cells) == 3 else None
+        if found and (PACKAGE / found.group(1) / "__init__.py").is_file():
+            rows[found.group(1)] = [t for t in CODE.findall(cells[2]) if " " not in t]
+    return rows
+
+
+def test_the_layout_table_lists_every_module_of_every_package_and_only_those():
+    """A module added, split or moved must show in the README's layout; a name there must be a module."""
+    rows = package_rows((ROOT / "README.md").read_text(encoding="utf-8"))
+    packages = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()}
+    assert set(rows) == packages
+    problems = []
+    for package, names in rows.items():
+        folder = PACKAGE / package
+        for name in names:
+            if not (list(folder.glob(name)) or (folder / f"{name}.py").is_file()):
+                problems.append(f"{package}/{name} does not exist")
+        listed = {n.rstrip("/") for n in names}
+        for path in sorted(folder.iterdir()):
+            name = path.stem if path.suffix == ".py" else path.name
+            if path.suffix == ".py" and name != "__init__" or (path / "__init__.py").is_file():
+                if name not in listed and not any(folder.glob(n) and path in folder.glob(n) for n in names if "*" in n):
+                    problems.append(f"{package}/{path.name} is not in the layout table")
+    assert problems == []
