@@ -31,7 +31,7 @@ def robot():
 def app_config(app_config, tmp_path):
     """No sample sessions: each test lays out its own joint receptions. A working-day file with a
     (fake, test-only) 2027 notice, so the 【工作日提醒】 does not add a message here
-    (tests/test_workdays.py tests it)."""
+    (tests/core/test_workdays.py tests it)."""
     from tests.core.test_workdays import FAKE_2027, statutory_block
 
     workdays_file = tmp_path / "workdays.yaml"

@@ -93,7 +93,7 @@ def test_1_urgent_category_defaults_to_urgent_and_the_confirmation_promises_toda
     fill(page, category=None)
     ref = submit(page)
     callback = page.locator("#callback").inner_text()
-    # Worded from the actual time (office hours, after hours: tests/test_promises.py sets the clock).
+    # Worded from the actual time (office hours, after hours: tests/residents/test_promises.py sets the clock).
     row = server[1].execute("SELECT * FROM reports WHERE ref = ?", (ref,)).fetchone()
     promise = promises.for_case(row, load_directory())
     assert re.sub(r"\s+", "", callback) == re.sub(r"\s+", "", promises.text(promise.sentence()))
@@ -131,7 +131,7 @@ def test_2_reopened_case_shows_no_stale_note_but_the_history_and_the_call_back_d
     page.get_by_role("button", name="查询").click()
     main = page.locator("main").inner_text()
     assert "已修好" not in main
-    # 12-04 is past: never "最晚12月4日" again, but whom to call (tests/test_promises.py sets the clock).
+    # 12-04 is past: never "最晚12月4日" again, but whom to call (tests/residents/test_promises.py sets the clock).
     assert "您12月1日说还没解决，本应12月4日前联系您。还没接到电话，请打 021 5555 0105" in main
     assert "最晚12月4日" not in main
     assert "您说问题还没有解决，重新处理。" in page.locator("#history").inner_text()

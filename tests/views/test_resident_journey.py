@@ -42,7 +42,7 @@ def look(forms, ref, last4):
 
 @pytest.fixture(autouse=True)
 def open_hours(clock_at):
-    """Wednesday 2026-12-02 10:00: the 事务所 is open (out-of-hours wording: tests/test_promises.py)."""
+    """Wednesday 2026-12-02 10:00: the 事务所 is open (out-of-hours wording: tests/residents/test_promises.py)."""
     return clock_at("2026-12-02T10:00:00+08:00")
 
 
