@@ -87,3 +87,20 @@ def test_cli_seeds_sessions_once_and_reports_in_chinese(sheet_app, emu):
 def test_cli_without_configuration_says_what_is_missing(app):
     result = app.test_cli_runner().invoke(args=["sheet-setup"])
     assert result.exit_code != 0 and "未配置共享表格" in result.output
+
+
+def test_protections_named_after_the_street_by_an_older_set_up_are_kept_not_doubled(sheet_app, emu):
+    """Older set-ups wrote the street's name before the mark ("延吉社区大管家：系统写入的列…：状态"); the
+    mark itself names no street now, so another street's sheet says nothing of 延吉."""
+    assert "延吉" not in PROTECTION
+    sheets = Sheets.from_config(sheet_app.config)
+    sheet = sheets.worksheet(sl.REPORTS.title)
+    old = [p for p in sheets.metadata()["sheets"] if p["properties"]["title"] == "问题登记"][0]["protectedRanges"]
+    sheets.batch_update([{"deleteProtectedRange": {"protectedRangeId": p["protectedRangeId"]}} for p in old] + [
+        {"addProtectedRange": {"protectedRange": {"range": p["range"], "warningOnly": True,
+                                                 "description": "延吉社区大管家：" + p["description"]}}} for p in old])
+    assert not any("保护" in change for change in setup(sheets))
+    ranges = [p for p in sheets.metadata()["sheets"] if p["properties"]["title"] == "问题登记"][0]["protectedRanges"]
+    assert len(ranges) == len(sl.REPORTS.service_columns) and all(p["description"].startswith("延吉") for p in ranges)
+    assert sheet.id == ranges[0]["range"]["sheetId"]
+    sheets.close()

@@ -245,13 +245,14 @@ def test_email_reaches_the_team_and_the_steward_with_a_chinese_subject(smtp, sto
     alert = alert_for(row, {"type": "urgent"}, DIRECTORY)
     notifier(ALERT_SMTP_HOST="127.0.0.1", ALERT_SMTP_PORT=smtp.port, ALERT_EMAIL_FROM="yanji-bot@example.com",
              ALERT_EMAIL_TO="team@example.com", ALERT_STEWARD_EMAILS="s5:zhou@example.com",
-             BRAND="延吉社区大管家").send(alert)
+             BRAND="星河社区大管家").send(alert)   # the street's brand from its directory, never typed in code
     [mail] = smtp.mails
     assert mail.rcpt_tos == ["team@example.com", "zhou@example.com"] and mail.mail_from == "yanji-bot@example.com"
     assert mail.subject == f"【紧急】{row['ref']} 延吉二村 55号 漏水/渗水"
     assert "=?utf-8?" in mail.message.as_string().split("Subject:")[1][:20]  # encoded on the wire (RFC 2047)
-    assert "延吉社区大管家" in str(mail.message["From"]) and str(mail.message["Date"]).endswith("+0800")
+    assert "星河社区大管家" in str(mail.message["From"]) and str(mail.message["Date"]).endswith("+0800")
     body = without_refs(mail.text)
+    assert "此邮件由星河社区大管家系统自动发送" in body and "延吉社区" not in body
     assert "卫生间天花板" in body and "负责：周芳（示例）" in body
     for secret in ("王阿姨", "601", "138", "5678", "6543"):
         assert secret not in body
