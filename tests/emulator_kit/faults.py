@@ -1,23 +1,33 @@
 """The fault plan every emulator keeps: faults matched to operations, counted, fired, listed.
 
-An emulator's own `faults.py` declares its `Fault` dataclass (the fields its kinds need, in the
-order its control API lists them) on `FaultCounters`, and its `FaultPlan` on `FaultPlanBase` with
-`add()` checking its own kinds and arguments and then calling `_add(**fields)`.
+An emulator's own `faults.py` names its kinds and operations, subclasses `Fault` with the fields its
+own kinds need, and subclasses `FaultPlanBase` with an `add()` that checks its arguments and then
+calls `_add(**fields)`.
 """
 from __future__ import annotations
 
 import threading
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Callable, ClassVar
 
 from .server import Answer
 
 
-class FaultCounters:
-    """What every Fault has: `kind`, `op`, `times`, `after`, `id`, `seen`, `fired` fields (declared by
-    the emulator's dataclass) and the rule for matching an operation and firing."""
+@dataclass
+class Fault:
+    """One injected fault and how often it has matched and fired."""
 
-    op_groups: ClassVar[dict[str, frozenset]] = {}
+    op_groups: ClassVar[dict[str, frozenset]] = {}   # the emulator's groups of operations (write, read, any...)
+    kind: str
+    op: str = "write"
+    times: int | None = 1
+    after: int = 0
+    status: int = 503
+    seconds: float = 0.0
+    apply_first: bool = False
+    id: int = 0
+    seen: int = 0
+    fired: int = 0
 
     def matches(self, op: str) -> bool:
         """True if this fault applies to the operation (an op name or a group such as write/read/any)."""

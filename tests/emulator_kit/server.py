@@ -1,6 +1,6 @@
 """The HTTP side every emulator shares: a threaded server on one port that can stop listening for a
 stretch, a handler that reads a request and sends (or drops) the emulator's answer, and the common
-part of the /_emulator/ control API (health, reset, faults).
+part of the /_emulator/ control API (health, reset, faults, config).
 
 An emulator subclasses `Emulator`: it sets `state` and `faults` before calling `__init__` (which
 starts listening), answers its service's calls in `api()` and its own control endpoints in
@@ -94,7 +94,8 @@ class Emulator:
         return json.dumps(body, ensure_ascii=False).encode("utf-8")
 
     def _control(self, method: str, path: str, query: dict, raw: bytes) -> Answer:
-        """/_emulator/{health,reset,faults[/id]} here, the rest by control(); bad arguments answer 400."""
+        """/_emulator/{health,reset,faults[/id],config} here (config: the state's configure(**changes) and
+        config()), the rest by control(); bad arguments answer 400."""
         parts = path[len("/_emulator/"):].strip("/").split("/") if path.startswith("/_emulator/") else []
         try:
             data = json.loads(raw) if raw.strip() else {}
@@ -105,6 +106,8 @@ class Emulator:
                 return Answer(200, {"ok": True})
             if parts[:1] == ["faults"]:
                 return self._fault_control(method, parts[1:], data)
+            if parts == ["config"]:
+                return Answer(200, self.state.configure(**data) if method == "PUT" else self.state.config())
             found = self.control(method, path, parts, query, data)
             if found is not None:
                 return found

@@ -19,9 +19,10 @@ bitable call), any (also the token call).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from ..emulator_kit.faults import FaultCounters, FaultPlanBase
+from ..emulator_kit.faults import Fault as BaseFault
+from ..emulator_kit.faults import FaultPlanBase
 from .state import READ_OPS, WRITE_OPS
 
 KINDS = ("rate_limit", "code", "token_expired", "status", "delay", "drop", "applied_then_drop", "applied_then_status")
@@ -30,23 +31,13 @@ OP_GROUPS = {"write": WRITE_OPS, "read": READ_OPS, "bitable": WRITE_OPS | READ_O
 
 
 @dataclass
-class Fault(FaultCounters):
-    """One injected fault and how often it has matched and fired."""
+class Fault(BaseFault):
+    """One injected fault: `code` and `msg` answer kind code (and status), `body` json or html."""
 
     op_groups = OP_GROUPS
-    kind: str
-    op: str = "write"
-    times: int | None = 1
-    after: int = 0
-    status: int = 0
     code: int = 0
     msg: str = ""
-    seconds: float = 0.0
-    apply_first: bool = False
     body: str = "json"
-    id: int = 0
-    seen: int = field(default=0)
-    fired: int = field(default=0)
 
 
 class FaultPlan(FaultPlanBase):

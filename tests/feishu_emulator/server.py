@@ -106,7 +106,7 @@ class FeishuEmulator(Emulator):
         return error(ApiError(fault.status, fault.code or 1255001, fault.msg or "InternalError"))
 
     def control(self, method: str, path: str, parts: list[str], query: dict, data: dict) -> Answer | None:
-        """GET /_records?table=TITLE, GET/DELETE /_stats; /_emulator/{expire-tokens,config,apps}."""
+        """GET /_records?table=TITLE, GET/DELETE /_stats; /_emulator/{expire-tokens,apps}."""
         if path == "/_records":
             rows = self.records(query.get("table", ""))
             if rows is None:
@@ -124,20 +124,6 @@ class FeishuEmulator(Emulator):
                 return Answer(200, {"app_token": self.state.create_app(data.get("app_token")).app_token})
             with self.state.lock:
                 return Answer(200, {"apps": {token: [t.name for t in app.tables] for token, app in self.state.apps.items()}})
-        if parts == ["config"]:
-            if method == "PUT":
-                with self.state.lock:
-                    for key in ("token_ttl", "max_batch"):
-                        if key in data:
-                            setattr(self.state, key, int(data[key]))
-                    if "rate_limits" in data:
-                        if isinstance(data["rate_limits"], dict):
-                            self.state.rate_limits.update({k: int(v) for k, v in data["rate_limits"].items()})
-                        else:
-                            self.state.rate_limits_on = bool(data["rate_limits"])
-            with self.state.lock:
-                return Answer(200, {"token_ttl": self.state.token_ttl, "max_batch": self.state.max_batch,
-                                    "rate_limits_on": self.state.rate_limits_on, "rate_limits": self.state.rate_limits})
         return None
 
 

@@ -19,8 +19,6 @@ def respond(state, method: str, parts: list[str], params: dict, body: dict) -> A
         return Answer(200, state.stats.snapshot(window))
     if (method, parts) == ("POST", ["refuse"]):
         return Answer(200, {"ok": True}, refuse_seconds=float(body["seconds"]))
-    if parts == ["config"]:
-        return Answer(200, state.configure(**body) if method == "PUT" else state.config())
     if (method, parts) == ("POST", ["service-accounts"]):
         state.register_service_account(body["client_email"], body["public_key_pem"])
         return Answer(200, {"ok": True})

@@ -10,9 +10,10 @@ Kinds (what happens to a matching request):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from ..emulator_kit.faults import FaultCounters, FaultPlanBase
+from ..emulator_kit.faults import Fault as BaseFault
+from ..emulator_kit.faults import FaultPlanBase
 
 KINDS = ("status", "delay", "drop", "refuse", "applied_then_drop", "applied_then_status")
 WRITE_OPS = frozenset({"spreadsheets.batchUpdate", "values.update", "values.append", "values.clear",
@@ -25,21 +26,11 @@ OP_GROUPS = {"write": WRITE_OPS, "read": READ_OPS, "drive": DRIVE_OPS,
 
 
 @dataclass
-class Fault(FaultCounters):
-    """One injected fault and how often it has matched and fired."""
+class Fault(BaseFault):
+    """One injected fault: a status fault answers Google's JSON error `body`, or an html page."""
 
     op_groups = OP_GROUPS
-    kind: str
-    op: str = "write"
-    times: int | None = 1
-    after: int = 0
-    status: int = 503
-    seconds: float = 0.0
-    apply_first: bool = False
     body: str = "json"
-    id: int = 0
-    seen: int = field(default=0)
-    fired: int = field(default=0)
 
 
 class FaultPlan(FaultPlanBase):

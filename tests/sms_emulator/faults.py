@@ -16,9 +16,10 @@ query, any. `provider` (aliyun/tencent) narrows it; empty matches both.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from ..emulator_kit.faults import FaultCounters, FaultPlanBase
+from ..emulator_kit.faults import Fault as BaseFault
+from ..emulator_kit.faults import FaultPlanBase
 
 KINDS = ("throttle", "status", "delay", "drop", "applied_then_drop", "applied_then_status", "refuse")
 SEND_OPS = frozenset({"SendSms"})
@@ -27,22 +28,12 @@ OP_GROUPS = {"send": SEND_OPS, "query": QUERY_OPS, "any": SEND_OPS | QUERY_OPS}
 
 
 @dataclass
-class Fault(FaultCounters):
-    """One injected fault and how often it has matched and fired."""
+class Fault(BaseFault):
+    """One injected fault: `provider` narrows it (empty: both), `code` is a refusal's error code."""
 
     op_groups = OP_GROUPS
-    kind: str
-    op: str = "send"
     provider: str = ""
-    times: int | None = 1
-    after: int = 0
-    status: int = 503
-    seconds: float = 0.0
-    apply_first: bool = False
     code: str = ""
-    id: int = 0
-    seen: int = field(default=0)
-    fired: int = field(default=0)
 
     def matches(self, provider: str, op: str) -> bool:
         """True if this fault applies to the provider's action."""

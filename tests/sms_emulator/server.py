@@ -91,7 +91,7 @@ class SmsEmulator(Emulator):
         return network_fault(fault, apply, self.sleep, lambda f: failed(f.status))
 
     def control(self, method: str, path: str, parts: list[str], query: dict, data: dict) -> Answer | None:
-        """GET/DELETE /_messages; /_emulator/{messages,config,stats}."""
+        """GET/DELETE /_messages; /_emulator/{messages,stats}."""
         if path == "/_messages":
             if method == "DELETE":
                 with self.state.lock:
@@ -105,11 +105,6 @@ class SmsEmulator(Emulator):
         if parts == ["stats"]:
             with self.state.lock:
                 return Answer(200, {"requests": dict(self.state.requests)})
-        if parts == ["config"]:
-            if method == "PUT":
-                return Answer(200, self.state.configure(**data))
-            with self.state.lock:
-                return Answer(200, self.state.config_locked())
         return None
 
 

@@ -17,9 +17,10 @@ get_records, add_records, update_records) or a group: write, read, any.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from ..emulator_kit.faults import FaultCounters, FaultPlanBase
+from ..emulator_kit.faults import Fault as BaseFault
+from ..emulator_kit.faults import FaultPlanBase
 
 KINDS = ("errcode", "status", "delay", "drop", "expire_token", "applied_then_drop", "applied_then_status",
          "applied_then_errcode")
@@ -29,21 +30,11 @@ OP_GROUPS = {"write": WRITE_OPS, "read": READ_OPS, "any": WRITE_OPS | READ_OPS |
 
 
 @dataclass
-class Fault(FaultCounters):
-    """One injected fault and how often it has matched and fired."""
+class Fault(BaseFault):
+    """One injected fault: `code` is the errcode an errcode or applied_then_errcode fault answers."""
 
     op_groups = OP_GROUPS
-    kind: str
-    op: str = "write"
-    times: int | None = 1
-    after: int = 0
-    status: int = 503
     code: int | None = None
-    seconds: float = 0.0
-    apply_first: bool = False
-    id: int = 0
-    seen: int = field(default=0)
-    fired: int = field(default=0)
 
     @property
     def errcode(self) -> int:

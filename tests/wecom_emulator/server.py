@@ -112,7 +112,7 @@ class WeComEmulator(Emulator):
                              lambda f: Answer(f.status, GATEWAY.replace("502 Bad Gateway", f"{f.status} Error")))
 
     def control(self, method: str, path: str, parts: list[str], query: dict, data: dict) -> Answer | None:
-        """GET /_records?table=TITLE, GET /_stats; /_emulator/{expire_tokens,docs,config}."""
+        """GET /_records?table=TITLE, GET /_stats; /_emulator/{expire_tokens,docs}."""
         if path == "/_records":
             table = query.get("table", "")
             rows = self.records(table)
@@ -125,11 +125,6 @@ class WeComEmulator(Emulator):
             return Answer(200, {"expired": self.state.expire_tokens()})
         if parts == ["docs"] and method == "POST":
             return Answer(200, {"docid": self.state.create_document(data.get("docid") or None).docid})
-        if parts == ["config"]:
-            if method == "PUT":
-                return Answer(200, self.state.configure(**data))
-            with self.state.lock:
-                return Answer(200, self.state.config_locked())
         return None
 
 
