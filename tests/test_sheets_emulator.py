@@ -15,9 +15,8 @@ from forms_app.delivery.google_session import make_session
 from tests.sheets_emulator.a1 import column_letters
 from tests.sheets_emulator.credentials import service_account_info
 from tests.sheets_emulator.fixtures import emu, emulator, gc, http, key_file, service_account  # noqa: F401
+from tests.server import ROOT, stop_process
 from tests.sheets_emulator.replay import cassette_paths, replay
-
-ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = [
     '=HYPERLINK("http://x","y")', "+1", "-1", "@a", "=1+1", "'quoted", "x" * 5000,
     "ctl\x01\x07\x1b\x7f", "tab\there", "multi\nline\r\nrow", "emoji 🌵👨‍👩‍👧", "rtl \u202egnp.exe",
@@ -256,9 +255,7 @@ def test_runs_standalone(tmp_path):
         with requests.Session() as s:
             assert s.get(url + "/_emulator/health", timeout=5).json()["ok"] is True
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        proc.stdout.close()
+        stop_process(proc)
     assert proc.returncode == 0
 
 

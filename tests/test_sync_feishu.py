@@ -27,6 +27,7 @@ from tests.feishu_emulator.fixtures import APP_TOKEN, feishu_emu, feishu_emulato
 from tests.server import ROOT
 from tests.test_adopt import CALL, LAUNCHER as ADOPT_LAUNCHER, gone
 from tests.test_reports import DATA
+from tests.workers import add_reports, fake_clock_workers
 
 
 @pytest.fixture
@@ -54,24 +55,8 @@ def conn(feishu_app):
 @pytest.fixture
 def make_worker(feishu_app, conn, feishu_emu):
     """Workers with a fake clock (sleeping records the pause); calls time out after SHEETS_TIMEOUT = 1.5 s."""
-    made = []
-
-    def make(**options):
-        tables = FeishuTables.from_config(feishu_app.config)
-        worker = Worker(conn, tables, feishu_app.extensions["directory"], **options)
-        worker.slept = []
-        worker.sleep = worker.slept.append
-        made.append(tables)
-        return worker
-
-    yield make
-    for tables in made:
-        tables.close()
-
-
-def add_reports(conn, n, start=0):
-    for i in range(start, start + n):
-        reports.create(conn, f"{i:032x}", {**DATA, "description": f"第 {i} 个问题"})
+    with fake_clock_workers(feishu_app, conn, FeishuTables.from_config) as make:
+        yield make
 
 
 def ids_in_table(emu) -> list[str]:

@@ -10,13 +10,12 @@ from forms_app.core import outbox
 from forms_app.core.store import connect
 from forms_app.delivery.columns import REPORTS, SESSIONS, SIGNUPS
 from forms_app.delivery.sheet_setup import setup
-from forms_app.delivery.sync import Worker
 from forms_app.delivery.tables import service_from_config
 from forms_app.delivery.tables.base import TableError
 from forms_app.residents import reception, reports
 from tests.conftest import Forms, reference, text
 from tests.tables_fixtures import backend, table_app, table_service  # noqa: F401
-from tests.test_reports import DATA
+from tests.workers import add_reports, fake_clock_workers
 
 
 @pytest.fixture
@@ -29,24 +28,8 @@ def conn(table_app):
 @pytest.fixture
 def make_worker(table_app, conn):
     """Workers on this backend whose sleeps are recorded, not waited."""
-    made = []
-
-    def make(**options):
-        service = service_from_config(table_app.config)
-        worker = Worker(conn, service, table_app.extensions["directory"], **options)
-        worker.slept = []
-        worker.sleep = worker.slept.append
-        made.append(service)
-        return worker
-
-    yield make
-    for service in made:
-        service.close()
-
-
-def add_reports(conn, n, start=0):
-    for i in range(start, start + n):
-        reports.create(conn, f"{i:032x}", {**DATA, "description": f"第 {i} 个问题"})
+    with fake_clock_workers(table_app, conn, service_from_config) as make:
+        yield make
 
 
 def keys(backend, title=REPORTS.title, key="提交编号"):
