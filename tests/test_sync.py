@@ -5,24 +5,12 @@ from forms_app.core import outbox
 from forms_app.residents import reports
 from forms_app.delivery.sheet_layout import REPORTS, SIGNUPS
 from forms_app.delivery.sheets import Sheets
-from forms_app.core.store import connect
 from tests.conftest import Forms, reference, sheet_values, text
 from tests.test_reports import DATA
-from tests.workers import add_reports, fake_clock_workers
+from tests.workers import add_reports, worker_fixtures
 
 
-@pytest.fixture
-def conn(sheet_app):
-    c = connect(sheet_app.config["DATABASE"])
-    yield c
-    c.close()
-
-
-@pytest.fixture
-def make_worker(sheet_app, conn):
-    """Workers with a fake clock: sleeping advances simulated time instead of waiting."""
-    with fake_clock_workers(sheet_app, conn, Sheets.from_config) as make:
-        yield make
+conn, make_worker = worker_fixtures("sheet_app", Sheets.from_config)
 
 
 def ids_in_sheet(emu):

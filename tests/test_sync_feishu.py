@@ -16,7 +16,6 @@ from lark_oapi.api.bitable.v1 import (AppTableRecord, BatchCreateAppTableRecordR
 from forms_app import create_app
 from forms_app.casework import sessions as session_editor
 from forms_app.core import outbox
-from forms_app.core.store import connect
 from forms_app.delivery.columns import REPORTS, SESSIONS, SIGNUPS
 from forms_app.delivery.sheet_setup import setup
 from forms_app.delivery.sync import Worker
@@ -27,7 +26,7 @@ from tests.feishu_emulator.fixtures import APP_TOKEN, feishu_emu, feishu_emulato
 from tests.server import ROOT
 from tests.test_adopt import CALL, LAUNCHER as ADOPT_LAUNCHER, gone
 from tests.test_reports import DATA
-from tests.workers import add_reports, fake_clock_workers
+from tests.workers import add_reports, worker_fixtures
 
 
 @pytest.fixture
@@ -45,18 +44,7 @@ def feishu_app(feishu_config):
     return app
 
 
-@pytest.fixture
-def conn(feishu_app):
-    c = connect(feishu_app.config["DATABASE"])
-    yield c
-    c.close()
-
-
-@pytest.fixture
-def make_worker(feishu_app, conn, feishu_emu):
-    """Workers with a fake clock (sleeping records the pause); calls time out after SHEETS_TIMEOUT = 1.5 s."""
-    with fake_clock_workers(feishu_app, conn, FeishuTables.from_config) as make:
-        yield make
+conn, make_worker = worker_fixtures("feishu_app", FeishuTables.from_config)
 
 
 def ids_in_table(emu) -> list[str]:

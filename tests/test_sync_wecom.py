@@ -10,12 +10,11 @@ from forms_app import create_app
 from forms_app.casework import sessions
 from forms_app.core import clock, outbox
 from forms_app.core.cases import STATUSES
-from forms_app.core.store import connect
 from forms_app.delivery.tables.wecom import WeComTables
 from forms_app.residents import reception
 from tests.conftest import Forms, reference, text
 from tests.wecom_emulator.fixtures import CORP_ID, CORP_SECRET, DOC_ID, wecom_emu, wecom_emulator, wecom_settings  # noqa: F401
-from tests.workers import add_reports, fake_clock_workers
+from tests.workers import add_reports, worker_fixtures
 
 SS = "/cgi-bin/wedoc/smartsheet/"
 DAY = (clock.now().date() + dt.timedelta(days=30)).isoformat()
@@ -30,18 +29,7 @@ def wecom_app(app_config, wecom_emu):
     return app
 
 
-@pytest.fixture
-def conn(wecom_app):
-    c = connect(wecom_app.config["DATABASE"])
-    yield c
-    c.close()
-
-
-@pytest.fixture
-def make_worker(wecom_app, conn):
-    """Workers with a fake clock: sleeping records the wait instead of waiting."""
-    with fake_clock_workers(wecom_app, conn, WeComTables.from_config) as make:
-        yield make
+conn, make_worker = worker_fixtures("wecom_app", WeComTables.from_config)
 
 
 class Phone:

@@ -4,10 +4,7 @@ answer, the stewards' edits read back, hand-typed records adopted once, sessions
 Steward edits are made through the service's own update call (the adapter's update()), as a steward's
 phone app would make them. Runs once per backend (tests/tables_fixtures.py); absent backends skip.
 """
-import pytest
-
 from forms_app.core import outbox
-from forms_app.core.store import connect
 from forms_app.delivery.columns import REPORTS, SESSIONS, SIGNUPS
 from forms_app.delivery.sheet_setup import setup
 from forms_app.delivery.tables import service_from_config
@@ -15,21 +12,10 @@ from forms_app.delivery.tables.base import TableError
 from forms_app.residents import reception, reports
 from tests.conftest import Forms, reference, text
 from tests.tables_fixtures import backend, table_app, table_service  # noqa: F401
-from tests.workers import add_reports, fake_clock_workers
+from tests.workers import add_reports, worker_fixtures
 
 
-@pytest.fixture
-def conn(table_app):
-    c = connect(table_app.config["DATABASE"])
-    yield c
-    c.close()
-
-
-@pytest.fixture
-def make_worker(table_app, conn):
-    """Workers on this backend whose sleeps are recorded, not waited."""
-    with fake_clock_workers(table_app, conn, service_from_config) as make:
-        yield make
+conn, make_worker = worker_fixtures("table_app", service_from_config)
 
 
 def keys(backend, title=REPORTS.title, key="提交编号"):

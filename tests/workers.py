@@ -4,6 +4,9 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Callable
 
+import pytest
+
+from forms_app.core.store import connect
 from forms_app.delivery.sync import Worker
 from forms_app.residents import reports
 from tests.test_reports import DATA
@@ -28,6 +31,25 @@ def fake_clock_workers(app, conn, open_service: Callable):
     finally:
         for service in made:
             service.close()
+
+
+def worker_fixtures(app_fixture: str, open_service: Callable):
+    """(conn, make_worker) fixtures for the app fixture named `app_fixture`: a connection to its
+    database, and fake_clock_workers on that connection and `open_service`."""
+
+    @pytest.fixture(name="conn")
+    def database(request):
+        c = connect(request.getfixturevalue(app_fixture).config["DATABASE"])
+        yield c
+        c.close()
+
+    @pytest.fixture(name="make_worker")
+    def workers(request, conn):
+        with fake_clock_workers(request.getfixturevalue(app_fixture), conn, open_service) as make:
+            yield make
+
+    workers.__doc__ = fake_clock_workers.__doc__
+    return database, workers
 
 
 def add_reports(conn, n: int, start: int = 0) -> None:

@@ -1,5 +1,6 @@
-"""HTTP plumbing: the token call and the bitable v1 calls on one port, GET /_records and /_stats,
-and the /_emulator/ control API (faults, expire tokens, config, reset) for tests in other processes."""
+"""The Feishu emulator on one port: the token call and the bitable v1 calls, GET /_records and /_stats,
+and its own /_emulator/ endpoints (expire tokens, apps); the server and the common control endpoints
+(health, reset, faults, config) are tests/emulator_kit's."""
 from __future__ import annotations
 
 import json

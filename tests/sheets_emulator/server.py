@@ -1,4 +1,5 @@
-"""A running emulator: one port for Sheets v4, Drive v3, the token endpoint and /_emulator/ control."""
+"""A running emulator: one port for Sheets v4, Drive v3, the token endpoint and /_emulator/ control
+(the server and the common control endpoints are tests/emulator_kit's)."""
 from __future__ import annotations
 
 import json

@@ -1,5 +1,6 @@
-"""HTTP plumbing: one port answers both providers (told apart by their action header), GET /_messages
-and the /_emulator/ control API (faults, config, reset) for tests in other processes."""
+"""The SMS emulator on one port: both providers (told apart by their action header), GET /_messages and
+its own /_emulator/ endpoints (messages, stats); the server and the common control endpoints (health,
+reset, faults, config) are tests/emulator_kit's."""
 from __future__ import annotations
 
 from urllib.parse import parse_qsl

@@ -1,5 +1,6 @@
-"""HTTP plumbing: the documented API under /cgi-bin/, GET /_records and /_stats, and the /_emulator/
-control API (faults, config, reset, expiring tokens) for tests in other processes."""
+"""The WeCom emulator on one port: the documented API under /cgi-bin/, GET /_records and /_stats, and
+its own /_emulator/ endpoints (expiring tokens, docs); the server and the common control endpoints
+(health, reset, faults, config) are tests/emulator_kit's."""
 from __future__ import annotations
 
 import json
