@@ -9,7 +9,7 @@ import pytest
 from forms_app.core.store import connect
 from forms_app.delivery.sync import Worker
 from forms_app.residents import reports
-from tests.test_reports import DATA
+from tests.residents.test_reports import DATA
 
 
 @contextmanager
