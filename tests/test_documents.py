@@ -36,7 +36,7 @@ LINK = re.compile(r"\]\(([^)\s]+)\)")
 def documents() -> list[Path]:
     found = [ROOT / "README.md", ROOT / ".env.example", *sorted((ROOT / "manual").glob("*.md"))]
     found += sorted(p for p in (ROOT / "deploy").rglob("*") if p.is_file())
-    found += sorted(ROOT.glob("tests/*_emulator/README.md"))
+    found += sorted(ROOT.glob("tests/*_emulator/README.md")) + sorted(ROOT.glob("tests/emulator_kit/README.md"))
     found += sorted((ROOT / "docs").rglob("*.md"))   # the knowledge base names a few files (data, manual)
     return found
 
