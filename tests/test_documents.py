@@ -76,8 +76,9 @@ def named_paths(document: Path) -> set[tuple[str, Path]]:
 
 
 def exists(path: Path) -> bool:
-    """The file or folder; `core/cases.STATUS_MEANINGS` (a module and a name in it): the module holds the name."""
-    if path.exists():
+    """The file or folder, or a module named without .py; `core/cases.STATUS_MEANINGS` (a module and a name
+    in it): the module holds the name."""
+    if path.exists() or path.with_name(path.name + ".py").is_file():   # `residents/texts`: a module
         return True
     module, dot, name = path.name.rpartition(".")
     source = path.with_name(module + ".py")
