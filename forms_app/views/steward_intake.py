@@ -10,7 +10,7 @@ from forms_app.casework import intake
 from forms_app.casework.forms import IntakeForm
 from forms_app.core import clock, deadlines
 from forms_app.core.store import get_db
-from forms_app.delivery.columns import display_phone
+from forms_app.core.phones import display_phone
 from forms_app.residents import photos, promises, reception, reports
 from . import directory
 from .steward import bp
