@@ -157,6 +157,23 @@ def test_each_notice_is_sent_once_with_its_template_and_variables(app, db, forms
     assert outbox.backlog(db, outbox.SMS_KINDS) == 0
 
 
+def test_the_accepted_text_of_a_case_from_before_the_due_column_keeps_its_categorys_deadline(clock_at, tmp_path,
+                                                                                            app_config):
+    from forms_app.core.store import connect, transaction
+    from tests.conftest import directory_file, slow_garbage
+
+    app = create_app({**app_config, "DIRECTORY_FILE": directory_file(tmp_path, slow_garbage)})
+    clock_at("2026-12-08T10:00:00+08:00")  # Tuesday; 垃圾 has 3 working days to first contact (the street: 1)
+    db = connect(app.config["DATABASE"])
+    report = new_report(app, db)
+    db.execute("UPDATE reports SET first_contact_due = '' WHERE id = ?", (report["id"],))  # as before the column
+    with app.app_context(), transaction(db):
+        sms_notices.for_new_report(db, reports.by_ref(db, report["ref"]), urgent=False)
+    days = [dict(json.loads(n["params"]))["day"] for n in notices(db, kind="accepted")]
+    db.close()
+    assert days == ["12月11日（周五）"] * 2  # the text queued as it came in, and the one for the older row
+
+
 def test_the_followup_invitation_is_dropped_once_the_resident_has_answered(app, db, sms_emu):
     report = new_report(app, db)
     with app.app_context():

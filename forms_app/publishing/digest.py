@@ -187,7 +187,7 @@ def _section(heading: str, lines: list[str], limit: int | None) -> tuple[str, tu
     return heading, tuple(shown)
 
 
-def message(digest: StewardDigest, moment: dt.datetime, working_days: int = 1, limit: int | None = None) -> Message:
+def message(digest: StewardDigest, moment: dt.datetime, limit: int | None = None) -> Message:
     """The Chinese text of one steward's list."""
     day = clock.chinese_date(moment.date())
     who = digest.steward.name if digest.steward else "未对应到大管家的问题（请事务所安排）"
@@ -285,7 +285,6 @@ def digest_command(print_only: bool, day: dt.datetime | None) -> None:
     if day is not None and not FIRST_DAY <= day.date() <= LAST_DAY:
         raise click.ClickException(f"日期 {day.date().isoformat()} 不在可用范围内：请用 {FIRST_DAY} 到 {LAST_DAY} 之间的日期（YYYY-MM-DD）。")
     moment = as_of(day.date() if day else None)
-    working_days = directory.callback_working_days
     try:
         start = since(conn, moment)
         digests = build(conn, directory, moment, start)
@@ -295,7 +294,7 @@ def digest_command(print_only: bool, day: dt.datetime | None) -> None:
     tries = accounts_message(conn, directory, moment, start)
     extra = [m for m in (tries, workdays_warning(moment.date()), stale_backup) if m is not None]
     if print_only:
-        click.echo("\n\n".join([as_text(message(d, moment, working_days)) for d in digests] + [as_text(m) for m in extra]))
+        click.echo("\n\n".join([as_text(message(d, moment)) for d in digests] + [as_text(m) for m in extra]))
         return
     if current_app.config["SHEETS_ENABLED"]:
         from forms_app.publishing.supervise import refresh_sheet  # the sheet's 时限 column, once a day
@@ -305,7 +304,7 @@ def digest_command(print_only: bool, day: dt.datetime | None) -> None:
         raise click.ClickException("没有配置提醒渠道（ALERT_WEBHOOK_URL 或 ALERT_SMTP_HOST，见 .env.example）；"
                                    "只想看内容请加 --print。")
     messages = [part for d in digests if not d.empty
-                for part in split(message(d, moment, working_days, SEND_LIMIT), MESSAGE_BYTES)] or [quiet_message(moment)]
+                for part in split(message(d, moment, SEND_LIMIT), MESSAGE_BYTES)] or [quiet_message(moment)]
     messages += extra
     failed = 0
     for msg in messages:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from flask import current_app, has_app_context
 
-from forms_app.core import clock, outbox
+from forms_app.core import clock, deadlines, outbox
 from forms_app.core.phones import is_mainland_mobile
 from forms_app.core.redact import hide
 from forms_app.residents import promises
@@ -154,10 +154,8 @@ def for_new_report(conn: sqlite3.Connection, row: sqlite3.Row, urgent: bool, add
             held = "同一网络地址今天提交的问题已达短信上限（SMS_REPORTS_PER_ADDRESS），未发"
     compound = directory.compounds.get(row["compound_id"])
     steward = compound.steward if compound else None
-    # The first-contact day the confirmation page promised (stored as the case came in; core/deadlines.py).
-    due = row["first_contact_due"] if "first_contact_due" in row.keys() else ""
-    day = dt.date.fromisoformat(due) if due else clock.call_back_by(row["created_at"], directory.callback_working_days)
-    day = promises.promised_day(row, directory) or day  # after hours: the next opening, as the page words it
+    # The first-contact day the confirmation page promised (its category's deadline; core/deadlines.py).
+    day = promises.promised_day(row, directory) or deadlines.first_contact_day(row, directory)  # after hours: the next opening, as the page words it
     queue(conn, "accepted", row["phone"], {"ref": row["ref"], "steward": steward.name if steward else "大管家事务所",
                                            "phone": steward.phone if steward else "", "day": clock.chinese_date(day)},
           report_id=row["id"], consent=bool(row["sms_consent"]), urgent=urgent, held=held)

@@ -69,7 +69,7 @@ def intake_done(ref: str):
         abort(404)
     compound = d.compounds.get(row["compound_id"])
     site = (d.street.get("site_url") or "").rstrip("/")
-    due = deadlines.day_of(row["first_contact_due"]) or clock.call_back_by(row["created_at"], d.callback_working_days)
+    due = deadlines.first_contact_day(row, d)
     return render_template("steward/intake_done.html", row=row, compound=compound, office=d.street.get("office"),
                            due_today=due <= clock.now().date(),
                            category=d.categories.get(row["category_id"]), taker=own_steward(),
