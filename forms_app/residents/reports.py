@@ -57,7 +57,7 @@ def create(conn: sqlite3.Connection, submission_id: str, data: dict, alert: bool
     `directory`: fixes the case's due dates (core/deadlines.py) and its steward (负责大管家: the compound's)
     as it comes in.
     `ref`: a reference already given out (a hand-typed sheet row numbered in place); a fresh one if taken.
-    `photos`: photos.prepare()'s result, stored in the same transaction (`origin`: 'report' or 'intake').
+    `photos`: the form's cleaned photos (form.photos.prepared), stored in the same transaction (`origin`: 'report' or 'intake').
     `address`: the client address of an online report: at most SMS_REPORTS_PER_ADDRESS a day trigger a text.
     """
     digest = content_hash({**{f: data[f] for f in FIELDS}, **{f: data.get(f, "") for f in BEHALF_FIELDS}})

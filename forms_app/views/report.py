@@ -12,6 +12,7 @@ from forms_app.core.references import normalise
 from forms_app.core.security import limiter, submit_limit
 from forms_app.core.store import get_db
 from forms_app.core.phones import display_phone
+from forms_app.views.photo_limit import accepts_photos
 from . import directory, remember, remembered
 
 bp = Blueprint("report", __name__, url_prefix="/forms/report")
@@ -46,7 +47,7 @@ def elsewhere(ref: str):
 
 @bp.route("", methods=["GET", "POST"])
 @limiter.limit(submit_limit, methods=["POST"])
-@photos.accepts_photos
+@accepts_photos
 def form():
     """Show the form (pre-filled from ?compound=&category=) or take a submission."""
     d = directory()

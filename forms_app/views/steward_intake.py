@@ -11,7 +11,8 @@ from forms_app.casework.forms import IntakeForm
 from forms_app.core import clock, deadlines
 from forms_app.core.store import get_db
 from forms_app.core.phones import display_phone
-from forms_app.residents import photos, promises, reception, reports
+from forms_app.residents import promises, reception, reports
+from forms_app.views.photo_limit import accepts_photos
 from . import directory
 from .steward import bp
 
@@ -25,7 +26,7 @@ def own_steward():
 
 
 @bp.route("/reports/new", methods=["GET", "POST"])
-@photos.accepts_photos
+@accepts_photos
 def intake_form():
     """Register a case; ?channel=联合接待&session=ID comes from a reception's outcomes page."""
     d, conn = directory(), get_db()
