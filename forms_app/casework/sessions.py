@@ -3,7 +3,7 @@
 Each change runs in one transaction with its outbox item (kind "session"), so with the Google
 Sheet on it reaches 接待场次 (the row with the same 场次编号, appended when absent); without the
 Sheet these pages are the only way to keep sessions. While the item waits, the worker's read of
-the sheet leaves that session alone (sync.Worker.pull), so a local edit is never undone by it.
+the sheet leaves that session alone (delivery/pull.py), so a local edit is never undone by it.
 
 Capacity: a steward cannot cut it below the seats already confirmed — nobody who was told
 "您报上名了" loses that seat by an edit; they must cancel first. Raising it gives the new seats to

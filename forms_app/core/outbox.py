@@ -1,7 +1,7 @@
 """The outbox: what still has to leave this machine — rows for the stewards' sheet, alerts, texts.
 
 Written in the same transaction as the change it describes, so nothing committed can be
-forgotten; the worker (sync.py) delivers it and marks it delivered.
+forgotten; the worker (delivery/sync.py) delivers it and marks it delivered.
 """
 from __future__ import annotations
 
