@@ -16,7 +16,7 @@ import sqlite3
 
 from forms_app.core import clock, outbox
 from forms_app.core.store import transaction
-from forms_app.residents import reception, sms_notices
+from forms_app.residents import reception, texts
 
 log = logging.getLogger(__name__)
 FIELDS = ("date", "start_time", "end_time", "place", "parties", "capacity", "is_open", "note")
@@ -59,7 +59,7 @@ def _promote(conn: sqlite3.Connection, session_id: str, capacity: int) -> int:
     for signup in waiting:
         conn.execute("UPDATE signups SET state = 'confirmed', updated_at = ? WHERE id = ?", (now, signup["id"]))
         outbox.enqueue(conn, "signup", signup["id"])
-        sms_notices.for_promotion(conn, signup, session)  # 候补转正 text
+        texts.for_promotion(conn, signup, session)  # 候补转正 text
     return len(waiting)
 
 

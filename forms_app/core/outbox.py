@@ -12,7 +12,7 @@ from forms_app.core import clock
 
 SHEET_KINDS = ("report", "signup", "report_update", "session")   # → the stewards' Google Sheet
 ALERT_KINDS = ("alert",)                              # → the stewards' phones (robot webhook / e-mail)
-SMS_KINDS = ("sms",)                                  # → residents' phones (a notices row; delivery/sms.py)
+SMS_KINDS = ("sms",)                                  # → residents' phones (a texts row; delivery/sms.py)
 KINDS = SHEET_KINDS + ALERT_KINDS + SMS_KINDS
 
 

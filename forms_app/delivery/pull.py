@@ -17,7 +17,7 @@ from forms_app.delivery.adopt import Adopter
 from forms_app.delivery.columns import REPORTS, SESSIONS
 from forms_app.delivery.sheet_layout import parse_session
 from forms_app.delivery.tables import TableService
-from forms_app.residents import sms_notices
+from forms_app.residents import texts
 
 log = logging.getLogger(__name__)
 
@@ -113,9 +113,9 @@ class Puller:
                 followup_due = 0 if status != "已解决" else 1 if row["status"] != "已解决" else row["followup_due"]
                 if row["reopened_at"] and not row["rehandled_at"] and changes.keys() & {"status", "first_contact_at"}:
                     changes["rehandled_at"] = now  # a reopened case handled again in the sheet (deadlines)
-                if changes.get("status") in sms_notices.STATUS_NOTICES:  # a change the resident is texted about
+                if changes.get("status") in texts.STATUS_TEXTS:  # a change the resident is texted about
                     before = self.conn.execute("SELECT * FROM reports WHERE id = ?", (row["id"],)).fetchone()
-                    sms_notices.for_status(self.conn, before, status, changes.get("public_note", before["public_note"]))
+                    texts.for_status(self.conn, before, status, changes.get("public_note", before["public_note"]))
                 self.conn.execute(f"UPDATE reports SET {', '.join(f'{f} = ?' for f in changes)}, followup_due = ?, "
                                   "version = version + 1, updated_at = ? WHERE id = ?",
                                   [*changes.values(), followup_due, now, row["id"]])

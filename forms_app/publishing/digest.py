@@ -21,7 +21,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from forms_app.core import accounts, backup, clock, workdays
-from forms_app.residents import reception, sms_notices
+from forms_app.residents import reception, texts
 from forms_app.casework import consultations, supervision, worklist
 from forms_app.casework.worklist import last_working_day
 from forms_app.notices.messages import Message, as_text, excerpt, redact, split, steward_for
@@ -160,12 +160,12 @@ def build(conn: sqlite3.Connection, directory, moment: dt.datetime, start: dt.da
         no_text = not row["phone"].startswith("+861") or not row["sms_consent"]
         (digests[steward.id] if steward else nobody).followup.append(report_line(
             row, directory, f"{row['resolved_at'][:10]} 已解决，" + ("居民收不到短信，请打电话回访" if no_text else "居民还没回答，请打电话回访")))
-    for n in conn.execute("SELECT n.kind, n.note, r.* FROM notices n JOIN reports r ON r.id = n.report_id "
+    for n in conn.execute("SELECT n.kind, n.note, r.* FROM texts n JOIN reports r ON r.id = n.report_id "
                           "WHERE n.state = 'failed' AND n.updated_at > ? AND n.updated_at <= ? ORDER BY n.id",
                           (clock.iso(start), clock.iso(moment))).fetchall():
         steward = steward_for(n, directory)
         (digests[steward.id] if steward else nobody).sms_failed.append(
-            f"{n['ref']} {sms_notices.NOTICES[n['kind']].label}：{n['note']}")
+            f"{n['ref']} {texts.KINDS[n['kind']].label}：{n['note']}")
     for account_id, tries in accounts.failures_between(conn, start, moment).items():
         if account_id in digests:
             digests[account_id].password_tries = tries

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, redirect, render_template, request, session,
 
 from forms_app.core import clock, deadlines, history
 from forms_app.core.cases import STATUS_MEANINGS
-from forms_app.residents import followup, promises, sms_notices
+from forms_app.residents import followup, promises, texts
 from forms_app.residents import reception
 from forms_app.residents import reports
 from forms_app.residents.forms import FollowupForm, LookupForm
@@ -123,7 +123,7 @@ def _result(conn, kind: str, row, followup_form=None) -> dict:
                        progress=progress(conn, row, directory()), meanings=STATUS_MEANINGS)
     else:
         context.update(session_=reception.get_session(conn, row["session_id"]),
-                       position=reception.waiting_position(conn, row), texts_promoted=sms_notices.will_text(row, "promoted"))
+                       position=reception.waiting_position(conn, row), texts_promoted=texts.will_text(row, "promoted"))
     return context
 
 
