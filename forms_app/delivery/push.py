@@ -180,13 +180,7 @@ class Pusher:
         changes = [(where[r["submission_id"]], {title: value for title, value in values[r["id"]].items()
                                                  if title in SIGNUPS.service_columns or value})
                    for r in rows if r["submission_id"] in where]
-        self._add(items, spec, new)
-        if changes:
-            self._write(items, lambda: self.tables.update(spec, changes))
-        with transaction(self.conn):
-            outbox.mark_delivered(self.conn, [i["id"] for i in items])
-        log.info("delivered %d new sign-ups and %d changed ones", len(new), len(changes))
-        return len(items)
+        return self._add_and_update(items, spec, new, changes, "sign-ups")
 
     def _sessions(self, items) -> int:
         """Sessions created or edited on the stewards' pages → 接待场次: updated in place by 场次编号, else added.
@@ -200,10 +194,14 @@ class Pusher:
         rows = [r for i in wanted if (r := self.conn.execute("SELECT * FROM sessions WHERE id = ?", (i,)).fetchone())]
         new = [session_values(r) for r in rows if r["id"] not in where]
         changes = [(where[r["id"]], session_values(r)) for r in rows if r["id"] in where]
+        return self._add_and_update(items, spec, new, changes, "sessions")
+
+    def _add_and_update(self, items, spec, new: list[dict], changes: list, what: str) -> int:
+        """New records added, changed ones updated in place (record id, values), the items closed; how many."""
         self._add(items, spec, new)
         if changes:
             self._write(items, lambda: self.tables.update(spec, changes))
         with transaction(self.conn):
             outbox.mark_delivered(self.conn, [i["id"] for i in items])
-        log.info("delivered %d new sessions and %d changed ones", len(new), len(changes))
+        log.info("delivered %d new %s and %d changed ones", len(new), what, len(changes))
         return len(items)
