@@ -18,7 +18,7 @@ from forms_app.residents import reports
 from tests.conftest import Forms, add_accounts, hidden_fields, sign_in, text
 from tests.sinks import WebhookSink
 from tests.sms_emulator.fixtures import sms_emu, sms_emulator, sms_settings  # noqa: F401
-from tests.residents.test_sms_notices import Clock, delivery, drain, new_report, text_rows, received
+from tests.residents.test_texts import Clock, delivery, drain, new_report, text_rows, received
 
 LAST_NIGHT = dt.datetime.now(clock.SHANGHAI).date() - dt.timedelta(days=1)
 

@@ -10,7 +10,7 @@ from forms_app.core.store import connect
 from forms_app.residents import reception, reports
 from tests.conftest import Forms, reference, text
 from tests.sms_emulator.fixtures import sms_emu, sms_emulator, sms_settings  # noqa: F401
-from tests.residents.test_sms_notices import Clock, delivery, drain, text_rows, received
+from tests.residents.test_texts import Clock, delivery, drain, text_rows, received
 
 SESSION = "squat"
 
