@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.server import free_port, gunicorn
+from tests.server import free_port, gunicorn, stop_process
 from tests import REPO_ROOT
 
 ROOT = REPO_ROOT
@@ -71,13 +71,7 @@ def start_nginx(tmp: Path, port: int, upstream: str, allow_list: bool = False) -
     raise RuntimeError((tmp / "error.log").read_text())
 
 
-def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+stop = stop_process
 
 
 @pytest.fixture(scope="module")
