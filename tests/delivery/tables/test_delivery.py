@@ -1,5 +1,5 @@
-"""The real worker (delivery/sync.py) on every backend's emulator: delivery, exactly once after a lost
-answer, the stewards' edits read back, hand-typed records adopted once, sessions both ways.
+"""The real worker (delivery/sync.py, push.py, pull.py) on every backend's emulator: delivery, exactly once
+after a lost answer, the stewards' edits read back, hand-typed records adopted once, sessions both ways.
 
 Steward edits are made through the service's own update call (the adapter's update()), as a steward's
 phone app would make them. Runs once per backend (tests/tables_fixtures.py); absent backends skip.
@@ -170,7 +170,7 @@ class RefusesSecondAdd:
 
 
 def test_a_burst_goes_in_chunks_and_a_refused_chunk_alone_is_sent_again(backend, make_worker, conn):
-    from forms_app.delivery.sync import CHUNK
+    from forms_app.delivery.push import CHUNK
 
     add_reports(conn, CHUNK + 100)
     worker = make_worker()
