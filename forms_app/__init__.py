@@ -14,7 +14,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     os.umask(0o077)
     app = Flask(__name__, instance_relative_config=True, static_url_path="/forms/static")
     from forms_app import cli, views
-    from forms_app.core import accounts, backup, config, directory, errors, facts, logs, security, store, workdays
+    from forms_app.core import accounts, backup, clock, config, directory, errors, facts, logs, security, store, workdays
     from forms_app.delivery import sheet_setup, sms, sync
     from forms_app.notices import notify
     from forms_app.publishing import digest, figures, retention, site, supervise
@@ -27,7 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     logs.configure(app.config)
     app.extensions["directory"] = directory.load(app.config["DIRECTORY_FILE"] or None)
     workdays.configure(app.config["WORKDAYS_FILE"] or None)
-    workdays.log_warning()  # reads (and checks) the working-day file; warns before a year with no schedule
+    workdays.log_warning(clock.now().date())  # reads (and checks) the working-day file; warns before a year with no schedule
     # The street's name for what leaves the machine (e-mail sender name): from the data, never typed.
     app.config["BRAND"] = facts.brand(app.extensions["directory"])
 

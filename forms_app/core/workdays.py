@@ -362,16 +362,9 @@ def warning(today: dt.date) -> str:
             f"国务院办公厅的通知一发布，就录入 data/workdays.yaml（见 manual/working-days.md）。")
 
 
-def today() -> dt.date:
-    """Today in Shanghai (clock.now() without importing clock, which imports this module)."""
-    from forms_app.core import clock
-
-    return clock.now().date()
-
-
-def log_warning(day: dt.date | None = None) -> str:
+def log_warning(day: dt.date) -> str:
     """At start-up: check the file, and log the warning (if any) for the operator."""
-    text = warning(day or today())
+    text = warning(day)
     if text:
         log.warning("工作日数据：%s", text)
     return text

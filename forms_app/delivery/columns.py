@@ -15,7 +15,7 @@ from typing import Any, Callable
 from forms_app.core import clock, deadlines
 from forms_app.core.cases import CHANNELS, STATUSES, STEWARD_FIELDS
 from forms_app.core.phones import PhoneError, normalise_phone
-from forms_app.delivery.tables.base import Field, TableSpec
+from forms_app.delivery.tables.base import Field, TableSpec, column_letter
 
 CELL_LIMIT = 50_000  # Google's characters-per-cell limit (the smallest of the three services' limits we rely on)
 SERVICE, STEWARD = "service", "steward"
@@ -119,15 +119,6 @@ class Table:
     def row(self, source: Source) -> list[str]:
         """One row as a list in display order (the .xlsx export, a new worksheet)."""
         return list(self.values(source).values())
-
-
-def column_letter(number: int) -> str:
-    """1 -> A, 27 -> AA."""
-    letters = ""
-    while number:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def cell(value) -> str:

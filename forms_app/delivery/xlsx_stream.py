@@ -12,6 +12,8 @@ import zipfile
 from collections.abc import Iterable
 from xml.sax.saxutils import escape
 
+from forms_app.delivery.tables.base import column_letter
+
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 CELL_LIMIT = 32_767
 _NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
@@ -25,15 +27,6 @@ _STYLES = (_HEAD + f'<styleSheet {_NS}><fonts count="2"><font><sz val="11"/><nam
            '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
            '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
            '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>')
-
-
-def column_letter(number: int) -> str:
-    """1 → A, 27 → AA."""
-    letters = ""
-    while number:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def _text(value) -> str:

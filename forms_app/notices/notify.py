@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import time
 import traceback
 from dataclasses import replace
 from urllib.parse import urlsplit
@@ -71,6 +72,8 @@ def robots_from_config(config) -> list:
                          msgtype=(config.get(prefix + "MSGTYPE") or "").strip().lower(), name=name))
     return out
 
+RETRY_DELAYS = (5.0, 30.0)                    # pauses before the second and third try of one message
+
 
 class Notifier:
     """All configured channels; `send` raises NotifyError if any channel failed (after trying them all)."""
@@ -124,6 +127,20 @@ class Notifier:
         if errors:
             raise NotifyError("; ".join(errors), sent=sent)
         return sent
+
+    def post_retrying(self, message: Message, sleep=time.sleep) -> None:
+        """Post a message now (no outbox: the digest and the 督办 list), trying again after short pauses;
+        a channel that took it is not tried again."""
+        sent: list[str] = []
+        for delay in (*RETRY_DELAYS, None):
+            try:
+                self.post(message, skip=sent)
+                return
+            except NotifyError as exc:
+                sent = exc.sent
+                if delay is None:
+                    raise
+                sleep(delay)
 
     def stale(self, item) -> str:
         """Why an outbox alert is given up (still failing after ALERT_MAX_AGE_HOURS), or '' to keep trying."""

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-import time
 from dataclasses import dataclass, field
 
 import click
@@ -33,7 +32,6 @@ STATE_KEY = "digest.last_sent"
 DIGEST_EXCERPT = 30
 SEND_LIMIT = 15                               # lines per section in a sent message; --print lists everything
 MESSAGE_BYTES = 2000                          # one robot message at most (under WeCom's 2,048-byte text limit)
-RETRY_DELAYS = (5.0, 30.0)                    # pauses before the second and third try of one message
 
 
 @dataclass
@@ -239,22 +237,6 @@ def quiet_message(moment: dt.datetime) -> Message:
     return Message(f"【每日汇总】{clock.chinese_date(moment.date())}", (("", ("今天没有新问题，也没有逾期待办。",)),))
 
 
-# --- sending ------------------------------------------------------------------------------------
-
-def send(notifier: Notifier, msg: Message, sleep=time.sleep) -> None:
-    """Send one message, trying again after short pauses; a channel that took it is not tried again."""
-    sent: list[str] = []
-    for delay in (*RETRY_DELAYS, None):
-        try:
-            notifier.post(msg, skip=sent)
-            return
-        except NotifyError as exc:
-            sent = exc.sent
-            if delay is None:
-                raise
-            sleep(delay)
-
-
 FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
 BACKUP_STALE_HOURS = 48
 
@@ -310,7 +292,7 @@ def digest_command(print_only: bool, day: dt.datetime | None) -> None:
     failed = 0
     for msg in messages:
         try:
-            send(notifier, msg)
+            notifier.post_retrying(msg)
         except NotifyError as exc:
             failed += 1
             click.echo(f"发送失败：{msg.title}（{exc}）", err=True)

@@ -123,9 +123,8 @@ def supervise_command(print_only: bool) -> None:
     if notifier is None:
         raise click.ClickException("没有配置提醒渠道（ALERT_WEBHOOK_URL 或 ALERT_SMTP_HOST，见 .env.example）；"
                                    "只想看内容请加 --print。")
-    from forms_app.publishing.digest import send  # the digest's retrying send
     try:
-        send(notifier, msg)
+        notifier.post_retrying(msg)
     except NotifyError as exc:
         raise click.ClickException(f"督办清单没能发出（{exc}），请稍后再运行一次。") from None
     click.echo(f"已发送督办清单：{msg.title}")

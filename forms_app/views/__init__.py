@@ -138,7 +138,8 @@ def _template_helpers() -> dict:
 def init_app(app) -> None:
     """Register every blueprint and the template helpers."""
     from . import health, reception, report, status, steward, tools
-    from . import steward_photos  # noqa: F401  (its route joins the steward blueprint before registration)
+    # The steward's pages live in several modules; their routes join steward.bp before it is registered.
+    from . import steward_cases, steward_intake, steward_photos, steward_reception, steward_reports, steward_sessions  # noqa: F401
 
     app.jinja_env.globals["aria"] = aria
     app.jinja_env.globals["compound_keys"] = compound_keys   # a global: the _fields.html macros use it

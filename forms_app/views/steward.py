@@ -126,5 +126,3 @@ def logout():
         return redirect(url_for("steward.login"), code=303)
     return redirect(url_for("steward.index"), code=303)
 
-
-from . import steward_reports, steward_reception, steward_sessions, steward_intake, steward_cases  # noqa: E402,F401  (their routes join this blueprint)

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from forms_app.core import backup  # noqa: E402
 from forms_app.core.store import connect, transaction  # noqa: E402
 from forms_app.residents import reports  # noqa: E402
-from tests.test_reports import DATA  # noqa: E402
+from tests.residents.test_reports import DATA  # noqa: E402
 
 
 def fill(db: str, count: int) -> None:

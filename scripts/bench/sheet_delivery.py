@@ -25,7 +25,7 @@ from forms_app.delivery.sheets import SheetError, Sheets  # noqa: E402
 from forms_app.core.store import connect  # noqa: E402
 from forms_app.delivery.sync import Worker  # noqa: E402
 from tests.sheets_emulator import start_emulator, write_service_account_file  # noqa: E402
-from tests.test_reports import DATA  # noqa: E402
+from tests.residents.test_reports import DATA  # noqa: E402
 
 
 def rows_in_sheet(emu, key: str) -> int:

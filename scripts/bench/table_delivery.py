@@ -30,7 +30,7 @@ from forms_app.delivery.sync import Worker  # noqa: E402
 from forms_app.delivery.tables import service_from_config  # noqa: E402
 from forms_app.residents import reports  # noqa: E402
 from tests.tables_fixtures import APP_TOKEN, DOC_ID, EMULATORS, _forget_feishu_tokens, _spawn, missing_parts  # noqa: E402
-from tests.test_reports import DATA  # noqa: E402
+from tests.residents.test_reports import DATA  # noqa: E402
 
 
 class Counting:

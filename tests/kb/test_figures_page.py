@@ -15,7 +15,7 @@ from forms_app.core.store import connect
 from hooks import charts, markers
 from tests.kb.conftest import QuietHandler, Site, mkdocs_build
 from tests.kb.test_build import FETCHES_ELSEWHERE
-from tests.test_figures import DIRECTORY, HOSTILE_AREA, HOSTILE_CATEGORY, PERSONAL, TODAY, seed_all
+from tests.publishing.test_figures import DIRECTORY, HOSTILE_AREA, HOSTILE_CATEGORY, PERSONAL, TODAY, seed_all
 
 SVG = re.compile(r"<svg class=\"kb-chart__svg\".*?</svg>", re.S)
 

@@ -99,3 +99,13 @@ class TableService(Protocol):
 
     def close(self) -> None:
         """Release connections."""
+
+
+# The A1 letter of a column (Google Sheets, the .xlsx export).
+def column_letter(number: int) -> str:
+    """1 -> A, 27 -> AA."""
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters

@@ -20,24 +20,18 @@ import requests
 from google.oauth2.service_account import Credentials
 
 from forms_app.delivery.google_session import make_session
-from forms_app.delivery.tables.base import Record, TableError, TableSpec
+from forms_app.delivery.tables.base import Record, TableError, TableSpec, column_letter
 
 log = logging.getLogger(__name__)
 RETRYABLE = {408, 429, 500, 502, 503, 504}
 HEADER_TTL = 15.0  # seconds; a few header reads a minute stay well inside Google's read quota
-PROTECTION = "延吉社区大管家：系统写入的列，请不要修改"
+# The mark on the protections we add, one per service column: "系统写入的列，请不要修改：状态". It names no
+# street (another street runs the same code); sheets set up before may carry the street's name in front.
+PROTECTION = "系统写入的列，请不要修改"
 # Select fields stewards also type into by hand (adopt.py reads them by words): a warning, not a refusal.
 LOOSE_SELECTS = frozenset({"来源", "问题类别"})
 SheetError = TableError  # the old name
 
-
-def column_letter(number: int) -> str:
-    """1 -> A, 27 -> AA."""
-    letters = ""
-    while number:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 @contextmanager
@@ -153,11 +147,13 @@ class GoogleTables:
             header = self._header(spec, fresh=True)
         sheet_id = sheet["properties"]["sheetId"]
         ranges = sheet.get("protectedRanges", [])
-        done = {p.get("description") for p in ranges}
+        ours = [p for p in ranges if PROTECTION in p.get("description", "")]
+        done = {p["description"].split(f"{PROTECTION}：", 1)[1] for p in ours if f"{PROTECTION}：" in p["description"]}
+        # An older set-up's single protection over many columns (no column named) goes.
         out = [{"deleteProtectedRange": {"protectedRangeId": p["protectedRangeId"]}}
-               for p in ranges if p.get("description") == PROTECTION]
+               for p in ours if p["description"].endswith(PROTECTION)]
         for title in titles:
-            if title in header and f"{PROTECTION}：{title}" not in done:
+            if title in header and title not in done:
                 index = header.index(title)
                 out.append({"addProtectedRange": {"protectedRange": {
                     "range": {"sheetId": sheet_id, "startColumnIndex": index, "endColumnIndex": index + 1},

@@ -33,6 +33,7 @@ class Email:
         if "@" not in addr:
             raise ValueError("发邮件需要设置 ALERT_EMAIL_FROM（或用邮箱地址作 ALERT_SMTP_USER）。")
         self.sender = Address(name or sender_name, addr_spec=addr)  # a bad address stops the start, not a send
+        self.system_name = sender_name   # the street's brand, from the directory (never typed here)
         self.team, self.stewards = tuple(team), dict(stewards or {})
         self.context = context
 
@@ -49,7 +50,7 @@ class Email:
         mail["Subject"] = message.title
         mail["Date"] = format_datetime(clock.now())  # +0800
         mail["Message-ID"] = make_msgid(domain=self.sender.domain)
-        mail.set_content(as_text(message) + "\n\n——\n此邮件由延吉社区大管家系统自动发送，请不要直接回复。\n")
+        mail.set_content(as_text(message) + f"\n\n——\n此邮件由{self.system_name}系统自动发送，请不要直接回复。\n")
         return mail
 
     def deliver(self, message: Message) -> None:
