@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -70,3 +71,72 @@ def gunicorn(env: dict, workers: int = 2, threads: int = 4, log_file: Path | Non
             proc.kill()
             proc.wait()
         err.close()
+
+
+# --- the real sync worker, started many times and SIGKILLed -----------------------------------
+
+# Each worker is the real `flask --app forms_app sync` command line, run by flask.cli.main in its own
+# process — forked from a parent that has imported every module once, so a start costs a fraction
+# of a second instead of seconds and twenty kills stay well inside the suite's budget. The parent
+# has no threads, so forking it is safe.
+SYNC_LAUNCHER = r"""
+import os, signal, sys, tempfile, threading
+import flask.cli
+from forms_app import create_app
+with tempfile.TemporaryDirectory() as scratch:  # a throwaway app: imports every module once, for every fork
+    create_app({"DATABASE": os.path.join(scratch, "warm.sqlite3"), "SECRET_KEY": "warm-up-" + "w" * 32})
+assert threading.active_count() == 1, "fork only from a single-threaded parent"
+signal.signal(signal.SIGCHLD, signal.SIG_IGN)                 # children reaped automatically
+for line in sys.stdin:
+    pid = os.fork()
+    if pid == 0:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1), os.dup2(null, 2)
+        sys.argv = ["flask", "--app", "forms_app", "sync"]
+        try:
+            flask.cli.main()
+        finally:
+            os._exit(0)
+    print(pid, flush=True)
+"""
+
+
+def gone(pid: int) -> bool:
+    """True once the process has ended."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+class SyncWorkers:
+    """Real `flask --app forms_app sync` workers with `env`, each forked on demand from one warm parent
+    (`warm`: Python run first, e.g. to import an SDK). Use as a context manager; start() → a running
+    worker's pid, kill(pid) SIGKILLs it and waits until it is gone."""
+
+    def __init__(self, env: dict, warm: str = ""):
+        self.launcher = subprocess.Popen([sys.executable, "-c", warm + "\n" + SYNC_LAUNCHER], cwd=ROOT, env=env,
+                                         text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self.pid = 0
+
+    def start(self) -> int:
+        self.launcher.stdin.write("go\n")
+        self.launcher.stdin.flush()
+        self.pid = int(self.launcher.stdout.readline())
+        return self.pid
+
+    def kill(self, pid: int) -> None:
+        os.kill(pid, signal.SIGKILL)
+        while not gone(pid):
+            time.sleep(0.005)
+
+    def __enter__(self) -> "SyncWorkers":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.pid and not gone(self.pid):  # a test failed with a worker still running: stop it
+            os.kill(self.pid, signal.SIGKILL)
+        self.launcher.stdin.close()
+        self.launcher.wait(5)
+        self.launcher.stdout.close()

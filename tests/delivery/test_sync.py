@@ -117,6 +117,7 @@ def test_backoff_doubles_with_jitter_and_is_capped(make_worker):
     assert worker.backoff() == 30
 
 
+@pytest.mark.slow
 def test_outage_of_every_kind_then_recovery_delivers_each_report_exactly_once(sheet_app, make_worker, conn, emu):
     """500 residents submit while the sheet fails in every way for a stretch of simulated minutes."""
     forms = Forms(sheet_app.test_client())
