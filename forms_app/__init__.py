@@ -18,7 +18,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     from forms_app.delivery import sheet_setup, sms, sync
     from forms_app.notices import notify
     from forms_app.publishing import digest, figures, retention, site, supervise
-    from forms_app.residents import photos
 
     app.config.from_mapping(config.from_environ(os.environ))
     if test_config:
@@ -34,7 +33,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     store.init_app(app)
     notify.init_app(app)
     security.init_app(app)
-    photos.init_app(app)
     errors.init_app(app)
     views.init_app(app)
     site.init_app(app)

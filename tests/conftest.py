@@ -48,6 +48,25 @@ def db(app):
     conn.close()
 
 
+def directory_file(tmp_path, change) -> str:
+    """data/directory.yaml as `change(data)` leaves it, written under tmp_path: its path, for DIRECTORY_FILE."""
+    import yaml
+
+    from forms_app.core.directory import DEFAULT_PATH
+
+    data = yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))
+    change(data)
+    path = tmp_path / "directory.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return str(path)
+
+
+def slow_garbage(data: dict) -> None:
+    """A directory change: the category 垃圾 gets its own deadlines (3 working days to first contact, 5 to re-handle)."""
+    [garbage] = [c for c in data["categories"] if c["id"] == "garbage"]
+    garbage["deadlines"] = {"first_contact": 3, "rehandle": 5}
+
+
 def hidden_fields(html: str) -> dict:
     """The hidden inputs (CSRF token, submission id) of a rendered form."""
     return dict(re.findall(r'<input[^>]*name="(csrf_token|submission_id)"[^>]*value="([^"]*)"', html)

@@ -25,6 +25,19 @@ def listening_socket() -> socket.socket:
     return listener
 
 
+def stop_process(proc: subprocess.Popen, timeout: float = 10) -> None:
+    """Terminate a child process, kill it if it lingers, and close the pipes it was given."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    for pipe in (proc.stdout, proc.stderr):
+        if pipe is not None:
+            pipe.close()
+
+
 def wait_until_up(url: str, timeout: float = 20) -> None:
     """Poll url until it answers 200, or fail."""
     deadline = time.monotonic() + timeout
@@ -64,12 +77,7 @@ def gunicorn(env: dict, workers: int = 2, threads: int = 4, log_file: Path | Non
         wait_until_up(base + "/healthz")
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
         err.close()
 
 

@@ -19,12 +19,12 @@ import time
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.server import ROOT, stop_process
+
 BACKENDS = ("google", "wecom", "feishu")
 ADAPTERS = {"google": "forms_app.delivery.tables.google", "wecom": "forms_app.delivery.tables.wecom",
             "feishu": "forms_app.delivery.tables.feishu"}
@@ -129,14 +129,7 @@ def backend(request):
     try:
         yield Backend(name, url, settings, lambda title: http_records(url, title), {"process": proc})
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        proc.stdout.close()
-        proc.stderr.close()
+        stop_process(proc)
 
 
 @pytest.fixture

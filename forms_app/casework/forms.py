@@ -19,7 +19,7 @@ from forms_app.core.cases import CHANNELS, STEWARD_CHANNELS
 from forms_app.core import references
 from forms_app.core.references import normalise as normalise_ref
 from forms_app.residents.forms import Checkbox, FollowupQuestions, SubmissionId, compound_choices
-from forms_app.residents.photos import PhotoField, PhotosMixin
+from forms_app.residents.photo_field import PhotoField, PhotosMixin
 from forms_app.core.cases import STATUSES
 from forms_app.core.validators import Length, Phone, Required, ValidChoice, clean_text
 

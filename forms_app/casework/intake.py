@@ -39,7 +39,7 @@ def case_data(directory, fields: dict) -> dict:
 
 def register(conn: sqlite3.Connection, directory, submission_id: str, fields: dict, actor: str,
              photos=()) -> tuple[sqlite3.Row, bool]:
-    """Create the case through reports.create (with photos.prepare()'s photos, in the same transaction);
+    """Create the case through reports.create (with the form's cleaned photos (form.photos.prepared), in the same transaction);
     (row, created). The same submission id stores once."""
     data = case_data(directory, fields)
     return reports.create(conn, submission_id, data, alert=deadlines.is_urgent(data, directory), actor=actor,

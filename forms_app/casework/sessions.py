@@ -3,7 +3,7 @@
 Each change runs in one transaction with its outbox item (kind "session"), so with the Google
 Sheet on it reaches 接待场次 (the row with the same 场次编号, appended when absent); without the
 Sheet these pages are the only way to keep sessions. While the item waits, the worker's read of
-the sheet leaves that session alone (sync.Worker.pull), so a local edit is never undone by it.
+the sheet leaves that session alone (delivery/pull.py), so a local edit is never undone by it.
 
 Capacity: a steward cannot cut it below the seats already confirmed — nobody who was told
 "您报上名了" loses that seat by an edit; they must cancel first. Raising it gives the new seats to
@@ -16,7 +16,7 @@ import sqlite3
 
 from forms_app.core import clock, outbox
 from forms_app.core.store import transaction
-from forms_app.residents import reception, sms_notices
+from forms_app.residents import reception, texts
 
 log = logging.getLogger(__name__)
 FIELDS = ("date", "start_time", "end_time", "place", "parties", "capacity", "is_open", "note")
@@ -59,7 +59,7 @@ def _promote(conn: sqlite3.Connection, session_id: str, capacity: int) -> int:
     for signup in waiting:
         conn.execute("UPDATE signups SET state = 'confirmed', updated_at = ? WHERE id = ?", (now, signup["id"]))
         outbox.enqueue(conn, "signup", signup["id"])
-        sms_notices.for_promotion(conn, signup, session)  # 候补转正 text
+        texts.for_promotion(conn, signup, session)  # 候补转正 text
     return len(waiting)
 
 

@@ -1,4 +1,4 @@
-"""Time in Shanghai, and the working days a steward has to call back."""
+"""Time in Shanghai, and working days (the deadlines themselves: core/deadlines.py)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -54,12 +54,6 @@ def _add_working_days(start: dt.date, days: int, _version: int) -> dt.date:
         if is_working_day(day):
             days -= 1
     return day
-
-
-def call_back_by(created: str | dt.datetime, working_days: int) -> dt.date:
-    """The day by which a steward calls a resident back, as the confirmation page promised."""
-    moment = parse(created) if isinstance(created, str) else created.astimezone(SHANGHAI)
-    return add_working_days(moment.date(), working_days)
 
 
 def chinese_date(day: dt.date) -> str:

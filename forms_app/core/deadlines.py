@@ -217,6 +217,20 @@ def _stored(row, column: str) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
+def first_contact_day(row, directory) -> dt.date:
+    """The day by which the steward first contacts the resident: as stored when the case came in, else (a row
+    from before the column) by the same rule from its category's limits, its urgency and its created_at."""
+    return _stored(row, "first_contact_due") or first_contact_due(
+        row["created_at"], is_urgent(row, directory), limits_for(directory, row["category_id"]))
+
+
+def rehandle_day(row, directory) -> dt.date:
+    """The day by which a reopened case is handled again: as stored when it reopened, else by the same rule
+    (urgent: the day it reopened; otherwise its category's `rehandle` working days)."""
+    return _stored(row, "rehandle_due") or (_moment(row["reopened_at"]).date() if is_urgent(row, directory)
+                                            else rehandle_due(row["reopened_at"], limits_for(directory, row["category_id"])))
+
+
 def clocks(row, directory, today: dt.date | None = None) -> list[Deadline]:
     """Every clock of a case that applies now, in order: first contact, resolution (or 落实), re-handling, 分工."""
     today = today or clock.now().date()
@@ -226,7 +240,7 @@ def clocks(row, directory, today: dt.date | None = None) -> list[Deadline]:
     settled = None
     if row["status"] in SETTLED:
         settled = _met(row["resolved_at"], today) or day_of(row["updated_at"]) or today
-    first_due = _stored(row, "first_contact_due") or first_contact_due(created, is_urgent(row, directory), limits)
+    first_due = first_contact_day(row, directory)
     contacted = _met(row["first_contact_at"], first_due)
     if contacted is None and row["status"] in CLOSED:  # closed without a stamp: not a first contact still owed
         contacted = settled
@@ -238,9 +252,7 @@ def clocks(row, directory, today: dt.date | None = None) -> list[Deadline]:
         out.append(_clock("resolve", _stored(row, "resolve_due") or resolve_due(created, limits), settled, today))
     if row["reopened_at"]:
         rehandled = _met(row["rehandled_at"], today)
-        due = _stored(row, "rehandle_due") or (_moment(row["reopened_at"]).date() if is_urgent(row, directory)
-                                               else rehandle_due(row["reopened_at"], limits))
-        out.append(_clock("rehandle", due, rehandled, today))
+        out.append(_clock("rehandle", rehandle_day(row, directory), rehandled, today))
     action = _stored(row, "action_due")
     if action is not None and row["status"] not in CLOSED:  # the earliest 分工 still open
         out.append(_clock("action", action, None, today))

@@ -154,11 +154,6 @@ class Directory:
         """The street's working-day limits (street.deadlines), checked at load; deadlines.py applies them."""
         return self.street.get("deadlines") or {}
 
-    @property
-    def callback_working_days(self) -> int:
-        """Working days within which a steward calls a resident back (street.callback_working_days)."""
-        return int(self.deadlines.get("first_contact", self.street.get("callback_working_days", 1)))
-
     def compounds_in(self, area_id: str) -> list[Compound]:
         """Compounds of one residential area, in data-file order."""
         return [c for c in self.compounds.values() if c.area.id == area_id]

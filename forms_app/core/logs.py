@@ -1,4 +1,4 @@
-"""The application's own log: level and format from the settings, phone-like numbers hidden.
+"""The application's own log: level and format from the settings, phone-like numbers and photo names hidden.
 
 Every module logs to `logging.getLogger(__name__)` under `forms_app`; this gives that tree one
 handler on stderr (which gunicorn, systemd's journal and cron all keep) so INFO lines — the
@@ -53,6 +53,19 @@ class HidePhones(logging.Filter):
         return True
 
 
+_PHOTO_IN_URL = re.compile(r"(photos(?:/|%2F))[A-Za-z0-9_-]{24}\.jpg", re.I)  # residents/photos.py's names
+
+
+class HidePhotoNames(logging.Filter):
+    """Replace stored photo names in log lines (e.g. the development server's request lines) with '…'."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if _PHOTO_IN_URL.search(message):
+            record.msg, record.args = _PHOTO_IN_URL.sub(r"\1…", message), None
+        return True
+
+
 class ShanghaiFormatter(logging.Formatter):
     """Log times in Shanghai time, like the pages ('2026-12-07 17:05:03,120 +0800'), whatever the server's zone."""
 
@@ -80,3 +93,7 @@ def configure(config) -> None:
     logger.addHandler(handler)
     # Our handler prints the line; passing it on as well would print it twice where the root logs too.
     logger.propagate = bool(config.get("TESTING"))
+    # Photo names out of the request logs (werkzeug's; gunicorn writes no access log unless asked).
+    requests_log = logging.getLogger("werkzeug")
+    if not any(isinstance(f, HidePhotoNames) for f in requests_log.filters):
+        requests_log.addFilter(HidePhotoNames())

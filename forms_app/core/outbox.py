@@ -1,7 +1,7 @@
 """The outbox: what still has to leave this machine — rows for the stewards' sheet, alerts, texts.
 
 Written in the same transaction as the change it describes, so nothing committed can be
-forgotten; the worker (sync.py) delivers it and marks it delivered.
+forgotten; the worker (delivery/sync.py) delivers it and marks it delivered.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from forms_app.core import clock
 
 SHEET_KINDS = ("report", "signup", "report_update", "session")   # → the stewards' Google Sheet
 ALERT_KINDS = ("alert",)                              # → the stewards' phones (robot webhook / e-mail)
-SMS_KINDS = ("sms",)                                  # → residents' phones (a notices row; delivery/sms.py)
+SMS_KINDS = ("sms",)                                  # → residents' phones (a texts row; delivery/sms.py)
 KINDS = SHEET_KINDS + ALERT_KINDS + SMS_KINDS
 
 

@@ -61,6 +61,18 @@ def normalise_phone(raw: str) -> Phone:
     return Phone(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), national)
 
 
+def display_phone(raw: str) -> str:
+    """A number as people read it: +8613812345678 -> 138 1234 5678, '021-5555 0100' -> 021 5555 0100;
+    as written when it is not one ('' stays ''). The one formatter for pages, slips and the shared table."""
+    raw = raw or ""
+    if len(raw) == 14 and raw.startswith("+861") and raw[1:].isdigit():  # a stored mobile: no parsing (50,000 rows)
+        return f"{raw[3:6]} {raw[6:10]} {raw[10:]}"
+    try:
+        return normalise_phone(raw).display
+    except PhoneError:
+        return raw
+
+
 def is_mainland_mobile(e164: str) -> bool:
     """A mainland China mobile number (the only numbers a text message can reach)."""
     try:

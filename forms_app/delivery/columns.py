@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from forms_app.core import clock, deadlines
 from forms_app.core.cases import CHANNELS, STATUSES, STEWARD_FIELDS
-from forms_app.core.phones import PhoneError, normalise_phone
+from forms_app.core.phones import display_phone
 from forms_app.delivery.tables.base import Field, TableSpec, column_letter
 
 CELL_LIMIT = 50_000  # Google's characters-per-cell limit (the smallest of the three services' limits we rely on)
@@ -129,16 +129,6 @@ def cell(value) -> str:
 def sheet_time(iso: str) -> str:
     """'2026-11-28 14:05' in Shanghai time, as stewards read it."""
     return clock.parse(iso).strftime("%Y-%m-%d %H:%M") if iso else ""
-
-
-def display_phone(e164: str) -> str:
-    """+8613812345678 -> 138 1234 5678; +862165430001 -> 021 6543 0001."""
-    if len(e164) == 14 and e164.startswith("+861") and e164[1:].isdigit():  # a mobile: no parsing (50,000 rows)
-        return f"{e164[3:6]} {e164[6:10]} {e164[10:]}"
-    try:
-        return normalise_phone(e164).display
-    except PhoneError:
-        return e164
 
 
 def _keys(row) -> set:

@@ -1,5 +1,5 @@
 """Reading the stewards' Sheet back: which typed cells are a change, and what a steward typed, checked
-like the web form. One job, no I/O: sync.py asks `check()` for each row it reads back.
+like the web form. One job, no I/O: pull.py asks `check()` for each row it reads back.
 
 - An unchanged read-back is not a change: the cell as the service wrote it (负责大管家 pre-filled with
   the compound's steward, a 首次联系时间 in another spelling of the same minute) changes nothing — no

@@ -12,7 +12,7 @@ import unicodedata
 
 from forms_app.core.cases import STATUSES, STEWARD_FIELDS  # noqa: F401  (re-exported)
 from forms_app.delivery.columns import (CELL_LIMIT, REPORTS, SESSIONS, SIGNUP_STATES, SIGNUPS, TABLES,  # noqa: F401
-                                        Source, Table, behalf_cell, cell, column_letter, display_phone, linked_ref,
+                                        Source, Table, behalf_cell, cell, column_letter, linked_ref,
                                         report_values, session_object_values, session_values, sheet_time,
                                         signup_values)
 

@@ -37,8 +37,7 @@ from forms_app.core import clock, outbox
 from forms_app.core.store import connect, get_db, transaction
 from forms_app.notices import sms as providers
 from forms_app.notices.sms import SmsError, Text
-from forms_app.residents import sms_notices
-from forms_app.residents.sms_notices import NOTICES
+from forms_app.residents import texts
 
 log = logging.getLogger(__name__)
 MAX_AGE = dt.timedelta(hours=24)   # a text still not sent after this is given up (it would come too late)
@@ -77,7 +76,7 @@ class SmsDelivery:
         if channel is None:
             return None
         return cls(conn, channel, daily_limit=config.get("SMS_DAILY_LIMIT", 5), quiet=quiet_window(config),
-                   templates={kind: config.get(n.setting, "") for kind, n in NOTICES.items()},
+                   templates={kind: config.get(n.setting, "") for kind, n in texts.KINDS.items()},
                    budget=int(config.get("SMS_DAILY_BUDGET") or 0), alerts=bool(config.get("ALERTS_ENABLED")), **kwargs)
 
     # --- when -------------------------------------------------------------------------------
@@ -103,10 +102,10 @@ class SmsDelivery:
     # --- the queue --------------------------------------------------------------------------
 
     def due(self, limit: int = PER_CYCLE) -> list[sqlite3.Row]:
-        """Undelivered sms items whose notice may be tried now, oldest first."""
+        """Undelivered sms items whose text may be tried now, oldest first."""
         return self.conn.execute(
             "SELECT o.id AS item_id, o.queued_at, o.attempts AS item_attempts, o.last_error, n.* FROM outbox o "
-            "JOIN notices n ON n.id = o.row_id WHERE o.kind = 'sms' AND o.delivered_at IS NULL AND n.next_try <= ? "
+            "JOIN texts n ON n.id = o.row_id WHERE o.kind = 'sms' AND o.delivered_at IS NULL AND n.next_try <= ? "
             "ORDER BY o.id LIMIT ?", (self.now().timestamp(), limit)).fetchall()
 
     def backlog(self) -> int:
@@ -114,17 +113,17 @@ class SmsDelivery:
         or scheduled for later (the 回访 invitation)."""
         now = self._ts()
         return self.conn.execute(
-            "SELECT count(*) FROM outbox o JOIN notices n ON n.id = o.row_id WHERE o.kind = 'sms' "
+            "SELECT count(*) FROM outbox o JOIN texts n ON n.id = o.row_id WHERE o.kind = 'sms' "
             "AND o.delivered_at IS NULL AND (n.next_try <= ? OR (n.attempts > 0 AND n.next_try <= ?))",
             (now, now + 600)).fetchone()[0]
 
     def recover(self) -> None:
         """At start: a text left `sending` by a killed worker may have gone out — verify before resending."""
         with transaction(self.conn):
-            self.conn.execute("UPDATE notices SET state = 'unknown', ambiguous_at = ?, next_try = 0 "
+            self.conn.execute("UPDATE texts SET state = 'unknown', ambiguous_at = ?, next_try = 0 "
                               "WHERE state = 'sending'", (self._ts(),))
             # Texts already uncertain wait for this process's settle time, not the last one's.
-            self.conn.execute("UPDATE notices SET next_try = 0 WHERE state = 'unknown'")
+            self.conn.execute("UPDATE texts SET next_try = 0 WHERE state = 'unknown'")
         self.recovered = True
 
     def run(self, stop, interval: float = 5.0) -> None:
@@ -161,17 +160,17 @@ class SmsDelivery:
     def _update(self, row, **fields) -> None:
         fields["updated_at"] = clock.iso(clock.now())
         sets = ", ".join(f"{k} = ?" for k in fields)
-        self.conn.execute(f"UPDATE notices SET {sets} WHERE id = ?", [*fields.values(), row["id"]])
+        self.conn.execute(f"UPDATE texts SET {sets} WHERE id = ?", [*fields.values(), row["id"]])
 
     def _finish(self, row, state: str, note: str = "", case_note: bool = False, **fields) -> int:
-        """Settle a notice (sent, skipped, failed) and its outbox item."""
+        """Settle a text (sent, skipped, failed) and its outbox item."""
         with transaction(self.conn):
             self._update(row, state=state, note=note, **fields)
             if state == "sent":  # the provider takes our texts again: a new refusal is told anew
                 self.conn.execute("DELETE FROM state WHERE key = ?", (REFUSED_KEY,))
             outbox.mark_delivered(self.conn, [row["item_id"]], note="" if state == "sent" else note[:200])
             if case_note and row["report_id"] is not None:
-                sms_notices.note_on_case(self.conn, row["report_id"], f"短信「{NOTICES[row['kind']].label}」{note}")
+                texts.note_on_case(self.conn, row["report_id"], f"短信「{texts.KINDS[row['kind']].label}」{note}")
         return 1
 
     def _retry(self, row, error: str, *, ambiguous: bool) -> None:
@@ -212,7 +211,7 @@ class SmsDelivery:
         return Text(row["phone"], self.templates.get(row["kind"], ""), params, str(row["item_id"]))
 
     def _still_true(self, row) -> str:
-        """Why this notice should no longer go, or ''."""
+        """Why this text should no longer go, or ''."""
         if not row["phone"]:
             return "个人信息已按保留期限删除，不再发送"
         if row["signup_id"] is not None and row["kind"] in ("promoted", "reminder", "signup"):
@@ -262,13 +261,13 @@ class SmsDelivery:
             return self._finish(row, "skipped", why)
         today = now.astimezone(clock.SHANGHAI).date().isoformat()
         sent_today = self.conn.execute(
-            "SELECT count(*) FROM notices WHERE phone = ? AND id != ? AND state IN ('sent', 'sending', 'unknown') "
+            "SELECT count(*) FROM texts WHERE phone = ? AND id != ? AND state IN ('sent', 'sending', 'unknown') "
             "AND substr(sent_at, 1, 10) = ?", (row["phone"], row["id"], today)).fetchone()[0]
         if sent_today >= self.daily_limit:
             return self._finish(row, "skipped", f"这个号码今天已发 {sent_today} 条，达到每天上限（SMS_DAILY_LIMIT）", case_note=True)
         if self.budget:
             street_today = self.conn.execute(
-                "SELECT count(*) FROM notices WHERE id != ? AND state IN ('sent', 'sending', 'unknown') "
+                "SELECT count(*) FROM texts WHERE id != ? AND state IN ('sent', 'sending', 'unknown') "
                 "AND sent_at >= ? AND sent_at < ?", (row["id"], today, today + "\uffff")).fetchone()[0]
             if street_today >= self.budget:
                 log.warning("sms daily budget reached (%d)", street_today)
@@ -298,12 +297,12 @@ class SmsDelivery:
 @with_appcontext
 def remind_command(day: dt.datetime | None) -> None:
     """Queue the 接待提醒 text for everyone confirmed for tomorrow's joint reception (cron, daily)."""
-    if not sms_notices.enabled("reminder"):
+    if not texts.enabled("reminder"):
         raise click.ClickException("没有开通短信或没有设置 SMS_TEMPLATE_REMINDER（见 .env.example）。")
     target = day.date() if day else clock.now().date() + dt.timedelta(days=1)
     conn = get_db()
     with transaction(conn):
-        queued = sms_notices.queue_reminders(conn, target)
+        queued = texts.queue_reminders(conn, target)
     click.echo(f"已排队 {queued} 条接待提醒短信（{target.isoformat()} 的场次），由 sync 发出。")
 
 
@@ -312,4 +311,4 @@ def init_app(app) -> None:
     providers.check(app.config)
     quiet_window(app.config)
     app.cli.add_command(remind_command)
-    app.jinja_env.globals["sms_notices"] = lambda report_id: sms_notices.for_case(get_db(), report_id)
+    app.jinja_env.globals["resident_texts"] = lambda report_id: texts.for_case(get_db(), report_id)

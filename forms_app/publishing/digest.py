@@ -20,7 +20,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from forms_app.core import accounts, backup, clock, workdays
-from forms_app.residents import reception, sms_notices
+from forms_app.residents import reception, texts
 from forms_app.casework import consultations, supervision, worklist
 from forms_app.casework.worklist import last_working_day
 from forms_app.notices.messages import Message, as_text, excerpt, redact, split, steward_for
@@ -158,12 +158,12 @@ def build(conn: sqlite3.Connection, directory, moment: dt.datetime, start: dt.da
         no_text = not row["phone"].startswith("+861") or not row["sms_consent"]
         (digests[steward.id] if steward else nobody).followup.append(report_line(
             row, directory, f"{row['resolved_at'][:10]} 已解决，" + ("居民收不到短信，请打电话回访" if no_text else "居民还没回答，请打电话回访")))
-    for n in conn.execute("SELECT n.kind, n.note, r.* FROM notices n JOIN reports r ON r.id = n.report_id "
+    for n in conn.execute("SELECT n.kind, n.note, r.* FROM texts n JOIN reports r ON r.id = n.report_id "
                           "WHERE n.state = 'failed' AND n.updated_at > ? AND n.updated_at <= ? ORDER BY n.id",
                           (clock.iso(start), clock.iso(moment))).fetchall():
         steward = steward_for(n, directory)
         (digests[steward.id] if steward else nobody).sms_failed.append(
-            f"{n['ref']} {sms_notices.NOTICES[n['kind']].label}：{n['note']}")
+            f"{n['ref']} {texts.KINDS[n['kind']].label}：{n['note']}")
     for account_id, tries in accounts.failures_between(conn, start, moment).items():
         if account_id in digests:
             digests[account_id].password_tries = tries
@@ -185,7 +185,7 @@ def _section(heading: str, lines: list[str], limit: int | None) -> tuple[str, tu
     return heading, tuple(shown)
 
 
-def message(digest: StewardDigest, moment: dt.datetime, working_days: int = 1, limit: int | None = None) -> Message:
+def message(digest: StewardDigest, moment: dt.datetime, limit: int | None = None) -> Message:
     """The Chinese text of one steward's list."""
     day = clock.chinese_date(moment.date())
     who = digest.steward.name if digest.steward else "未对应到大管家的问题（请事务所安排）"
@@ -267,7 +267,6 @@ def digest_command(print_only: bool, day: dt.datetime | None) -> None:
     if day is not None and not FIRST_DAY <= day.date() <= LAST_DAY:
         raise click.ClickException(f"日期 {day.date().isoformat()} 不在可用范围内：请用 {FIRST_DAY} 到 {LAST_DAY} 之间的日期（YYYY-MM-DD）。")
     moment = as_of(day.date() if day else None)
-    working_days = directory.callback_working_days
     try:
         start = since(conn, moment)
         digests = build(conn, directory, moment, start)
@@ -277,7 +276,7 @@ def digest_command(print_only: bool, day: dt.datetime | None) -> None:
     tries = accounts_message(conn, directory, moment, start)
     extra = [m for m in (tries, workdays_warning(moment.date()), stale_backup) if m is not None]
     if print_only:
-        click.echo("\n\n".join([as_text(message(d, moment, working_days)) for d in digests] + [as_text(m) for m in extra]))
+        click.echo("\n\n".join([as_text(message(d, moment)) for d in digests] + [as_text(m) for m in extra]))
         return
     if current_app.config["SHEETS_ENABLED"]:
         from forms_app.publishing.supervise import refresh_sheet  # the sheet's 时限 column, once a day
@@ -287,7 +286,7 @@ def digest_command(print_only: bool, day: dt.datetime | None) -> None:
         raise click.ClickException("没有配置提醒渠道（ALERT_WEBHOOK_URL 或 ALERT_SMTP_HOST，见 .env.example）；"
                                    "只想看内容请加 --print。")
     messages = [part for d in digests if not d.empty
-                for part in split(message(d, moment, working_days, SEND_LIMIT), MESSAGE_BYTES)] or [quiet_message(moment)]
+                for part in split(message(d, moment, SEND_LIMIT), MESSAGE_BYTES)] or [quiet_message(moment)]
     messages += extra
     failed = 0
     for msg in messages:

@@ -22,7 +22,7 @@ from forms_app.casework import consultations
 from forms_app.delivery.sheet_layout import parse_day
 from forms_app.delivery.tables import BackendUnavailable, TableError, service_from_config
 from forms_app.core.store import get_db
-from forms_app.delivery.sync import Worker
+from forms_app.delivery.pull import Puller
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # Status → headline bucket (the office's definitions). A status the sheet does not know counts
@@ -212,7 +212,7 @@ def refresh_from_sheet(conn: sqlite3.Connection, config, directory) -> None:
     except BackendUnavailable as exc:
         raise click.ClickException(str(exc)) from None
     try:
-        Worker(conn, sheets, directory).pull()
+        Puller(conn, sheets, directory).run()
     except TableError as exc:
         raise click.ClickException(f"没能读取大管家的表格（{exc}），数字没有更新。请稍后再试。") from None
     finally:

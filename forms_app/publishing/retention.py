@@ -60,7 +60,7 @@ def run(conn: sqlite3.Connection, days: int, today: dt.date | None = None) -> tu
                                         "ON c.consultation_id = s.id WHERE c.report_id = ?", (row["id"],)).fetchall():
                 conn.execute("UPDATE consultations SET agreed = ?, public_note = ? WHERE id = ?",  # 会商 text: same rule
                              (scrub(meeting["agreed"], *private), scrub(meeting["public_note"], *private), meeting["id"]))
-            conn.execute("UPDATE notices SET phone = '' WHERE report_id = ?", (row["id"],))  # texts sent to them
+            conn.execute("UPDATE texts SET phone = '' WHERE report_id = ?", (row["id"],))  # texts sent to them
             conn.execute("UPDATE reports SET phone_verified = '' WHERE id = ?", (row["id"],))  # 电话已核实
             if photos.delete_for_report(conn, row["id"]):
                 outbox.enqueue(conn, "report_update", row["id"], {"照片": ""})
@@ -76,7 +76,7 @@ def run(conn: sqlite3.Connection, days: int, today: dt.date | None = None) -> tu
                          (scrub(signup["topic"], signup["name"]), scrub(signup["outcome"], signup["name"]),
                           stamp, signup["id"]))
             outbox.enqueue(conn, "signup", signup["id"])
-            conn.execute("UPDATE notices SET phone = '' WHERE signup_id = ?", (signup["id"],))
+            conn.execute("UPDATE texts SET phone = '' WHERE signup_id = ?", (signup["id"],))
     return len(due), len(signups)
 
 

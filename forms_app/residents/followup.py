@@ -72,7 +72,7 @@ def record(conn: sqlite3.Connection, report_id: int, answers: dict, directory, v
 
     answers: outcome, efficiency, attitude, result ('' = not rated), comment. `via`: 'online' (the
     resident; only while due) or 'phone' (a steward, `actor` their account id, `who` their name for
-    处理记录). photos: photos.prepare()'s result, stored with the answer in the same transaction.
+    处理记录). photos: the form's cleaned photos (form.photos.prepared), stored with the answer in the same transaction.
     Returns whether it reopened the case, or None when nothing was recorded (not due).
     """
     outcome = answers["outcome"]

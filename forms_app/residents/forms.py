@@ -9,7 +9,7 @@ from wtforms.validators import StopValidation, ValidationError
 
 from forms_app.core.references import KINDS as REF_KINDS, example as ref_example, fold_digits, kind_of as ref_kind, normalise as normalise_ref, problem as ref_problem
 from forms_app.core.validators import Empty, Length, Phone, Required, ValidChoice, clean_text
-from forms_app.residents.photos import PhotoField, PhotosMixin
+from forms_app.residents.photo_field import PhotoField, PhotosMixin
 
 # Choices use WTForms' shorthand dicts: {value: label} or {group: {value: label}}.
 BEST_TIMES = {"": "什么时间都可以", "上午": "上午（9:00–12:00）", "下午": "下午（13:00–17:00）",

@@ -4,7 +4,7 @@ Standalone on purpose (standard library, Pillow and pillow-heif only; nothing fr
 worker runs it as a script, ``python -I photo_decode.py MEMORY_MB CPU_SECONDS``, in a fresh process with
 an address-space limit (RLIMIT_AS) and a CPU-time limit (RLIMIT_CPU), so a photo that costs too much
 kills only that child, and every byte it allocated goes back to the system when it exits
-(residents/photos.py ``decode``). The same functions run in-process in the tests and the benchmark.
+(residents/photo_clean.py ``decode``). The same functions run in-process in the tests and the benchmark.
 
 Before anything is decoded, the header is read and the photo must fit a budget per format
 (``over_budget``): decoded bytes width × height × channels for PNG, WebP and HEIC (which decode at full

@@ -136,10 +136,10 @@ def for_case(row, d, now: dt.datetime | None = None) -> Promise | None:
     open_ = row["status"] not in deadlines.SETTLED
     if row["reopened_at"] and not row["rehandled_at"] and open_:
         kind, since = "rehandle", clock.parse(row["reopened_at"])
-        due = deadlines.day_of(row["rehandle_due"]) or since.date()
+        due = deadlines.rehandle_day(row, d)
     elif not row["first_contact_at"] and row["status"] == "已受理":
         kind, since = "first_contact", clock.parse(row["created_at"])
-        due = deadlines.day_of(row["first_contact_due"]) or since.date()
+        due = deadlines.first_contact_day(row, d)
     else:
         return None
     compound = d.compounds.get(row["compound_id"])

@@ -14,7 +14,7 @@ from forms_app.core import outbox
 from forms_app.core.references import new_reference
 from forms_app.core.store import transaction
 from forms_app.residents.reports import content_hash, effective_submission_id
-from forms_app.residents import sms_notices
+from forms_app.residents import texts
 
 
 
@@ -171,7 +171,7 @@ def sign_up(conn: sqlite3.Connection, session_id: str, submission_id: str, data:
                                  (session_id, data["phone"])).fetchone()
             if prior is not None:
                 receipt = _receipt(conn, session_id, now)
-                sms_notices.for_signup_again(conn, prior, session)
+                texts.for_signup_again(conn, prior, session)
                 return Outcome(prior, "duplicate", waiting_position(conn, prior), receipt=receipt)
             unknown = int(bool(data["linked_ref"]) and _report_for(conn, data["linked_ref"], data["phone"]) is None)
             state = "confirmed" if session.seats_left > 0 else "waiting"
@@ -232,7 +232,7 @@ def cancel(conn: sqlite3.Connection, ref: str) -> sqlite3.Row | None:
             return None
         conn.execute("UPDATE signups SET state = 'confirmed', updated_at = ? WHERE id = ?", (now, first["id"]))
         outbox.enqueue(conn, "signup", first["id"])
-        sms_notices.for_promotion(conn, first, get_session(conn, row["session_id"]))  # 候补转正 text
+        texts.for_promotion(conn, first, get_session(conn, row["session_id"]))  # 候补转正 text
         return by_ref(conn, first["ref"])
 
 

@@ -11,7 +11,7 @@ from forms_app.core import clock, deadlines, history, outbox
 from forms_app.core.references import new_reference
 from forms_app.core.cases import STATUSES, STEWARD_FIELDS
 from forms_app.core.store import transaction
-from forms_app.residents import sms_notices
+from forms_app.residents import texts
 from forms_app.residents import photos as photo_store
 
 log = logging.getLogger(__name__)
@@ -50,14 +50,14 @@ def create(conn: sqlite3.Connection, submission_id: str, data: dict, alert: bool
            actor: str = history.RESIDENT, directory=None, ref: str = "", photos=(),
            origin: str = "report", address: str = "") -> tuple[sqlite3.Row, bool]:
     """Store a report and queue it for the sheet (and an urgent alert, and the 受理 text when data["sms_consent"]
-    says so — see sms_notices); (row, created). Same submission id: same row.
+    says so — see texts); (row, created). Same submission id: same row.
 
     Same submission id and same content: the same row. Same id, other content: a new report.
     `actor`: who registered it (the resident online, or a steward's account id for an intake).
     `directory`: fixes the case's due dates (core/deadlines.py) and its steward (负责大管家: the compound's)
     as it comes in.
     `ref`: a reference already given out (a hand-typed sheet row numbered in place); a fresh one if taken.
-    `photos`: photos.prepare()'s result, stored in the same transaction (`origin`: 'report' or 'intake').
+    `photos`: the form's cleaned photos (form.photos.prepared), stored in the same transaction (`origin`: 'report' or 'intake').
     `address`: the client address of an online report: at most SMS_REPORTS_PER_ADDRESS a day trigger a text.
     """
     digest = content_hash({**{f: data[f] for f in FIELDS}, **{f: data.get(f, "") for f in BEHALF_FIELDS}})
@@ -89,7 +89,7 @@ def create(conn: sqlite3.Connection, submission_id: str, data: dict, alert: bool
                     outbox.enqueue(conn, "alert", cur.lastrowid, {"type": "urgent"})
                 if photos:
                     photo_store.attach(conn, cur.lastrowid, photos, origin)
-                sms_notices.for_new_report(conn, conn.execute("SELECT * FROM reports WHERE id = ?", (cur.lastrowid,)).fetchone(),
+                texts.for_new_report(conn, conn.execute("SELECT * FROM reports WHERE id = ?", (cur.lastrowid,)).fetchone(),
                                            urgent=alert, address=address)
         except sqlite3.IntegrityError as exc:
             if "submission_id" in str(exc):
@@ -149,7 +149,7 @@ def apply_changes(conn: sqlite3.Connection, row: sqlite3.Row, changes: dict, act
     Every change adds one to the row's `version` (the stewards' edit form's optimistic lock).
 
     Marking a report 已解决 stamps 办结时间 (today) when none was given. A change to 已形成方案 or 已解决
-    queues the resident's text (sms_notices.for_status).
+    queues the resident's text (texts.for_status).
     """
     if changes.get("status") == "已解决" and not (changes.get("resolved_at") or row["resolved_at"]):
         changes = {**changes, "resolved_at": clock.now().strftime("%Y-%m-%d")}
@@ -172,7 +172,7 @@ def apply_changes(conn: sqlite3.Connection, row: sqlite3.Row, changes: dict, act
         if cells:
             outbox.enqueue(conn, "report_update", row["id"], cells)
         if "status" in changed:
-            sms_notices.for_status(conn, row, changed["status"], changes.get("public_note", row["public_note"]))
+            texts.for_status(conn, row, changed["status"], changes.get("public_note", row["public_note"]))
     return changed
 
 

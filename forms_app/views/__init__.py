@@ -9,7 +9,7 @@ from itsdangerous import BadData, URLSafeSerializer
 
 from forms_app.core import facts, references
 from forms_app.core.directory import name_key
-from forms_app.core.phones import PhoneError, normalise_phone
+from forms_app.core.phones import display_phone
 
 
 def directory():
@@ -91,15 +91,7 @@ def call_contact(compound_id: str | None = None) -> dict:
         committee = compound.area.committee
         return {"name": committee.name, "phone": committee.phone}
     office = d.street.get("office") or {}
-    return {"name": office.get("name", "大管家事务所"), "phone": shown_phone(str(office.get("phone", "")))}
-
-
-def shown_phone(raw: str) -> str:
-    """A number as people read it ('021-5555 0100' -> '021 5555 0100'); as written if it is not one."""
-    try:
-        return normalise_phone(raw).display
-    except PhoneError:
-        return raw
+    return {"name": office.get("name", "大管家事务所"), "phone": display_phone(str(office.get("phone", "")))}
 
 
 def tel(phone: str) -> str:

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, abort, current_app, redirect, render_temp
 
 from forms_app.core import facts
 from forms_app.residents import calendar_file
-from forms_app.residents import reception, sms_notices
+from forms_app.residents import reception, texts
 from forms_app.residents.forms import LookupForm, ReceptionForm
 from forms_app.core.references import normalise
 from forms_app.core.security import limiter, lookup_limit, submit_limit
@@ -74,14 +74,14 @@ def done(ref: str):
     session_id = reception.receipt_session(conn, ref) if remembered("refs", ref) else None
     if session_id is not None:
         return render_template("reception/received.html", ref=ref, session_=reception.get_session(conn, session_id),
-                               texted=sms_notices.enabled("signup"))
+                               texted=texts.enabled("signup"))
     signup = sent_here(ref, reception.by_ref)
     if signup is None:
         return elsewhere(ref)
     conn = get_db()
     waiting = signup["state"] == "waiting"
-    return render_template("reception/done.html", signup=signup, texting=sms_notices.will_text(signup),
-                           texts_promoted=sms_notices.will_text(signup, "promoted"),
+    return render_template("reception/done.html", signup=signup, texting=texts.will_text(signup),
+                           texts_promoted=texts.will_text(signup, "promoted"),
                            session_=reception.get_session(conn, signup["session_id"]),
                            position=reception.waiting_position(conn, signup),
                            other=reception.next_with_seats(conn, signup["session_id"]) if waiting else None)

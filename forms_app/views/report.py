@@ -11,7 +11,8 @@ from forms_app.residents.forms import ReportForm
 from forms_app.core.references import normalise
 from forms_app.core.security import limiter, submit_limit
 from forms_app.core.store import get_db
-from forms_app.core.phones import PhoneError, normalise_phone
+from forms_app.core.phones import display_phone
+from forms_app.views.photo_limit import accepts_photos
 from . import directory, remember, remembered
 
 bp = Blueprint("report", __name__, url_prefix="/forms/report")
@@ -46,7 +47,7 @@ def elsewhere(ref: str):
 
 @bp.route("", methods=["GET", "POST"])
 @limiter.limit(submit_limit, methods=["POST"])
-@photos.accepts_photos
+@accepts_photos
 def form():
     """Show the form (pre-filled from ?compound=&category=) or take a submission."""
     d = directory()
@@ -103,7 +104,7 @@ def done(ref: str):
     urgent = deadlines.is_urgent(row, d)
     return render_template("report/done.html", report=row, compound=d.compounds.get(row["compound_id"]),
                            category=category, urgent=urgent, promise=promises.for_case(row, d),
-                           resident_phone=_shown_phone(row["resident_phone"]),
+                           resident_phone=display_phone(row["resident_phone"]),
                            created=clock.chinese_datetime(created), directory=d,
                            photos=[p for p in photos.for_report(get_db(), row["id"]) if p["origin"] == "report"])
 
@@ -118,13 +119,3 @@ def photo_thumbnail(ref: str, name: str):
         abort(404)
     return Response(body, mimetype="image/jpeg", headers={"Cache-Control": "no-store, private",
                                                           "Content-Disposition": "inline"})
-
-
-def _shown_phone(e164: str) -> str:
-    """A stored phone as people read it ('139 1234 5678'), or ''."""
-    if not e164:
-        return ""
-    try:
-        return normalise_phone(e164).display
-    except PhoneError:
-        return e164

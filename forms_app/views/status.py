@@ -7,13 +7,14 @@ from flask import Blueprint, abort, redirect, render_template, request, session,
 
 from forms_app.core import clock, deadlines, history
 from forms_app.core.cases import STATUS_MEANINGS
-from forms_app.residents import followup, photos, promises, sms_notices
+from forms_app.residents import followup, promises, texts
 from forms_app.residents import reception
 from forms_app.residents import reports
 from forms_app.residents.forms import FollowupForm, LookupForm
 from forms_app.core.references import display, kind_of, normalise
 from forms_app.core.security import limiter, lookup_limit
 from forms_app.core.store import get_db
+from forms_app.views.photo_limit import accepts_photos
 from . import directory, phone_refs, remember, remembered
 from .report import elsewhere
 
@@ -122,13 +123,13 @@ def _result(conn, kind: str, row, followup_form=None) -> dict:
                        progress=progress(conn, row, directory()), meanings=STATUS_MEANINGS)
     else:
         context.update(session_=reception.get_session(conn, row["session_id"]),
-                       position=reception.waiting_position(conn, row), texts_promoted=sms_notices.will_text(row, "promoted"))
+                       position=reception.waiting_position(conn, row), texts_promoted=texts.will_text(row, "promoted"))
     return context
 
 
 @bp.post("/followup")
 @limiter.limit(lookup_limit)
-@photos.accepts_photos
+@accepts_photos
 def answer_followup():
     """The resident's answer: outcome, 效率/态度/结果, comment (部分解决/没有解决 → reopened, steward alerted)."""
     form = FollowupForm()

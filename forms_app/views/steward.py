@@ -16,7 +16,8 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 from forms_app.core import accounts, clock
 from forms_app.core.errors import render_error
 from forms_app.core.store import get_db
-from forms_app.delivery.sheet_layout import display_phone, sheet_time
+from forms_app.core.phones import display_phone
+from forms_app.delivery.sheet_layout import sheet_time
 from forms_app.casework.forms import LoginForm, SignOutForm
 from . import directory
 

@@ -10,8 +10,9 @@ from forms_app.casework import intake
 from forms_app.casework.forms import IntakeForm
 from forms_app.core import clock, deadlines
 from forms_app.core.store import get_db
-from forms_app.delivery.columns import display_phone
-from forms_app.residents import photos, promises, reception, reports
+from forms_app.core.phones import display_phone
+from forms_app.residents import promises, reception, reports
+from forms_app.views.photo_limit import accepts_photos
 from . import directory
 from .steward import bp
 
@@ -25,7 +26,7 @@ def own_steward():
 
 
 @bp.route("/reports/new", methods=["GET", "POST"])
-@photos.accepts_photos
+@accepts_photos
 def intake_form():
     """Register a case; ?channel=联合接待&session=ID comes from a reception's outcomes page."""
     d, conn = directory(), get_db()
@@ -69,7 +70,7 @@ def intake_done(ref: str):
         abort(404)
     compound = d.compounds.get(row["compound_id"])
     site = (d.street.get("site_url") or "").rstrip("/")
-    due = deadlines.day_of(row["first_contact_due"]) or clock.call_back_by(row["created_at"], d.callback_working_days)
+    due = deadlines.first_contact_day(row, d)
     return render_template("steward/intake_done.html", row=row, compound=compound, office=d.street.get("office"),
                            due_today=due <= clock.now().date(),
                            category=d.categories.get(row["category_id"]), taker=own_steward(),

@@ -1,6 +1,6 @@
 """Benchmark: time and peak memory to check and re-encode a 12-megapixel and a 48-megapixel JPEG.
 
-What is timed is forms_app.residents.photos.reencode — the server's whole work on one photo: header
+What is timed is forms_app.residents.photo_decode.reencode — the server's whole work on one photo: header
 and pixel-count checks, the polyglot scan, decoding in JPEG draft mode, orientation, sRGB, shrinking
 to 1600 px, a clean JPEG. The baseline, measured in the same run on the same files, is the plain way:
 Image.open, full decode (no draft), exif_transpose, thumbnail to 1600 px, save.
@@ -12,7 +12,7 @@ wall clock (best in brackets) and CPU time of the process (both single-threaded:
 they agree; on a shared one CPU time is the steadier figure). Ratios: ours / baseline.
 Target (issue 11): < 300 ms and < 150 MB for 12 MP on this machine.
 
-Hostile photos (issue 18, finding 2), through the server's real path — ``photos.decode``: a child process
+Hostile photos (issue 18, finding 2), through the server's real path — ``photo_clean.decode``: a child process
 per request with RLIMIT_AS/RLIMIT_CPU, each in a fresh parent process: a 64 MP one-colour RGBA PNG (265 KB,
 the review's bomb), a 64 MP progressive JPEG, a 12 MP phone photo, and a PNG just inside its budget. For
 each: wall time, the child's peak RSS (getrusage of the children) and the parent's own growth; baseline:
@@ -42,7 +42,7 @@ CHILD = r"""
 import io, json, statistics, sys, time, tracemalloc
 sys.path.insert(0, {root!r})
 from PIL import Image, ImageOps
-from forms_app.residents import photos
+from forms_app.residents import photo_decode
 
 def status_kb(field):
     for line in open("/proc/self/status"):
@@ -50,7 +50,7 @@ def status_kb(field):
             return int(line.split()[1])
 
 def ours(data):
-    return photos.reencode(data)
+    return photo_decode.reencode(data)
 
 def baseline(data):
     image = Image.open(io.BytesIO(data))
@@ -107,7 +107,7 @@ HOSTILE_CHILD = r"""
 import io, json, os, subprocess, sys, time
 sys.path.insert(0, {root!r})
 from forms_app import create_app
-from forms_app.residents import photo_decode, photos
+from forms_app.residents import photo_clean, photo_decode
 from PIL import Image
 
 def status_kb(field):
@@ -115,7 +115,7 @@ def status_kb(field):
         if line.startswith(field + ":"):
             return int(line.split()[1])
 
-# The decoder exactly as photos.decode runs it (python -I photo_decode.py MEMORY_MB CPU_SECONDS), reporting its
+# The decoder exactly as photo_clean.decode runs it (python -I photo_decode.py MEMORY_MB CPU_SECONDS), reporting its
 # own peak RSS on stderr when it exits: getrusage of the children would count this process's size at fork.
 WRAP = ("import atexit, runpy, sys\n"
         "def peak():\n"
@@ -137,11 +137,11 @@ if {which!r} == "ours":
         done = real_run([cmd[0], "-I", "-c", WRAP, *cmd[2:]], **kwargs)
         child_mb = max(int(l.split()[1]) for l in done.stderr.decode().splitlines() if l.startswith("VmHWM")) / 1024
         return done
-    photos.subprocess.run = run
+    photo_clean.subprocess.run = run
     with app.app_context():
         try:
-            photos.decode([data])
-        except photos.PhotoError as exc:
+            photo_clean.decode([data])
+        except photo_decode.PhotoError as exc:
             outcome = "refused: " + exc.message[:12]
 else:  # the old path (before issue 18): no budget, decoded in the request's own process, with its copies
     from PIL import ImageOps
@@ -206,7 +206,7 @@ def measure_hostile(path: Path, which: str, db: str) -> dict:
 
 
 def hostile(tmp: Path) -> None:
-    print("\nhostile photos through photos.decode (child process) vs the old in-process decode")
+    print("\nhostile photos through photo_clean.decode (child process) vs the old in-process decode")
     print("(child peak: the decoding child's whole RSS peak, Python and Pillow included; worker +: growth of the\n"
           " process that handled the request; old: the same photo decoded in that process, without a budget)")
     print(f"{'photo':<28} | {'ours: ms':>8} {'child peak':>10} {'worker +':>8}  {'outcome':<22} | "

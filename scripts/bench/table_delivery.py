@@ -29,6 +29,7 @@ from forms_app.delivery.sheet_setup import setup  # noqa: E402
 from forms_app.delivery.sync import Worker  # noqa: E402
 from forms_app.delivery.tables import service_from_config  # noqa: E402
 from forms_app.residents import reports  # noqa: E402
+from tests.server import stop_process  # noqa: E402
 from tests.tables_fixtures import APP_TOKEN, DOC_ID, EMULATORS, _forget_feishu_tokens, _spawn, missing_parts  # noqa: E402
 from tests.residents.test_reports import DATA  # noqa: E402
 
@@ -132,10 +133,7 @@ def main() -> None:
             try:
                 results[name] = deliver(name, settings, url, tmp, args.reports, d)
             finally:
-                proc.terminate()
-                proc.wait(timeout=10)
-                proc.stdout.close()
-                proc.stderr.close()
+                stop_process(proc)
 
     base = results["google"]
     print(f"{args.reports} reports in a burst, delivered by the sync worker, each emulator enforcing its documented limits")

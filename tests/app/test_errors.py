@@ -72,7 +72,8 @@ def test_healthz_counts_waiting_alerts_only_when_a_channel_is_configured(app_con
 
 def test_without_a_channel_the_worker_drops_urgent_alerts_with_a_note(forms, app, db):
     from forms_app.core import outbox
-    from forms_app.delivery.sync import NO_CHANNEL, Worker
+    from forms_app.delivery.alerts import NO_CHANNEL
+    from forms_app.delivery.sync import Worker
 
     forms.report()
     Worker(db, None, app.extensions["directory"]).deliver()

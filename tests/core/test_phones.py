@@ -1,6 +1,6 @@
 import pytest
 
-from forms_app.core.phones import PhoneError, normalise_phone
+from forms_app.core.phones import PhoneError, display_phone, normalise_phone
 
 
 @pytest.mark.parametrize("raw, e164, display", [
@@ -33,3 +33,15 @@ def test_rejects_anything_else(raw):
 
 def test_last4_comes_from_the_normalised_number():
     assert normalise_phone("１３８ １２３４ ５６７８").last4 == "5678"
+
+
+@pytest.mark.parametrize("raw, shown", [
+    ("+8613812345678", "138 1234 5678"),     # a stored mobile (the shared table's 50,000 rows: no parsing)
+    ("+862165430001", "021 6543 0001"),      # a stored landline
+    ("021-5555 0100", "021 5555 0100"),      # the office's number as the data file writes it
+    ("", ""),
+    ("12345", "12345"),                      # not a number we know: as written
+    ("=13812345678", "=13812345678"),
+])
+def test_one_formatter_shows_every_number_as_people_read_it(raw, shown):
+    assert display_phone(raw) == shown

@@ -80,3 +80,23 @@ def test_failed_transaction_rolls_back(tmp_path):
 def test_statements_split_on_complete_sql_only():
     script = "CREATE TABLE a (x TEXT DEFAULT ';');\n-- a comment; with a semicolon\nCREATE INDEX i ON a(x);\n"
     assert len(store._statements(script)) == 2
+
+
+def test_the_residents_texts_keep_their_rows_when_their_table_takes_its_one_name(tmp_path, monkeypatch):
+    """0130_texts: a store from before (table `notices`) keeps every text, its indexes renamed; nothing is left
+    under the old name, which belongs to the stewards' alerts package."""
+    path = str(tmp_path / "s.sqlite3")
+    before = [m for m in store.MIGRATIONS if m[0] < "0130_texts"]
+    monkeypatch.setattr(store, "MIGRATIONS", before)
+    conn = store.connect(path)
+    conn.execute("INSERT INTO notices (kind, phone, params, state, created_at, updated_at) "
+                 "VALUES ('accepted', '+8613812345678', '[]', 'queued', 'x', 'x')")
+    conn.close()
+    monkeypatch.undo()
+    conn = store.connect(path)
+    assert [tuple(r) for r in conn.execute("SELECT kind, phone, state FROM texts")] == [
+        ("accepted", "+8613812345678", "queued")]
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+    assert {"texts_by_report", "texts_by_phone", "texts_one_reminder", "texts_by_sent"} <= names
+    assert not [n for n in names if n.startswith("notices")]
+    conn.close()

@@ -44,7 +44,7 @@ def test_worker_killed_while_texting_sends_each_text_once(tmp_path, sms_emu, pro
                 time.sleep(0.01)
             time.sleep(rng.uniform(0.0, 0.4))
             workers.kill(pid)
-            sent = conn.execute("SELECT count(*) FROM notices WHERE state = 'sent'").fetchone()[0]
+            sent = conn.execute("SELECT count(*) FROM texts WHERE state = 'sent'").fetchone()[0]
             caught_mid_send += len(sms_emu.messages()) > sent
     sms_emu.faults.clear()
     d = SmsDelivery.from_config(conn, app.config, timeout=2.0, backoff_base=0.02, backoff_cap=0.1)
@@ -57,6 +57,6 @@ def test_worker_killed_while_texting_sends_each_text_once(tmp_path, sms_emu, pro
     tags = sorted(t.tag for t in sms_emu.state.texts)
     items = sorted(str(r[0]) for r in conn.execute("SELECT id FROM outbox WHERE kind = 'sms'"))
     assert tags == items and len(items) == n, "every text exactly once"
-    assert [tuple(r) for r in conn.execute("SELECT id, state, note, attempts FROM notices WHERE state != 'sent'")] == []
+    assert [tuple(r) for r in conn.execute("SELECT id, state, note, attempts FROM texts WHERE state != 'sent'")] == []
     assert caught_mid_send >= 1, "some kills should land between 'sent' and 'recorded'"
     conn.close()

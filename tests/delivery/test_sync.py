@@ -5,40 +5,12 @@ from forms_app.core import outbox
 from forms_app.residents import reports
 from forms_app.delivery.sheet_layout import REPORTS, SIGNUPS
 from forms_app.delivery.sheets import Sheets
-from forms_app.core.store import connect
-from forms_app.delivery.sync import Worker
 from tests.conftest import Forms, reference, sheet_values, text
 from tests.residents.test_reports import DATA
+from tests.workers import add_reports, worker_fixtures
 
 
-@pytest.fixture
-def conn(sheet_app):
-    c = connect(sheet_app.config["DATABASE"])
-    yield c
-    c.close()
-
-
-@pytest.fixture
-def make_worker(sheet_app, conn):
-    """Workers with a fake clock: sleeping advances simulated time instead of waiting."""
-    made = []
-
-    def make(**options):
-        sheets = Sheets.from_config(sheet_app.config)
-        worker = Worker(conn, sheets, sheet_app.extensions["directory"], **options)
-        worker.slept = []
-        worker.sleep = worker.slept.append
-        made.append(sheets)
-        return worker
-
-    yield make
-    for sheets in made:
-        sheets.close()
-
-
-def add_reports(conn, n, start=0):
-    for i in range(start, start + n):
-        reports.create(conn, f"{i:032x}", {**DATA, "description": f"第 {i} 个问题"})
+conn, make_worker = worker_fixtures("sheet_app", Sheets.from_config)
 
 
 def ids_in_sheet(emu):

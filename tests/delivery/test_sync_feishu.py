@@ -16,7 +16,6 @@ from lark_oapi.api.bitable.v1 import (AppTableRecord, BatchCreateAppTableRecordR
 from forms_app import create_app
 from forms_app.casework import sessions as session_editor
 from forms_app.core import outbox
-from forms_app.core.store import connect
 from forms_app.delivery.columns import REPORTS, SESSIONS, SIGNUPS
 from forms_app.delivery.sheet_setup import setup
 from forms_app.delivery.sync import Worker
@@ -27,6 +26,7 @@ from tests.feishu_emulator.fixtures import APP_TOKEN, feishu_emu, feishu_emulato
 from tests.server import ROOT
 from tests.delivery.test_adopt import CALL, LAUNCHER as ADOPT_LAUNCHER, gone
 from tests.residents.test_reports import DATA
+from tests.workers import add_reports, worker_fixtures
 
 
 @pytest.fixture
@@ -44,34 +44,7 @@ def feishu_app(feishu_config):
     return app
 
 
-@pytest.fixture
-def conn(feishu_app):
-    c = connect(feishu_app.config["DATABASE"])
-    yield c
-    c.close()
-
-
-@pytest.fixture
-def make_worker(feishu_app, conn, feishu_emu):
-    """Workers with a fake clock (sleeping records the pause); calls time out after SHEETS_TIMEOUT = 1.5 s."""
-    made = []
-
-    def make(**options):
-        tables = FeishuTables.from_config(feishu_app.config)
-        worker = Worker(conn, tables, feishu_app.extensions["directory"], **options)
-        worker.slept = []
-        worker.sleep = worker.slept.append
-        made.append(tables)
-        return worker
-
-    yield make
-    for tables in made:
-        tables.close()
-
-
-def add_reports(conn, n, start=0):
-    for i in range(start, start + n):
-        reports.create(conn, f"{i:032x}", {**DATA, "description": f"第 {i} 个问题"})
+conn, make_worker = worker_fixtures("feishu_app", FeishuTables.from_config)
 
 
 def ids_in_table(emu) -> list[str]:

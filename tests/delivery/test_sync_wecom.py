@@ -10,13 +10,11 @@ from forms_app import create_app
 from forms_app.casework import sessions
 from forms_app.core import clock, outbox
 from forms_app.core.cases import STATUSES
-from forms_app.core.store import connect
-from forms_app.delivery.sync import Worker
 from forms_app.delivery.tables.wecom import WeComTables
-from forms_app.residents import reception, reports
+from forms_app.residents import reception
 from tests.conftest import Forms, reference, text
-from tests.residents.test_reports import DATA
 from tests.wecom_emulator.fixtures import CORP_ID, CORP_SECRET, DOC_ID, wecom_emu, wecom_emulator, wecom_settings  # noqa: F401
+from tests.workers import add_reports, worker_fixtures
 
 SS = "/cgi-bin/wedoc/smartsheet/"
 DAY = (clock.now().date() + dt.timedelta(days=30)).isoformat()
@@ -31,29 +29,7 @@ def wecom_app(app_config, wecom_emu):
     return app
 
 
-@pytest.fixture
-def conn(wecom_app):
-    c = connect(wecom_app.config["DATABASE"])
-    yield c
-    c.close()
-
-
-@pytest.fixture
-def make_worker(wecom_app, conn):
-    """Workers with a fake clock: sleeping records the wait instead of waiting."""
-    made = []
-
-    def make(**options):
-        tables = WeComTables.from_config(wecom_app.config)
-        worker = Worker(conn, tables, wecom_app.extensions["directory"], **options)
-        worker.slept = []
-        worker.sleep = worker.slept.append
-        made.append(tables)
-        return worker
-
-    yield make
-    for tables in made:
-        tables.close()
+conn, make_worker = worker_fixtures("wecom_app", WeComTables.from_config)
 
 
 class Phone:
@@ -95,11 +71,6 @@ class Phone:
         sheet_id = self.sheet(title)
         self.call("add_records", {"sheet_id": sheet_id, "key_type": "CELL_VALUE_KEY_TYPE_FIELD_TITLE",
                                   "records": [{"values": self.values(sheet_id, row)}]})
-
-
-def add_reports(conn, n, start=0):
-    for i in range(start, start + n):
-        reports.create(conn, f"{i:032x}", {**DATA, "description": f"第 {i} 个问题"})
 
 
 def keys(emu, title="问题登记", key="提交编号") -> list[str]:

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests import REPO_ROOT
-from tests.server import gunicorn, listening_socket
+from tests.server import gunicorn, listening_socket, stop_process
 
 ROOT = REPO_ROOT
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -85,13 +85,7 @@ def start_nginx(tmp: Path, upstream: str, allow_list: bool = False) -> tuple[sub
     raise RuntimeError((tmp / "error.log").read_text())
 
 
-def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+stop = stop_process
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from lark_oapi.api.bitable.v1 import (AppTableCreateHeader, AppTableField, AppTa
                                       SearchAppTableRecordRequestBody)
 
 from tests.feishu_emulator.fixtures import APP_ID, APP_SECRET, APP_TOKEN, feishu_emu, feishu_emulator, sdk_client  # noqa: F401
-from tests.server import ROOT
+from tests.server import ROOT, stop_process
 
 TOKEN_URL = "/open-apis/auth/v3/tenant_access_token/internal"
 
@@ -309,9 +309,7 @@ def test_the_command_line_starts_an_emulator_with_an_empty_base():
         assert token["code"] == 0
         assert requests.post(url + TOKEN_URL, json={"app_id": APP_ID, "app_secret": APP_SECRET}, timeout=5).json()["code"] != 0
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        proc.stdout.close()
+        stop_process(proc)
 
 
 def test_concurrent_writes_are_each_applied_whole(feishu_emu, sdk):

@@ -15,6 +15,7 @@ from forms_app.delivery.google_session import make_session
 from tests.sheets_emulator.a1 import column_letters
 from tests.sheets_emulator.credentials import service_account_info
 from tests.sheets_emulator.fixtures import emu, emulator, gc, http, key_file, service_account  # noqa: F401
+from tests.server import stop_process
 from tests.sheets_emulator.replay import cassette_paths, replay
 from tests import REPO_ROOT
 
@@ -257,9 +258,7 @@ def test_runs_standalone(tmp_path):
         with requests.Session() as s:
             assert s.get(url + "/_emulator/health", timeout=5).json()["ok"] is True
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        proc.stdout.close()
+        stop_process(proc)
     assert proc.returncode == 0
 
 

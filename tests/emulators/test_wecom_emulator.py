@@ -6,7 +6,7 @@ import time
 import pytest
 import requests
 
-from tests.server import ROOT
+from tests.server import ROOT, stop_process
 from tests.wecom_emulator.fixtures import CORP_ID, CORP_SECRET, DOC_ID, wecom_emu, wecom_emulator  # noqa: F401
 
 SS = "/cgi-bin/wedoc/smartsheet/"
@@ -210,9 +210,7 @@ def test_the_command_line_serves_a_pre_created_document_with_other_credentials()
                                json={"docid": "dcCLI"}, timeout=5).json()
         assert sheets == {"errcode": 0, "errmsg": "ok", "sheet_list": []}
     finally:
-        proc.terminate()
-        proc.wait(10)
-        proc.stdout.close()
+        stop_process(proc)
 
 
 def test_an_expire_token_fault_on_gettoken_still_issues_a_token(wecom_emu):

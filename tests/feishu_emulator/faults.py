@@ -19,9 +19,10 @@ bitable call), any (also the token call).
 """
 from __future__ import annotations
 
-import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 
+from ..emulator_kit.faults import Fault as BaseFault
+from ..emulator_kit.faults import FaultPlanBase
 from .state import READ_OPS, WRITE_OPS
 
 KINDS = ("rate_limit", "code", "token_expired", "status", "delay", "drop", "applied_then_drop", "applied_then_status")
@@ -30,75 +31,30 @@ OP_GROUPS = {"write": WRITE_OPS, "read": READ_OPS, "bitable": WRITE_OPS | READ_O
 
 
 @dataclass
-class Fault:
-    """One injected fault and how often it has matched and fired."""
+class Fault(BaseFault):
+    """One injected fault: `code` and `msg` answer kind code (and status), `body` json or html."""
 
-    kind: str
-    op: str = "write"
-    times: int | None = 1
-    after: int = 0
-    status: int = 0
+    op_groups = OP_GROUPS
     code: int = 0
     msg: str = ""
-    seconds: float = 0.0
-    apply_first: bool = False
     body: str = "json"
-    id: int = 0
-    seen: int = field(default=0)
-    fired: int = field(default=0)
-
-    def matches(self, op: str) -> bool:
-        return op == self.op or op in OP_GROUPS.get(self.op, ())
-
-    @property
-    def due(self) -> bool:
-        return self.seen > self.after and (self.times is None or self.fired < self.times)
 
 
-class FaultPlan:
+class FaultPlan(FaultPlanBase):
     """The faults to inject, shared by all request threads."""
 
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._faults: list[Fault] = []
-        self._next_id = 1
+    fault_class, kinds, known_ops = Fault, KINDS, KNOWN_OPS
 
     def add(self, kind: str, op: str = "write", *, times: int | None = 1, after: int = 0, status: int | None = None,
             code: int | None = None, msg: str = "", seconds: float = 0.0, apply_first: bool = False,
             body: str | None = None) -> Fault:
         """Inject a fault on the next `times` matching requests (None: until cleared), after skipping `after`."""
-        if kind not in KINDS:
-            raise ValueError(f"unknown fault kind {kind!r}; expected one of {KINDS}")
-        if op not in OP_GROUPS and op not in KNOWN_OPS:
-            raise ValueError(f"unknown operation {op!r}")
+        self._check(kind, op)
         if kind == "code" and not code:
             raise ValueError("kind 'code' needs a code (e.g. 1254290)")
         status = status or {"code": 400, "rate_limit": 429, "token_expired": 400}.get(kind, 503)
         body = body or ("html" if status in (502, 503, 504) else "json")
         if body not in ("json", "html"):
             raise ValueError("body must be 'json' or 'html'")
-        with self._lock:
-            fault = Fault(kind, op, times, after, status, code or 0, msg, seconds, apply_first, body, id=self._next_id)
-            self._next_id += 1
-            self._faults.append(fault)
-            return fault
-
-    def take(self, op: str) -> Fault | None:
-        """Count this request against every matching fault and return the first one that fires."""
-        chosen = None
-        with self._lock:
-            for fault in self._faults:
-                if fault.matches(op):
-                    fault.seen += 1
-                    if chosen is None and fault.due:
-                        fault.fired += 1
-                        chosen = fault
-        return chosen
-
-    def clear(self) -> None:
-        with self._lock:
-            self._faults.clear()
-
-    def list(self) -> list[dict]:
-        with self._lock:
-            return [asdict(f) for f in self._faults]
+        return self._add(kind=kind, op=op, times=times, after=after, status=status, code=code or 0, msg=msg,
+                         seconds=seconds, apply_first=apply_first, body=body)

@@ -1,8 +1,7 @@
 """pytest fixtures for tests that talk to the Feishu emulator; import the ones you use."""
 from __future__ import annotations
 
-import pytest
-
+from ..emulator_kit.fixtures import emulator_fixtures
 from .server import start_emulator
 from .state import DEFAULT_CREDENTIALS
 
@@ -10,19 +9,9 @@ APP_ID, APP_SECRET = next(iter(DEFAULT_CREDENTIALS.items()))
 APP_TOKEN = "bascnTestBase0001"
 
 
-@pytest.fixture(scope="module")
-def feishu_emulator():
-    """One Feishu emulator per test module (port chosen by the OS), with an empty base APP_TOKEN."""
-    with start_emulator(app_tokens=[APP_TOKEN]) as emu:
-        yield emu
-
-
-@pytest.fixture
-def feishu_emu(feishu_emulator):
-    """The module's emulator, empty and fault-free for each test."""
-    feishu_emulator.reset()
-    yield feishu_emulator
-    feishu_emulator.reset()
+# feishu_emulator: one per test module, with the empty base APP_TOKEN; feishu_emu: made fresh for each test
+feishu_emulator, feishu_emu = emulator_fixtures("feishu_emulator", "feishu_emu",
+                                                lambda: start_emulator(app_tokens=[APP_TOKEN]))
 
 
 def feishu_settings(emu, app_token: str = APP_TOKEN) -> dict:

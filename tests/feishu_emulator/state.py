@@ -137,6 +137,25 @@ class State:
             token = app_token or "bascn" + secrets.token_hex(8)
             return self.apps.setdefault(token, App(token))
 
+    def configure(self, **changes) -> dict:
+        """PUT /_emulator/config: token_ttl, max_batch, rate_limits (per-API limits, or false to stop enforcing)."""
+        with self.lock:
+            for key in ("token_ttl", "max_batch"):
+                if key in changes:
+                    setattr(self, key, int(changes[key]))
+            if "rate_limits" in changes:
+                if isinstance(changes["rate_limits"], dict):
+                    self.rate_limits.update({k: int(v) for k, v in changes["rate_limits"].items()})
+                else:
+                    self.rate_limits_on = bool(changes["rate_limits"])
+        return self.config()
+
+    def config(self) -> dict:
+        """The current run-time options."""
+        with self.lock:
+            return {"token_ttl": self.token_ttl, "max_batch": self.max_batch,
+                    "rate_limits_on": self.rate_limits_on, "rate_limits": self.rate_limits}
+
     def reset(self) -> None:
         """Forget bases, tokens, windows, counters and config changes; the --app-token bases come back empty."""
         with self.lock:

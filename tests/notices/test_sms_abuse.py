@@ -18,7 +18,7 @@ from forms_app.residents import reports
 from tests.conftest import Forms, add_accounts, hidden_fields, sign_in, text
 from tests.sinks import WebhookSink
 from tests.sms_emulator.fixtures import sms_emu, sms_emulator, sms_settings  # noqa: F401
-from tests.residents.test_sms_notices import Clock, delivery, drain, new_report, notices, texts
+from tests.residents.test_texts import Clock, delivery, drain, new_report, text_rows, received
 
 LAST_NIGHT = dt.datetime.now(clock.SHANGHAI).date() - dt.timedelta(days=1)
 
@@ -56,8 +56,8 @@ def test_urgent_reports_naming_a_stranger_wake_no_one_at_night(app, db, sms_emu)
         new_report(app, db, phone="+8613800000001", urgent=True, category_id="leak")
     d, now = night(app, db)
     d.deliver()
-    assert texts(sms_emu) == []
-    assert {n["note"] for n in notices(db)} == {"夜间不发短信，早上再发"}
+    assert received(sms_emu) == []
+    assert {n["note"] for n in text_rows(db)} == {"夜间不发短信，早上再发"}
 
 
 @pytest.mark.parametrize("category, checked, goes", [
@@ -71,17 +71,17 @@ def test_only_an_urgent_category_with_a_checked_number_goes_in_quiet_hours(app, 
         assert edits.verify_phone(db, report["id"], actor="s1") is True
     d, now = night(app, db)
     d.deliver()
-    assert len(texts(sms_emu)) == int(goes)
+    assert len(received(sms_emu)) == int(goes)
 
 
 def test_a_changed_phone_is_unchecked_again(app, db, sms_emu):
     report = new_report(app, db, phone="+8613800000003", urgent=True, category_id="leak")
     edits.verify_phone(db, report["id"], actor="s1")
     db.execute("UPDATE reports SET phone = '+8613800000004' WHERE id = ?", (report["id"],))
-    db.execute("UPDATE notices SET phone = '+8613800000004'")
+    db.execute("UPDATE texts SET phone = '+8613800000004'")
     d, now = night(app, db)
     d.deliver()
-    assert texts(sms_emu) == []
+    assert received(sms_emu) == []
 
 
 def test_the_steward_marks_the_phone_checked_on_the_case_page(app, db, client):
@@ -113,7 +113,7 @@ def test_one_address_triggers_at_most_its_daily_texts_another_address_is_not_aff
     other = Forms(app.test_client())
     other.client.environ_base["REMOTE_ADDR"] = "203.0.113.9"
     assert other.report(phone="139 1111 0009", sms_consent="y").status_code == 303
-    states = [(n["phone"][-1], n["state"], n["note"]) for n in notices(db)]
+    states = [(n["phone"][-1], n["state"], n["note"]) for n in text_rows(db)]
     assert [s[1] for s in states] == ["queued", "queued", "skipped", "skipped", "queued"]
     assert "同一网络地址今天提交的问题已达短信上限" in states[2][2]
     assert not db.execute("SELECT 1 FROM address_counts WHERE address LIKE '%127.0.0.1%' OR address LIKE '%203.0%'").fetchone()
@@ -125,8 +125,8 @@ def test_the_street_daily_budget_stops_texts_with_a_note_on_the_case(app_config,
     db = connect(app.config["DATABASE"])
     rows = [new_report(app, db, phone=f"+861390000{i:04d}") for i in range(3)]
     drain(delivery(app, db, Clock()))
-    assert len(texts(sms_emu)) == 2
-    assert [n["state"] for n in notices(db)] == ["sent", "sent", "skipped"]
+    assert len(received(sms_emu)) == 2
+    assert [n["state"] for n in text_rows(db)] == ["sent", "sent", "skipped"]
     assert "SMS_DAILY_BUDGET" in reports.by_ref(db, rows[2]["ref"])["notes"]
     db.close()
 
@@ -163,14 +163,14 @@ def test_a_case_reopened_in_the_night_does_not_get_resolved_in_the_morning(app, 
         edits.edit(db, report["id"], {"status": "已解决", "public_note": "修好了"})
     d, now = night(app, db)
     d.deliver()
-    assert texts(sms_emu) == []
+    assert received(sms_emu) == []
     with app.app_context():
         edits.edit(db, report["id"], {"status": "处理中"})  # reopened before the morning
     now.set(LAST_NIGHT + dt.timedelta(days=1), 8, 0)
     drain(d)
-    status = [n for n in notices(db) if n["kind"] == "status"]
+    status = [n for n in text_rows(db) if n["kind"] == "status"]
     assert [n["state"] for n in status] == ["skipped"] and "不再发“已解决”" in status[0]["note"]
-    sent = json.dumps(texts(sms_emu), ensure_ascii=False)
+    sent = json.dumps(received(sms_emu), ensure_ascii=False)
     assert "已解决" not in sent
 
 
@@ -189,7 +189,7 @@ def test_a_refused_account_fails_each_text_tells_the_office_once_and_sync_once_e
     rows = [new_report(app, db, phone=f"+861390000{i:04d}") for i in range(2)]
     result = app.test_cli_runner().invoke(args=["sync", "--once"])
     assert result.exit_code != 0 and code in result.output and "不再重试" in result.output
-    assert [n["state"] for n in notices(db)] == ["failed", "failed"] and texts(sms_emu) == []
+    assert [n["state"] for n in text_rows(db)] == ["failed", "failed"] and received(sms_emu) == []
     for row in rows:
         assert "已通知事务所" in reports.by_ref(db, row["ref"])["notes"]
     told = [r for r in sink.received if "短信发不出去" in json.dumps(r.body, ensure_ascii=False)]
@@ -206,8 +206,8 @@ def test_a_wrong_key_is_refused_by_the_provider_itself_and_not_retried(app_confi
     result = app.test_cli_runner().invoke(args=["sync", "--once"])
     assert result.exit_code != 0
     assert {"aliyun": "InvalidAccessKeyId.NotFound", "tencent": "AuthFailure.SecretIdNotFound"}[provider] in result.output
-    [notice] = notices(db)
-    assert notice["state"] == "failed" and notice["attempts"] == 0
+    [row] = text_rows(db)
+    assert row["state"] == "failed" and row["attempts"] == 0
     db.close()
 
 

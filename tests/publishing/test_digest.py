@@ -3,7 +3,7 @@ import datetime as dt
 
 import pytest
 
-from forms_app.core import clock, directory
+from forms_app.core import clock, deadlines, directory
 from forms_app.notices import notify
 from forms_app.publishing import digest
 from forms_app.residents import reception
@@ -101,7 +101,7 @@ def section(output: str, steward: str, number: str) -> str:
 ])
 def test_call_back_day_follows_the_official_calendar(created, call_by):
     moment = dt.datetime.fromisoformat(f"{created}T10:00").replace(tzinfo=SHANGHAI)
-    assert clock.call_back_by(moment, 1) == dt.date.fromisoformat(call_by)
+    assert deadlines.first_contact_due(moment, False, deadlines.Limits()) == dt.date.fromisoformat(call_by)
 
 
 @pytest.mark.parametrize("created, on_time, overdue", [

@@ -7,7 +7,7 @@ import subprocess
 import pytest
 from PIL import Image
 
-from forms_app.residents import photos
+from forms_app.residents import photo_clean, photo_decode
 from tests import photo_samples as samples
 from tests.conftest import VALID_REPORT, hidden_fields, text
 from tests.residents.test_photos import post_multipart, send_report
@@ -69,9 +69,9 @@ def test_pixel_budget_per_format_refuses_from_the_header(app, forms, db, make, n
 
 def test_a_baseline_jpeg_at_64_mp_is_still_within_budget():
     image = Image.open(__import__("io").BytesIO(samples.jpeg_claiming(8000, 8000)))
-    assert photos.over_budget(image) is False
+    assert photo_decode.over_budget(image) is False
     image = Image.open(__import__("io").BytesIO(samples.progressive_jpeg_claiming(8000, 8000)))
-    assert photos.over_budget(image) is True
+    assert photo_decode.over_budget(image) is True
 
 
 def test_decoding_runs_in_a_child_process(forms, image_work):
@@ -90,7 +90,7 @@ def test_a_child_over_its_memory_limit_refuses_the_photo_not_the_worker(app_conf
 def test_busy_decode_slots_answer_503_at_once(app, forms):
     page = forms.client.get("/forms/report")
     with app.app_context():
-        held = [photos.decode_slot() for _ in range(app.config["PHOTO_DECODE_SLOTS"])]
+        held = [photo_clean.decode_slot() for _ in range(app.config["PHOTO_DECODE_SLOTS"])]
         for slot in held:
             slot.__enter__()
         try:

@@ -1,4 +1,5 @@
-"""Photos with a report (residents/photos.py): re-encoding, refusals, storage, who may see them, the sheet, retention."""
+"""Photos with a report (residents/photos.py, photo_clean.py, photo_field.py; views/photo_limit.py; the log
+filter in core/logs.py): re-encoding, refusals, storage, who may see them, the sheet, retention."""
 import io
 import logging
 import os
@@ -10,10 +11,11 @@ from PIL import Image
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
-from forms_app.core import outbox
+from forms_app.core import logs, outbox
 from forms_app.core.store import transaction
 from forms_app.publishing import retention
-from forms_app.residents import photos, reports
+from forms_app.residents import photo_decode, photos, reports
+from forms_app.views import photo_limit
 from tests import photo_samples as samples
 from tests.conftest import VALID_REPORT, Forms, hidden_fields, reference, sheet_values, text
 from tests.residents.test_reports import DATA
@@ -74,7 +76,7 @@ def segments(jpeg: bytes) -> list[int]:
 def test_gps_exif_xmp_icc_and_comment_all_removed():
     source = samples.gps_jpeg()
     assert b"Exif" in source and b"xmpmeta" in source and b"PhoneMaker" in source
-    out = photos.reencode(source)
+    out = photo_decode.reencode(source)
     image = Image.open(io.BytesIO(out.data))
     assert dict(image.getexif()) == {} and image.getexif().get_ifd(0x8825) == {}
     assert not {"exif", "xmp", "icc_profile", "comment", "XML:com.adobe.xmp"} & set(image.info)
@@ -90,7 +92,7 @@ def _colour_near(pixel, expected, tolerance=40):
 
 @pytest.mark.parametrize("orientation", range(1, 9))
 def test_every_exif_orientation_comes_out_upright(orientation):
-    out = photos.reencode(samples.oriented_jpeg(orientation))
+    out = photo_decode.reencode(samples.oriented_jpeg(orientation))
     image = Image.open(io.BytesIO(out.data)).convert("RGB")
     assert image.size == (240, 120)
     w, h = image.size
@@ -114,13 +116,13 @@ def _saved(image, fmt, **options):
     (lambda: _saved(Image.new("RGBA", (64, 64), (0, 0, 0, 0)), "WEBP", lossless=True), (64, 64)),
 ], ids=["heic", "webp", "png-alpha", "cmyk-jpeg", "grey-png", "palette-png", "webp-alpha"])
 def test_heic_webp_and_png_become_jpeg(make, size):
-    out = photos.reencode(make())
+    out = photo_decode.reencode(make())
     image = Image.open(io.BytesIO(out.data))
     assert image.format == "JPEG" and image.mode == "RGB" and image.size == size == (out.width, out.height)
 
 
 def test_transparency_is_laid_on_white():
-    image = Image.open(io.BytesIO(photos.reencode(samples.png_transparent()).data))
+    image = Image.open(io.BytesIO(photo_decode.reencode(samples.png_transparent()).data))
     assert _colour_near(image.getpixel((20, 50)), (255, 255, 255), 8)   # was transparent (black underneath)
     assert _colour_near(image.getpixel((160, 50)), (200, 20, 20), 30)
 
@@ -131,13 +133,13 @@ def test_transparency_is_laid_on_white():
                                        (samples.png_transparent, "PNG"), (samples.webp, "WEBP"), (samples.heic, "HEIF")])
 def test_polyglot_search_skips_compressed_pixels_and_finds_the_end(make, fmt):
     data = make()
-    meta, trailer = photos.structure(data, fmt)
+    meta, trailer = photo_decode.structure(data, fmt)
     assert trailer == b"" and sum(map(len, meta)) < min(len(data) // 2, 8192)
-    assert photos.structure(data + b"<html>", fmt)[1] == b"<html>"
+    assert photo_decode.structure(data + b"<html>", fmt)[1] == b"<html>"
 
 
 def test_large_photo_is_shrunk_to_1600_on_the_long_side():
-    out = photos.reencode(samples.jpeg(samples.noise(4000, 3000).resize((4000, 3000))))
+    out = photo_decode.reencode(samples.jpeg(samples.noise(4000, 3000).resize((4000, 3000))))
     assert (out.width, out.height) == (1600, 1200)
     assert Image.open(io.BytesIO(out.data)).size == (1600, 1200)
 
@@ -257,8 +259,12 @@ def test_signed_in_steward_sees_photos_on_the_case_page_without_names_in_the_log
                                   "GET /forms/report/done/W7K3-M9P/photos/AbCdEfGhIjKlMnOpQrStUvWx.jpg HTTP/1.1"])
 def test_request_log_lines_hide_photo_names(line):
     record = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, '%s - "%s" 200', ("127.0.0.1", line), None)
-    photos.HideNames().filter(record)
+    logs.HidePhotoNames().filter(record)
     assert "AbCdEfGh" not in record.getMessage() and "…" in record.getMessage()
+
+
+def test_every_app_hides_photo_names_in_the_request_log(app):
+    assert [f for f in logging.getLogger("werkzeug").filters if isinstance(f, logs.HidePhotoNames)]
 
 
 def test_sign_in_sheet_shows_thumbnails_of_linked_cases(app, forms, db):
@@ -296,7 +302,7 @@ def test_followup_not_solved_takes_photos(app, forms, db):
 # --- the transaction: a report and its photos are one commit --------------------------------------
 
 def test_rollback_after_attach_removes_the_files(app, db):
-    prepared = [photos.reencode(samples.jpeg())]
+    prepared = [photo_decode.reencode(samples.jpeg())]
     report, _ = reports.create(db, "d" * 32, DATA)
     with app.app_context(), pytest.raises(RuntimeError, match="later failure"):
         with transaction(db):
@@ -308,11 +314,11 @@ def test_rollback_after_attach_removes_the_files(app, db):
 def test_attach_outside_a_transaction_is_a_programming_error(app, db):
     report, _ = reports.create(db, "e" * 32, DATA)
     with app.app_context(), pytest.raises(RuntimeError, match="inside store.transaction"):
-        photos.attach(db, report["id"], [photos.reencode(samples.jpeg())], "report")
+        photos.attach(db, report["id"], [photo_decode.reencode(samples.jpeg())], "report")
 
 
 def test_create_with_photos_and_a_duplicate_submission_stores_them_once(app, db):
-    prepared = [photos.reencode(samples.jpeg())]
+    prepared = [photo_decode.reencode(samples.jpeg())]
     with app.app_context():
         first, created = reports.create(db, "f" * 32, DATA, photos=prepared, origin="intake")
         again, created_again = reports.create(db, "f" * 32, DATA, photos=prepared, origin="intake")
@@ -331,7 +337,7 @@ def test_sweep_removes_files_no_row_names(app, db):
 # --- body limits -------------------------------------------------------------------------------
 
 def test_photo_routes_take_three_photos_other_routes_keep_64_kb(app, forms, db):
-    assert photos.route_limit(app.config) == 3 * 10 * MB + 64 * 1024 + 16 * 1024
+    assert photo_limit.route_limit(app.config) == 3 * 10 * MB + 64 * 1024 + 16 * 1024
     big = samples.jpeg(samples.noise(1200, 900))  # a few hundred KB: far over 64 KB
     assert len(big) > 200 * 1024
     assert send_report(forms, [big, big, big]).status_code == 303

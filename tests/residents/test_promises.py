@@ -195,3 +195,30 @@ def test_the_printed_slip_words_the_promise_from_the_time(clock_at, forms, db, a
     slip = text(done).split('id="slip"')[1].split("</section>")[0]
     assert f"现在是下班时间，{CHEN}最晚12月7日（周一）上午联系您。" in plain(slip)
     assert PROPERTY_PHONE in slip and LATE_PHONE in slip
+
+
+# --- a case from before the due column: its category's own deadline, never the street's -----------
+
+@pytest.fixture
+def slow_garbage_app(tmp_path, app_config):
+    from forms_app import create_app
+    from tests.conftest import directory_file, slow_garbage
+
+    return create_app({**app_config, "DIRECTORY_FILE": directory_file(tmp_path, slow_garbage)})
+
+
+def test_a_case_from_before_the_due_column_is_promised_by_its_categorys_deadline(clock_at, slow_garbage_app):
+    from forms_app.core.store import connect
+    from forms_app.residents import promises
+    from tests.conftest import Forms
+
+    clock_at("2026-12-08T10:00:00+08:00")  # Tuesday; 垃圾 has 3 working days to first contact (the street: 1)
+    forms, db = Forms(slow_garbage_app.test_client()), connect(slow_garbage_app.config["DATABASE"])
+    ref, _ = submit(forms, category="garbage", urgent="no")
+    assert row_of(db, ref)["first_contact_due"] == "2026-12-11"
+    db.execute("UPDATE reports SET first_contact_due = '' WHERE ref = ?", (ref,))  # as a row from before the column
+    directory = slow_garbage_app.extensions["directory"]
+    assert promises.for_case(row_of(db, ref), directory).day == dt.date(2026, 12, 11)
+    assert promises.promised_day(row_of(db, ref), directory) == dt.date(2026, 12, 11)
+    db.close()
+    assert "12月11日（周五）" in progress(forms, ref)

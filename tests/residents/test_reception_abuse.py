@@ -10,7 +10,7 @@ from forms_app.core.store import connect
 from forms_app.residents import reception, reports
 from tests.conftest import Forms, reference, text
 from tests.sms_emulator.fixtures import sms_emu, sms_emulator, sms_settings  # noqa: F401
-from tests.residents.test_sms_notices import Clock, delivery, drain, notices, texts
+from tests.residents.test_texts import Clock, delivery, drain, text_rows, received
 
 SESSION = "squat"
 
@@ -74,9 +74,9 @@ def test_a_duplicate_is_answered_like_a_first_sign_up_and_the_existing_number_go
     assert page.status_code == 200 and mine not in text(page) and "短信发到这个电话" in text(page)
     assert "有您的座位" not in text(page) and "候补" not in text(page)  # no seat state either
     drain(delivery(app, db, Clock()))
-    [sent] = [m for m in texts(sms_emu) if m["template"] == "SMS_480006"]
+    [sent] = [m for m in received(sms_emu) if m["template"] == "SMS_480006"]
     assert sent["phone"] == "+8613987654321" and sent["params"]["ref"] == mine
-    assert [n["state"] for n in notices(db, kind="signup")] == ["sent"]
+    assert [n["state"] for n in text_rows(db, kind="signup")] == ["sent"]
 
 
 def test_the_receipt_page_is_only_for_the_browser_that_got_it(texting):

@@ -10,8 +10,10 @@ Kinds (what happens to a matching request):
 """
 from __future__ import annotations
 
-import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
+
+from ..emulator_kit.faults import Fault as BaseFault
+from ..emulator_kit.faults import FaultPlanBase
 
 KINDS = ("status", "delay", "drop", "refuse", "applied_then_drop", "applied_then_status")
 WRITE_OPS = frozenset({"spreadsheets.batchUpdate", "values.update", "values.append", "values.clear",
@@ -24,82 +26,26 @@ OP_GROUPS = {"write": WRITE_OPS, "read": READ_OPS, "drive": DRIVE_OPS,
 
 
 @dataclass
-class Fault:
-    """One injected fault and how often it has matched and fired."""
+class Fault(BaseFault):
+    """One injected fault: a status fault answers Google's JSON error `body`, or an html page."""
 
-    kind: str
-    op: str = "write"
-    times: int | None = 1
-    after: int = 0
-    status: int = 503
-    seconds: float = 0.0
-    apply_first: bool = False
+    op_groups = OP_GROUPS
     body: str = "json"
-    id: int = 0
-    seen: int = field(default=0)
-    fired: int = field(default=0)
-
-    def matches(self, op: str) -> bool:
-        """True if this fault applies to the operation (an op name or a group: write/read/drive/any)."""
-        return op == self.op or op in OP_GROUPS.get(self.op, ())
-
-    @property
-    def due(self) -> bool:
-        """True if the fault should fire on the request it has just seen."""
-        return self.seen > self.after and (self.times is None or self.fired < self.times)
 
 
-class FaultPlan:
+class FaultPlan(FaultPlanBase):
     """The faults to inject, shared by all request threads."""
 
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._faults: list[Fault] = []
-        self._next_id = 1
+    fault_class, kinds, known_ops = Fault, KINDS, KNOWN_OPS
 
     def add(self, kind: str, op: str = "write", *, times: int | None = 1, after: int = 0,
             status: int | None = None, seconds: float = 0.0, apply_first: bool = False,
             body: str | None = None) -> Fault:
         """Inject a fault on the next `times` matching requests (None: until cleared), after skipping `after`."""
-        if kind not in KINDS:
-            raise ValueError(f"unknown fault kind {kind!r}; expected one of {KINDS}")
-        if op not in OP_GROUPS and op not in KNOWN_OPS:
-            raise ValueError(f"unknown operation {op!r}")
+        self._check(kind, op)
         status = status or 503
         body = body or ("html" if status == 502 else "json")
         if body not in ("json", "html"):
             raise ValueError("body must be 'json' or 'html'")
-        with self._lock:
-            fault = Fault(kind, op, times, after, status, seconds, apply_first, body, id=self._next_id)
-            self._next_id += 1
-            self._faults.append(fault)
-            return fault
-
-    def take(self, op: str) -> Fault | None:
-        """Count this request against every matching fault and return the first one that fires."""
-        chosen = None
-        with self._lock:
-            for fault in self._faults:
-                if fault.matches(op):
-                    fault.seen += 1
-                    if chosen is None and fault.due:
-                        fault.fired += 1
-                        chosen = fault
-        return chosen
-
-    def remove(self, fault_id: int) -> bool:
-        """Remove one fault; False if there was none with that id."""
-        with self._lock:
-            before = len(self._faults)
-            self._faults = [f for f in self._faults if f.id != fault_id]
-            return len(self._faults) != before
-
-    def clear(self) -> None:
-        """Remove every fault."""
-        with self._lock:
-            self._faults.clear()
-
-    def list(self) -> list[dict]:
-        """All faults, as dicts, with their seen/fired counters."""
-        with self._lock:
-            return [asdict(f) for f in self._faults]
+        return self._add(kind=kind, op=op, times=times, after=after, status=status, seconds=seconds,
+                         apply_first=apply_first, body=body)

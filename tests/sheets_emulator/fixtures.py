@@ -10,25 +10,19 @@ from google.oauth2.service_account import Credentials
 
 from forms_app.delivery.google_session import make_session
 
+from ..emulator_kit.fixtures import emulator_fixtures
 from .credentials import DEFAULT_CLIENT_EMAIL, service_account_info
 from .server import start_emulator
 
 
-@pytest.fixture(scope="module")
-def emulator():
-    """One emulator per test module (port chosen by the OS)."""
-    with start_emulator() as emu:
-        yield emu
+def listening_with_default_options(emu) -> None:
+    """Listen again (after refuse_connections) with no quota and auth required."""
+    emu.resume_connections()
+    emu.state.configure(write_quota_per_minute=None, quota_window_seconds=60.0, require_auth=True)
 
 
-@pytest.fixture
-def emu(emulator):
-    """The module's emulator, empty and fault-free for each test, and put back afterwards."""
-    emulator.reset()
-    yield emulator
-    emulator.resume_connections()
-    emulator.reset()
-    emulator.state.configure(write_quota_per_minute=None, quota_window_seconds=60.0, require_auth=True)
+# emulator: one per test module; emu: made fresh for each test, and put back afterwards
+emulator, emu = emulator_fixtures("emulator", "emu", start_emulator, listening_with_default_options)
 
 
 @pytest.fixture(scope="module")

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import sys
 import traceback
-from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import unquote
 
+from ..emulator_kit.server import Answer
 from . import routes
 from .errors import ApiError, error_page, quota_exceeded, sheets_error_body
 from .faults import WRITE_OPS, Fault, FaultPlan
@@ -16,16 +16,6 @@ from .state import EmulatorState
 _MISSING_AUTH = ("Request is missing required authentication credential. Expected OAuth 2 access token, "
                  "login cookie or other valid authentication credential. "
                  "See https://developers.google.com/identity/sign-in/web/devconsole-project.")
-
-
-@dataclass
-class Answer:
-    """What to send back: a status and body, or drop the connection (and maybe stop listening)."""
-
-    status: int = 200
-    body: object = None
-    drop: bool = False
-    refuse_seconds: float = 0.0
 
 
 def respond(state: EmulatorState, faults: FaultPlan, req: ApiRequest, authorization: str | None,

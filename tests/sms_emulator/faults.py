@@ -16,8 +16,10 @@ query, any. `provider` (aliyun/tencent) narrows it; empty matches both.
 """
 from __future__ import annotations
 
-import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
+
+from ..emulator_kit.faults import Fault as BaseFault
+from ..emulator_kit.faults import FaultPlanBase
 
 KINDS = ("throttle", "status", "delay", "drop", "applied_then_drop", "applied_then_status", "refuse")
 SEND_OPS = frozenset({"SendSms"})
@@ -26,75 +28,30 @@ OP_GROUPS = {"send": SEND_OPS, "query": QUERY_OPS, "any": SEND_OPS | QUERY_OPS}
 
 
 @dataclass
-class Fault:
-    """One injected fault and how often it has matched and fired."""
+class Fault(BaseFault):
+    """One injected fault: `provider` narrows it (empty: both), `code` is a refusal's error code."""
 
-    kind: str
-    op: str = "send"
+    op_groups = OP_GROUPS
     provider: str = ""
-    times: int | None = 1
-    after: int = 0
-    status: int = 503
-    seconds: float = 0.0
-    apply_first: bool = False
     code: str = ""
-    id: int = 0
-    seen: int = field(default=0)
-    fired: int = field(default=0)
 
     def matches(self, provider: str, op: str) -> bool:
         """True if this fault applies to the provider's action."""
-        return (not self.provider or self.provider == provider) and (op == self.op or op in OP_GROUPS.get(self.op, ()))
-
-    @property
-    def due(self) -> bool:
-        """True if the fault should fire on the request it has just seen."""
-        return self.seen > self.after and (self.times is None or self.fired < self.times)
+        return (not self.provider or self.provider == provider) and super().matches(op)
 
 
-class FaultPlan:
-    """The faults to inject, shared by all request threads."""
+class FaultPlan(FaultPlanBase):
+    """The faults to inject, shared by all request threads; take(provider, action)."""
 
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._faults: list[Fault] = []
-        self._next_id = 1
+    fault_class, kinds, known_ops = Fault, KINDS, OP_GROUPS["any"]
 
     def add(self, kind: str, op: str = "send", *, provider: str = "", times: int | None = 1, after: int = 0,
             status: int = 503, seconds: float = 0.0, apply_first: bool = False, code: str = "") -> Fault:
         """Inject a fault on the next `times` matching requests (None: until cleared), after skipping `after`."""
-        if kind not in KINDS:
-            raise ValueError(f"unknown fault kind {kind!r}; expected one of {KINDS}")
-        if op not in OP_GROUPS and op not in OP_GROUPS["any"]:
-            raise ValueError(f"unknown operation {op!r}")
+        self._check(kind, op)
         if provider not in ("", "aliyun", "tencent"):
             raise ValueError(f"unknown provider {provider!r}")
         if kind == "refuse" and not code:
             raise ValueError("a refuse fault needs the provider's error code")
-        with self._lock:
-            fault = Fault(kind, op, provider, times, after, status, seconds, apply_first, code, id=self._next_id)
-            self._next_id += 1
-            self._faults.append(fault)
-            return fault
-
-    def take(self, provider: str, op: str) -> Fault | None:
-        """Count this request against every matching fault and return the first one that fires."""
-        chosen = None
-        with self._lock:
-            for fault in self._faults:
-                if fault.matches(provider, op):
-                    fault.seen += 1
-                    if chosen is None and fault.due:
-                        fault.fired += 1
-                        chosen = fault
-        return chosen
-
-    def clear(self) -> None:
-        """Remove every fault."""
-        with self._lock:
-            self._faults.clear()
-
-    def list(self) -> list[dict]:
-        """All faults, as dicts, with their seen/fired counters."""
-        with self._lock:
-            return [asdict(f) for f in self._faults]
+        return self._add(kind=kind, op=op, provider=provider, times=times, after=after, status=status,
+                         seconds=seconds, apply_first=apply_first, code=code)

@@ -1,8 +1,7 @@
 """pytest fixtures for tests that send texts through the emulator; import the ones you use."""
 from __future__ import annotations
 
-import pytest
-
+from ..emulator_kit.fixtures import emulator_fixtures
 from .server import start_emulator
 from .state import DEFAULT_KEYS
 
@@ -13,20 +12,9 @@ TEMPLATES = {"aliyun": {"accepted": "SMS_480001", "status": "SMS_480002", "follo
                          "promoted": "2100004", "reminder": "2100005"}}
 
 
-@pytest.fixture(scope="module")
-def sms_emulator():
-    """One SMS emulator per test module (port chosen by the OS)."""
-    with start_emulator() as emu:
-        yield emu
-
-
-@pytest.fixture
-def sms_emu(sms_emulator):
-    """The module's emulator, empty and fault-free for each test."""
-    sms_emulator.reset()
-    sms_emulator.state.configure(daily_limit=40, receipt_delay=0.0)
-    yield sms_emulator
-    sms_emulator.reset()
+# sms_emulator: one per test module; sms_emu: made fresh for each test, with the default daily cap and no receipt delay
+sms_emulator, sms_emu = emulator_fixtures("sms_emulator", "sms_emu", start_emulator,
+                                          lambda emu: emu.state.configure(daily_limit=40, receipt_delay=0.0))
 
 
 def sms_settings(provider: str, emu) -> dict:

@@ -108,6 +108,11 @@ class State:
                 self.keys = dict(changes["keys"])
             return self.config_locked()
 
+    def config(self) -> dict:
+        """GET /_emulator/config."""
+        with self.lock:
+            return self.config_locked()
+
     def config_locked(self) -> dict:
         """The current configuration (secrets not shown)."""
         return {"unapproved_templates": sorted(self.unapproved), "daily_limit": self.daily_limit,

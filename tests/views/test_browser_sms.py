@@ -62,7 +62,7 @@ def test_report_form_asks_for_texts_ticked_by_default_and_the_text_names_no_one(
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     desk = context.new_page()
     browser_sign_in(desk, base, "s5", path=f"/forms/steward/reports/{reference}")
-    row = desk.locator("#notices tbody tr").first
+    row = desk.locator("#texts tbody tr").first
     assert "受理" in row.inner_text() and "已发送" in row.inner_text()
     assert_accessible(desk)
     context.close()

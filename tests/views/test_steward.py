@@ -883,7 +883,7 @@ def test_sign_ups_close_when_the_session_starts(steward, db):
                        f"'yanji2', '想问', '{state}', ?)", (clock.iso(now),) * 3)
     assert reception.cancel(db, "80000001") is None  # no 候补转正 once the session has begun
     assert db.execute("SELECT state FROM signups WHERE ref = '80000002'").fetchone()[0] == "waiting"
-    assert db.execute("SELECT count(*) FROM notices WHERE kind = 'promoted'").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM texts WHERE kind = 'promoted'").fetchone()[0] == 0
 
 
 def test_the_xlsx_sign_up_sheet_follows_the_compound_filter(steward, session_id, crowd):

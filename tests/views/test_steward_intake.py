@@ -273,3 +273,18 @@ def test_a_walk_in_without_a_phone_gets_a_slip_that_promises_no_call(steward, db
     words = slip(steward, register(steward, channel="来访", phone="", contact_name="", contacted="y"))
     assert "打电话" not in words.replace("打上面大管家的电话", "")
     assert f"到{office['name']}来问" in words and office["hours"] in words and "请留意" in words
+
+
+def test_the_slip_of_a_case_from_before_the_due_column_keeps_its_categorys_deadline(clock_at, tmp_path, app_config):
+    from forms_app import create_app
+    from forms_app.core.store import connect
+    from tests.conftest import directory_file, slow_garbage
+
+    app = create_app({**app_config, "DIRECTORY_FILE": directory_file(tmp_path, slow_garbage)})
+    clock_at("2026-12-08T10:00:00+08:00")  # Tuesday; 垃圾 has 3 working days to first contact (the street: 1)
+    steward, db = sign_in_steward(Forms(app.test_client())), connect(app.config["DATABASE"])
+    ref = reference(steward.client.get(register(steward, category="garbage").headers["Location"]))
+    db.execute("UPDATE reports SET first_contact_due = '' WHERE ref = ?", (ref,))  # as a row from before the column
+    db.close()
+    slip = text(steward.client.get(f"/forms/steward/reports/{ref}/registered")).split('id="slip"')[1]
+    assert "12月11日（周五）" in slip and "12月9日" not in slip

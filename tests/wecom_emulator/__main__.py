@@ -1,20 +1,13 @@
 """Run the WeCom smartsheet emulator on its own: python -m tests.wecom_emulator --port 8767 --doc DOCID."""
 from __future__ import annotations
 
-import argparse
-import signal
-import threading
-
+from ..emulator_kit.main import pairs, run
 from .server import start_emulator
 from .state import (DEFAULT_CREDENTIALS, MAX_CELLS, MAX_RECORDS_PER_CALL, MAX_ROWS, RATE_PER_HOUR, RATE_PER_MINUTE,
                     TOKEN_TTL)
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Parse options, serve until SIGINT or SIGTERM."""
-    parser = argparse.ArgumentParser(prog="python -m tests.wecom_emulator", description=__doc__)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8767, help="0 picks a free port (printed on start)")
+def options(parser) -> None:
     parser.add_argument("--doc", action="append", default=[], metavar="DOCID",
                         help="pre-create an empty smartsheet document with this docid (repeatable)")
     parser.add_argument("--credential", action="append", default=[], metavar="ID:SECRET",
@@ -28,20 +21,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-records-per-call", type=int, default=MAX_RECORDS_PER_CALL)
     parser.add_argument("--max-rows", type=int, default=MAX_ROWS)
     parser.add_argument("--max-cells", type=int, default=MAX_CELLS)
-    parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
-    args = parser.parse_args(argv)
-    credentials = dict(c.split(":", 1) for c in args.credential) or None
-    done = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: done.set())
-    with start_emulator(args.port, args.host, docs=args.doc, credentials=credentials, verbose=args.verbose,
-                        token_ttl=args.token_ttl, rate_per_minute=args.rate_per_minute,
-                        rate_per_hour=args.rate_per_hour, max_records_per_call=args.max_records_per_call,
-                        max_rows=args.max_rows, max_cells=args.max_cells) as emu:
-        print(f"WeCom smartsheet emulator listening on {emu.url} (WECOM_API_BASE_URL={emu.url})", flush=True)
-        try:
-            done.wait()
-        except KeyboardInterrupt:
-            pass
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse options, serve until SIGINT or SIGTERM."""
+    run(argv, prog="python -m tests.wecom_emulator", doc=__doc__, port=8767, options=options,
+        start=lambda args: start_emulator(args.port, args.host, docs=args.doc, credentials=pairs(args.credential),
+                                          verbose=args.verbose, token_ttl=args.token_ttl,
+                                          rate_per_minute=args.rate_per_minute, rate_per_hour=args.rate_per_hour,
+                                          max_records_per_call=args.max_records_per_call, max_rows=args.max_rows,
+                                          max_cells=args.max_cells),
+        banner=lambda emu: f"WeCom smartsheet emulator listening on {emu.url} (WECOM_API_BASE_URL={emu.url})")
 
 
 if __name__ == "__main__":

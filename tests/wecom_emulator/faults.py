@@ -17,8 +17,10 @@ get_records, add_records, update_records) or a group: write, read, any.
 """
 from __future__ import annotations
 
-import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
+
+from ..emulator_kit.faults import Fault as BaseFault
+from ..emulator_kit.faults import FaultPlanBase
 
 KINDS = ("errcode", "status", "delay", "drop", "expire_token", "applied_then_drop", "applied_then_status",
          "applied_then_errcode")
@@ -28,27 +30,11 @@ OP_GROUPS = {"write": WRITE_OPS, "read": READ_OPS, "any": WRITE_OPS | READ_OPS |
 
 
 @dataclass
-class Fault:
-    """One injected fault and how often it has matched and fired."""
+class Fault(BaseFault):
+    """One injected fault: `code` is the errcode an errcode or applied_then_errcode fault answers."""
 
-    kind: str
-    op: str = "write"
-    times: int | None = 1
-    after: int = 0
-    status: int = 503
+    op_groups = OP_GROUPS
     code: int | None = None
-    seconds: float = 0.0
-    apply_first: bool = False
-    id: int = 0
-    seen: int = field(default=0)
-    fired: int = field(default=0)
-
-    def matches(self, op: str) -> bool:
-        return op == self.op or op in OP_GROUPS.get(self.op, ())
-
-    @property
-    def due(self) -> bool:
-        return self.seen > self.after and (self.times is None or self.fired < self.times)
 
     @property
     def errcode(self) -> int:
@@ -57,43 +43,14 @@ class Fault:
         return -1 if self.kind == "applied_then_errcode" else 45009
 
 
-class FaultPlan:
+class FaultPlan(FaultPlanBase):
     """The faults to inject, shared by all request threads."""
 
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._faults: list[Fault] = []
-        self._next_id = 1
+    fault_class, kinds, known_ops = Fault, KINDS, OP_GROUPS["any"]
 
     def add(self, kind: str, op: str = "write", *, times: int | None = 1, after: int = 0, status: int = 503,
             code: int | None = None, seconds: float = 0.0, apply_first: bool = False) -> Fault:
         """Inject a fault on the next `times` matching calls (None: until cleared), after skipping `after`."""
-        if kind not in KINDS:
-            raise ValueError(f"unknown fault kind {kind!r}; expected one of {KINDS}")
-        if op not in OP_GROUPS and op not in OP_GROUPS["any"]:
-            raise ValueError(f"unknown operation {op!r}")
-        with self._lock:
-            fault = Fault(kind, op, times, after, status, code, seconds, apply_first, id=self._next_id)
-            self._next_id += 1
-            self._faults.append(fault)
-            return fault
-
-    def take(self, op: str) -> Fault | None:
-        """Count this call against every matching fault and return the first one that fires."""
-        chosen = None
-        with self._lock:
-            for fault in self._faults:
-                if fault.matches(op):
-                    fault.seen += 1
-                    if chosen is None and fault.due:
-                        fault.fired += 1
-                        chosen = fault
-        return chosen
-
-    def clear(self) -> None:
-        with self._lock:
-            self._faults.clear()
-
-    def list(self) -> list[dict]:
-        with self._lock:
-            return [asdict(f) for f in self._faults]
+        self._check(kind, op)
+        return self._add(kind=kind, op=op, times=times, after=after, status=status, code=code, seconds=seconds,
+                         apply_first=apply_first)

@@ -1,8 +1,7 @@
 """pytest fixtures for tests that use the WeCom smartsheet emulator; import the ones you use."""
 from __future__ import annotations
 
-import pytest
-
+from ..emulator_kit.fixtures import emulator_fixtures
 from .server import start_emulator
 from .state import DEFAULT_CREDENTIALS
 
@@ -10,21 +9,15 @@ CORP_ID, CORP_SECRET = next(iter(DEFAULT_CREDENTIALS.items()))
 DOC_ID = "dcTESTDOC"
 
 
-@pytest.fixture(scope="module")
-def wecom_emulator():
-    """One emulator per test module (port chosen by the OS), with the empty document DOC_ID."""
-    with start_emulator(docs=[DOC_ID]) as emu:
-        yield emu
+def documented_limits(emu) -> None:
+    """Put back the documented token lifetime, rate and table limits a test may have changed."""
+    emu.state.configure(token_ttl=7200, rate_per_minute=10_000, rate_per_hour=150_000,
+                        max_records_per_call=500, max_rows=100_000, max_cells=15_000_000)
 
 
-@pytest.fixture
-def wecom_emu(wecom_emulator):
-    """The module's emulator, empty, fault-free and with the documented limits, for each test."""
-    wecom_emulator.reset()
-    wecom_emulator.state.configure(token_ttl=7200, rate_per_minute=10_000, rate_per_hour=150_000,
-                                   max_records_per_call=500, max_rows=100_000, max_cells=15_000_000)
-    yield wecom_emulator
-    wecom_emulator.reset()
+# wecom_emulator: one per test module, with the empty document DOC_ID; wecom_emu: made fresh for each test
+wecom_emulator, wecom_emu = emulator_fixtures("wecom_emulator", "wecom_emu", lambda: start_emulator(docs=[DOC_ID]),
+                                              documented_limits)
 
 
 def wecom_settings(emu) -> dict:

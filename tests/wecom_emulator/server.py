@@ -1,15 +1,13 @@
-"""HTTP plumbing: the documented API under /cgi-bin/, GET /_records and /_stats, and the /_emulator/
-control API (faults, config, reset, expiring tokens) for tests in other processes."""
+"""The WeCom emulator on one port: the documented API under /cgi-bin/, GET /_records and /_stats, and
+its own /_emulator/ endpoints (expiring tokens, docs); the server and the common control endpoints
+(health, reset, faults, config) are tests/emulator_kit's."""
 from __future__ import annotations
 
 import json
-import socket
-import sys
-import threading
-from dataclasses import asdict, dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
+from ..emulator_kit.faults import network_fault
+from ..emulator_kit.server import Answer, Emulator
 from . import api
 from .faults import FaultPlan
 from .state import ApiError, State
@@ -18,19 +16,15 @@ GATEWAY = ("<html><head><title>502 Bad Gateway</title></head><body><center><h1>5
            "<hr><center>stgw</center></body></html>")
 
 
-@dataclass
-class Answer:
-    status: int = 200
-    body: object = None     # dict/list → JSON; str → HTML
-    drop: bool = False      # close the connection without answering
-
-
 def _err(code: int, msg: str) -> Answer:
     return Answer(200, {"errcode": code, "errmsg": msg})
 
 
-class WeComEmulator:
+class WeComEmulator(Emulator):
     """A running emulator: its URL (WECOM_API_BASE_URL), state and faults."""
+
+    name, server_version, inspect_paths = "wecom", "WeComEmulator", ("/_records", "/_stats")
+    json_type = "application/json; charset=UTF-8"
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, docs: list[str] = (),
                  credentials: dict[str, str] | None = None, verbose: bool = False, **limits):
@@ -38,18 +32,7 @@ class WeComEmulator:
         self.initial_docs = list(docs)
         self.state.reset(self.initial_docs)
         self.faults = FaultPlan()
-        self.verbose = verbose
-        self.host = host
-        self._stopping = threading.Event()
-        self._server = _Server((host, port), self)
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name=f"wecom-emulator-{self.port}", daemon=True)
-        self._thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        super().__init__(host, port, verbose=verbose)
 
     def records(self, title: str) -> list[dict] | None:
         """What GET /_records?table=TITLE returns (None: no such table)."""
@@ -60,27 +43,10 @@ class WeComEmulator:
         self.faults.clear()
         self.state.reset(self.initial_docs)
 
-    def sleep(self, seconds: float) -> None:
-        self._stopping.wait(seconds)
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
-
-    def __enter__(self) -> "WeComEmulator":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
     # --- answering -------------------------------------------------------------------------
 
-    def answer(self, method: str, path: str, query: str, body: bytes) -> Answer:
+    def api(self, method: str, path: str, query: str, headers, body: bytes) -> Answer:
         params = {k: v[0] for k, v in parse_qs(query, keep_blank_values=True).items()}
-        if path in ("/_records", "/_stats") or path.startswith("/_emulator/"):
-            return self._control(method, path, params, body)
         name = "gettoken" if path == "/cgi-bin/gettoken" else api.PATHS.get(path)
         if name is None:
             return Answer(404, {"errcode": 404, "errmsg": f"no such api {path}"})
@@ -140,108 +106,31 @@ class WeComEmulator:
             if name == "gettoken":   # it takes no token: the old ones expire, a new one is issued
                 return safe()
             return self._refused(ApiError(42001, "access_token expired"))
-        if fault.kind == "status":
-            return Answer(fault.status, GATEWAY.replace("502 Bad Gateway", f"{fault.status} Error"))
-        if fault.kind == "drop":
-            return Answer(drop=True)
-        if fault.kind == "delay":
-            result = safe() if fault.apply_first else None
-            self.sleep(fault.seconds)
-            return result or safe()
-        safe()   # applied_then_*: the call took effect, its answer does not arrive
-        if fault.kind == "applied_then_drop":
-            return Answer(drop=True)
-        if fault.kind == "applied_then_status":
-            return Answer(fault.status, GATEWAY.replace("502 Bad Gateway", f"{fault.status} Error"))
-        return self._refused(ApiError(fault.errcode, _ERRMSG.get(fault.errcode, "error")))
+        if fault.kind == "applied_then_errcode":   # the call took effect, its answer does not arrive
+            safe()
+            return self._refused(ApiError(fault.errcode, _ERRMSG.get(fault.errcode, "error")))
+        return network_fault(fault, safe, self.sleep,
+                             lambda f: Answer(f.status, GATEWAY.replace("502 Bad Gateway", f"{f.status} Error")))
 
-    def _control(self, method: str, path: str, params: dict, body: bytes) -> Answer:
-        try:
-            data = json.loads(body) if body.strip() else {}
-            if path == "/_records":
-                table = params.get("table", "")
-                rows = self.records(table)
-                if rows is None:
-                    return Answer(404, {"error": f"no table titled {table!r}"})
-                return Answer(200, rows)
-            if path == "/_stats":
-                return Answer(200, self.state.stats())
-            parts = path[len("/_emulator/"):].strip("/").split("/")
-            if parts == ["health"]:
-                return Answer(200, {"ok": True, "url": self.url})
-            if parts == ["reset"] and method == "POST":
-                self.reset()
-                return Answer(200, {"ok": True})
-            if parts == ["expire_tokens"] and method == "POST":
-                return Answer(200, {"expired": self.state.expire_tokens()})
-            if parts == ["docs"] and method == "POST":
-                return Answer(200, {"docid": self.state.create_document(data.get("docid") or None).docid})
-            if parts == ["config"]:
-                if method == "PUT":
-                    return Answer(200, self.state.configure(**data))
-                with self.state.lock:
-                    return Answer(200, self.state.config_locked())
-            if parts == ["faults"]:
-                if method == "POST":
-                    return Answer(200, {"fault": asdict(self.faults.add(**data))})
-                if method == "DELETE":
-                    self.faults.clear()
-                    return Answer(200, {"ok": True})
-                return Answer(200, {"faults": self.faults.list()})
-        except (ValueError, TypeError, KeyError) as exc:
-            return Answer(400, {"error": f"{type(exc).__name__}: {exc}"})
-        return Answer(404, {"error": f"no control endpoint {method} {path}"})
+    def control(self, method: str, path: str, parts: list[str], query: dict, data: dict) -> Answer | None:
+        """GET /_records?table=TITLE, GET /_stats; /_emulator/{expire_tokens,docs}."""
+        if path == "/_records":
+            table = query.get("table", "")
+            rows = self.records(table)
+            if rows is None:
+                return Answer(404, {"error": f"no table titled {table!r}"})
+            return Answer(200, rows)
+        if path == "/_stats":
+            return Answer(200, self.state.stats())
+        if parts == ["expire_tokens"] and method == "POST":
+            return Answer(200, {"expired": self.state.expire_tokens()})
+        if parts == ["docs"] and method == "POST":
+            return Answer(200, {"docid": self.state.create_document(data.get("docid") or None).docid})
+        return None
 
 
 _ERRMSG = {-1: "system busy", 45009: "api freq out of limit", 45033: "api concurrent out of limit",
            6000: "data version conflict", 42001: "access_token expired", 40014: "invalid access_token"}
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "WeComEmulator"
-    sys_version = ""
-
-    def log_message(self, format, *args):
-        if self.server.emulator.verbose:
-            super().log_message(format, *args)
-
-    def _dispatch(self):
-        split = urlsplit(self.path)
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        answer = self.server.emulator.answer(self.command, split.path, split.query, body)
-        if answer.drop:
-            self.close_connection = True
-            try:
-                self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            return
-        if isinstance(answer.body, str):
-            data, ctype = answer.body.encode("utf-8"), "text/html"
-        else:
-            data, ctype = json.dumps(answer.body, ensure_ascii=False).encode("utf-8"), "application/json; charset=UTF-8"
-        self.send_response(answer.status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    do_GET = do_POST = do_PUT = do_DELETE = _dispatch
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    allow_reuse_address = True
-
-    def __init__(self, address, emulator: WeComEmulator):
-        self.emulator = emulator
-        super().__init__(address, _Handler)
-
-    def handle_error(self, request, client_address):
-        if not isinstance(sys.exc_info()[1], OSError):
-            super().handle_error(request, client_address)
 
 
 def start_emulator(port: int = 0, host: str = "127.0.0.1", **options) -> WeComEmulator:

@@ -146,6 +146,11 @@ class State:
                 setattr(self, key, dict(value) if key == "credentials" else value)
             return self.config_locked()
 
+    def config(self) -> dict:
+        """GET /_emulator/config."""
+        with self.lock:
+            return self.config_locked()
+
     def config_locked(self) -> dict:
         return {"token_ttl": self.token_ttl, "rate_per_minute": self.rate_per_minute,
                 "rate_per_hour": self.rate_per_hour, "max_records_per_call": self.max_records_per_call,

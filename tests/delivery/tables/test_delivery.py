@@ -1,52 +1,21 @@
-"""The real worker (delivery/sync.py) on every backend's emulator: delivery, exactly once after a lost
-answer, the stewards' edits read back, hand-typed records adopted once, sessions both ways.
+"""The real worker (delivery/sync.py, push.py, pull.py) on every backend's emulator: delivery, exactly once
+after a lost answer, the stewards' edits read back, hand-typed records adopted once, sessions both ways.
 
 Steward edits are made through the service's own update call (the adapter's update()), as a steward's
 phone app would make them. Runs once per backend (tests/tables_fixtures.py); absent backends skip.
 """
-import pytest
-
 from forms_app.core import outbox
-from forms_app.core.store import connect
 from forms_app.delivery.columns import REPORTS, SESSIONS, SIGNUPS
 from forms_app.delivery.sheet_setup import setup
-from forms_app.delivery.sync import Worker
 from forms_app.delivery.tables import service_from_config
 from forms_app.delivery.tables.base import TableError
 from forms_app.residents import reception, reports
 from tests.conftest import Forms, reference, text
 from tests.tables_fixtures import backend, table_app, table_service  # noqa: F401
-from tests.residents.test_reports import DATA
+from tests.workers import add_reports, worker_fixtures
 
 
-@pytest.fixture
-def conn(table_app):
-    c = connect(table_app.config["DATABASE"])
-    yield c
-    c.close()
-
-
-@pytest.fixture
-def make_worker(table_app, conn):
-    """Workers on this backend whose sleeps are recorded, not waited."""
-    made = []
-
-    def make(**options):
-        service = service_from_config(table_app.config)
-        worker = Worker(conn, service, table_app.extensions["directory"], **options)
-        worker.slept = []
-        worker.sleep = worker.slept.append
-        made.append(service)
-        return worker
-
-    yield make
-    for service in made:
-        service.close()
-
-
-def add_reports(conn, n, start=0):
-    for i in range(start, start + n):
-        reports.create(conn, f"{i:032x}", {**DATA, "description": f"第 {i} 个问题"})
+conn, make_worker = worker_fixtures("table_app", service_from_config)
 
 
 def keys(backend, title=REPORTS.title, key="提交编号"):
@@ -201,7 +170,7 @@ class RefusesSecondAdd:
 
 
 def test_a_burst_goes_in_chunks_and_a_refused_chunk_alone_is_sent_again(backend, make_worker, conn):
-    from forms_app.delivery.sync import CHUNK
+    from forms_app.delivery.push import CHUNK
 
     add_reports(conn, CHUNK + 100)
     worker = make_worker()

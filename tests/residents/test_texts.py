@@ -1,6 +1,6 @@
-"""Texts to residents, end to end with BOTH official SDKs against the SMS emulator: each notice once,
-with its template and variables; faults retried without duplicates; quiet hours, the daily limit,
-opt-out and landlines honoured; nothing personal beyond the phone number leaves."""
+"""Texts to residents (residents/texts.py), end to end with BOTH official SDKs against the SMS emulator: each
+text once, with its template and variables; faults retried without duplicates; quiet hours, the daily
+limit, opt-out and landlines honoured; nothing personal beyond the phone number leaves."""
 import datetime as dt
 import json
 import time
@@ -14,8 +14,7 @@ from forms_app.core import clock, outbox
 from forms_app.delivery.sms import SmsDelivery
 from forms_app.publishing import digest
 from forms_app.residents import promises, reception, reports
-from forms_app.residents import sms_notices
-from forms_app.residents.sms_notices import NOTICES
+from forms_app.residents import texts
 from tests.conftest import reference, text
 from tests.sms_emulator.fixtures import TEMPLATES, sms_emu, sms_emulator, sms_settings  # noqa: F401
 from tests.residents.test_reports import DATA
@@ -69,7 +68,7 @@ def drain(d: SmsDelivery, rounds: int = 60) -> None:
     raise AssertionError("texts still waiting")
 
 
-def texts(emu) -> list[dict]:
+def received(emu) -> list[dict]:
     """GET /_messages, as a test in another process would."""
     return requests.get(emu.url + "/_messages", timeout=5).json()
 
@@ -77,16 +76,16 @@ def texts(emu) -> list[dict]:
 def named(message: dict, provider: str, kind: str) -> dict:
     """A message's variables by name (Tencent's are positional, in the template's order)."""
     params = message["params"]
-    return params if provider == "aliyun" else dict(zip(NOTICES[kind].variables, params))
+    return params if provider == "aliyun" else dict(zip(texts.KINDS[kind].variables, params))
 
 
 def kind_of(message: dict, provider: str) -> str:
     return {code: kind for kind, code in TEMPLATES[provider].items()}[message["template"]]
 
 
-def notices(db, **where) -> list[dict]:
+def text_rows(db, **where) -> list[dict]:
     clause = " AND ".join(f"{k} = ?" for k in where) or "1"
-    return [dict(r) for r in db.execute(f"SELECT * FROM notices WHERE {clause} ORDER BY id", list(where.values()))]
+    return [dict(r) for r in db.execute(f"SELECT * FROM texts WHERE {clause} ORDER BY id", list(where.values()))]
 
 
 def new_report(app, db, phone="+8613812345678", urgent=False, consent=1, **changes) -> dict:
@@ -97,9 +96,9 @@ def new_report(app, db, phone="+8613812345678", urgent=False, consent=1, **chang
     return row
 
 
-# --- every notice, once, right template and variables ------------------------------------------
+# --- every text, once, right template and variables --------------------------------------------
 
-def test_each_notice_is_sent_once_with_its_template_and_variables(app, db, forms, sms_emu, provider):
+def test_each_text_is_sent_once_with_its_template_and_variables(app, db, forms, sms_emu, provider):
     now = Clock()
     # 受理: through the real form, "短信通知我" ticked (a browser sends the box's value when ticked).
     ref = reference(forms.client.get(forms.report(sms_consent="y", room="东边那间").headers["Location"]))
@@ -125,9 +124,9 @@ def test_each_notice_is_sent_once_with_its_template_and_variables(app, db, forms
     now.set(now.base.date() + dt.timedelta(days=1), 10, 1)  # the 回访 invitation goes the next morning
     drain(d)
 
-    sent = texts(sms_emu)
+    sent = received(sms_emu)
     kinds = [kind_of(m, provider) for m in sent]
-    assert sorted(kinds) == sorted(["accepted", "status", "status", "followup", "promoted"] + ["reminder"] * 3), [(n["kind"], n["state"], n["note"]) for n in notices(db)]
+    assert sorted(kinds) == sorted(["accepted", "status", "status", "followup", "promoted"] + ["reminder"] * 3), [(n["kind"], n["state"], n["note"]) for n in text_rows(db)]
     assert sorted(kinds) == sorted(["accepted", "status", "status", "followup", "promoted"] + ["reminder"] * 3)
     assert all(set(m) == {"provider", "phone", "sign", "template", "params"} for m in sent)
     assert {m["provider"] for m in sent} == {provider} and {m["sign"] for m in sent} == {"延吉新村街道"}
@@ -153,8 +152,25 @@ def test_each_notice_is_sent_once_with_its_template_and_variables(app, db, forms
     # Nothing personal beyond the phone number left: no name, room, description or topic.
     blob = json.dumps([m["params"] for m in sent], ensure_ascii=False)
     assert not [p for p in PRIVATE if p in blob]
-    assert all(n["state"] == "sent" and n["provider_ref"] for n in notices(db))
+    assert all(n["state"] == "sent" and n["provider_ref"] for n in text_rows(db))
     assert outbox.backlog(db, outbox.SMS_KINDS) == 0
+
+
+def test_the_accepted_text_of_a_case_from_before_the_due_column_keeps_its_categorys_deadline(clock_at, tmp_path,
+                                                                                            app_config):
+    from forms_app.core.store import connect, transaction
+    from tests.conftest import directory_file, slow_garbage
+
+    app = create_app({**app_config, "DIRECTORY_FILE": directory_file(tmp_path, slow_garbage)})
+    clock_at("2026-12-08T10:00:00+08:00")  # Tuesday; 垃圾 has 3 working days to first contact (the street: 1)
+    db = connect(app.config["DATABASE"])
+    report = new_report(app, db)
+    db.execute("UPDATE reports SET first_contact_due = '' WHERE id = ?", (report["id"],))  # as before the column
+    with app.app_context(), transaction(db):
+        texts.for_new_report(db, reports.by_ref(db, report["ref"]), urgent=False)
+    days = [dict(json.loads(n["params"]))["day"] for n in text_rows(db, kind="accepted")]
+    db.close()
+    assert days == ["12月11日（周五）"] * 2  # the text queued as it came in, and the one for the older row
 
 
 def test_the_followup_invitation_is_dropped_once_the_resident_has_answered(app, db, sms_emu):
@@ -166,8 +182,8 @@ def test_the_followup_invitation_is_dropped_once_the_resident_has_answered(app, 
     db.execute("UPDATE reports SET followup_due = 0 WHERE id = ?", (report["id"],))  # answered the same evening
     now.set(dt.datetime.now(clock.SHANGHAI).date() + dt.timedelta(days=1), 10, 5)
     drain(delivery(app, db, now))
-    assert [n["state"] for n in notices(db, kind="followup")] == ["skipped"]
-    assert {m["template"] for m in texts(sms_emu)} == {TEMPLATES[app.config["SMS_PROVIDER"]][k] for k in ("accepted", "status")}
+    assert [n["state"] for n in text_rows(db, kind="followup")] == ["skipped"]
+    assert {m["template"] for m in received(sms_emu)} == {TEMPLATES[app.config["SMS_PROVIDER"]][k] for k in ("accepted", "status")}
 
 
 # --- faults: retried, never doubled -------------------------------------------------------------
@@ -186,9 +202,9 @@ def test_faults_are_retried_and_nothing_is_sent_twice(app, db, sms_emu, faults):
         sms_emu.faults.add(**fault)
     new_report(app, db)
     drain(delivery(app, db, Clock()))
-    assert len(texts(sms_emu)) == 1
-    [notice] = notices(db)
-    assert notice["state"] == "sent" and notice["attempts"] >= 1
+    assert len(received(sms_emu)) == 1
+    [row] = text_rows(db)
+    assert row["state"] == "sent" and row["attempts"] >= 1
     assert all(f["fired"] >= 1 for f in sms_emu.faults.list())
 
 
@@ -203,8 +219,8 @@ def test_a_permanent_refusal_is_given_up_with_a_note_on_the_case_and_counted_in_
     sms_emu.state.configure(unapproved_templates=[TEMPLATES[provider]["accepted"]])
     report = new_report(app, db)
     drain(delivery(app, db, Clock()))
-    [notice] = notices(db)
-    assert notice["state"] == "failed" and "模板" in notice["note"] and texts(sms_emu) == []
+    [row] = text_rows(db)
+    assert row["state"] == "failed" and "模板" in row["note"] and received(sms_emu) == []
     assert "短信「受理」未发出" in reports.by_ref(db, report["ref"])["notes"]
     assert outbox.backlog(db, outbox.SMS_KINDS) == 0
     built = digest.build(db, app.extensions["directory"], clock.now() + dt.timedelta(minutes=1),
@@ -226,16 +242,16 @@ def test_quiet_hours_hold_texts_until_eight_except_an_urgent_case_with_a_checked
     d = delivery(app, db, now)
     d.quiet = (dt.time(21), dt.time(8))  # the defaults (SMS_QUIET_START, SMS_QUIET_END)
     d.deliver()
-    assert [m["phone"] for m in texts(sms_emu)] == ["+8613811110002"]
-    assert [n["note"] for n in notices(db, report_id=calm["id"])] == ["夜间不发短信，早上再发"]
+    assert [m["phone"] for m in received(sms_emu)] == ["+8613811110002"]
+    assert [n["note"] for n in text_rows(db, report_id=calm["id"])] == ["夜间不发短信，早上再发"]
     assert d.backlog() == 0  # `sync --once` does not wait for the morning
     now.set(today + dt.timedelta(days=1), 7, 59)
     d.deliver()
-    assert len(texts(sms_emu)) == 1
+    assert len(received(sms_emu)) == 1
     now.set(today + dt.timedelta(days=1), 8, 0)
     drain(d)
-    assert sorted(m["phone"] for m in texts(sms_emu)) == ["+8613811110001", "+8613811110002"]
-    assert notices(db, report_id=urgent["id"])[0]["urgent"] == 1
+    assert sorted(m["phone"] for m in received(sms_emu)) == ["+8613811110001", "+8613811110002"]
+    assert text_rows(db, report_id=urgent["id"])[0]["urgent"] == 1
 
 
 def test_at_most_the_daily_limit_per_phone(app_config, sms_emu, provider, tmp_path):
@@ -249,13 +265,13 @@ def test_at_most_the_daily_limit_per_phone(app_config, sms_emu, provider, tmp_pa
         drain(delivery(app, db, now))
         edits.edit(db, report["id"], {"status": "已解决"})
     drain(delivery(app, db, now))
-    assert [n["state"] for n in notices(db) if n["kind"] != "followup"] == ["sent", "sent", "skipped"]
-    assert "达到每天上限" in notices(db, kind="status")[1]["note"]
+    assert [n["state"] for n in text_rows(db) if n["kind"] != "followup"] == ["sent", "sent", "skipped"]
+    assert "达到每天上限" in text_rows(db, kind="status")[1]["note"]
     assert "短信「状态变化」这个号码今天已发 2 条" in reports.by_ref(db, report["ref"])["notes"]
-    assert len(texts(sms_emu)) == 2
+    assert len(received(sms_emu)) == 2
     now.set(now.base.date() + dt.timedelta(days=1), 10, 1)  # a new day: the 回访 invitation goes
     drain(delivery(app, db, now))
-    assert len(texts(sms_emu)) == 3
+    assert len(received(sms_emu)) == 3
     db.close()
 
 
@@ -266,8 +282,8 @@ def test_at_most_the_daily_limit_per_phone(app_config, sms_emu, provider, tmp_pa
 def test_opt_out_and_numbers_no_text_can_reach_are_skipped(app, db, sms_emu, phone, consent, note, on_case):
     report = new_report(app, db, phone=phone, consent=consent)
     drain(delivery(app, db, Clock()))
-    assert [(n["state"], n["note"]) for n in notices(db)] == [("skipped", note)]
-    assert texts(sms_emu) == [] and outbox.backlog(db, outbox.SMS_KINDS) == 0
+    assert [(n["state"], n["note"]) for n in text_rows(db)] == [("skipped", note)]
+    assert received(sms_emu) == [] and outbox.backlog(db, outbox.SMS_KINDS) == 0
     assert (note in reports.by_ref(db, report["ref"])["notes"]) is on_case
 
 
@@ -276,13 +292,13 @@ def test_no_phone_number_or_name_in_the_public_note_reaches_a_text(app, db, sms_
     with app.app_context():
         edits.edit(db, report["id"], {"status": "已形成方案", "public_note": "王阿姨请回电138 1234 5678"})
     drain(delivery(app, db, Clock()))
-    [status] = [named(m, provider, "status") for m in texts(sms_emu) if kind_of(m, provider) == "status"]
+    [status] = [named(m, provider, "status") for m in received(sms_emu) if kind_of(m, provider) == "status"]
     assert status["note"] == "＊＊＊请回电＊＊＊"
 
 
-def test_no_phone_no_notice(app, db, sms_emu):
+def test_no_phone_no_text(app, db, sms_emu):
     report = new_report(app, db, phone="")
-    assert notices(db) == [] and reports.by_ref(db, report["ref"])["notes"] == ""
+    assert text_rows(db) == [] and reports.by_ref(db, report["ref"])["notes"] == ""
 
 
 def test_the_forms_ask_sms_consent_ticked_by_default(client, forms, db):
@@ -297,7 +313,7 @@ def test_the_forms_ask_sms_consent_ticked_by_default(client, forms, db):
     assert db.execute("SELECT sms_consent FROM signups").fetchone()[0] == 1
 
 
-def test_the_case_page_shows_each_notice_and_why(app, db, forms, sms_emu, provider):
+def test_the_case_page_shows_each_text_and_why(app, db, forms, sms_emu, provider):
     ok = new_report(app, db)
     landline = new_report(app, db, phone="+862165430001")
     sms_emu.state.configure(unapproved_templates=[TEMPLATES[provider]["status"]])
@@ -307,9 +323,9 @@ def test_the_case_page_shows_each_notice_and_why(app, db, forms, sms_emu, provid
     add_accounts(app.config["DATABASE"])
     assert sign_in(forms.client, "s1").status_code == 303
     page = text(forms.client.get(f"/forms/steward/reports/{ok['ref']}"))
-    table = page.split('id="notices"')[1].split("</table>")[0]
+    table = page.split('id="texts"')[1].split("</table>")[0]
     assert "受理" in table and "已发送" in table and "状态变化" in table and "未发出" in table and "模板" in table
-    other = text(forms.client.get(f"/forms/steward/reports/{landline['ref']}")).split('id="notices"')[1]
+    other = text(forms.client.get(f"/forms/steward/reports/{landline['ref']}")).split('id="texts"')[1]
     assert "不发送" in other and "不是大陆手机号码" in other
 
 
@@ -320,9 +336,9 @@ def test_retention_removes_the_phone_numbers_texts_went_to(app, db, sms_emu):
     with app.app_context():
         edits.edit(db, report["id"], {"status": "已解决", "resolved_at": "2020-01-02"})
     drain(delivery(app, db, Clock()))
-    assert {n["phone"] for n in notices(db)} == {"+8613812345678"}
+    assert {n["phone"] for n in text_rows(db)} == {"+8613812345678"}
     assert retention.run(db, 730) == (1, 0)
-    assert {n["phone"] for n in notices(db)} == {""}
+    assert {n["phone"] for n in text_rows(db)} == {""}
 
 
 def test_healthz_counts_texts_not_yet_sent(app, db, client):
@@ -335,7 +351,7 @@ def test_sms_off_queues_nothing(app_config, tmp_path):
     app = create_app({**app_config, "SMS_PROVIDER": ""})
     db = connect(app.config["DATABASE"])
     new_report(app, db)
-    assert notices(db) == [] and outbox.backlog(db, outbox.SMS_KINDS) == 0
+    assert text_rows(db) == [] and outbox.backlog(db, outbox.SMS_KINDS) == 0
     db.close()
 
 
@@ -404,7 +420,7 @@ def test_a_status_set_in_the_stewards_sheet_texts_the_resident_once(sheet_app, e
         worker.pull()  # read again: no second text
     sheets.close()
     drain(delivery(sheet_app, db, Clock()))
-    status = [named(m, provider, "status") for m in texts(sms_emu) if kind_of(m, provider) == "status"]
+    status = [named(m, provider, "status") for m in received(sms_emu) if kind_of(m, provider) == "status"]
     assert status == [{"ref": report["ref"], "status": "已形成方案", "note": "下周二物业上门修。"}]
     db.close()
 
@@ -420,9 +436,9 @@ def test_more_seats_in_the_sessions_editor_text_those_moved_up(app, db, forms, s
     with app.app_context():
         assert sessions.save(db, values, session.id)[1] == 2
     drain(delivery(app, db, Clock()))
-    promoted = [m for m in texts(sms_emu) if kind_of(m, provider) == "promoted"]
+    promoted = [m for m in received(sms_emu) if kind_of(m, provider) == "promoted"]
     assert [m["phone"] for m in promoted] == ["+8613900000003"]  # the fifth said no to texts
-    assert [n["state"] for n in notices(db, kind="promoted")] == ["sent", "skipped"]
+    assert [n["state"] for n in text_rows(db, kind="promoted")] == ["sent", "skipped"]
 
 
 @pytest.mark.parametrize("note, sent", [
@@ -432,4 +448,4 @@ def test_more_seats_in_the_sessions_editor_text_those_moved_up(app, db, forms, s
     ("这件事需要等业主大会表决通过以后才能动工维修", "详情请查进度"),
 ])
 def test_a_text_never_cuts_a_note_mid_sentence(note, sent):
-    assert sms_notices.whole_sentences(note) == sent and len(sent) <= sms_notices.VARIABLE_MAX
+    assert texts.whole_sentences(note) == sent and len(sent) <= texts.VARIABLE_MAX

@@ -1,12 +1,15 @@
-"""Text messages to residents: which notice a change causes, queued in that change's own transaction.
+"""Texts (短信) to residents: which text a change causes, queued in that change's own transaction.
 
-Every notice is a provider-approved template with a few variables — a reference, a date, a place,
+"Texts" is the one name for them — module, table `texts`, the case page's list; "notices" is the
+stewards' alerts package (forms_app/notices/), never these.
+
+Every text is a provider-approved template with a few variables — a reference, a date, a place,
 the steward's public name and office phone, a status, the public note cut short — never the
 resident's name, description or room. The only personal data that leaves is the phone number.
 
-A notice is queued (a `notices` row plus an `sms` outbox item, delivered by the worker) only when
+A text is queued (a `texts` row plus an `sms` outbox item, delivered by the worker) only when
 SMS is on (SMS_PROVIDER) and its template is set. A resident who said no to texts, or whose number
-is not a mainland mobile, gets a `skipped` notice instead, so the stewards see why nothing went;
+is not a mainland mobile, gets a `skipped` text instead, so the stewards see why nothing went;
 a number no text can reach is also noted in the case's 处理记录.
 """
 from __future__ import annotations
@@ -18,28 +21,28 @@ from dataclasses import dataclass
 
 from flask import current_app, has_app_context
 
-from forms_app.core import clock, outbox
+from forms_app.core import clock, deadlines, outbox
 from forms_app.core.phones import is_mainland_mobile
 from forms_app.core.redact import hide
 from forms_app.residents import promises
 
 
 @dataclass(frozen=True)
-class Notice:
+class Kind:
     label: str                 # what stewards read
     setting: str               # the template's setting
     variables: tuple[str, ...]  # the template's variables, in order (Tencent's {1}, {2}… follow it)
 
 
-NOTICES = {
-    "accepted": Notice("受理", "SMS_TEMPLATE_ACCEPTED", ("ref", "steward", "phone", "day")),
-    "status": Notice("状态变化", "SMS_TEMPLATE_STATUS", ("ref", "status", "note")),
-    "followup": Notice("回访邀请", "SMS_TEMPLATE_FOLLOWUP", ("ref",)),
-    "promoted": Notice("候补转正", "SMS_TEMPLATE_PROMOTED", ("date", "time", "place")),
-    "reminder": Notice("接待提醒", "SMS_TEMPLATE_REMINDER", ("date", "time", "place")),
-    "signup": Notice("报名编号", "SMS_TEMPLATE_SIGNUP", ("ref", "date", "time", "place")),
+KINDS = {
+    "accepted": Kind("受理", "SMS_TEMPLATE_ACCEPTED", ("ref", "steward", "phone", "day")),
+    "status": Kind("状态变化", "SMS_TEMPLATE_STATUS", ("ref", "status", "note")),
+    "followup": Kind("回访邀请", "SMS_TEMPLATE_FOLLOWUP", ("ref",)),
+    "promoted": Kind("候补转正", "SMS_TEMPLATE_PROMOTED", ("date", "time", "place")),
+    "reminder": Kind("接待提醒", "SMS_TEMPLATE_REMINDER", ("date", "time", "place")),
+    "signup": Kind("报名编号", "SMS_TEMPLATE_SIGNUP", ("ref", "date", "time", "place")),
 }
-STATUS_NOTICES = ("已形成方案", "已解决", "不予受理", "已转办")   # the status changes a resident is told about
+STATUS_TEXTS = ("已形成方案", "已解决", "不予受理", "已转办")   # the status changes a resident is told about
 VARIABLE_MAX = 20                          # characters per variable (both providers cap variable length) …
 LIMITS = {"place": 35}                     # … a place name may be longer (Aliyun's cap for such a variable)
 FOLLOWUP_AT = dt.time(10, 0)               # the 回访 invitation goes the morning after 已解决
@@ -53,13 +56,13 @@ def settings():
 
 
 def enabled(kind: str, config=None) -> bool:
-    """SMS on and this notice's template set."""
+    """SMS on and this kind of text's template set."""
     config = config if config is not None else settings()
-    return bool(config and config.get("SMS_ENABLED") and config.get(NOTICES[kind].setting))
+    return bool(config and config.get("SMS_ENABLED") and config.get(KINDS[kind].setting))
 
 
 def will_text(row, kind: str | None = None, config=None) -> bool:
-    """Will this resident get texts (texting on, they said yes, a mainland mobile) — and, given `kind`, that notice?
+    """Will this resident get texts (texting on, they said yes, a mainland mobile) — and, given `kind`, that text?
     What the pages may promise (a waiting-list resident: 候补转正 by text, or not)."""
     config = config if config is not None else settings()
     on = bool(config and config.get("SMS_ENABLED")) and bool(row["sms_consent"]) and is_mainland_mobile(row["phone"] or "")
@@ -88,11 +91,11 @@ def cut(text: str, limit: int = VARIABLE_MAX) -> str:
 def queue(conn: sqlite3.Connection, kind: str, phone: str, params: dict, *, report_id: int | None = None,
           signup_id: int | None = None, consent: bool = True, urgent: bool = False,
           not_before: dt.datetime | None = None, config=None, held: str = "") -> int | None:
-    """Inside the caller's transaction: record one notice and queue it (or record why it is skipped:
+    """Inside the caller's transaction: record one text and queue it (or record why it is skipped:
     `held` is a reason decided by the caller, e.g. a per-address cap)."""
     if not enabled(kind, config) or not phone:  # no phone given (a steward's intake may have none): nothing to say
         return None
-    values = [[name, cut(str(params[name]), LIMITS.get(name, VARIABLE_MAX))] for name in NOTICES[kind].variables]
+    values = [[name, cut(str(params[name]), LIMITS.get(name, VARIABLE_MAX))] for name in KINDS[kind].variables]
     state, note = "queued", ""
     if not consent:
         state, note = "skipped", "居民没有选“短信通知我”"
@@ -102,7 +105,7 @@ def queue(conn: sqlite3.Connection, kind: str, phone: str, params: dict, *, repo
         state, note = "skipped", held
     now = clock.iso(clock.now())
     cur = conn.execute(
-        "INSERT OR IGNORE INTO notices (kind, report_id, signup_id, phone, params, urgent, state, note, not_before, "
+        "INSERT OR IGNORE INTO texts (kind, report_id, signup_id, phone, params, urgent, state, note, not_before, "
         "next_try, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (kind, report_id, signup_id, phone, json.dumps(values, ensure_ascii=False), int(urgent), state, note,
          *[not_before.timestamp() if not_before else 0.0] * 2, now, now))
@@ -111,7 +114,7 @@ def queue(conn: sqlite3.Connection, kind: str, phone: str, params: dict, *, repo
     if state == "queued":
         outbox.enqueue(conn, "sms", cur.lastrowid)
     elif consent and report_id is not None:
-        note_on_case(conn, report_id, f"短信「{NOTICES[kind].label}」未发：{note}")
+        note_on_case(conn, report_id, f"短信「{KINDS[kind].label}」未发：{note}")
     return cur.lastrowid
 
 
@@ -125,7 +128,7 @@ def note_on_case(conn: sqlite3.Connection, report_id: int, line: str) -> None:
         apply_changes(conn, row, {"notes": "\n".join(filter(None, [row["notes"], line]))})
 
 
-# --- what causes a notice -----------------------------------------------------------------------
+# --- what causes a text -------------------------------------------------------------------------
 
 def _directory():
     return current_app.extensions["directory"] if has_app_context() else None
@@ -154,10 +157,8 @@ def for_new_report(conn: sqlite3.Connection, row: sqlite3.Row, urgent: bool, add
             held = "同一网络地址今天提交的问题已达短信上限（SMS_REPORTS_PER_ADDRESS），未发"
     compound = directory.compounds.get(row["compound_id"])
     steward = compound.steward if compound else None
-    # The first-contact day the confirmation page promised (stored as the case came in; core/deadlines.py).
-    due = row["first_contact_due"] if "first_contact_due" in row.keys() else ""
-    day = dt.date.fromisoformat(due) if due else clock.call_back_by(row["created_at"], directory.callback_working_days)
-    day = promises.promised_day(row, directory) or day  # after hours: the next opening, as the page words it
+    # The first-contact day the confirmation page promised (its category's deadline; core/deadlines.py).
+    day = promises.promised_day(row, directory) or deadlines.first_contact_day(row, directory)  # after hours: the next opening, as the page words it
     queue(conn, "accepted", row["phone"], {"ref": row["ref"], "steward": steward.name if steward else "大管家事务所",
                                            "phone": steward.phone if steward else "", "day": clock.chinese_date(day)},
           report_id=row["id"], consent=bool(row["sms_consent"]), urgent=urgent, held=held)
@@ -166,7 +167,7 @@ def for_new_report(conn: sqlite3.Connection, row: sqlite3.Row, urgent: bool, add
 def for_status(conn: sqlite3.Connection, row: sqlite3.Row, status: str, public_note: str) -> None:
     """状态变化 to 已形成方案 / 已解决 (reference, status, the public note cut short); after 已解决 also the
     回访 invitation, held until the next morning (and dropped if the resident has answered by then)."""
-    if status not in STATUS_NOTICES or row["status"] == status or not row["phone"]:
+    if status not in STATUS_TEXTS or row["status"] == status or not row["phone"]:
         return
     consent = bool(row["sms_consent"])
     # The public note is the stewards' one line for the resident; still, no phone number or name goes in a text.
@@ -214,7 +215,7 @@ def queue_reminders(conn: sqlite3.Connection, day: dt.date, config=None) -> int:
 
 
 def _linked_report(conn: sqlite3.Connection, signup: sqlite3.Row) -> int | None:
-    """The report a sign-up is linked to (its phone matching: reception.linked_report), so its notices show
+    """The report a sign-up is linked to (its phone matching: reception.linked_report), so its texts show
     on that case page too."""
     from forms_app.residents import reception
 
@@ -225,8 +226,8 @@ def _linked_report(conn: sqlite3.Connection, signup: sqlite3.Row) -> int | None:
 # --- what the stewards see ----------------------------------------------------------------------
 
 def for_case(conn: sqlite3.Connection, report_id: int) -> list[dict]:
-    """Every notice of a case (and of sign-ups linked to it), oldest first, as the case page shows them."""
-    rows = conn.execute("SELECT * FROM notices WHERE report_id = ? ORDER BY id", (report_id,)).fetchall()
-    return [{"id": r["id"], "label": NOTICES[r["kind"]].label, "state": r["state"], "state_label": STATES[r["state"]],
+    """Every text of a case (and of sign-ups linked to it), oldest first, as the case page shows them."""
+    rows = conn.execute("SELECT * FROM texts WHERE report_id = ? ORDER BY id", (report_id,)).fetchall()
+    return [{"id": r["id"], "label": KINDS[r["kind"]].label, "state": r["state"], "state_label": STATES[r["state"]],
              "note": r["note"], "created_at": r["created_at"], "sent_at": r["sent_at"], "attempts": r["attempts"]}
             for r in rows]
