@@ -59,7 +59,7 @@ def _promote(conn: sqlite3.Connection, session_id: str, capacity: int) -> int:
     for signup in waiting:
         conn.execute("UPDATE signups SET state = 'confirmed', updated_at = ? WHERE id = ?", (now, signup["id"]))
         outbox.enqueue(conn, "signup", signup["id"])
-        texts.for_promotion(conn, signup, session)  # 候补转正 text
+        texts.for_promotion(conn, signup, session, reception.linked_report_id(conn, signup))  # 候补转正 text
     return len(waiting)
 
 

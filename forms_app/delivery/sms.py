@@ -37,7 +37,7 @@ from forms_app.core import clock, outbox
 from forms_app.core.store import connect, get_db, transaction
 from forms_app.notices import sms as providers
 from forms_app.notices.sms import SmsError, Text
-from forms_app.residents import texts
+from forms_app.residents import case_changes, reception, texts
 
 log = logging.getLogger(__name__)
 MAX_AGE = dt.timedelta(hours=24)   # a text still not sent after this is given up (it would come too late)
@@ -170,7 +170,7 @@ class SmsDelivery:
                 self.conn.execute("DELETE FROM state WHERE key = ?", (REFUSED_KEY,))
             outbox.mark_delivered(self.conn, [row["item_id"]], note="" if state == "sent" else note[:200])
             if case_note and row["report_id"] is not None:
-                texts.note_on_case(self.conn, row["report_id"], f"短信「{texts.KINDS[row['kind']].label}」{note}")
+                case_changes.note_on_case(self.conn, row["report_id"], f"短信「{texts.KINDS[row['kind']].label}」{note}")
         return 1
 
     def _retry(self, row, error: str, *, ambiguous: bool) -> None:
@@ -302,7 +302,7 @@ def remind_command(day: dt.datetime | None) -> None:
     target = day.date() if day else clock.now().date() + dt.timedelta(days=1)
     conn = get_db()
     with transaction(conn):
-        queued = texts.queue_reminders(conn, target)
+        queued = reception.queue_reminders(conn, target)
     click.echo(f"已排队 {queued} 条接待提醒短信（{target.isoformat()} 的场次），由 sync 发出。")
 
 

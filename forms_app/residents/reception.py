@@ -142,6 +142,25 @@ def linked_report(conn: sqlite3.Connection, signup: sqlite3.Row) -> sqlite3.Row 
     return _report_for(conn, signup["linked_ref"], signup["phone"])
 
 
+def linked_report_id(conn: sqlite3.Connection, signup: sqlite3.Row) -> int | None:
+    row = linked_report(conn, signup)
+    return row["id"] if row else None
+
+
+def queue_reminders(conn: sqlite3.Connection, day: dt.date, config=None) -> int:
+    """Inside a transaction: 接待提醒 for everyone confirmed for a session on `day`; how many were queued."""
+    if not texts.enabled("reminder", config):
+        return 0
+    queued = 0
+    for s in conn.execute("SELECT id FROM sessions WHERE date = ?", (day.isoformat(),)).fetchall():
+        session = get_session(conn, s["id"])
+        for signup in conn.execute("SELECT * FROM signups WHERE session_id = ? AND state = 'confirmed'", (s["id"],)):
+            queued += bool(texts.queue(conn, "reminder", signup["phone"], texts.session_params(session),
+                                       signup_id=signup["id"], consent=bool(signup["sms_consent"]),
+                                       report_id=linked_report_id(conn, signup), config=config))
+    return queued
+
+
 def sign_up(conn: sqlite3.Connection, session_id: str, submission_id: str, data: dict, *,
             address: str = "", per_address: int = 0) -> Outcome:
     """Take a seat, or a waiting place when full; the same phone twice returns the first sign-up.
@@ -171,7 +190,7 @@ def sign_up(conn: sqlite3.Connection, session_id: str, submission_id: str, data:
                                  (session_id, data["phone"])).fetchone()
             if prior is not None:
                 receipt = _receipt(conn, session_id, now)
-                texts.for_signup_again(conn, prior, session)
+                texts.for_signup_again(conn, prior, session, linked_report_id(conn, prior))
                 return Outcome(prior, "duplicate", waiting_position(conn, prior), receipt=receipt)
             unknown = int(bool(data["linked_ref"]) and _report_for(conn, data["linked_ref"], data["phone"]) is None)
             state = "confirmed" if session.seats_left > 0 else "waiting"
@@ -232,7 +251,7 @@ def cancel(conn: sqlite3.Connection, ref: str) -> sqlite3.Row | None:
             return None
         conn.execute("UPDATE signups SET state = 'confirmed', updated_at = ? WHERE id = ?", (now, first["id"]))
         outbox.enqueue(conn, "signup", first["id"])
-        texts.for_promotion(conn, first, get_session(conn, row["session_id"]))  # 候补转正 text
+        texts.for_promotion(conn, first, get_session(conn, row["session_id"]), linked_report_id(conn, first))  # 候补转正 text
         return by_ref(conn, first["ref"])
 
 

@@ -11,7 +11,7 @@ from forms_app.core import clock, deadlines, history, outbox
 from forms_app.core.references import new_reference
 from forms_app.core.cases import STATUSES, STEWARD_FIELDS
 from forms_app.core.store import transaction
-from forms_app.residents import texts
+from forms_app.residents import case_changes, texts
 from forms_app.residents import photos as photo_store
 
 log = logging.getLogger(__name__)
@@ -131,13 +131,6 @@ def _get(row, column: str):
         return None
 
 
-# Store column → 问题登记 header, for every column that can change after the row was appended.
-SHEET_HEADERS = {**STEWARD_FIELDS, "contact_name": "联系人", "phone": "联系电话", "room": "室号",
-                 "behalf_relation": "代办关系", "description": "问题描述", "best_time": "希望联系时间"}
-
-
-# Columns the service keeps for itself: changed along with others, not worth a history line.
-UNTRACKED = frozenset({"followup_due", "updated_at"})
 # Changes by a steward that count as handling a reopened case again (deadlines: re-handling met).
 REHANDLING = frozenset({"status", "first_contact_at"})
 
@@ -162,15 +155,7 @@ def apply_changes(conn: sqlite3.Connection, row: sqlite3.Row, changes: dict, act
         # A steward's status change or contact after a reopening: the re-handling clock is met.
         changed["rehandled_at"] = clock.iso(clock.now())
     if changed:
-        sets = ", ".join(f"{k} = ?" for k in changed)
-        conn.execute(f"UPDATE reports SET {sets}, updated_at = ?, version = version + 1 WHERE id = ?",
-                     [*changed.values(), clock.iso(clock.now()), row["id"]])
-        for key, value in changed.items():
-            if key not in UNTRACKED:
-                history.record(conn, row["id"], actor, key, row[key], value)
-        cells = {SHEET_HEADERS[k]: v for k, v in changed.items() if k in SHEET_HEADERS}
-        if cells:
-            outbox.enqueue(conn, "report_update", row["id"], cells)
+        case_changes.write(conn, row, changed, actor)
         if "status" in changed:
             texts.for_status(conn, row, changed["status"], changes.get("public_note", row["public_note"]))
     return changed

@@ -25,6 +25,7 @@ from forms_app.core import clock, deadlines, outbox
 from forms_app.core.phones import is_mainland_mobile
 from forms_app.core.redact import hide
 from forms_app.residents import promises
+from forms_app.residents.case_changes import note_on_case
 
 
 @dataclass(frozen=True)
@@ -118,16 +119,6 @@ def queue(conn: sqlite3.Connection, kind: str, phone: str, params: dict, *, repo
     return cur.lastrowid
 
 
-def note_on_case(conn: sqlite3.Connection, report_id: int, line: str) -> None:
-    """Inside a transaction: add a dated line to the report's 处理记录 (and so to the sheet)."""
-    from forms_app.residents.reports import apply_changes  # reports imports this module
-
-    row = conn.execute("SELECT * FROM reports WHERE id = ?", (report_id,)).fetchone()
-    if row is not None:
-        line = f"{clock.now():%Y-%m-%d} {line}"
-        apply_changes(conn, row, {"notes": "\n".join(filter(None, [row["notes"], line]))})
-
-
 # --- what causes a text -------------------------------------------------------------------------
 
 def _directory():
@@ -180,47 +171,23 @@ def for_status(conn: sqlite3.Connection, row: sqlite3.Row, status: str, public_n
               not_before=morning)
 
 
-def _session_params(session) -> dict:
+def session_params(session) -> dict:
     return {"date": clock.chinese_date(session.date), "time": f"{session.start_time}-{session.end_time}",
             "place": session.place}
 
 
-def for_promotion(conn: sqlite3.Connection, signup: sqlite3.Row, session) -> None:
-    """候补转正: the session's date, time and place."""
-    queue(conn, "promoted", signup["phone"], _session_params(session), signup_id=signup["id"],
-          consent=bool(signup["sms_consent"]), report_id=_linked_report(conn, signup))
+def for_promotion(conn: sqlite3.Connection, signup: sqlite3.Row, session, report_id: int | None) -> None:
+    """候补转正: the session's date, time and place. `report_id`: the case the sign-up is linked to
+    (reception.linked_report_id), so the text shows on that case page too."""
+    queue(conn, "promoted", signup["phone"], session_params(session), signup_id=signup["id"],
+          consent=bool(signup["sms_consent"]), report_id=report_id)
 
 
-def for_signup_again(conn: sqlite3.Connection, signup: sqlite3.Row, session) -> None:
+def for_signup_again(conn: sqlite3.Connection, signup: sqlite3.Row, session, report_id: int | None) -> None:
     """Someone signed this phone up again for the same session: its existing sign-up number goes to that
     phone (the page shows the number only to the browser that signed up; SMS_DAILY_LIMIT caps repeats)."""
-    queue(conn, "signup", signup["phone"], {"ref": signup["ref"], **_session_params(session)}, signup_id=signup["id"],
-          consent=bool(signup["sms_consent"]), report_id=_linked_report(conn, signup))
-
-
-def queue_reminders(conn: sqlite3.Connection, day: dt.date, config=None) -> int:
-    """Inside a transaction: 接待提醒 for everyone confirmed for a session on `day`; how many were queued."""
-    from forms_app.residents import reception
-
-    if not enabled("reminder", config):
-        return 0
-    queued = 0
-    for s in conn.execute("SELECT id FROM sessions WHERE date = ?", (day.isoformat(),)).fetchall():
-        session = reception.get_session(conn, s["id"])
-        for signup in conn.execute("SELECT * FROM signups WHERE session_id = ? AND state = 'confirmed'", (s["id"],)):
-            queued += bool(queue(conn, "reminder", signup["phone"], _session_params(session), signup_id=signup["id"],
-                                 consent=bool(signup["sms_consent"]), report_id=_linked_report(conn, signup),
-                                 config=config))
-    return queued
-
-
-def _linked_report(conn: sqlite3.Connection, signup: sqlite3.Row) -> int | None:
-    """The report a sign-up is linked to (its phone matching: reception.linked_report), so its texts show
-    on that case page too."""
-    from forms_app.residents import reception
-
-    row = reception.linked_report(conn, signup)
-    return row["id"] if row else None
+    queue(conn, "signup", signup["phone"], {"ref": signup["ref"], **session_params(session)}, signup_id=signup["id"],
+          consent=bool(signup["sms_consent"]), report_id=report_id)
 
 
 # --- what the stewards see ----------------------------------------------------------------------

@@ -10,7 +10,7 @@ from flask import Response, abort, g, redirect, render_template, request, url_fo
 from forms_app.casework import edits as casework
 from forms_app.core import accounts, clock, deadlines, history
 from forms_app.delivery import export
-from forms_app.residents import reports
+from forms_app.residents import case_changes, reports
 from forms_app.casework import worklist
 from forms_app.casework.forms import BulkForm, EditForm, FilterForm, PhoneCheckForm
 from forms_app.core.cases import STEWARD_FIELDS
@@ -21,7 +21,7 @@ from .steward import bp
 
 log = logging.getLogger(__name__)
 # History field names in Chinese (the stewards' columns as the sheet names them, and the service's own).
-FIELD_NAMES = {**reports.SHEET_HEADERS, "created": "登记", "reopened": "重新打开次数", "reopened_at": "重新打开时间",
+FIELD_NAMES = {**case_changes.SHEET_HEADERS, "created": "登记", "reopened": "重新打开次数", "reopened_at": "重新打开时间",
                "rehandled_at": "重新处理时间", "rehandle_due": "重新处理期限", "anonymised_at": "删除个人信息",
                "first_contact_due": "先行联系期限", "resolve_due": "办结期限", "building": "楼号",
                "compound_id": "小区", "category_id": "问题类别", "urgent": "紧急", "channel": "来源",
