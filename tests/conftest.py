@@ -256,3 +256,9 @@ def _default_workdays_file():
 
     yield
     workdays.configure(None)
+
+
+def pytest_collection_modifyitems(items):
+    """The long tests (marked slow) first, the rest in collection order: a parallel run (pytest-xdist)
+    hands them out at the start instead of ending on one long test begun last."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

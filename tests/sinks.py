@@ -6,6 +6,7 @@ signature gets the platform's own error code in a 200 answer.
 """
 from __future__ import annotations
 
+import atexit
 import base64
 import email
 import email.policy
@@ -222,11 +223,19 @@ class SmtpSink:
         return self.controller.port
 
 
+_HELD: list[socket.socket] = []
+
+
 def closed_port() -> int:
-    """A local port nothing listens on (for connection-refused tests)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A local port nothing listens on (for connection-refused tests). It stays bound, never listening,
+    until the test process ends: connecting is refused, and no parallel test (pytest-xdist) can start
+    a server on it meanwhile."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    if not _HELD:
+        atexit.register(lambda: [held.close() for held in _HELD])
+    _HELD.append(s)
+    return s.getsockname()[1]
 
 
 def self_signed_cert(directory) -> tuple[str, str]:

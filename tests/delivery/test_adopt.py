@@ -17,7 +17,7 @@ from forms_app.delivery.sheets import Sheets
 from forms_app.delivery.sync import Worker
 from forms_app.residents import reports
 from tests.conftest import Forms, sheet_values, text
-from tests.server import ROOT
+from tests.server import ROOT, SYNC_LAUNCHER, gone
 
 DIRECTORY = directory_module.load()
 CALL = {"来源": "电话", "小区": "延吉二村", "楼号": "55号", "问题类别": "漏水/渗水",
@@ -207,43 +207,12 @@ def test_read_back_writes_history_for_what_it_changes(worker, sheets, emu, conn)
 
 # --- the real worker process, SIGKILLed between the write-back and the import ------------------
 
-# Each worker is the real `flask --app forms_app sync` command line, run by flask.cli.main in its own
-# process — forked from a parent that has imported every module once, so a start costs a fraction
-# of a second instead of seconds and twenty kills stay well inside the suite's budget. The parent
-# has no threads, so forking it is safe.
-LAUNCHER = r"""
-import os, signal, sys, tempfile, threading
-import flask.cli
-from forms_app import create_app
-with tempfile.TemporaryDirectory() as scratch:  # a throwaway app: imports every module once, for every fork
-    create_app({"DATABASE": os.path.join(scratch, "warm.sqlite3"), "SECRET_KEY": "warm-up-" + "w" * 32})
-assert threading.active_count() == 1, "fork only from a single-threaded parent"
-signal.signal(signal.SIGCHLD, signal.SIG_IGN)                 # children reaped automatically
-for line in sys.stdin:
-    pid = os.fork()
-    if pid == 0:
-        null = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(null, 1), os.dup2(null, 2)
-        sys.argv = ["flask", "--app", "forms_app", "sync"]
-        try:
-            flask.cli.main()
-        finally:
-            os._exit(0)
-    print(pid, flush=True)
-"""
+LAUNCHER = SYNC_LAUNCHER  # (tests/server.py)
 KILLS = 20
 
 
 def writes(emu) -> int:
     return emu.state.stats.snapshot()["requests"].get("values.batchUpdate", 0)
-
-
-def gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
 
 
 @pytest.mark.slow

@@ -3,9 +3,6 @@ sent exactly once, with both providers — the restarted worker looks for the ou
 provider's send records before sending an uncertain text again."""
 import os
 import random
-import signal
-import subprocess
-import sys
 import time
 
 import pytest
@@ -15,7 +12,7 @@ from forms_app.core import outbox
 from forms_app.core.store import connect
 from forms_app.delivery.sms import SmsDelivery
 from forms_app.residents import reports
-from tests.server import ROOT
+from tests.server import SyncWorkers
 from tests.sms_emulator.fixtures import sms_emu, sms_emulator, sms_settings  # noqa: F401
 from tests.residents.test_reports import DATA
 
@@ -34,22 +31,21 @@ def test_worker_killed_while_texting_sends_each_text_once(tmp_path, sms_emu, pro
     # Every text is taken at once but its answer takes 0.3 s: a kill then leaves the worker not knowing.
     sms_emu.faults.add("delay", op="send", seconds=0.3, apply_first=True, times=None)
     rng, n, caught_mid_send = random.Random(20261201), 0, 0
-    for _ in range(TRIALS):
-        with app.app_context():
-            for _ in range(rng.randint(1, 3)):
-                reports.create(conn, f"{n:032x}", {**DATA, "phone": f"+86138{n:08d}", "sms_consent": 1})
-                n += 1
-        before = sms_emu.state.requests.get(f"{provider}.SendSms", 0)
-        proc = subprocess.Popen([sys.executable, "-m", "flask", "--app", "forms_app", "sync"], cwd=ROOT, env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while sms_emu.state.requests.get(f"{provider}.SendSms", 0) == before and time.monotonic() < deadline:
-            time.sleep(0.01)
-        time.sleep(rng.uniform(0.0, 0.4))
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        sent = conn.execute("SELECT count(*) FROM texts WHERE state = 'sent'").fetchone()[0]
-        caught_mid_send += len(sms_emu.messages()) > sent
+    with SyncWorkers(env, warm="import forms_app.notices.sms.aliyun, forms_app.notices.sms.tencent") as workers:
+        for _ in range(TRIALS):
+            with app.app_context():
+                for _ in range(rng.randint(1, 3)):
+                    reports.create(conn, f"{n:032x}", {**DATA, "phone": f"+86138{n:08d}", "sms_consent": 1})
+                    n += 1
+            before = sms_emu.state.requests.get(f"{provider}.SendSms", 0)
+            pid = workers.start()
+            deadline = time.monotonic() + 10
+            while sms_emu.state.requests.get(f"{provider}.SendSms", 0) == before and time.monotonic() < deadline:
+                time.sleep(0.01)
+            time.sleep(rng.uniform(0.0, 0.4))
+            workers.kill(pid)
+            sent = conn.execute("SELECT count(*) FROM texts WHERE state = 'sent'").fetchone()[0]
+            caught_mid_send += len(sms_emu.messages()) > sent
     sms_emu.faults.clear()
     d = SmsDelivery.from_config(conn, app.config, timeout=2.0, backoff_base=0.02, backoff_cap=0.1)
     d.channel.settle = 0.0  # the emulator's records are complete at once

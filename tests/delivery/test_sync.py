@@ -89,13 +89,15 @@ def test_backoff_doubles_with_jitter_and_is_capped(make_worker):
     assert worker.backoff() == 30
 
 
+@pytest.mark.slow
 def test_outage_of_every_kind_then_recovery_delivers_each_report_exactly_once(sheet_app, make_worker, conn, emu):
     """500 residents submit while the sheet fails in every way for a stretch of simulated minutes."""
     forms = Forms(sheet_app.test_client())
+    sheet_app.config["SHEETS_TIMEOUT"] = 0.5  # calls give up after 0.5 s; the slow answers below take 0.75 s
     worker = make_worker(batch=60)
     faults = [("status", {"status": 429}), ("status", {"status": 500}), ("status", {"status": 503}),
               ("drop", {}), ("applied_then_drop", {}), ("applied_then_status", {"status": 503}),
-              ("delay", {"seconds": 3, "apply_first": True}), ("delay", {"seconds": 3}), ("refuse", {"seconds": 0.5})]
+              ("delay", {"seconds": 0.75, "apply_first": True}), ("delay", {"seconds": 0.75}), ("refuse", {"seconds": 0.5})]
     seen_ok = 0
     for i in range(500):
         response = forms.report(phone=f"138{i:08d}")

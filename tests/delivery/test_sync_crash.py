@@ -1,9 +1,7 @@
-"""SIGKILL the real worker process (`flask --app forms_app sync`) at random moments: no row lost, none doubled."""
+"""SIGKILL the real worker process (`flask --app forms_app sync`, forked from a warm parent: tests/server.py)
+at random moments: no row lost, none doubled."""
 import os
 import random
-import signal
-import subprocess
-import sys
 import time
 
 import pytest
@@ -14,7 +12,7 @@ from forms_app.delivery.sheets import Sheets
 from forms_app.core.store import connect
 from forms_app.delivery.sync import Worker
 from tests.conftest import sheet_values
-from tests.server import ROOT
+from tests.server import SyncWorkers
 from tests.residents.test_reports import DATA
 
 pytestmark = pytest.mark.slow
@@ -35,23 +33,22 @@ def test_worker_killed_at_random_moments_loses_and_doubles_nothing(sheet_app, sh
     # worker not knowing — the case that doubles rows in a naive worker.
     emu.faults.add("delay", op="values.append", seconds=0.3, apply_first=True, times=None)
     rng, n, caught_mid_write = random.Random(20261128), 0, 0
-    for _ in range(TRIALS):
-        for _ in range(rng.randint(1, 8)):
-            reports.create(conn, f"{n:032x}", {**DATA, "description": f"第 {n} 个"})
-            n += 1
-        appends = emu.state.stats.snapshot()["requests"].get("values.append", 0)
-        proc = subprocess.Popen([sys.executable, "-m", "flask", "--app", "forms_app", "sync"], cwd=ROOT, env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        # Wait (up to 10 s, however slow the machine) until this worker's append has reached the
-        # emulator, then kill somewhere in or just after the 0.3 s before its answer arrives.
-        deadline = time.monotonic() + 10
-        while emu.state.stats.snapshot()["requests"].get("values.append", 0) == appends and time.monotonic() < deadline:
-            time.sleep(0.01)
-        time.sleep(rng.uniform(0.0, 0.45))
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        in_sheet = len(sheet_values(emu, "问题登记")) - 1
-        caught_mid_write += in_sheet > delivered(conn)
+    with SyncWorkers(env, warm="import forms_app.delivery.tables.google") as workers:
+        for _ in range(TRIALS):
+            for _ in range(rng.randint(1, 8)):
+                reports.create(conn, f"{n:032x}", {**DATA, "description": f"第 {n} 个"})
+                n += 1
+            appends = emu.state.stats.snapshot()["requests"].get("values.append", 0)
+            pid = workers.start()
+            # Wait (up to 10 s, however slow the machine) until this worker's append has reached the
+            # emulator, then kill somewhere in or just after the 0.3 s before its answer arrives.
+            deadline = time.monotonic() + 10
+            while emu.state.stats.snapshot()["requests"].get("values.append", 0) == appends and time.monotonic() < deadline:
+                time.sleep(0.01)
+            time.sleep(rng.uniform(0.0, 0.45))
+            workers.kill(pid)
+            in_sheet = len(sheet_values(emu, "问题登记")) - 1
+            caught_mid_write += in_sheet > delivered(conn)
     emu.faults.clear()
     sheets = Sheets.from_config(sheet_app.config)
     assert Worker(conn, sheets, sheet_app.extensions["directory"], sleep=lambda s: None).run(once=True)

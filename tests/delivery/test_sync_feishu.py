@@ -241,13 +241,14 @@ LAUNCHER = "import lark_oapi  # warm: the SDK loads once, in the parent\n" + ADO
 KILLS = 20
 # One way of failing per trial (documented answers and network failures), on the call it names; then
 # every batch_create lands at once but its answer takes 0.3 s (a kill in that window leaves the worker
-# not knowing — the case that doubles records in a naive worker). Calls time out after 1 s.
+# not knowing — the case that doubles records in a naive worker). Calls time out after 0.5 s (a killed
+# worker's write is waited out for four timeouts).
 CHAOS = [("rate_limit", {}, "token"), ("code", {"code": 1254290}, "records.search"),
          ("code", {"code": 1254291}, "records.batch_create"), ("status", {"status": 500}, "records.batch_create"),
          ("status", {"status": 502}, "bitable"), ("drop", {}, "records.batch_create"),
          ("applied_then_drop", {}, "records.batch_create"), ("applied_then_status", {"status": 500}, "records.batch_create"),
-         ("token_expired", {}, "records.batch_create"), ("expire", {}, ""), ("delay", {"seconds": 1.5}, "records.search"),
-         ("delay", {"seconds": 1.5, "apply_first": True}, "records.batch_create"), ("rate_limit", {}, "records.batch_create"),
+         ("token_expired", {}, "records.batch_create"), ("expire", {}, ""), ("delay", {"seconds": 0.75}, "records.search"),
+         ("delay", {"seconds": 0.75, "apply_first": True}, "records.batch_create"), ("rate_limit", {}, "records.batch_create"),
          ("code", {"code": 1254607}, "records.search"), ("drop", {}, "token"), ("none", {}, "")]
 
 
@@ -258,7 +259,7 @@ def batch_creates(emu) -> int:
 @pytest.mark.slow
 def test_worker_killed_20_times_while_feishu_fails_every_way_loses_and_doubles_nothing(feishu_app, feishu_config,
                                                                                         feishu_emu, conn):
-    env = {**os.environ, "SECRET_KEY": "t" * 32, "SYNC_INTERVAL": "0.05", "SYNC_PULL_INTERVAL": "3600", "SHEETS_TIMEOUT": "1",
+    env = {**os.environ, "SECRET_KEY": "t" * 32, "SYNC_INTERVAL": "0.05", "SYNC_PULL_INTERVAL": "3600", "SHEETS_TIMEOUT": "0.5",
            **{k: str(v) for k, v in feishu_config.items() if k == "DATABASE" or k.startswith(("FEISHU_", "SHEET_BACKEND"))}}
     launcher = subprocess.Popen([sys.executable, "-c", LAUNCHER], cwd=ROOT, env=env, text=True,
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE)

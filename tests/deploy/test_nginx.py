@@ -11,14 +11,15 @@ import os
 import re
 import shutil
 import socket
+import ssl
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.server import free_port, gunicorn, stop_process
 from tests import REPO_ROOT
+from tests.server import gunicorn, listening_socket, stop_process
 
 ROOT = REPO_ROOT
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -46,8 +47,14 @@ def site_conf(tmp: Path, port: int, upstream: str, allow_list: bool = False) -> 
     return text
 
 
-def start_nginx(tmp: Path, port: int, upstream: str, allow_list: bool = False) -> subprocess.Popen:
+def start_nginx(tmp: Path, upstream: str, allow_list: bool = False) -> tuple[subprocess.Popen, int]:
+    """nginx on a port of its own; (process, port).
+
+    The listening socket is made here and handed over as nginx hands its sockets to a new binary
+    (NGINX="fd;"): no parallel test can take the port between choosing it and nginx listening on it."""
     tmp.mkdir(parents=True, exist_ok=True)
+    listener = listening_socket()
+    port = listener.getsockname()[1]
     (tmp / "yanji.conf").write_text(site_conf(tmp, port, upstream, allow_list), encoding="utf-8")
     user = "user root;" if os.geteuid() == 0 else ""  # as root, workers would switch to nobody, who cannot read tmp
     temps = " ".join(f"{kind}_temp_path {tmp / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
@@ -58,16 +65,23 @@ def start_nginx(tmp: Path, port: int, upstream: str, allow_list: bool = False) -
         f"  include {tmp / 'yanji.conf'}; }}\n", encoding="utf-8")
     checked = subprocess.run([NGINX, "-t", "-p", str(tmp), "-c", str(tmp / "nginx.conf")], capture_output=True, text=True)
     assert checked.returncode == 0, checked.stderr
-    proc = subprocess.Popen([NGINX, "-p", str(tmp), "-c", str(tmp / "nginx.conf")],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        proc = subprocess.Popen([NGINX, "-p", str(tmp), "-c", str(tmp / "nginx.conf")], pass_fds=(listener.fileno(),),
+                                env={**os.environ, "NGINX": f"{listener.fileno()};"},
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    finally:
+        listener.close()  # nginx holds its own copy
+    # The socket takes connections into its backlog from the start: up means nginx finishes a TLS handshake.
+    tls = ssl.create_default_context()
+    tls.check_hostname, tls.verify_mode = False, ssl.CERT_NONE
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and proc.poll() is None:
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return proc
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as raw, tls.wrap_socket(raw):
+                return proc, port
         except OSError:
             time.sleep(0.05)
-    proc.terminate()
+    stop(proc)
     raise RuntimeError((tmp / "error.log").read_text())
 
 
@@ -87,8 +101,7 @@ def edge(tmp_path_factory):
     (tmp / "site/index.html").write_text("<!doctype html><title>首页</title><p>延吉</p>", encoding="utf-8")
     (tmp / "site/404.html").write_text("<!doctype html><title>没有找到</title>", encoding="utf-8")
     with gunicorn({"DATABASE": str(tmp / "store.sqlite3"), "RATELIMIT_ENABLED": "0"}, workers=1, threads=2) as app_url:
-        port = free_port()
-        proc = start_nginx(tmp, port, app_url.removeprefix("http://"))
+        proc, port = start_nginx(tmp, app_url.removeprefix("http://"))
         try:
             yield f"https://localhost:{port}", tmp
         finally:
@@ -159,8 +172,10 @@ def test_the_access_log_keeps_no_query_string_and_no_photo_address(edge):
     curl(base + "/forms/status?ref=26041937")
     curl(base + "/forms/steward/photos/AbCdEfGhIjKlMnOpQrStUvWx.jpg?size=thumb")
     curl(base + "/forms/report/done/26041937/photos/AbCdEfGhIjKlMnOpQrStUvWx.jpg")
-    time.sleep(0.2)
-    log = (tmp / "access.log").read_text()
+    curl(base + "/healthz")  # nginx logs as each request ends: once this last one is in, every earlier one is
+    deadline = time.monotonic() + 10
+    while '"GET /healthz HTTP/1.1"' not in (log := (tmp / "access.log").read_text()) and time.monotonic() < deadline:
+        time.sleep(0.02)
     assert '"GET /forms/steward HTTP/1.1"' in log and '"GET /forms/status HTTP/1.1" 200' in log
     for secret in ("13912345678", "26041937", "AbCdEfGh", "?"):
         assert secret not in log
@@ -172,8 +187,7 @@ def test_the_commented_allow_list_keeps_other_addresses_off_the_steward_pages(ed
     for name in ("cert.pem", "key.pem"):
         shutil.copy(tmp / name, tmp_path / name)
     shutil.copytree(tmp / "site", tmp_path / "site")
-    port = free_port()
-    proc = start_nginx(tmp_path, port, upstream, allow_list=True)  # lists 203.0.113.10 and 198.51.100.0/24 only
+    proc, port = start_nginx(tmp_path, upstream, allow_list=True)  # lists 203.0.113.10 and 198.51.100.0/24 only
     try:
         other = f"https://localhost:{port}"
         assert curl(other + "/forms/steward")[0] == 403

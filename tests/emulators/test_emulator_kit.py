@@ -70,7 +70,7 @@ def test_a_dropped_connection_gets_no_answer_and_the_next_call_does(emu_and_call
 
 
 def test_refused_connections_come_back_on_the_same_port(emu):
-    emu.refuse_connections(0.3)
+    emu.refuse_connections(1.0)  # long enough that a stalled test still meets the refusal
     assert not emu.listening
     with pytest.raises(OSError), socket.create_connection((emu.host, emu.port), timeout=1):
         pass

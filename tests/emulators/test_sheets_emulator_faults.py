@@ -4,12 +4,13 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from types import SimpleNamespace
 
 import pytest
 import requests
 from gspread.exceptions import APIError
 
-from tests.sheets_emulator import start_emulator
+from tests.sheets_emulator import quota, start_emulator
 from tests.sheets_emulator.fixtures import emu, emulator, gc, key_file, service_account  # noqa: F401
 
 
@@ -94,7 +95,7 @@ def test_slow_answer_after_applying(emu, gc, ws):
 
 def test_refused_connections_for_a_stretch(emu, ws):
     """While the emulator is not listening, connects are refused; afterwards calls work again."""
-    emu.refuse_connections(0.4)
+    emu.refuse_connections(1.0)
     with pytest.raises(requests.exceptions.ConnectionError):
         ws.append_row(["x"])
     with pytest.raises(ConnectionRefusedError):
@@ -106,7 +107,7 @@ def test_refused_connections_for_a_stretch(emu, ws):
 
 def test_refuse_fault_cuts_the_request_and_goes_dark(emu, ws):
     """A 'refuse' fault drops the matching request, then refuses connections for `seconds`."""
-    emu.faults.add("refuse", op="values.append", seconds=0.4)
+    emu.faults.add("refuse", op="values.append", seconds=1.0)
     with pytest.raises(requests.exceptions.ConnectionError):
         ws.append_row(["x"])
     assert stored(emu, ws) == []
@@ -134,8 +135,10 @@ def test_applied_but_the_answer_was_lost(emu, ws, kind, error):
     assert stored(emu, ws) == [["S-0001", "张三"]]
 
 
-def test_write_quota_answers_429_after_n_writes(emu, ws):
+def test_write_quota_answers_429_after_n_writes(emu, ws, monkeypatch):
     """With a quota of 3 writes per window the 4th write gets Google's RESOURCE_EXHAUSTED; reads go on."""
+    now = [time.monotonic()]  # the quota's clock, moved by hand: however slow the writes, they share the window
+    monkeypatch.setattr(quota, "time", SimpleNamespace(monotonic=lambda: now[0]))
     emu.state.configure(write_quota_per_minute=3, quota_window_seconds=0.5)
     for i in range(3):
         ws.append_row([str(i)])
@@ -147,7 +150,7 @@ def test_write_quota_answers_429_after_n_writes(emu, ws):
     stats = emu.state.stats.snapshot(window=60)
     assert (stats["write_requests"], stats["writes_applied"], stats["quota_rejections"]) == (4, 3, 1)
     assert stats["max_write_requests_per_window"] == 4
-    time.sleep(0.55)
+    now[0] += 0.55
     ws.append_row(["3"])
 
 

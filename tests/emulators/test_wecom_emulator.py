@@ -147,11 +147,14 @@ def test_the_rate_limit_answers_45009_per_corp_and_api(wecom_emu):
     assert wecom_emu.state.stats()["errcodes"]["45009"] == 2
 
 
-def test_tokens_expire_after_their_lifetime_and_on_demand(wecom_emu):
+def test_tokens_expire_after_their_lifetime_and_on_demand(wecom_emu, monkeypatch):
+    now = [time.monotonic()]  # the emulator's clock, moved by hand: no sleeping, and a busy machine cannot expire a token early
+    monkeypatch.setattr(wecom_emu.state, "clock", lambda: now[0])
     wecom_emu.state.configure(token_ttl=0.3)
     tok = token(wecom_emu)["access_token"]
+    now[0] += 0.29
     assert call(wecom_emu, "get_sheet", {"docid": DOC_ID}, tok)["errcode"] == 0
-    time.sleep(0.4)
+    now[0] += 0.01
     assert call(wecom_emu, "get_sheet", {"docid": DOC_ID}, tok)["errcode"] == 42001
     wecom_emu.state.configure(token_ttl=7200)
     tok = token(wecom_emu)["access_token"]

@@ -377,7 +377,8 @@ def test_a_hanging_provider_never_holds_back_the_sheet(sheet_app, emu, sms_emu):
     from tests.conftest import sheet_values
 
     db = connect(sheet_app.config["DATABASE"])
-    sms_emu.faults.add("delay", seconds=3.0, times=None)  # every text hangs for 3 s
+    hang = 3.0
+    sms_emu.faults.add("delay", seconds=hang, times=None)  # every text hangs for 3 s
     row = new_report(sheet_app, db)
     texts_part = SmsDelivery.from_config(db, sheet_app.config, timeout=5.0)
     sheets = Sheets.from_config(sheet_app.config)
@@ -385,7 +386,7 @@ def test_a_hanging_provider_never_holds_back_the_sheet(sheet_app, emu, sms_emu):
     runner = threading.Thread(target=worker.run, daemon=True)
     started = time.monotonic()
     runner.start()
-    while len(sheet_values(emu, "问题登记")) < 2 and time.monotonic() - started < 3:
+    while len(sheet_values(emu, "问题登记")) < 2 and time.monotonic() - started < 10:
         time.sleep(0.02)
     took = time.monotonic() - started
     worker.stop.set()
@@ -395,7 +396,8 @@ def test_a_hanging_provider_never_holds_back_the_sheet(sheet_app, emu, sms_emu):
             thread.join(10)
     sheets.close()
     assert sheet_values(emu, "问题登记")[1][1] == row["submission_id"]
-    assert took < 1.5, f"the sheet row waited {took:.1f} s for a hanging text"
+    # In the sheet while the text still hangs: the row did not wait for it (however busy the machine).
+    assert took < hang, f"the sheet row waited {took:.1f} s for a hanging text"
     assert sms_emu.state.requests.get("aliyun.SendSms", 0) + sms_emu.state.requests.get("tencent.SendSms", 0) == 1
     db.close()
 

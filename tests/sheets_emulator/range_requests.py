@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import pickle
 
 from .model import Spreadsheet
 from .request_args import RequestError, clean, field_paths, grid_rect, sheet_for
@@ -11,11 +12,12 @@ def set_data_validation(book: Spreadsheet, req: dict, _requester: str) -> None:
     """setDataValidation: put (or, without a rule, remove) a rule on every cell of a range."""
     sheet, rect = grid_rect(book, req.get("range") or {})
     rule = clean(req.get("rule")) or None
+    frozen = pickle.dumps(rule)  # each cell its own copy of the rule (pickle: deepcopy's result, made in C)
     for r in range(rect.start_row, rect.end_row):
         for c in range(rect.start_col, rect.end_col):
             if rule is None and (r, c) not in sheet.cells:
                 continue
-            sheet.cell(r, c).validation = copy.deepcopy(rule)
+            sheet.cell(r, c).validation = pickle.loads(frozen)
             if sheet.cells[(r, c)].is_bare:
                 del sheet.cells[(r, c)]
 

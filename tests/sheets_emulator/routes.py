@@ -1,8 +1,8 @@
 """URL routing: which operation a request is, and the endpoint function that answers it."""
 from __future__ import annotations
 
-import copy
 import json
+import pickle
 import re
 from dataclasses import dataclass
 from typing import Callable
@@ -60,11 +60,13 @@ def _book(state, spreadsheet_id: str):
 def _batch_update(state, user, req, sid):
     """spreadsheets.batchUpdate, all or nothing: on error the spreadsheet is restored."""
     book = _book(state, sid)
-    snapshot = copy.deepcopy(book)
+    # A pickled copy is the same deep copy as copy.deepcopy, made in C: a set-up batch on a sheet of
+    # thousands of validated cells snapshots in milliseconds instead of a tenth of a second.
+    snapshot = pickle.dumps(book, pickle.HIGHEST_PROTOCOL)
     try:
         return 200, apply_batch(book, req.json(), user)
     except Exception:
-        state.spreadsheets[book.spreadsheet_id] = snapshot
+        state.spreadsheets[book.spreadsheet_id] = pickle.loads(snapshot)
         raise
 
 

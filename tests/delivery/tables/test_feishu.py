@@ -1,7 +1,5 @@
 """FeishuTables over real HTTP: the lark-oapi SDK against the Feishu emulator — structure, values,
 batches, paging, token expiry mid-run, and every fault kind classified honestly."""
-import socket
-
 import pytest
 from lark_oapi.api.bitable.v1 import ListAppTableFieldRequest
 
@@ -10,6 +8,7 @@ from forms_app.delivery.tables.base import Field, TableError, TableSpec
 from forms_app.delivery.tables.feishu import FeishuTables, cell_text, number_value
 from tests.feishu_emulator.fixtures import (APP_ID, APP_SECRET, APP_TOKEN, feishu_emu, feishu_emulator,  # noqa: F401
                                             feishu_settings, sdk_client)
+from tests.sinks import closed_port
 
 SPEC = TableSpec("问题登记", "提交编号", (
     Field("提交编号", width=110), Field("状态", "select", ("待处理", "处理中", "已办结")),
@@ -204,9 +203,7 @@ def test_a_failing_token_call_is_retryable_and_never_ambiguous(feishu_emu, table
 
 
 def test_a_service_that_cannot_be_reached_is_retryable_and_not_ambiguous():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = closed_port()
     service = FeishuTables(f"cli_unreach{port}", APP_SECRET, APP_TOKEN, f"http://127.0.0.1:{port}", timeout=1)
     with pytest.raises(TableError) as caught:
         service.add(SPEC, rows(1))
