@@ -50,7 +50,7 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "SYNC_PULL_INTERVAL": (60.0, float),         # seconds between reads of the stewards' edits
     # Urgent alerts and the daily digest (optional; nothing set = no alerts). Secrets: .env only, never the directory.
     "ALERT_WEBHOOK_URL": ("", str),              # team robot webhook: WeCom 群机器人 / DingTalk / Feishu 自定义机器人
-    "ALERT_WEBHOOK_KIND": ("", str),             # wecom | dingtalk | feishu | json (a file in notices/channels/); empty: from the URL
+    "ALERT_WEBHOOK_KIND": ("", str),             # the `kind` of a file in notices/channels/; empty: from the URL
     "ALERT_WEBHOOK_SECRET": ("", str),           # DingTalk 加签 / Feishu 签名校验 secret, when the robot has one
     "ALERT_WEBHOOK_MSGTYPE": ("", str),          # empty: markdown (Feishu: post); text: plain text
     "ALERT_WEBHOOK_2_URL": ("", str),            # a second robot beside the first (e.g. WeCom and Feishu together)
