@@ -154,11 +154,8 @@ def test_the_warning_window(today, years):
 
 
 @pytest.fixture
-def at(monkeypatch):
-    def set_clock(text: str):
-        moment = dt.datetime.fromisoformat(text).astimezone(clock.SHANGHAI)
-        monkeypatch.setattr(clock, "now", lambda: moment)
-    return set_clock
+def at(clock_at):
+    return clock_at
 
 
 def test_healthz_names_the_year(client, at):
