@@ -145,11 +145,11 @@ def finalise(config, debug: bool) -> None:
     backend = config["SHEET_BACKEND"] or ("google" if config.get("SHEETS_SPREADSHEET_KEY")
                                           and config.get("GOOGLE_SERVICE_ACCOUNT_FILE") else "")
     if backend and backend not in TABLE_SETTINGS:
-        raise ConfigError(f"SHEET_BACKEND 只能是 google、wecom 或 feishu，现在是 {backend!r}"
-                          f"（SHEET_BACKEND must be google, wecom or feishu）。")
+        raise ConfigError(f"SHEET_BACKEND 只能是 {'、'.join(TABLE_SETTINGS)} 之一，现在是 {backend!r}"
+                          f"（SHEET_BACKEND must be one of {', '.join(TABLE_SETTINGS)}）。")
     missing = [name for name in TABLE_SETTINGS.get(backend, ()) if not config.get(name)]
     if missing:
         raise ConfigError(f"SHEET_BACKEND={backend} 还缺这些设置：{'、'.join(missing)}"
                           f"（SHEET_BACKEND={backend} needs {', '.join(missing)}）。见 manual/shared-table.md。")
-    config["TABLE_BACKEND"] = backend              # the backend in use: google | wecom | feishu | "" (off)
+    config["TABLE_BACKEND"] = backend              # the backend in use: a name of TABLE_SETTINGS, or "" (off)
     config["SHEETS_ENABLED"] = bool(backend)       # a shared table is configured (any backend)

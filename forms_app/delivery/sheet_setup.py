@@ -12,7 +12,7 @@ from flask.cli import with_appcontext
 
 from forms_app.core.store import get_db
 from forms_app.delivery import columns
-from forms_app.delivery.tables import BackendUnavailable, TableService, service_from_config
+from forms_app.delivery.tables import LABELS, BackendUnavailable, TableService, service_from_config
 from forms_app.delivery.tables.google import PROTECTION  # noqa: F401  (re-exported for tests)
 from forms_app.residents import reception
 
@@ -48,8 +48,8 @@ def sheet_setup_command() -> None:
     except BackendUnavailable as exc:
         raise click.ClickException(str(exc)) from None
     if tables is None:
-        raise click.ClickException("未配置共享表格（SHEET_BACKEND：企业微信 wecom、飞书 feishu 或 Google 表格 google；"
-                                   "见 manual/shared-table.md）。")
+        choices = "、".join(f"{label} {name}" for name, label in LABELS.items())
+        raise click.ClickException(f"未配置共享表格（SHEET_BACKEND：{choices}；见 manual/shared-table.md）。")
     try:
         changes = setup(tables, reception.open_sessions(get_db()))
     finally:

@@ -41,8 +41,8 @@ def backend_name(config) -> str:
 def backend_class(name: str):
     """The adapter class for a backend name, imported now."""
     if name not in BACKENDS:
-        raise BackendUnavailable(f"SHEET_BACKEND 只能是 google、wecom 或 feishu，现在是 {name!r}"
-                                 f"（SHEET_BACKEND must be google, wecom or feishu, not {name!r}）。")
+        raise BackendUnavailable(f"SHEET_BACKEND 只能是 {'、'.join(BACKENDS)} 之一，现在是 {name!r}"
+                                 f"（SHEET_BACKEND must be one of {', '.join(BACKENDS)}, not {name!r}）。")
     module_name, _, class_name = BACKENDS[name].partition(":")
     try:
         module = importlib.import_module(module_name)
