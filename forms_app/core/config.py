@@ -69,7 +69,7 @@ SETTINGS: dict[str, tuple[object, object]] = {
     "ALERT_MAX_AGE_HOURS": (24.0, float),        # an alert still failing after this is given up (the digest lists it)
     "SUPERVISE_AFTER_DAYS": (3, int),            # 督办: cases overdue by more than this many working days (`flask supervise`)
     # SMS texts to residents (optional; SMS_PROVIDER empty = off). Templates: the provider's approved ids.
-    "SMS_PROVIDER": ("", str),                   # aliyun | tencent
+    "SMS_PROVIDER": ("", str),                   # a name in PROVIDERS of notices/sms/ (shipped: aliyun, tencent)
     "SMS_ACCESS_KEY_ID": ("", str),              # Aliyun AccessKey ID / Tencent SecretId
     "SMS_ACCESS_KEY_SECRET": ("", str),          # Aliyun AccessKey Secret / Tencent SecretKey
     "SMS_SIGN_NAME": ("", str),                  # the approved signature (签名), e.g. 延吉新村街道

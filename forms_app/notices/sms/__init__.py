@@ -15,6 +15,7 @@ again (delivery/sms.py).
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -70,30 +71,41 @@ def endpoint(value: str, default: str) -> tuple[str, str]:
     return value, "https"
 
 
+@dataclass(frozen=True)
+class Provider:
+    """A provider as the settings see it, before its SDK is imported (a deployment installs only one)."""
+
+    label: str                      # as the office knows it: 阿里云
+    adapter: str                    # "module:Class"; the class has `from_config(config, timeout)`
+    settings: tuple[str, ...] = ()  # what it needs beyond the key, the secret and the signature
+
+
+# The one list of providers: a new one is a file here and a line below.
+PROVIDERS = {
+    "aliyun": Provider("阿里云", "forms_app.notices.sms.aliyun:AliyunSms"),
+    "tencent": Provider("腾讯云", "forms_app.notices.sms.tencent:TencentSms", ("SMS_SDK_APP_ID",)),
+}
+COMMON_SETTINGS = ("SMS_ACCESS_KEY_ID", "SMS_ACCESS_KEY_SECRET", "SMS_SIGN_NAME")
+
+
 def check(config) -> str:
     """The configured provider ('' when SMS is off); ValueError on a bad or missing setting. Imports no SDK."""
-    provider = (config.get("SMS_PROVIDER") or "").strip().lower()
-    if not provider:
+    name = (config.get("SMS_PROVIDER") or "").strip().lower()
+    if not name:
         return ""
-    missing = [n for n in ("SMS_ACCESS_KEY_ID", "SMS_ACCESS_KEY_SECRET", "SMS_SIGN_NAME") if not config.get(n)]
-    if provider == "tencent" and not config.get("SMS_SDK_APP_ID"):
-        missing.append("SMS_SDK_APP_ID")
-    if provider not in ("aliyun", "tencent"):
-        raise ValueError(f"SMS_PROVIDER 应为 aliyun（阿里云）或 tencent（腾讯云），或者留空（现为「{provider}」）。")
+    if name not in PROVIDERS:
+        choices = "或 ".join(f"{n}（{p.label}）" for n, p in PROVIDERS.items())
+        raise ValueError(f"SMS_PROVIDER 应为 {choices}，或者留空（现为「{name}」）。")
+    missing = [n for n in (*COMMON_SETTINGS, *PROVIDERS[name].settings) if not config.get(n)]
     if missing:
-        raise ValueError(f"SMS_PROVIDER={provider} 还需要设置：{'、'.join(missing)}（见 .env.example）。")
-    return provider
+        raise ValueError(f"SMS_PROVIDER={name} 还需要设置：{'、'.join(missing)}（见 .env.example）。")
+    return name
 
 
 def from_config(config, timeout: float = TIMEOUT):
     """The configured provider's adapter, or None when SMS is off. ValueError on a bad setting."""
-    provider = check(config)
-    if not provider:
+    name = check(config)
+    if not name:
         return None
-    if provider == "aliyun":
-        from forms_app.notices.sms.aliyun import AliyunSms
-        return AliyunSms(config["SMS_ACCESS_KEY_ID"], config["SMS_ACCESS_KEY_SECRET"], config["SMS_SIGN_NAME"],
-                         config.get("SMS_ENDPOINT", ""), timeout=timeout)
-    from forms_app.notices.sms.tencent import TencentSms
-    return TencentSms(config["SMS_ACCESS_KEY_ID"], config["SMS_ACCESS_KEY_SECRET"], config["SMS_SIGN_NAME"],
-                      config["SMS_SDK_APP_ID"], config.get("SMS_ENDPOINT", ""), timeout=timeout)
+    module_name, _, class_name = PROVIDERS[name].adapter.partition(":")
+    return getattr(importlib.import_module(module_name), class_name).from_config(config, timeout)

@@ -62,6 +62,11 @@ class AliyunSms:
     name = "aliyun"
     settle = 60.0  # a submitted text is in QuerySendDetails at once (SendStatus 1, 等待回执); a minute of margin
 
+    @classmethod
+    def from_config(cls, config, timeout: float) -> "AliyunSms":
+        return cls(config["SMS_ACCESS_KEY_ID"], config["SMS_ACCESS_KEY_SECRET"], config["SMS_SIGN_NAME"],
+                   config.get("SMS_ENDPOINT", ""), timeout=timeout)
+
     def __init__(self, key_id: str, secret: str, sign_name: str, endpoint_setting: str = "", *,
                  timeout: float = 10.0, settle: float | None = None):
         host, scheme = endpoint(endpoint_setting, HOST)

@@ -57,6 +57,11 @@ class TencentSms:
     name = "tencent"
     settle = 300.0  # status reports usually arrive within a minute; wait longer before trusting "not found"
 
+    @classmethod
+    def from_config(cls, config, timeout: float) -> "TencentSms":
+        return cls(config["SMS_ACCESS_KEY_ID"], config["SMS_ACCESS_KEY_SECRET"], config["SMS_SIGN_NAME"],
+                   config["SMS_SDK_APP_ID"], config.get("SMS_ENDPOINT", ""), timeout=timeout)
+
     def __init__(self, key_id: str, secret: str, sign_name: str, app_id: str, endpoint_setting: str = "", *,
                  timeout: float = 10.0, settle: float | None = None):
         host, scheme = endpoint(endpoint_setting, HOST)
