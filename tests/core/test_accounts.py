@@ -10,6 +10,7 @@ from werkzeug.security import generate_password_hash
 from forms_app.core import accounts
 from tests.conftest import STEWARD_PASSWORD, add_accounts, hidden_fields
 from tests.server import gunicorn
+from tests.samples import STEWARD
 
 
 @pytest.fixture(autouse=True)
@@ -38,12 +39,12 @@ def steward(runner, *args, password="a-good-password\n"):
 def test_add_a_directory_steward_takes_the_directory_name(runner, db, app, caplog):
     caplog.set_level(logging.INFO)
     result = steward(runner, "add", "s2", "--password-stdin")
-    assert result.exit_code == 0 and "已建好账号 s2（王海（示例），大管家，代表名录里的大管家 王海（示例））" in result.output
+    assert result.exit_code == 0 and f"已建好账号 s2（{STEWARD['s2']}，大管家，代表名录里的大管家 {STEWARD['s2']}）" in result.output
     row = db.execute("SELECT * FROM accounts WHERE id = 's2'").fetchone()
-    assert row["name"] == "王海（示例）" and row["role"] == "steward" and row["password_hash"].startswith("$argon2id$")
+    assert row["name"] == STEWARD['s2'] and row["role"] == "steward" and row["password_hash"].startswith("$argon2id$")
     assert "a-good-password" not in row["password_hash"] and "a-good-password" not in caplog.text
     account = accounts.authenticate(db, "s2", "a-good-password", app.extensions["directory"])
-    assert (account.id, account.steward_id, account.can_edit, account.label) == ("s2", "s2", True, "s2 王海（示例）")
+    assert (account.id, account.steward_id, account.can_edit, account.label) == ("s2", "s2", True, f"s2 {STEWARD['s2']}")
 
 
 def test_other_ids_and_supervisors_stand_for_no_directory_steward(runner, db, app):

@@ -18,6 +18,7 @@ from forms_app.delivery.sync import Worker
 from forms_app.residents import reports
 from tests.conftest import Forms, sheet_values, text
 from tests.server import ROOT, SYNC_LAUNCHER, gone
+from tests.samples import STEWARD
 
 DIRECTORY = directory_module.load()
 CALL = {"来源": "电话", "小区": "延吉二村", "楼号": "55号", "问题类别": "漏水/渗水",
@@ -117,7 +118,7 @@ def test_the_id_cells_and_the_service_columns_are_written(worker, sheets, emu):
     worker.pull(), worker.pull()
     after = rows(emu)[0]
     assert {k for k in after if after[k] != before[k]} == {"编号", "提交编号", "提交时间", "负责大管家", "是否紧急"}
-    assert (after["负责大管家"], after["是否紧急"]) == ("周芳（示例）", "紧急")   # 漏水: an urgent category
+    assert (after["负责大管家"], after["是否紧急"]) == (STEWARD['s5'], "紧急")   # 漏水: an urgent category
 
 
 def test_a_row_that_moved_is_numbered_where_it_is_now(worker, sheets, emu, conn):
@@ -277,7 +278,7 @@ def web_case(sheet_app, conn, worker):
 
 def test_an_unchanged_read_back_is_no_change_and_no_409(sheet_app, worker, sheets, conn, emu):
     case = web_case(sheet_app, conn, worker)
-    assert case["steward_name"] == "周芳（示例）"          # stored at creation, as the row shows it
+    assert case["steward_name"] == STEWARD['s5']          # stored at creation, as the row shows it
     for _ in range(2):
         worker.pull()
     after = reports.by_submission(conn, "b" * 32)
@@ -333,7 +334,7 @@ def test_category_words_and_compound_spellings_are_read_through_the_directory(wo
     case = reports.by_submission(conn, row["提交编号"])
     assert (case["compound_id"], case["category_id"], case["phone"]) == ("yanji4", "leak", "")
     assert deadlines.is_urgent(case, DIRECTORY) and outbox.backlog(conn, ("alert",)) == 1  # the urgency that follows
-    assert (row["小区"], row["问题类别"], row["是否紧急"], row["负责大管家"]) == ("延吉四村", "漏水/渗水", "紧急", "陈静（示例）")
+    assert (row["小区"], row["问题类别"], row["是否紧急"], row["负责大管家"]) == ("延吉四村", "漏水/渗水", "紧急", STEWARD['s1'])
     assert row["提交时间"] and "【系统】" not in case["notes"]   # 居民不愿留电话 is accepted, no flag
 
 

@@ -2,6 +2,7 @@ import pytest
 
 from forms_app.core import directory
 from forms_app.delivery import sheet_layout as sl
+from tests.samples import STEWARD
 
 ROW = {"ref": "W222-333", "submission_id": "a" * 32, "created_at": "2026-11-28T14:05:09+08:00", "channel": "网页",
        "area_id": "yanji23", "compound_id": "yanji2", "building": "55号", "room": "601", "category_id": "leak",
@@ -26,7 +27,7 @@ def test_report_row_matches_the_headers_and_keeps_text_as_text(d):
     assert as_dict["联系电话"] == "138 1234 5678"
     assert as_dict["小区"] == "延吉二村" and as_dict["居民区"] == "延吉二三村"
     assert as_dict["代办关系"] == "邻居（本人已同意）" and as_dict["是否紧急"] == "紧急"
-    assert as_dict["状态"] == "已受理" and as_dict["负责大管家"] == "周芳（示例）"
+    assert as_dict["状态"] == "已受理" and as_dict["负责大管家"] == STEWARD['s5']
     assert all(isinstance(v, str) for v in row)
 
 

@@ -15,6 +15,7 @@ from forms_app.delivery.sync import Worker
 from tests.conftest import reference, without_refs
 from tests.sinks import SmtpSink, WebhookSink, closed_port, self_signed_cert, smtp  # noqa: F401 - smtp is a fixture
 from tests.residents.test_reports import DATA
+from tests.samples import STEWARD
 
 DIRECTORY = load()
 PRIVATE = {"contact_name": "王阿姨", "room": "601", "phone": "+8613812345678",
@@ -74,7 +75,7 @@ def test_wecom_markdown(sinks, store):
     assert list(req.body) == ["msgtype", "markdown"] and req.body["msgtype"] == "markdown"
     content = req.body["markdown"]["content"]
     assert content.startswith(f"**【紧急】{alert['ref']} 延吉二村 55号 漏水/渗水**")
-    assert "负责：周芳（示例）" in content and "漏水了漏水了" in content and "请尽快联系居民" in content
+    assert f"负责：{STEWARD['s5']}" in content and "漏水了漏水了" in content and "请尽快联系居民" in content
 
 
 def test_wecom_text_mentions_the_steward_when_a_mobile_is_configured(sinks, store):
@@ -253,7 +254,7 @@ def test_email_reaches_the_team_and_the_steward_with_a_chinese_subject(smtp, sto
     assert "星河社区大管家" in str(mail.message["From"]) and str(mail.message["Date"]).endswith("+0800")
     body = without_refs(mail.text)
     assert "此邮件由星河社区大管家系统自动发送" in body and "延吉社区" not in body
-    assert "卫生间天花板" in body and "负责：周芳（示例）" in body
+    assert "卫生间天花板" in body and f"负责：{STEWARD['s5']}" in body
     for secret in ("王阿姨", "601", "138", "5678", "6543"):
         assert secret not in body
 
@@ -399,7 +400,7 @@ def test_reassigned_report_names_the_new_steward(app, db, robot):
     row = make_report(db, alert=False)
     reports.update(db, row["id"], {"steward_name": "王海"}, alert={"type": "reopened"})
     make_worker(app, db).cycle()
-    assert "负责：王海（示例）" in robot.messages[0]["markdown"]["content"]
+    assert f"负责：{STEWARD['s2']}" in robot.messages[0]["markdown"]["content"]
 
 
 def test_alert_still_failing_after_max_age_is_given_up(app, db, robot):

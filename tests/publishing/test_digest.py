@@ -3,7 +3,7 @@ import datetime as dt
 
 import pytest
 
-from forms_app.core import clock, deadlines, directory
+from forms_app.core import clock, deadlines
 from forms_app.notices import notify
 from forms_app.publishing import digest
 from forms_app.residents import reception
@@ -13,9 +13,10 @@ from forms_app.core.store import transaction
 from tests.conftest import without_refs
 from tests.sinks import WebhookSink, smtp  # noqa: F401 - smtp is a fixture
 from tests.residents.test_reports import DATA
+from tests.samples import STEWARD
 
 # The stewards as the directory lists them: a sixth steward in the data needs no edit here.
-STEWARDS = [s.name for s in directory.load().stewards.values()]
+STEWARDS = list(STEWARD.values())
 PRIVATE = {"contact_name": "王阿姨", "room": "601", "phone": "+8613812345678",
            "description": "卫生间天花板一直滴水，王阿姨 601 室，电话 138 1234 5678"}
 
@@ -112,8 +113,8 @@ def test_call_back_day_follows_the_official_calendar(created, call_by):
 def test_not_contacted_after_one_working_day(app, db, created, on_time, overdue):
     row = add(db, at(created), category_id="garbage")  # not urgent: one working day (urgent: the same day)
     for day in on_time:
-        assert row["ref"] not in section(printed(app, day), "周芳（示例）", "一")
-    listed = section(printed(app, overdue), "周芳（示例）", "一")
+        assert row["ref"] not in section(printed(app, day), STEWARD['s5'], "一")
+    listed = section(printed(app, overdue), STEWARD['s5'], "一")
     assert row["ref"] in listed and "先行联系超时，还没联系居民（1 条）" in listed
     assert "先行联系超时 1 个工作日" in listed
 
@@ -123,7 +124,7 @@ def test_contacted_or_closed_reports_are_not_overdue(app, db):
     closed = add(db, at("2026-11-02"), status="已解决")
     forwarded = add(db, at("2026-11-02"), status="已转办")
     waiting = add(db, at("2026-11-02"), status="处理中")
-    listed = section(printed(app, "2026-11-05"), "周芳（示例）", "一")
+    listed = section(printed(app, "2026-11-05"), STEWARD['s5'], "一")
     assert waiting["ref"] in listed
     assert not any(r["ref"] in listed for r in (contacted, closed, forwarded))
 
@@ -139,11 +140,11 @@ def test_resolution_overdue_with_the_reason(app, db):
     young = add(db, at("2026-10-20"), status="处理中", first_contact_at="2026-10-20")
     uncontacted = add(db, at("2026-10-01"), status="处理中")
     output = printed(app, "2026-11-03")
-    listed = section(output, "周芳（示例）", "二")
+    listed = section(output, STEWARD['s5'], "二")
     assert old["ref"] in listed and received["ref"] in listed and "处理中，办结超时 5 个工作日" in listed
     assert planned["ref"] in listed and "已形成方案，办结超时 5 个工作日" in listed
     assert dated["ref"] not in listed and young["ref"] not in listed  # a plan's 落实 clock runs to its last 分工
-    assert uncontacted["ref"] in listed and uncontacted["ref"] in section(output, "周芳（示例）", "一")
+    assert uncontacted["ref"] in listed and uncontacted["ref"] in section(output, STEWARD['s5'], "一")
 
 
 def test_reopened_case_not_handled_again_is_listed(app, db):
@@ -151,8 +152,8 @@ def test_reopened_case_not_handled_again_is_listed(app, db):
     with transaction(db):
         db.execute("UPDATE reports SET reopened_at = ?, rehandle_due = '2026-11-06' WHERE id = ?",
                    (at("2026-11-03"), row["id"]))
-    assert row["ref"] not in section(printed(app, "2026-11-06"), "周芳（示例）", "二")
-    listed = section(printed(app, "2026-11-09"), "周芳（示例）", "二")
+    assert row["ref"] not in section(printed(app, "2026-11-06"), STEWARD['s5'], "二")
+    listed = section(printed(app, "2026-11-09"), STEWARD['s5'], "二")
     assert row["ref"] in listed and "重新处理超时 1 个工作日" in listed
 
 
@@ -162,7 +163,7 @@ def test_new_since_the_last_digest(sending, db, robot):
     assert runner.invoke(args=["digest", "--date", "2026-11-02"]).exit_code == 0
     assert digest.last_sent(db) == dt.datetime(2026, 11, 2, 23, 59, 59, tzinfo=SHANGHAI)
     second = add(db, at("2026-11-03", "08:30"))
-    listed = section(printed(sending, "2026-11-03"), "周芳（示例）", "六")
+    listed = section(printed(sending, "2026-11-03"), STEWARD['s5'], "六")
     assert second["ref"] in listed and first["ref"] not in listed and "（1 条）" in listed
     assert "2026年11月3日 08:30，已受理" in listed
     assert digest.last_sent(db).date() == dt.date(2026, 11, 2)  # --print records nothing
@@ -171,17 +172,17 @@ def test_new_since_the_last_digest(sending, db, robot):
 def test_without_a_previous_digest_new_means_the_last_day(app, db):
     yesterday = add(db, at("2026-11-02", "09:00"))
     older = add(db, at("2026-11-01", "09:00"))
-    listed = section(printed(app, "2026-11-03"), "周芳（示例）", "六")  # as of 11-03 23:59:59
+    listed = section(printed(app, "2026-11-03"), STEWARD['s5'], "六")  # as of 11-03 23:59:59
     assert yesterday["ref"] not in listed and older["ref"] not in listed
-    listed = section(printed(app, "2026-11-02"), "周芳（示例）", "六")
+    listed = section(printed(app, "2026-11-02"), STEWARD['s5'], "六")
     assert yesterday["ref"] in listed and older["ref"] not in listed
 
 
 def test_reports_follow_a_reassignment(app, db):
     moved = add(db, at("2026-11-02"), steward_name="王海")
     output = printed(app, "2026-11-02")
-    assert moved["ref"] in section(output, "王海（示例）", "六")
-    assert moved["ref"] not in section(output, "周芳（示例）", "六")
+    assert moved["ref"] in section(output, STEWARD['s2'], "六")
+    assert moved["ref"] not in section(output, STEWARD['s5'], "六")
 
 
 def add_session(db, ident: str, day: str, capacity: int = 2):
@@ -210,11 +211,11 @@ def test_sign_ups_for_the_next_joint_reception(app, db, monkeypatch):
     reception.cancel(db, mine[1]["ref"])  # cancelled: gone; the waiting one moves up
     monkeypatch.undo()
     output = printed(app, "2026-11-05")
-    listed = section(output, "周芳（示例）", "七")
+    listed = section(output, STEWARD['s5'], "七")
     assert listed.startswith("七、下次联合接待 11月7日（周六）9:00–11:00 街道社区服务中心二楼会议室：本人负责小区的报名（2 人）")
     assert mine[0]["ref"] in listed and "（关联 W7K3-M9PX）" in listed and waiting["ref"] in listed
     assert mine[1]["ref"] not in listed and other["ref"] not in listed
-    assert other["ref"] in section(output, "赵磊（示例）", "七") and "候补" in section(output, "赵磊（示例）", "七")
+    assert other["ref"] in section(output, STEWARD['s4'], "七") and "候补" in section(output, STEWARD['s4'], "七")
     for secret in ("居民", "13900", "0004"):
         assert secret not in listed.replace(mine[0]["ref"], "").replace(waiting["ref"], "")
 
@@ -239,11 +240,11 @@ def test_sent_one_message_per_steward_with_something_to_say(sending, db, robot, 
     result = sending.test_cli_runner().invoke(args=["digest", "--date", "2026-11-02"])
     assert result.exit_code == 0 and "已发送每日汇总：2 条消息" in result.output
     contents = [m["markdown"]["content"] for m in robot.messages]
-    assert [c.split("\n")[0] for c in contents] == ["**【每日汇总】11月2日（周一） 陈静（示例）**",
-                                                  "**【每日汇总】11月2日（周一） 周芳（示例）**"]
+    assert [c.split("\n")[0] for c in contents] == [f"**【每日汇总】11月2日（周一） {STEWARD['s1']}**",
+                                                  f"**【每日汇总】11月2日（周一） {STEWARD['s5']}**"]
     assert row["ref"] in contents[1]
     assert [m.rcpt_tos for m in smtp.mails] == [["team@example.com"], ["team@example.com", "zhou@example.com"]]
-    assert smtp.mails[1].subject == "【每日汇总】11月2日（周一） 周芳（示例）"
+    assert smtp.mails[1].subject == f"【每日汇总】11月2日（周一） {STEWARD['s5']}"
     for shown in [*contents, *(m.text for m in smtp.mails)]:
         for secret in ("王阿姨", "601", "138", "5678"):
             assert secret not in without_refs(shown)
@@ -332,11 +333,11 @@ def test_overdue_comes_before_new_and_due_today_has_its_own_section(app, db):
     today = add(db, at("2026-11-03", "08:00"))               # 漏水: urgent, first contact due the same day
     contacted = add(db, at("2026-11-03", "08:30"), first_contact_at="2026-11-03 08:40")
     output = printed(app, "2026-11-03")
-    mine = output.split("周芳（示例）", 1)[1]
+    mine = output.split(STEWARD['s5'], 1)[1]
     assert mine.index("一、先行联系超时") < mine.index("三、今天到期") < mine.index("六、上次汇总以来的新问题")
-    due = section(output, "周芳（示例）", "三")
+    due = section(output, STEWARD['s5'], "三")
     assert today["ref"] in due and "先行联系今天到期" in due
-    assert late["ref"] not in due and contacted["ref"] not in due and late["ref"] in section(output, "周芳（示例）", "一")
+    assert late["ref"] not in due and contacted["ref"] not in due and late["ref"] in section(output, STEWARD['s5'], "一")
 
 
 def resolved(db, row, day: str, phone: str | None = None, consent: int = 1):
@@ -352,7 +353,7 @@ def test_the_followup_queue_lists_residents_without_texts_at_once_and_others_aft
     resolved(db, no_phone, "2026-11-06", phone="")
     resolved(db, landline, "2026-11-06", phone="+862155550100")
     resolved(db, refused, "2026-11-06", consent=0)
-    queue = section(printed(app, "2026-11-09"), "周芳（示例）", "五")
+    queue = section(printed(app, "2026-11-09"), STEWARD['s5'], "五")
     assert queue.startswith("五、待回访（4 条，收不到短信的在前）")
     shown = [r["ref"] for r in (no_phone, landline, refused, texted_long_ago) if r["ref"] in queue]
     assert len(shown) == 4 and texted_lately["ref"] not in queue
@@ -360,7 +361,7 @@ def test_the_followup_queue_lists_residents_without_texts_at_once_and_others_aft
     assert "居民收不到短信，请打电话回访" in queue and "居民还没回答，请打电话回访" in queue
     with transaction(db):
         db.execute("UPDATE reports SET followup_due = 0 WHERE id = ?", (no_phone["id"],))  # answered by phone
-    assert no_phone["ref"] not in section(printed(app, "2026-11-09"), "周芳（示例）", "五")
+    assert no_phone["ref"] not in section(printed(app, "2026-11-09"), STEWARD['s5'], "五")
 
 
 def test_a_digest_too_long_for_one_robot_message_is_split_never_cut(sending, db, robot):

@@ -7,6 +7,7 @@ from forms_app.core import clock, deadlines
 from forms_app.core import outbox
 from forms_app.delivery.sheet_layout import REPORTS
 from tests.conftest import Forms, hidden_fields, reference, sheet_values, text
+from tests.samples import STEWARD
 
 
 @pytest.fixture
@@ -73,8 +74,8 @@ def test_not_fully_solved_reopens_with_the_rehandling_clock(office_hours_now, fo
     due = deadlines.day_of(row["rehandle_due"])
     opened = deadlines.day_of(row["reopened_at"])
     assert due == opened  # a leak is urgent: reopened, it keeps the urgent clock (the same day)
-    assert row["public_note"] == f"您{opened.month}月{opened.day}日说还没解决，周芳（示例）最晚{clock.chinese_date(due)}再联系您。"
-    assert "您今天说还没解决，周芳（示例）今天下班前再联系您。" in text(response)
+    assert row["public_note"] == f"您{opened.month}月{opened.day}日说还没解决，{STEWARD['s5']}最晚{clock.chinese_date(due)}再联系您。"
+    assert f"您今天说还没解决，{STEWARD['s5']}今天下班前再联系您。" in text(response)
     assert 'id="call-now"' in text(response) and "先关总水阀" in text(response)  # the call-now line again
     assert outbox.backlog(db, outbox.ALERT_KINDS) == alerts_before + 1
     item = db.execute("SELECT payload FROM outbox WHERE kind = 'alert' ORDER BY id DESC").fetchone()

@@ -5,6 +5,7 @@ import pytest
 
 from tests.browser import assert_accessible, fill_report
 from tests.server import gunicorn
+from tests.samples import STEWARD
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +29,7 @@ def test_resident_reports_a_leak_from_a_stairwell_qr_code(page, base):
     page.goto(f"{base}/forms/report?compound=yanji2&src=qr")
     reference = fill_report(page, category="漏水/渗水")
     assert re.fullmatch(r"2\d{7}", reference) and page.locator("#reference").inner_text() == f"{reference[:4]} {reference[4:]}"
-    assert page.get_by_text("周芳（示例）", exact=True).is_visible()
+    assert page.get_by_text(STEWARD['s5'], exact=True).is_visible()
     size = page.locator("#reference").evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
     assert size >= 32
     assert all(url.startswith(base) for url in page.requests_seen), page.requests_seen
@@ -110,6 +111,6 @@ def test_confirmation_prints_cleanly(page, base):
     page.emulate_media(media="print")
     assert page.locator("#reference").is_visible() and page.locator("#reference").inner_text().replace(" ", "") == reference
     assert not page.locator(".site-nav").is_visible() and not page.locator(".site-footer").is_visible()
-    assert page.get_by_text("周芳（示例）", exact=True).is_visible()
+    assert page.get_by_text(STEWARD['s5'], exact=True).is_visible()
     pdf = page.pdf(format="A4")
     assert pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page\r") + pdf.count(b"/Type/Page") <= 2

@@ -10,6 +10,7 @@ from forms_app.core.store import connect
 from tests.browser import DESKTOP, assert_accessible, fill_report, steward_server
 from tests.conftest import browser_sign_in
 from tests.residents.test_reports import DATA
+from tests.samples import STEWARD
 
 pytestmark = pytest.mark.browser
 # The stewards' phones: a small screen, inside WeChat's browser.
@@ -135,7 +136,7 @@ def test_sign_in_sheet_prints_without_the_menu_and_takes_outcomes(server, store,
     assert f"{ref}（已形成方案）" in desk.locator("#confirmed").inner_text()
     row = reports.by_ref(store, ref)
     assert row["status"] == "已形成方案"
-    assert row["notes"].endswith("s1 陈静（示例）：状态 处理中→已形成方案\n2099-02-07 联合接待：法治专员讲了征询流程，下周发征询表。")
+    assert row["notes"].endswith(f"s1 {STEWARD['s1']}：状态 处理中→已形成方案\n2099-02-07 联合接待：法治专员讲了征询流程，下周发征询表。")
 
 
 @pytest.fixture

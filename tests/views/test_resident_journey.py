@@ -16,6 +16,7 @@ from forms_app.residents import reports
 from forms_app.views.status import progress
 from tests.conftest import Forms, checked, reference, text
 from tests import REPO_ROOT
+from tests.samples import STEWARD
 
 OFFICE = "021 5555 0100"          # data/directory.yaml street.office.phone
 STEWARD_YANJI2 = "021 5555 0105"  # 周芳（示例）, steward of yanji2
@@ -70,7 +71,7 @@ def test_non_urgent_confirmation_promises_the_stored_first_contact_day(forms, db
     due = dt.date.fromisoformat(row_of(db, ref)["first_contact_due"])
     assert due > clock.now().date()
     sentence = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", body.split('id="callback">')[1].split("</p>")[0]))
-    assert sentence.strip() == f"最晚{clock.chinese_date(due)}下班前，周芳（示例）会用 {STEWARD_YANJI2} 给您打电话，请留意接听。"
+    assert sentence.strip() == f"最晚{clock.chinese_date(due)}下班前，{STEWARD['s5']}会用 {STEWARD_YANJI2} 给您打电话，请留意接听。"
     assert "这是紧急问题" not in body
 
 
@@ -109,7 +110,7 @@ def test_reopened_case_hides_the_stale_note_and_says_when_the_steward_calls(form
     reopen(db, ref)
     body = text(look(forms, ref, "5678"))
     assert "已修好" not in body
-    assert "您12月1日说还没解决，周芳（示例）最晚12月4日（周五）下班前再联系您。" in body
+    assert f"您12月1日说还没解决，{STEWARD['s5']}最晚12月4日（周五）下班前再联系您。" in body
     assert "12月1日</span> 您说问题还没有解决，重新处理。" in body
     assert 'id="status">处理中<' in body
 
@@ -132,7 +133,7 @@ def test_call_back_day_is_shown_until_the_first_contact(forms, db, app):
     row = row_of(db, ref)
     due = dt.date.fromisoformat(row["first_contact_due"])
     body = text(look(forms, ref, "5678"))
-    assert f"周芳（示例）最晚{clock.chinese_date(due)}下班前给您打电话。" in body
+    assert f"{STEWARD['s5']}最晚{clock.chinese_date(due)}下班前给您打电话。" in body
     with db:
         reports.apply_changes(db, row, {"first_contact_at": "2026-12-01 09:30", "status": "处理中"})
     assert 'id="next-call"' not in text(look(forms, ref, "5678"))
@@ -144,7 +145,7 @@ def test_progress_says_today_for_a_same_day_re_handling(app, forms, db):
     reopen(db, ref, at=clock.iso(clock.now()), due=today.isoformat())
     with app.app_context():
         words = progress(db, row_of(db, ref), app.extensions["directory"], today)
-    assert words["reopen_line"] == "您今天说还没解决，周芳（示例）今天下班前再联系您。" and words["note"] == ""
+    assert words["reopen_line"] == f"您今天说还没解决，{STEWARD['s5']}今天下班前再联系您。" and words["note"] == ""
 
 
 # --- 3. references: digits, a check digit, old ones still work ----------------------------------
@@ -359,6 +360,6 @@ def test_reopened_thanks_page_says_an_alert_went_out_only_when_one_did(app, form
     app.config["ALERTS_ENABLED"] = alerts
     with app.test_request_context("/forms/status/followup"):
         page = render_template("status/followup_done.html", row=row_of(db, ref), reopened=True, already=False,
-                               reopen_line="您12月1日说还没解决，周芳（示例）最晚12月4日（周五）再联系您。")
+                               reopen_line=f"您12月1日说还没解决，{STEWARD['s5']}最晚12月4日（周五）再联系您。")
     assert ("大管家已经收到提醒" in page) is alerts
-    assert "您12月1日说还没解决，周芳（示例）最晚12月4日（周五）再联系您。" in page
+    assert f"您12月1日说还没解决，{STEWARD['s5']}最晚12月4日（周五）再联系您。" in page

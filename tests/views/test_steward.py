@@ -16,6 +16,7 @@ from forms_app.delivery.sheet_layout import REPORTS, SIGNUPS, report_row
 from tests.conftest import (SHEET_KEY, STEWARD_PASSWORD, SUPERVISOR, Forms, hidden_fields, reference,
                             checked, selected, sheet_values, sign_in, text)
 from forms_app.core.store import transaction
+from tests.samples import STEWARD
 
 PASSWORD = STEWARD_PASSWORD
 SESSION = "2099-01-03-am"
@@ -106,7 +107,7 @@ def test_sign_in_goes_back_to_the_page_asked_for(forms, ref):
     target = first.headers["Location"].split("next=", 1)[1]
     response = sign_in(forms.client, "s2", next=target)
     assert response.status_code == 303 and response.headers["Location"] == f"/forms/steward/reports/{ref}"
-    assert "王海（示例）" in text(forms.client.get(response.headers["Location"]))
+    assert STEWARD['s2'] in text(forms.client.get(response.headers["Location"]))
 
 
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/forms/steward", "/forms/report", "/forms/stewardx"])
@@ -241,7 +242,7 @@ def test_list_newest_first_with_counts_and_columns(steward, db):
         assert f'<th scope="col">{header}</th>' in body
     counts = body.split('id="counts"')[1].split("</ul>")[0]
     assert "全部 <strong>3</strong>" in counts and "已受理 <strong>2</strong>" in counts and "处理中 <strong>1</strong>" in counts
-    assert "周芳（示例）" in body and "未联系" in body
+    assert STEWARD['s5'] in body and "未联系" in body
     assert body.count("tag-urgent") == 3 and "先行联系今天到期" in body  # a leak: urgent category, same-day contact
 
 
@@ -319,8 +320,8 @@ def test_my_cases_are_the_default_after_sign_in(steward, varied, client):
 
 
 def test_my_cases_follow_the_steward_named_in_charge(steward, varied, db):
-    db.execute("UPDATE reports SET steward_name = '陈静（示例）' WHERE ref = ?", (varied["garbage_yanji5"],))
-    db.execute("UPDATE reports SET steward_name = '王海（示例）' WHERE ref = ?", (varied["stale"],))
+    db.execute(f"UPDATE reports SET steward_name = '{STEWARD['s1']}' WHERE ref = ?", (varied["garbage_yanji5"],))
+    db.execute(f"UPDATE reports SET steward_name = '{STEWARD['s2']}' WHERE ref = ?", (varied["stale"],))
     body = text(steward.client.get("/forms/steward"))
     assert {name for name, ref in varied.items() if ref in body} == {"garbage_yanji5", "reopened"}
 
@@ -374,7 +375,7 @@ def test_bulk_status_change_goes_through_the_edit_path(steward, varied, db):
     today = clock.now().strftime("%Y-%m-%d")
     for ref in chosen:
         row = reports.by_ref(db, ref)
-        assert row["status"] == "处理中" and row["notes"] == f"{today} s1 陈静（示例）：状态 已受理→处理中"
+        assert row["status"] == "处理中" and row["notes"] == f"{today} s1 {STEWARD['s1']}：状态 已受理→处理中"
         fields = [(h["actor"], h["field"], h["old"], h["new"]) for h in history.for_report(db, row["id"])]
         assert ("s1", "status", "已受理", "处理中") in fields
     assert sorted(u["状态"] for u in pending_updates(db)) == ["处理中", "处理中"]
@@ -438,7 +439,7 @@ def test_edit_status_and_public_note_queues_exactly_one_update(steward, ref, db)
     assert (row["status"], row["public_note"]) == ("处理中", "物业明天上午上门查看。")
     today = clock.now().strftime("%Y-%m-%d")
     assert before == 0 and pending_updates(db) == [{"状态": "处理中", "公开进展": "物业明天上午上门查看。",
-                                                    "处理记录": f"{today} s1 陈静（示例）：状态 已受理→处理中"}]
+                                                    "处理记录": f"{today} s1 {STEWARD['s1']}：状态 已受理→处理中"}]
     assert "已保存" in text(steward.client.get(response.headers["Location"]))
 
 
@@ -449,11 +450,11 @@ def test_saving_without_changes_queues_nothing(steward, ref, db):
 
 def test_note_is_appended_with_date_and_name(steward, ref, db):
     db.execute("UPDATE reports SET notes = '2026-11-01 已电话联系'")
-    edit(steward, ref, note="约了物业周三上门。", coordinating=["物业", "居委会"], steward_name="李敏（示例）")
+    edit(steward, ref, note="约了物业周三上门。", coordinating=["物业", "居委会"], steward_name=STEWARD['s3'])
     row = reports.by_ref(db, ref)
     today = clock.now().strftime("%Y-%m-%d")
-    assert row["notes"] == f"2026-11-01 已电话联系\n{today} 陈静（示例）：约了物业周三上门。"
-    assert row["coordinating"] == "居委会、物业" and row["steward_name"] == "李敏（示例）"
+    assert row["notes"] == f"2026-11-01 已电话联系\n{today} {STEWARD['s1']}：约了物业周三上门。"
+    assert row["coordinating"] == "居委会、物业" and row["steward_name"] == STEWARD['s3']
     [cells] = pending_updates(db)
     assert set(cells) == {"处理记录", "协调单位", "负责大管家"}
 
@@ -485,7 +486,7 @@ def test_a_stale_form_does_not_overwrite_someone_elses_change(steward, ref, db):
     version = re.search(r'name="version" type="hidden" value="([^"]*)"', page).group(1)
     reports.update(db, reports.by_ref(db, ref)["id"], {"status": "已形成方案"}, actor="s2")
     response = steward.submit(f"/forms/steward/reports/{ref}", {"version": version, "status": "已受理",
-                                                                "steward_name": "周芳（示例）", "public_note": "旧的"})
+                                                                "steward_name": STEWARD['s5'], "public_note": "旧的"})
     assert response.status_code == 409 and "被别人改过" in text(response)
     assert reports.by_ref(db, ref)["status"] == "已形成方案"
 
@@ -495,7 +496,7 @@ def test_two_saves_within_one_second_the_second_is_refused_and_keeps_what_was_ty
     assert sign_in(other.client, "s2").status_code == 303
     pages = [text(f.client.get(f"/forms/steward/reports/{ref}")) for f in (steward, other)]
     fields = [{**hidden_fields(p), "version": re.search(r'name="version" type="hidden" value="([^"]*)"', p).group(1),
-               "steward_name": "周芳（示例）"} for p in pages]
+               "steward_name": STEWARD['s5']} for p in pages]
     first = steward.client.post(f"/forms/steward/reports/{ref}", data={**fields[0], "status": "处理中", "public_note": "甲"})
     second = other.client.post(f"/forms/steward/reports/{ref}", data={**fields[1], "status": "已解决",
                                                                       "public_note": "乙写的公开进展", "note": "乙的处理记录"})
@@ -656,7 +657,7 @@ def test_outcomes_flow_to_the_linked_report_and_the_sign_up(steward, session_id,
     report = reports.by_ref(db, crowd["report"])
     assert report["status"] == "已形成方案"
     today = clock.now().strftime("%Y-%m-%d")
-    assert report["notes"] == f"{today} s1 陈静（示例）：状态 处理中→已形成方案\n2099-01-03 联合接待：法治专员讲了征询流程，下周发征询表。"
+    assert report["notes"] == f"{today} s1 {STEWARD['s1']}：状态 处理中→已形成方案\n2099-01-03 联合接待：法治专员讲了征询流程，下周发征询表。"
     assert len(pending_updates(db)) == before + 1
     li, zhang = (reception.by_ref(db, crowd[n]) for n in ("李先生", "张阿姨"))
     assert (li["attended"], li["outcome"]) == ("是", "法治专员讲了征询流程，下周发征询表。")
@@ -750,7 +751,7 @@ def test_a_supervisor_sees_everything_without_forms_and_can_sign_out(supervisor,
 def test_every_kind_of_change_writes_a_history_row(steward, ref, session_id, db):
     report_id = reports.by_ref(db, ref)["id"]
     assert [(h["actor"], h["field"]) for h in history.for_report(db, report_id)] == [("居民", "created")]
-    edit(steward, ref, status="处理中", steward_name="李敏（示例）", coordinating=["物业"], first_contact_at="2026-11-03 09:05",
+    edit(steward, ref, status="处理中", steward_name=STEWARD['s3'], coordinating=["物业"], first_contact_at="2026-11-03 09:05",
          note="约了物业周三上门。", public_note="物业周三上门。")
     fields = {h["field"] for h in history.for_report(db, report_id) if h["actor"] == "s1"}
     assert fields == {"status", "steward_name", "coordinating", "first_contact_at", "notes", "public_note"}
@@ -773,9 +774,9 @@ def test_the_case_page_shows_the_history_in_chinese(steward, ref, db):
     body = text(steward.client.get(f"/forms/steward/reports/{ref}"))
     table = body.split('id="history"')[1].split("</table>")[0]
     today = clock.now().strftime("%Y-%m-%d")
-    assert "<td>居民</td><td>登记</td>" in table and "s1 陈静（示例）</td><td>状态</td>" in table
+    assert "<td>居民</td><td>登记</td>" in table and f"s1 {STEWARD['s1']}</td><td>状态</td>" in table
     assert "<td>已受理</td><td>处理中</td>" in table.replace('<td class="prewrap">', "<td>")
-    assert f"{today} s1 陈静（示例）：状态 已受理→处理中" in table and "已电话联系。" in table
+    assert f"{today} s1 {STEWARD['s1']}：状态 已受理→处理中" in table and "已电话联系。" in table
     assert "status" not in table and "notes" not in table  # field names in Chinese
 
 

@@ -13,6 +13,7 @@ from forms_app.publishing import figures, supervise
 from tests.conftest import Forms, hidden_fields, reference, text, without_refs
 from tests.sinks import WebhookSink
 from tests.views.test_steward_intake import INTAKE, app_config, register, sign_in_steward  # noqa: F401
+from tests.samples import STEWARD
 
 TODAY = clock.now().date()
 MEETING = {"held_on": TODAY.isoformat(), "place": "延吉二村居委会", "parties": ["居委会", "物业", "业委会"],
@@ -139,7 +140,7 @@ def test_phone_followup_in_three_aspects(steward, db, fields, reopened, sheet):
     row = row_of(db, ref)
     [fu] = db.execute("SELECT * FROM followups").fetchall()
     assert (fu["via"], fu["actor"], fu["outcome"]) == ("phone", "s1", fields["outcome"])
-    assert row["satisfaction"] == sheet and "电话回访（陈静（示例））：" + fields["outcome"] in row["notes"]
+    assert row["satisfaction"] == sheet and f"电话回访（{STEWARD['s1']}）：" + fields["outcome"] in row["notes"]
     assert row["followup_due"] == 0
     if reopened:
         assert (row["status"], row["resolved_at"], row["reopened"]) == ("处理中", "", 1)
@@ -245,7 +246,7 @@ def test_supervise_lists_cases_late_beyond_the_setting_without_personal_data(app
     assert aged["late"] in out and aged["slightly"] not in out and aged["fresh"] not in out
     assert "延吉二村 垃圾厢房与环境卫生" in out
     reason = deadlines.summary(row_of(db, aged["late"]), db.app_directory)
-    assert reason.startswith("先行联系超时") and "负责：周芳（示例）" in out and reason in out
+    assert reason.startswith("先行联系超时") and f"负责：{STEWARD['s5']}" in out and reason in out
     for private in ("王阿姨", "1234 5678", "12345678", "601", "55号", "楼道里的垃圾"):
         assert private not in without_refs(out)
     page = text(steward.client.get("/forms/steward/supervise"))
@@ -513,7 +514,7 @@ def test_the_minutes_show_the_stewards_name_and_the_full_date(steward, db):
     ref = new_case(steward)
     minutes = text(steward.client.get(hold(steward, ref).headers["Location"]))
     assert f"{TODAY.year}年{clock.chinese_date(TODAY)}" in minutes
-    assert re.search(r'id="recorded">记录：s1 陈静（示例）', minutes)
+    assert re.search(rf'id="recorded">记录：s1 {STEWARD["s1"]}', minutes)
 
 
 def test_history_shows_chinese_field_names_for_the_new_columns(steward, db):

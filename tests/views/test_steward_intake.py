@@ -8,6 +8,7 @@ from forms_app.core import clock, history, outbox
 from forms_app.residents import reports
 from tests.conftest import Forms, hidden_fields, reference, text, without_refs
 from tests.conftest import add_accounts, checked, sign_in
+from tests.samples import STEWARD
 
 NEW = "/forms/steward/reports/new"
 SESSION = "2099-01-03-am"
@@ -259,13 +260,13 @@ def test_the_box_is_on_by_default_and_unticked_means_not_yet_contacted(steward, 
 
 def test_an_urgent_case_not_yet_contacted_promises_a_call_today_never_before_today(office_hours_now, steward, db):
     words = slip(steward, register(steward, urgent="y"))
-    assert "周芳（示例）今天下班前给您打电话。" in words and "之前" not in words
+    assert f"{STEWARD['s5']}今天下班前给您打电话。" in words and "之前" not in words
 
 
 def test_an_urgent_case_registered_after_hours_promises_the_next_opening(clock_at, steward, db):
     clock_at("2026-12-08T19:00:00+08:00")  # Tuesday evening (words: residents/promises.py)
     words = slip(steward, register(steward, urgent="y"))
-    assert "现在是下班时间，周芳（示例）最晚12月9日（周三）上午联系您。" in words and "之前" not in words
+    assert f"现在是下班时间，{STEWARD['s5']}最晚12月9日（周三）上午联系您。" in words and "之前" not in words
 
 
 def test_a_walk_in_without_a_phone_gets_a_slip_that_promises_no_call(steward, db, app):
