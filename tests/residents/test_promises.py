@@ -7,13 +7,12 @@ import pytest
 from forms_app.core import clock, deadlines, directory, office_hours
 from forms_app.core.directory import DirectoryError
 from tests.conftest import add_accounts, reference, sign_in, text
-from tests.samples import STEWARD
+from tests.samples import DIRECTORY, LATE_PHONE, OFFICE_PHONE, STEWARD, STEWARD_PHONE, shown
 
 CHEN = STEWARD['s1']            # steward of 敦化路小区 (dunhualu): 周一、周三、周五 9:00–11:30
-CHEN_PHONE = "021 5555 0101"
-OFFICE_PHONE = "021 5555 0100"   # 事务所: 周一至周五 8:30–17:00
-PROPERTY_PHONE = "021 5555 3101"  # 敦化路小区's 物业 (示例)
-LATE_PHONE = "021 5555 0199"      # the street's out-of-hours line (示例)
+CHEN_PHONE = STEWARD_PHONE["s1"]
+# OFFICE_PHONE: the 事务所, 周一至周五 8:30–17:00
+PROPERTY_PHONE = shown(DIRECTORY.compounds["dunhualu"].property_company.phone)  # 敦化路小区的物业
 
 
 def plain(html: str) -> str:

@@ -9,6 +9,7 @@ from forms_app.views import PHONE_REFS_COOKIE
 from tests.browser import WECHAT, assert_accessible, fill_report
 from tests.server import gunicorn
 from tests.views.test_browser_journey import LARGE_TEXT
+from tests.samples import OFFICE_PHONE, tel
 
 pytestmark = pytest.mark.browser
 HEIGHT = WECHAT["viewport"]["height"]
@@ -138,7 +139,7 @@ def test_every_other_form_has_a_number_to_call_on_its_first_screen(page, server,
     link = page.locator("main a[href^='tel:']").first
     box = link.bounding_box()
     assert box is not None and box["y"] + box["height"] <= HEIGHT, box
-    assert link.get_attribute("href") == "tel:02155550100"
+    assert link.get_attribute("href") == tel(OFFICE_PHONE)
 
 
 def test_every_number_to_call_is_on_one_line(page, server):

@@ -16,10 +16,10 @@ from forms_app.residents import reports
 from forms_app.views.status import progress
 from tests.conftest import Forms, checked, reference, text
 from tests import REPO_ROOT
-from tests.samples import STEWARD
+from tests.samples import OFFICE_PHONE, STEWARD, STEWARD_PHONE, tel
 
-OFFICE = "021 5555 0100"          # data/directory.yaml street.office.phone
-STEWARD_YANJI2 = "021 5555 0105"  # 周芳（示例）, steward of yanji2
+OFFICE = OFFICE_PHONE             # data/directory.yaml street.office.phone
+STEWARD_YANJI2 = STEWARD_PHONE["s5"]  # the steward of yanji2
 WECHAT_UA = ("Mozilla/5.0 (Linux; Android 13; V2171A) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 "
              "Chrome/111.0 Mobile Safari/537.36 MicroMessenger/8.0.49.2600(0x28003133) NetType/WIFI Language/zh_CN")
 
@@ -78,7 +78,7 @@ def test_non_urgent_confirmation_promises_the_stored_first_contact_day(forms, db
 def test_the_stewards_number_is_at_the_top_of_the_confirmation(forms):
     _, body = submitted(forms)
     panel = body.split('class="panel"')[1].split("<h2>")[0]
-    assert 'href="tel:02155550105"' in panel and 'id="reference"' in panel
+    assert f'href="{tel(STEWARD_YANJI2)}"' in panel and 'id="reference"' in panel
 
 
 def test_alert_sentence_only_when_alerts_are_configured(forms, app_config):
@@ -327,9 +327,9 @@ def test_429_and_500_pages_give_a_number(app_config):
     forms = Forms(app.test_client())
     look(forms, "W222-333", "1234")
     limited = look(forms, "W222-333", "1234")
-    assert limited.status_code == 429 and 'href="tel:02155550100"' in text(limited)
+    assert limited.status_code == 429 and f'href="{tel(OFFICE)}"' in text(limited)
     broken = app.test_client().get("/forms/boom")
-    assert broken.status_code == 500 and 'href="tel:02155550100"' in text(broken) and "Traceback" not in text(broken)
+    assert broken.status_code == 500 and f'href="{tel(OFFICE)}"' in text(broken) and "Traceback" not in text(broken)
 
 
 # --- smaller ------------------------------------------------------------------------------------
