@@ -260,12 +260,12 @@ def _limits(raw, where: str) -> dict:
         raise DirectoryError(str(exc)) from None
 
 
-def _words(raw, where: str) -> tuple[str, ...]:
+def _words(raw, where: str, example: str = "一串词，比如 [漏水, 渗水]") -> tuple[str, ...]:
     """`aliases:` — a list of other words for the entry (may be absent)."""
     if raw is None:
         return ()
     if not isinstance(raw, list) or not all(isinstance(a, str) and a.strip() for a in raw):
-        raise DirectoryError(f"{where}的别名（aliases）要写成一串词，比如 [漏水, 渗水]。")
+        raise DirectoryError(f"{where}的别名（aliases）要写成{example}。")
     return tuple(a.strip() for a in raw)
 
 
@@ -282,15 +282,6 @@ def _followup_settings(street: dict) -> None:
     after = raw.get("call_after", 3)
     if isinstance(after, bool) or not isinstance(after, int) or not 0 <= after <= 60:
         raise DirectoryError(f"街道（street）的 followup.call_after 应为 0 到 60 之间的整数（工作日），现为「{after}」。")
-
-
-def _aliases(raw, where: str) -> tuple[str, ...]:
-    """`aliases:` — a list of other spellings of the compound's name (may be absent)."""
-    if raw is None:
-        return ()
-    if not isinstance(raw, list) or not all(isinstance(a, str) and a.strip() for a in raw):
-        raise DirectoryError(f"{where}的别名（aliases）要写成一串名字，比如 [延吉新村四村]。")
-    return tuple(a.strip() for a in raw)
 
 
 def _no_shared_spelling(compounds: dict) -> None:
@@ -353,7 +344,7 @@ def parse(data: dict) -> Directory:
             cid, _require(e, "name", where), areas[area_id], stewards[steward_id],
             _contact(e.get("owners_committee"), f"{where}的业委会"),
             _contact(e.get("property_company"), f"{where}的物业公司"),
-            _aliases(e.get("aliases"), where),
+            _words(e.get("aliases"), where, "一串名字，比如 [延吉新村四村]"),
         )
     _no_shared_spelling(compounds)
     categories = {

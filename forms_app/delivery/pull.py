@@ -17,7 +17,7 @@ from forms_app.delivery.adopt import Adopter
 from forms_app.delivery.columns import REPORTS, SESSIONS
 from forms_app.delivery.sheet_layout import parse_session
 from forms_app.delivery.tables import TableService
-from forms_app.residents import texts
+from forms_app.residents import case_changes, texts
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +47,10 @@ class Puller:
         records = self.adopter.run([r.values for r in self.tables.records(self.specs[REPORTS.title])])
         session_rows = [r.values for r in self.tables.records(self.specs[SESSIONS.title])
                         if any(str(v).strip() for v in r.values.values())]
-        sessions = [s for s in map(parse_session, session_rows) if s]
+        parsed = [(r, parse_session(r)) for r in session_rows]
+        sessions = [s for _, s in parsed if s]
         # A row that cannot be read (a date, time or 名额 mistyped) keeps the session's last good values.
-        unreadable = {str(r.get("场次编号", "")).strip() for r in session_rows if not parse_session(r)} - {""}
+        unreadable = {str(r.get("场次编号", "")).strip() for r, s in parsed if not s} - {""}
         if len(sessions) < len(session_rows):
             log.warning("接待场次: %d row(s) could not be read (date, times or capacity); kept as they were",
                         len(session_rows) - len(sessions))
@@ -116,10 +117,7 @@ class Puller:
                 if changes.get("status") in texts.STATUS_TEXTS:  # a change the resident is texted about
                     before = self.conn.execute("SELECT * FROM reports WHERE id = ?", (row["id"],)).fetchone()
                     texts.for_status(self.conn, before, status, changes.get("public_note", before["public_note"]))
-                self.conn.execute(f"UPDATE reports SET {', '.join(f'{f} = ?' for f in changes)}, followup_due = ?, "
-                                  "version = version + 1, updated_at = ? WHERE id = ?",
-                                  [*changes.values(), followup_due, now, row["id"]])
-                for field, value in changes.items():
-                    history.record(self.conn, row["id"], history.SHEET, field, row[field], value, at=now)
+                case_changes.write(self.conn, row, {**changes, "followup_due": followup_due}, history.SHEET,
+                                   to_table=False)   # it came from the table
                 changed += 1
         return changed

@@ -17,15 +17,16 @@ SHEET_HEADERS = {**STEWARD_FIELDS, "contact_name": "联系人", "phone": "联系
 UNTRACKED = frozenset({"followup_due", "updated_at"})
 
 
-def write(conn: sqlite3.Connection, row: sqlite3.Row, changed: dict, actor: str) -> None:
-    """Inside a transaction: store `changed` (column → new value, each differing from `row`)."""
+def write(conn: sqlite3.Connection, row: sqlite3.Row, changed: dict, actor: str, to_table: bool = True) -> None:
+    """Inside a transaction: store `changed` (column → new value, each differing from `row`). `to_table`:
+    queue the changed cells for the shared table (not when the change was read from it)."""
     sets = ", ".join(f"{k} = ?" for k in changed)
     conn.execute(f"UPDATE reports SET {sets}, updated_at = ?, version = version + 1 WHERE id = ?",
                  [*changed.values(), clock.iso(clock.now()), row["id"]])
     for key, value in changed.items():
         if key not in UNTRACKED:
             history.record(conn, row["id"], actor, key, row[key], value)
-    cells = {SHEET_HEADERS[k]: v for k, v in changed.items() if k in SHEET_HEADERS}
+    cells = {SHEET_HEADERS[k]: v for k, v in changed.items() if k in SHEET_HEADERS} if to_table else {}
     if cells:
         outbox.enqueue(conn, "report_update", row["id"], cells)
 

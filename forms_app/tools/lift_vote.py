@@ -120,16 +120,21 @@ class InputErrors(ValueError):
         self.messages = messages
 
 
-def parse_area(text: str) -> Fraction:
-    """'56.3', '56.3㎡', '56.30平方米' → Fraction(563, 10); raises ValueError when not a positive number."""
-    found = AREA_NUMBER.match(AREA_SUFFIX.sub("", text.strip()))
+def _area(pattern: re.Pattern, text: str, wrong: str) -> Fraction:
+    """An area typed with or without ㎡/平方米, exactly (a Fraction); ValueError(wrong) or when not positive."""
+    found = pattern.match(AREA_SUFFIX.sub("", (text or "").strip()))
     if not found:
-        raise ValueError("not a plain decimal number")
+        raise ValueError(wrong)
     whole, decimals = found.group(1), found.group(2) or ""
     value = Fraction(int(whole + decimals), 10 ** len(decimals))
     if value <= 0:
         raise ValueError("not positive")
     return value
+
+
+def parse_area(text: str) -> Fraction:
+    """'56.3', '56.3㎡', '56.30平方米' → Fraction(563, 10); raises ValueError when not a positive number."""
+    return _area(AREA_NUMBER, text, "not a plain decimal number")
 
 
 def parse_total_count(text: str) -> int:
@@ -142,14 +147,7 @@ def parse_total_count(text: str) -> int:
 
 def parse_total_area(text: str) -> Fraction:
     """The total area in m²: up to 6 digits and 4 decimals, more than 0."""
-    found = TOTAL_AREA_NUMBER.match(AREA_SUFFIX.sub("", (text or "").strip()))
-    if not found:
-        raise ValueError("not an area")
-    whole, decimals = found.group(1), found.group(2) or ""
-    value = Fraction(int(whole + decimals), 10 ** len(decimals))
-    if value <= 0:
-        raise ValueError("not positive")
-    return value
+    return _area(TOTAL_AREA_NUMBER, text, "not an area")
 
 
 def parse(text: str) -> list[Household]:
