@@ -109,7 +109,7 @@ def generate(db: str, count: int, d, seed: int = 8) -> dict:
         resolved = (created + dt.timedelta(days=rng.randint(1, 40))).strftime("%Y-%m-%d") if status == "已解决" else ""
         reopened = int(status in ("处理中", "已解决") and rng.random() < 0.04)
         reopened_at = clock.iso(created + dt.timedelta(days=20)) if reopened else ""
-        rehandle = deadlines.reopened({"category_id": category.id}, d, reopened_at)["rehandle_due"] if reopened else ""
+        rehandle = deadlines.reopened({"category_id": category.id, "urgent": urgent}, d, reopened_at)["rehandle_due"] if reopened else ""
         body = "".join(rng.choice("楼道灯坏了漏水停车噪音电梯垃圾") for _ in range(rng.randint(10, 60)))
         rows.append((f"B{n:06d}", uuid.UUID(int=rng.getrandbits(128)).hex, clock.iso(created),
                      clock.iso(created + dt.timedelta(days=1)), pick(rng, CHANNELS), compound.area.id, compound.id,

@@ -236,17 +236,20 @@ def server(tmp: Path) -> None:
 
     import requests
     sys.path.insert(0, str(ROOT))
-    from tests.server import free_port, wait_until_up
+    from tests.server import listening_socket, stop_process, wait_until_up
 
     files = hostile_files(tmp)
-    port = free_port()
+    listener = listening_socket()   # handed to gunicorn (fd://): no other process can take the port
+    port = listener.getsockname()[1]
     env = {**os.environ, "SECRET_KEY": "bench-" + "x" * 40, "SESSION_COOKIE_SECURE": "0", "DATABASE": str(tmp / "web.sqlite3"),
            "RATELIMIT_ENABLED": "0", "MALLOC_ARENA_MAX": "2", "FLASK_DEBUG": "0"}
     subprocess.run([sys.executable, "-m", "flask", "--app", "forms_app", "init-db"], env=env, cwd=ROOT, check=True,
                    capture_output=True)
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
+    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"fd://{listener.fileno()}", "--workers", "2",
                              "--threads", "4", "--no-control-socket", "--log-level", "error", "forms_app:create_app()"],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            pass_fds=(listener.fileno(),))
+    listener.close()
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(base + "/healthz")
@@ -300,8 +303,7 @@ def server(tmp: Path) -> None:
               f"{', '.join(f'{k / 1024:.0f} MB' for k in end_rss)}; ratio {ratio:.2f} (target ≤ 2: "
               f"{'met' if ratio <= 2 else 'NOT met'}); the review saw 81 MB → 4.3 GB")
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        stop_process(proc)
 
 
 def main() -> None:
